@@ -1,0 +1,37 @@
+# smarco-kg: two commands on a fresh machine: `make serve` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+STORE  ?= var/store
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: serve test lint bench init clean
+
+$(STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+init: $(STAMP)
+	$(BIN)/smarco-kg init --store $(STORE)
+
+serve: init
+	$(BIN)/smarco-kg serve --store $(STORE) --host $(HOST) --port $(PORT)
+
+test: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+
+bench: $(STAMP)
+	$(BIN)/python bench/foundation.py
+
+clean:
+	rm -rf var .pytest_cache

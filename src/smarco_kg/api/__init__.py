@@ -1,0 +1,1 @@
+"""The HTTP interface of smarco-kg (FastAPI)."""

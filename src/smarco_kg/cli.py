@@ -1,0 +1,299 @@
+"""The ``smarco-kg`` command: initialise, load, validate, query, dump and serve the knowledge graph."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from smarco_kg.config import Settings
+from smarco_kg.formats import RESULT_FORMATS, UnknownFormatError, rdf_syntax, result_format
+from smarco_kg.kg import KnowledgeGraph
+from smarco_kg.progress import progress_bar
+from smarco_kg.store import QuerySyntaxError, StoreError
+from smarco_kg.validation import Report
+from smarco_kg.write_path import ParseError, WriteRejected
+
+app = typer.Typer(
+    name="smarco-kg",
+    help="The SMARCO smart-community skills knowledge graph: courses, credentials, ESCO skills, partners.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+StoreOption = Annotated[
+    Path | None,
+    typer.Option("--store", help="Store directory [default: $SMARCO_STORE or ./var/store]", show_default=False),
+]
+GraphOption = Annotated[str | None, typer.Option("--graph", help="Named graph IRI")]
+
+
+class Failure(Exception):
+    """A user-facing failure: one line of cause, optional details, an exit code."""
+
+    def __init__(self, cause: str, details: str = "", code: int = 1) -> None:
+        super().__init__(cause)
+        self.details = details
+        self.code = code
+
+
+def _settings(store: Path | None) -> Settings:
+    try:
+        settings = Settings()
+    except ValueError as error:
+        raise Failure("the SMARCO_* settings are invalid", str(error), 2) from error
+    return settings.model_copy(update={"store": store}) if store is not None else settings
+
+
+@contextmanager
+def _open(store: Path | None, *, create: bool = False) -> Iterator[KnowledgeGraph]:
+    settings = _settings(store)
+    try:
+        kg = KnowledgeGraph(settings, create=create)
+    except StoreError as error:
+        raise Failure(str(error)) from error
+    try:
+        yield kg
+    finally:
+        kg.close()
+
+
+def _run(action: callable) -> None:  # type: ignore[valid-type]
+    try:
+        action()
+    except Failure as failure:
+        err.print(f"[bold red]error:[/] {failure}", markup=True)
+        if failure.details:
+            err.print(failure.details, markup=False)
+        raise typer.Exit(failure.code) from None
+
+
+def _print_report(report: Report, *, stream: Console) -> None:
+    for problem in report.problems:
+        colour = "red" if problem.severity == "violation" else "yellow"
+        stream.print(f"[{colour}]{problem.severity}[/]", end=" ", markup=True)
+        stream.print(problem.focus_node, markup=False)
+        if problem.path:
+            stream.print(f"  property: {problem.path}", markup=False)
+        if problem.value is not None:
+            stream.print(f"  value:    {problem.value}", markup=False)
+        stream.print(f"  {problem.message}", markup=False)
+
+
+@app.command()
+def init(
+    store: StoreOption = None,
+    no_demo: Annotated[bool, typer.Option("--no-demo", help="Load the ontology and references only")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Empty a store that already holds data first")] = False,
+) -> None:
+    """Create the store and load the ontology, Europass code lists, the ESCO subset and the demo data."""
+
+    def action() -> None:
+        from smarco_kg.ingest.demo import initialise
+
+        with _open(store, create=True) as kg:
+            if not kg.store.is_empty():
+                if not force:
+                    sizes = kg.store.graph_sizes()
+                    out.print(
+                        f"The store at {kg.settings.store} already holds {sum(sizes.values())} triples "
+                        f"in {len(sizes)} graph(s); nothing to do (--force reloads it).",
+                        markup=False,
+                    )
+                    return
+                kg.store.update("CLEAR ALL")
+            try:
+                report = initialise(kg, demo=not no_demo, say=lambda line: err.print(f"loading {line}", markup=False))
+            except (FileNotFoundError, ValueError, SyntaxError) as error:
+                kg.store.update("CLEAR ALL")
+                raise Failure("initialisation failed; the store was left empty", str(error)) from error
+            for source, count in report.loaded.items():
+                out.print(f"{source:>13}: {count:>8} triples", markup=False)
+            for line in report.skipped:
+                err.print(f"skipped {line}", markup=False)
+            out.print(f"Store ready at {kg.settings.store}", markup=False)
+
+    _run(action)
+
+
+FormatOption = Annotated[str | None, typer.Option("--format", help="RDF format (default: from the file extension)")]
+
+
+@app.command()
+def load(
+    files: Annotated[list[Path], typer.Argument(help="RDF files (Turtle, N-Triples, N-Quads, TriG, JSON-LD, RDF/XML)")],
+    store: StoreOption = None,
+    graph: GraphOption = None,
+    fmt: FormatOption = None,
+    base: Annotated[str | None, typer.Option("--base", help="Base IRI for relative IRIs")] = None,
+) -> None:
+    """Validate FILES against the shapes and store them, all or nothing; print a report on violations."""
+    _write(files, store=store, graph=graph, fmt=fmt, base=base, dry_run=False)
+
+
+@app.command()
+def validate(
+    files: Annotated[list[Path], typer.Argument(help="RDF files to check")],
+    store: StoreOption = None,
+    graph: GraphOption = None,
+    fmt: FormatOption = None,
+    base: Annotated[str | None, typer.Option("--base", help="Base IRI for relative IRIs")] = None,
+) -> None:
+    """Check FILES against the shapes (and the store they refer to) without storing anything."""
+    _write(files, store=store, graph=graph, fmt=fmt, base=base, dry_run=True)
+
+
+def _write(
+    files: list[Path], *, store: Path | None, graph: str | None, fmt: str | None, base: str | None, dry_run: bool
+) -> None:
+    def action() -> None:
+        for path in files:
+            if not path.is_file():
+                raise Failure(f"{path}: no such file", code=2)
+        try:
+            syntax = rdf_syntax(fmt) if fmt else None
+        except UnknownFormatError as error:
+            raise Failure(str(error), code=2) from error
+        with _open(store) as kg:
+            name = files[0].name if len(files) == 1 else f"{len(files)} files"
+            base_iri = base or kg.settings.base_iri
+            verb = "checking" if dry_run else "loading"
+            try:
+                with progress_bar(f"{verb} {name}", unit="resources") as update:
+                    result = kg.write_path.write(
+                        files, syntax, graph=graph, base_iri=base_iri, dry_run=dry_run, progress=update, name=name
+                    )
+            except ParseError as error:
+                raise Failure(str(error), code=2) from error
+            except WriteRejected as rejected:
+                _print_report(rejected.report, stream=err)
+                raise Failure(
+                    f"{name} does not conform: {len(rejected.report.violations)} violation(s); nothing was stored"
+                ) from rejected
+            _print_report(result.report, stream=err)
+            if dry_run:
+                out.print(
+                    f"{name} conforms: {result.report.focus_nodes} resource(s) checked, "
+                    f"{len(result.report.warnings)} warning(s)",
+                    markup=False,
+                )
+            else:
+                out.print(
+                    f"loaded {result.quads} triples into {', '.join(result.graphs)} "
+                    f"({result.report.focus_nodes} resources validated) in {result.seconds:.2f} s",
+                    markup=False,
+                )
+
+    _run(action)
+
+
+QUERY_FORMATS = "table, json, csv, tsv, xml for SELECT/ASK; ttl, nt, nq, trig, jsonld, rdfxml for CONSTRUCT/DESCRIBE"
+
+
+@app.command()
+def query(
+    sparql: Annotated[str, typer.Argument(help="A SPARQL query, or a file holding one (e.g. queries/x.rq)")],
+    store: StoreOption = None,
+    fmt: Annotated[str | None, typer.Option("--format", help=QUERY_FORMATS)] = None,
+) -> None:
+    """Run a SPARQL query over the whole dataset (the default graph is the union of all graphs)."""
+
+    def action() -> None:
+        text = sparql
+        candidate = Path(sparql)
+        if len(sparql) < 4096 and candidate.suffix in (".rq", ".sparql"):
+            if not candidate.is_file():
+                raise Failure(f"{candidate}: no such file", code=2)
+            text = candidate.read_text(encoding="utf-8")
+        from smarco_kg.namespaces import PREFIXES
+
+        prologue = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in PREFIXES.items() if f"{p}:" in text)
+        with _open(store) as kg:
+            try:
+                result = kg.store.query(prologue + text, union_default_graph=True, base_iri=kg.settings.base_iri)
+            except QuerySyntaxError as error:
+                raise Failure("the query is not valid SPARQL", str(error), 2) from error
+            wanted = fmt or ("table" if result.kind == "solutions" and sys.stdout.isatty() else None)
+            if wanted == "table" and result.kind == "solutions":
+                table = Table(*result.variables)
+                for row in result.rows():
+                    table.add_row(*(str(row.get(v, "")) for v in result.variables))
+                out.print(table)
+                return
+            try:
+                graph_result = result.kind == "graph"
+                target = rdf_syntax(wanted or "ttl") if graph_result else result_format(wanted or "json")
+            except UnknownFormatError as error:
+                kinds = "CONSTRUCT/DESCRIBE" if result.kind == "graph" else "SELECT/ASK"
+                raise Failure(f"--format {wanted} does not fit a {kinds} query", QUERY_FORMATS, 2) from error
+            sys.stdout.buffer.write(result.serialize(target))
+            sys.stdout.buffer.flush()
+
+    _run(action)
+
+
+@app.command()
+def dump(
+    store: StoreOption = None,
+    fmt: Annotated[str, typer.Option("--format", help="nq or trig (a single --graph also: ttl, nt, rdfxml)")] = "nq",
+    graph: GraphOption = None,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="File to write [default: stdout]")] = None,
+) -> None:
+    """Write the whole dataset (or one named graph) as N-Quads or TriG."""
+
+    def action() -> None:
+        try:
+            syntax = rdf_syntax(fmt)
+        except UnknownFormatError as error:
+            raise Failure(str(error), code=2) from error
+        if not syntax.datasets and graph is None:
+            raise Failure(f"{syntax.name} holds one graph; give --graph IRI or use nq/trig", code=2)
+        with _open(store) as kg:
+            if graph is not None and graph not in kg.store.graphs():
+                raise Failure(f"no graph <{graph}> in the store", code=1)
+            if output is None:
+                kg.store.dump(sys.stdout.buffer, syntax, graph=graph)
+                sys.stdout.buffer.flush()
+            else:
+                with output.open("wb") as handle:
+                    kg.store.dump(handle, syntax, graph=graph)
+
+    _run(action)
+
+
+@app.command()
+def serve(
+    store: StoreOption = None,
+    host: Annotated[str, typer.Option(help="Interface to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on", min=1, max=65535)] = 8000,
+) -> None:
+    """Start the HTTP server (home page, health; the SPARQL and REST endpoints build on it)."""
+
+    def action() -> None:
+        import uvicorn
+
+        from smarco_kg.api.app import create_app
+
+        settings = _settings(store)
+        if not Path(settings.store).exists():
+            raise Failure(f"no store at {settings.store}; run 'smarco-kg init' first")
+        try:
+            application = create_app(settings)
+        except StoreError as error:
+            raise Failure(str(error)) from error
+        uvicorn.run(application, host=host, port=port, log_level=os.environ.get("SMARCO_LOG_LEVEL", "info"))
+
+    _run(action)
+
+
+__all__ = ["RESULT_FORMATS", "app"]

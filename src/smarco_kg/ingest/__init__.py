@@ -1,0 +1,1 @@
+"""Loaders that turn vendored source files into RDF for the knowledge graph."""

@@ -1,0 +1,70 @@
+"""Initialising a store: the ontology, the Europass code lists, the ESCO subset and the demo catalogue.
+
+These are trusted sources, so they go through the bulk loader; the test suite proves the demo catalogue
+conforms to the shapes through the validated write path.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from smarco_kg.formats import rdf_syntax, rdf_syntax_for_path
+from smarco_kg.ingest.elm_codelists import codelist_graph
+from smarco_kg.kg import KnowledgeGraph
+
+DEMO_FILES = ("partners.trig", "courses.trig", "credentials.trig", "pathways.trig", "practices.trig")
+
+
+@dataclass
+class InitReport:
+    loaded: dict[str, int] = field(default_factory=dict)  # source label -> triples after loading
+    skipped: list[str] = field(default_factory=list)  # sources not found, with the reason
+
+
+def initialise(kg: KnowledgeGraph, *, demo: bool = True, say: Callable[[str], None] = lambda _: None) -> InitReport:
+    """Load the ontology, code lists, ESCO subset and (with ``demo``) the demo data into ``kg``."""
+    settings, graphs, store = kg.settings, kg.graphs, kg.store
+    report = InitReport()
+
+    ontology = settings.ontology_dir / "smarco.ttl"
+    say(f"ontology: {ontology}")
+    store.bulk_load(ontology, rdf_syntax("turtle"), graph=graphs.ontology)
+    report.loaded["ontology"] = _size(kg, graphs.ontology)
+
+    codelists = settings.elm_dir / "xsd" / "loq" / "cv"
+    if codelists.is_dir():
+        say(f"Europass code lists: {codelists}")
+        data = codelist_graph(codelists).serialize(format="nt", encoding="utf-8")
+        store.bulk_load(data, rdf_syntax("ntriples"), graph=graphs.vocabularies)
+        report.loaded["vocabularies"] = _size(kg, graphs.vocabularies)
+    else:
+        report.skipped.append(f"Europass code lists: {codelists} not found (set SMARCO_SHARED_DIR)")
+
+    esco = settings.esco_subset
+    if esco.is_file():
+        say(f"ESCO subset: {esco}")
+        store.bulk_load(esco, rdf_syntax("turtle"), graph=graphs.esco)
+        report.loaded["esco"] = _size(kg, graphs.esco)
+    else:
+        report.skipped.append(f"ESCO subset: {esco} not found (set SMARCO_SHARED_DIR)")
+
+    if demo:
+        for path in demo_files(settings.data_dir):
+            say(f"demo data: {path}")
+            store.bulk_load(path, rdf_syntax_for_path(path), base_iri=settings.base_iri)
+        partner_graphs = [g for g in store.graphs() if graphs.is_partner_graph(g)]
+        report.loaded["demo"] = sum(store.graph_size(g) for g in partner_graphs)
+    return report
+
+
+def demo_files(data_dir: Path) -> list[Path]:
+    missing = [name for name in DEMO_FILES if not (data_dir / name).is_file()]
+    if missing:
+        raise FileNotFoundError(f"demo data missing in {data_dir}: {', '.join(missing)}")
+    return [data_dir / name for name in DEMO_FILES]
+
+
+def _size(kg: KnowledgeGraph, graph: str) -> int:
+    return kg.store.graph_size(graph)

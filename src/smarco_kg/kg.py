@@ -1,0 +1,45 @@
+"""The knowledge graph as the CLI and the server see it: settings, store, shapes and the write path."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from smarco_kg.config import Settings
+from smarco_kg.graphs import Graphs
+from smarco_kg.store import GraphStore, open_store
+from smarco_kg.validation import ShapesValidator
+from smarco_kg.write_path import WritePath
+
+
+@dataclass
+class KnowledgeGraph:
+    """One open store with the pieces built on it; open it once per process and close it at the end."""
+
+    settings: Settings
+    store: GraphStore = field(init=False)
+    create: bool = True
+
+    def __post_init__(self) -> None:
+        self.store = open_store(self.settings.store, create=self.create)
+
+    @cached_property
+    def graphs(self) -> Graphs:
+        return Graphs(self.settings.base_iri)
+
+    @cached_property
+    def validator(self) -> ShapesValidator:
+        return ShapesValidator(self.settings.shapes_dir)
+
+    @cached_property
+    def write_path(self) -> WritePath:
+        return WritePath(self.store, self.validator)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> KnowledgeGraph:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()

@@ -1,0 +1,40 @@
+"""Progress bars for long loads: shown on a terminal once a load has run for a second, silent otherwise."""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+DELAY_SECONDS = 1.0
+
+
+@contextmanager
+def progress_bar(description: str, total: int | None = None, *, unit: str = "") -> Iterator[Callable[..., None]]:
+    """Yield ``update(done, total=None)``; a bar appears on stderr only if it is a terminal and 1 s has passed."""
+    if not sys.stderr.isatty():
+        yield lambda done, total=None: None
+        return
+    started = time.monotonic()
+    bar: Progress | None = None
+    task = None
+
+    def update(done: int, new_total: int | None = None) -> None:
+        nonlocal bar, task
+        if bar is None:
+            if time.monotonic() - started < DELAY_SECONDS:
+                return
+            columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
+            bar = Progress(*columns, transient=True)
+            bar.start()
+            task = bar.add_task(f"{description}{(' (' + unit + ')') if unit else ''}", total=new_total or total)
+        bar.update(task, completed=done, total=new_total or total)
+
+    try:
+        yield update
+    finally:
+        if bar is not None:
+            bar.stop()

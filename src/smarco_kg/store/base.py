@@ -1,0 +1,146 @@
+"""The one store interface: everything above it works the same on the embedded store and a remote one.
+
+Data crosses the interface as SPARQL text, serialized RDF (N-Quads) and rdflib terms, which every SPARQL 1.1
+store understands, so a backend is a translation, never a new model.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO, Literal
+
+from rdflib.term import Node
+
+from smarco_kg.formats import RdfSyntax, ResultFormat
+
+Progress = Callable[[int], None]
+"""Called with the number of bytes (or items) done so far, for progress bars."""
+
+
+class StoreError(Exception):
+    """The store cannot be opened or used; the message says why and what to do."""
+
+
+class StoreLockedError(StoreError):
+    """Another process holds the store open for writing."""
+
+
+class QuerySyntaxError(ValueError):
+    """A SPARQL query or update that does not parse; the message gives the position."""
+
+
+@dataclass
+class Changeset:
+    """One all-or-nothing write: clear graphs, remove resources' descriptions, then add quads.
+
+    ``add`` is N-Quads; quads without a graph go to ``default_graph`` (required then).
+    ``remove_resources`` lists (graph, subject IRI) pairs whose triples, and the blank nodes they own,
+    are removed from that graph.
+    """
+
+    add: bytes = b""
+    default_graph: str | None = None
+    clear_graphs: Sequence[str] = ()
+    remove_resources: Sequence[tuple[str, str]] = ()
+
+    @property
+    def is_additive(self) -> bool:
+        return not self.clear_graphs and not self.remove_resources
+
+
+class QueryResult(ABC):
+    """The answer to a SPARQL query: solutions, a boolean or triples."""
+
+    kind: Literal["solutions", "boolean", "graph"]
+
+    @property
+    @abstractmethod
+    def variables(self) -> list[str]: ...
+
+    @abstractmethod
+    def rows(self) -> Iterator[dict[str, Node]]:
+        """Solutions as dicts from variable name to rdflib term (unbound variables left out)."""
+
+    @property
+    @abstractmethod
+    def boolean(self) -> bool: ...
+
+    @abstractmethod
+    def triples(self) -> Iterator[tuple[Node, Node, Node]]: ...
+
+    @abstractmethod
+    def serialize(self, fmt: ResultFormat | RdfSyntax) -> bytes:
+        """The results in a SPARQL results format (solutions, boolean) or an RDF syntax (graph)."""
+
+
+@dataclass
+class GraphStore(ABC):
+    """Query, update, validated writes (``apply``), trusted bulk loads, named graphs and dumps."""
+
+    description: str = field(default="", init=False)
+
+    @abstractmethod
+    def query(
+        self,
+        sparql: str,
+        *,
+        union_default_graph: bool = False,
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+        bindings: Mapping[str, Node] | None = None,
+        base_iri: str | None = None,
+    ) -> QueryResult:
+        """Run a SPARQL query; ``bindings`` are values for variables, bound safely, never pasted."""
+
+    @abstractmethod
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+        """Run a SPARQL update as one transaction (callers: the validated write path only)."""
+
+    @abstractmethod
+    def apply(self, changes: Changeset) -> None:
+        """Apply one changeset atomically: all of it or, on any error, nothing."""
+
+    @abstractmethod
+    def bulk_load(
+        self,
+        source: Path | bytes,
+        syntax: RdfSyntax,
+        *,
+        graph: str | None = None,
+        base_iri: str | None = None,
+        progress: Progress | None = None,
+    ) -> None:
+        """Load trusted data fast (no validation); all or nothing."""
+
+    @abstractmethod
+    def graphs(self) -> list[str]:
+        """The named graphs, cheaply (no counting)."""
+
+    @abstractmethod
+    def graph_sizes(self) -> dict[str, int]:
+        """Triples per named graph (the default graph as ``""``)."""
+
+    @abstractmethod
+    def dump(self, output: BinaryIO, syntax: RdfSyntax, *, graph: str | None = None) -> None:
+        """Write the dataset (or one graph) to ``output``."""
+
+    @abstractmethod
+    def close(self) -> None: ...
+
+    def __enter__(self) -> GraphStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def graph_size(self, graph: str) -> int:
+        """Triples in one named graph."""
+        result = self.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+        return int(next(result.rows())["n"])
+
+    def is_empty(self) -> bool:
+        result = self.query("ASK { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }")
+        return not result.boolean

@@ -1,0 +1,65 @@
+"""Conversions between pyoxigraph terms (fast parsing and storage) and rdflib terms (pySHACL, the API).
+
+pyoxigraph is used as a parser and serializer library here; only ``store.embedded`` uses its ``Store``.
+"""
+
+from functools import lru_cache
+
+import pyoxigraph as ox
+from rdflib import BNode, Literal, URIRef
+from rdflib.term import Node
+
+from smarco_kg.formats import RdfSyntax
+
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+
+@lru_cache(maxsize=200_000)
+def _iri(value: str) -> URIRef:
+    return URIRef(value)
+
+
+@lru_cache(maxsize=20_000)
+def _datatype(value: str) -> URIRef:
+    return URIRef(value)
+
+
+def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.DefaultGraph) -> Node | None:
+    """The rdflib term for a pyoxigraph term (``None`` for the default graph)."""
+    if isinstance(term, ox.NamedNode):
+        return _iri(term.value)
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        datatype = term.datatype.value
+        if datatype == XSD_STRING:
+            return Literal(term.value)
+        return Literal(term.value, datatype=_datatype(datatype))
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    if isinstance(term, ox.DefaultGraph):
+        return None
+    raise TypeError(f"unsupported RDF term {term!r}")
+
+
+def to_ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+    """The pyoxigraph term for an rdflib term."""
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if isinstance(term, Literal):
+        if term.language:
+            return ox.Literal(str(term), language=term.language)
+        if term.datatype is not None and str(term.datatype) != XSD_STRING:
+            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+        return ox.Literal(str(term))
+    if isinstance(term, BNode):
+        return ox.BlankNode(str(term))
+    raise TypeError(f"unsupported RDF term {term!r}")
+
+
+def ox_format(syntax: RdfSyntax) -> ox.RdfFormat:
+    fmt = ox.RdfFormat.from_media_type(syntax.media_type)
+    if fmt is None:
+        raise ValueError(f"pyoxigraph has no format for {syntax.media_type}")
+    return fmt

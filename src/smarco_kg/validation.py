@@ -1,0 +1,185 @@
+"""SHACL validation with the project's shapes: the one truth about what valid data is.
+
+The shapes are parsed and harvested once; each call validates only the focus nodes a write touches, over a
+small graph that holds them and the neighbourhood their shapes reach. Reports become problems a course
+provider can read: which node, which property, which value, what was expected.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Literal as Lit
+
+import rdflib
+from pyshacl import Validator
+from pyshacl.graph_abstraction import DataGraph
+from pyshacl.shapes_graph import ShapesGraph
+from rdflib import RDF, SH, BNode, Graph, URIRef
+from rdflib.term import Node
+
+from smarco_kg.namespaces import PREFIXES
+
+Severity = Lit["violation", "warning", "info"]
+_SEVERITY: dict[URIRef, Severity] = {SH.Violation: "violation", SH.Warning: "warning", SH.Info: "info"}
+SKOLEM = "urn:smarco:blank:"  # pySHACL takes focus nodes as IRIs; top-level blank nodes get one for the run
+
+
+class ShapesError(ValueError):
+    """The shapes themselves cannot be read."""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One validation result, in the words of the shape that produced it."""
+
+    focus_node: str
+    path: str | None
+    value: str | None
+    message: str
+    severity: Severity
+    shape: str | None = None
+    constraint: str | None = None
+
+    def as_line(self) -> str:
+        where = f"{self.focus_node}" + (f" {self.path}" if self.path else "")
+        value = f" (value: {self.value})" if self.value is not None else ""
+        return f"{self.severity}: {where}{value}: {self.message}"
+
+
+@dataclass
+class Report:
+    """What validation found; ``conforms`` when there is no violation (warnings do not block a write)."""
+
+    problems: list[Problem] = field(default_factory=list)
+    focus_nodes: int = 0
+
+    @property
+    def conforms(self) -> bool:
+        return not self.violations
+
+    @property
+    def violations(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity == "violation"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.severity != "violation"]
+
+    def extend(self, other: Report) -> None:
+        self.problems.extend(other.problems)
+        self.focus_nodes += other.focus_nodes
+
+    def as_dict(self) -> dict:
+        return {
+            "conforms": self.conforms,
+            "focusNodes": self.focus_nodes,
+            "violations": len(self.violations),
+            "warnings": len(self.warnings),
+            "problems": [asdict(p) for p in self.problems],
+        }
+
+    def as_text(self) -> str:
+        head = "conforms" if self.conforms else f"{len(self.violations)} violation(s)"
+        if self.warnings:
+            head += f", {len(self.warnings)} warning(s)"
+        return "\n".join([f"{head} ({self.focus_nodes} resource(s) checked)", *(p.as_line() for p in self.problems)])
+
+
+class ShapesValidator:
+    """The project's shapes, parsed and harvested once, applied to small focus-node graphs."""
+
+    def __init__(self, shapes_dir: Path) -> None:
+        files = sorted(shapes_dir.glob("*.ttl"))
+        if not files:
+            raise ShapesError(f"no shapes (*.ttl) in {shapes_dir}")
+        self.graph = Graph()
+        for path in files:
+            try:
+                self.graph.parse(path, format="turtle")
+            except Exception as error:  # rdflib raises several unrelated types for bad Turtle
+                raise ShapesError(f"cannot read the shapes file {path}: {error}") from error
+        for prefix, namespace in PREFIXES.items():
+            self.graph.bind(prefix, namespace, replace=True)
+        self._shapes = ShapesGraph(self.graph, False, logging.getLogger("pyshacl"))
+        _ = self._shapes.shapes  # harvest now, once, not on the first write
+        self.inverse_predicates = frozenset(self._inverse_predicates())
+        self.target_classes = frozenset(o for o in self.graph.objects(None, SH.targetClass) if isinstance(o, URIRef))
+
+    def _inverse_predicates(self) -> Iterable[URIRef]:
+        """Predicates the shapes follow backwards: a focus node's neighbourhood includes triples pointing at it."""
+        for path in self.graph.objects(None, SH.inversePath):
+            if isinstance(path, URIRef):
+                yield path
+
+    def validate(self, data: Graph, focus_nodes: Sequence[Node]) -> Report:
+        """Validate ``focus_nodes`` (IRIs or blank nodes of ``data``) against the shapes that target them."""
+        if not focus_nodes:
+            return Report()
+        skolemised = {node: URIRef(f"{SKOLEM}{node}") for node in focus_nodes if isinstance(node, BNode)}
+        if skolemised:
+            data = _skolemise(data, skolemised)
+        focus = [str(skolemised.get(node, node)) for node in focus_nodes]
+        options = {"inference": "none", "allow_warnings": True, "allow_infos": True, "focus_nodes": focus}
+        validator = Validator(DataGraph.from_rdflib(data), shacl_graph=self.graph, options=options)
+        validator.shacl_graph = self._shapes  # reuse the harvested shapes
+        _conforms, report_graph, _text = validator.run()
+        return Report(list(self._problems(report_graph)), focus_nodes=len(focus_nodes))
+
+    def _problems(self, report: Graph) -> Iterable[Problem]:
+        names = self.graph.namespace_manager
+        for result in report.subjects(RDF.type, SH.ValidationResult):
+            path = report.value(result, SH.resultPath)
+            value = report.value(result, SH.value)
+            message = report.value(result, SH.resultMessage)
+            focus = report.value(result, SH.focusNode)
+            yield Problem(
+                focus_node=_unskolemise(focus),
+                path=_path_text(report, path, names) if path is not None else None,
+                value=_unskolemise(value) if value is not None else None,
+                message=str(message) if message is not None else "does not conform",
+                severity=_SEVERITY.get(report.value(result, SH.resultSeverity), "violation"),
+                shape=_shape_name(report.value(result, SH.sourceShape), names),
+                constraint=_short(report.value(result, SH.sourceConstraintComponent), names),
+            )
+
+
+def _skolemise(data: Graph, mapping: dict[Node, URIRef]) -> Graph:
+    out = Graph()
+    for s, p, o in data:
+        out.add((mapping.get(s, s), p, mapping.get(o, o)))
+    return out
+
+
+def _unskolemise(node: Node) -> str:
+    text = str(node)
+    if text.startswith(SKOLEM):
+        return "_:" + text[len(SKOLEM) :]
+    if isinstance(node, BNode):
+        return f"_:{node}"
+    return text
+
+
+def _short(node: Node | None, names: rdflib.namespace.NamespaceManager) -> str | None:
+    if node is None or isinstance(node, BNode):
+        return None
+    try:
+        return names.qname(node)
+    except ValueError:
+        return str(node)
+
+
+def _shape_name(node: Node | None, names: rdflib.namespace.NamespaceManager) -> str | None:
+    return _short(node, names) if isinstance(node, URIRef) else None
+
+
+def _path_text(report: Graph, path: Node, names: rdflib.namespace.NamespaceManager) -> str:
+    """A property path as people write it: ``elm:creditPoint``, ``^smarco:stacksInto``."""
+    if isinstance(path, URIRef):
+        return _short(path, names) or str(path)
+    inverse = report.value(path, SH.inversePath)
+    if inverse is not None:
+        return "^" + _path_text(report, inverse, names)
+    return str(path)
