@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import sys
 import xml.etree.ElementTree as ET
 from collections import Counter
 from pathlib import Path
@@ -12,14 +11,10 @@ import pytest
 from rdflib import RDF, SKOS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 
-# The package is not installed in the venv and pytest has no pythonpath setting; make src/ importable.
-_SRC = Path(__file__).resolve().parents[1] / "src"
-if str(_SRC) not in sys.path:
-    sys.path.insert(0, str(_SRC))
+from smarco_kg.config import Settings
+from smarco_kg.ingest.elm_codelists import CodelistError, codelist_graph, scheme_for
 
-from smarco_kg.ingest.elm_codelists import CodelistError, codelist_graph, scheme_for  # noqa: E402
-
-ELM_VENDOR = Path(__file__).resolve().parents[2] / "shared" / "vendor" / "elm"
+ELM_VENDOR = Settings().elm_dir
 CV_DIR = ELM_VENDOR / "xsd" / "loq" / "cv"
 XS = "{http://www.w3.org/2001/XMLSchema}"
 

@@ -63,3 +63,17 @@ def ox_format(syntax: RdfSyntax) -> ox.RdfFormat:
     if fmt is None:
         raise ValueError(f"pyoxigraph has no format for {syntax.media_type}")
     return fmt
+
+
+_IRI_FORBIDDEN = set('<>"{}|^`\\ \n\r\t')
+
+
+def sparql_term(term: Node) -> str:
+    """``term`` written as SPARQL syntax that cannot break out of its place in a query."""
+    if isinstance(term, URIRef):
+        if _IRI_FORBIDDEN.intersection(str(term)):
+            raise ValueError(f"not a valid IRI: {str(term)!r}")
+        return f"<{term}>"
+    if isinstance(term, Literal):
+        return term.n3()  # rdflib escapes quotes, backslashes and line breaks
+    raise ValueError(f"cannot bind {term!r} in a query")

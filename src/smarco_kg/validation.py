@@ -17,7 +17,7 @@ import rdflib
 from pyshacl import Validator
 from pyshacl.graph_abstraction import DataGraph
 from pyshacl.shapes_graph import ShapesGraph
-from rdflib import RDF, SH, BNode, Graph, URIRef
+from rdflib import SH, BNode, Graph, URIRef
 from rdflib.term import Node
 
 from smarco_kg.namespaces import PREFIXES
@@ -104,7 +104,9 @@ class ShapesValidator:
         for prefix, namespace in PREFIXES.items():
             self.graph.bind(prefix, namespace, replace=True)
         self._shapes = ShapesGraph(self.graph, False, logging.getLogger("pyshacl"))
-        _ = self._shapes.shapes  # harvest now, once, not on the first write
+        # Harvest now, once, not on the first write; keep the shapes that select focus nodes themselves.
+        self._targeting = [shape for shape in self._shapes.shapes if any(any(True for _ in t) for t in shape.target())]
+        self._options = {"inference": "none", "allow_warnings": True, "allow_infos": True}
         self.inverse_predicates = frozenset(self._inverse_predicates())
         self.target_classes = frozenset(o for o in self.graph.objects(None, SH.targetClass) if isinstance(o, URIRef))
 
@@ -121,16 +123,25 @@ class ShapesValidator:
         skolemised = {node: URIRef(f"{SKOLEM}{node}") for node in focus_nodes if isinstance(node, BNode)}
         if skolemised:
             data = _skolemise(data, skolemised)
-        focus = [str(skolemised.get(node, node)) for node in focus_nodes]
-        options = {"inference": "none", "allow_warnings": True, "allow_infos": True, "focus_nodes": focus}
-        validator = Validator(DataGraph.from_rdflib(data), shacl_graph=self.graph, options=options)
+        focus = {skolemised.get(node, node) for node in focus_nodes}
+        graph = DataGraph.from_rdflib(data)
+        validator = Validator(graph, shacl_graph=self.graph, options=dict(self._options))
         validator.shacl_graph = self._shapes  # reuse the harvested shapes
-        _conforms, report_graph, _text = validator.run()
+        executor = validator.make_executor()
+        # pySHACL's own focus_nodes option also filters the nodes that sh:node reaches, which silently skips
+        # nested shapes; so pick each targeting shape's focus nodes here and leave nested validation alone.
+        results: list = []
+        for shape in self._targeting:
+            targets = [node for node in shape.focus_nodes(graph) if node in focus]
+            if targets:
+                _conforms, reports = shape.validate(executor, graph, focus=targets)
+                results.extend(reports)
+        report_graph, _text = Validator.create_validation_report(self._shapes, not results, results)
         return Report(list(self._problems(report_graph)), focus_nodes=len(focus_nodes))
 
     def _problems(self, report: Graph) -> Iterable[Problem]:
         names = self.graph.namespace_manager
-        for result in report.subjects(RDF.type, SH.ValidationResult):
+        for result in report.objects(None, SH.result):  # top-level results; sh:detail ones are repeats
             path = report.value(result, SH.resultPath)
             value = report.value(result, SH.value)
             message = report.value(result, SH.resultMessage)

@@ -1,0 +1,123 @@
+"""The embedded GraphStore: queries with safe bindings, atomic changesets, named graphs, dumps, locking."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from rdflib import Literal, URIRef
+
+from smarco_kg.formats import rdf_syntax
+from smarco_kg.store import Changeset, QuerySyntaxError, StoreError, StoreLockedError, open_store
+
+G = "https://w3id.org/smarco/graph/partner/test"
+NQ = f"""<http://ex.org/a> <http://ex.org/p> "one" <{G}> .
+<http://ex.org/a> <http://ex.org/q> _:b <{G}> .
+_:b <http://ex.org/r> "owned" <{G}> .
+<http://ex.org/c> <http://ex.org/p> "other" <{G}> .
+""".encode()
+
+
+@pytest.fixture
+def store(tmp_path: Path):
+    with open_store(tmp_path / "store") as opened:
+        yield opened
+
+
+def test_additive_changeset_adds_quads_to_their_graphs(store) -> None:
+    store.apply(Changeset(add=NQ))
+    assert store.graph_sizes() == {G: 4}
+    assert store.graphs() == [G]
+
+
+def test_triples_without_graph_go_to_the_changeset_default_graph(store) -> None:
+    store.apply(Changeset(add=b'<http://ex.org/a> <http://ex.org/p> "x" .\n', default_graph=G))
+    assert store.graph_size(G) == 1
+
+
+def test_removing_a_resource_removes_its_owned_blank_nodes_but_not_other_resources(store) -> None:
+    store.apply(Changeset(add=NQ))
+    store.apply(Changeset(remove_resources=[(G, "http://ex.org/a")]))
+    rows = list(store.query(f"SELECT ?s ?o WHERE {{ GRAPH <{G}> {{ ?s ?p ?o }} }}").rows())
+    assert rows == [{"s": URIRef("http://ex.org/c"), "o": Literal("other")}]
+
+
+def test_failing_changeset_changes_nothing(store) -> None:
+    store.apply(Changeset(add=NQ))
+    before = _dump(store)
+    with pytest.raises(SyntaxError):
+        store.apply(Changeset(add=b"<http://ex.org/a> <http://ex.org/p> broken .\n", clear_graphs=[G]))
+    assert _dump(store) == before
+
+
+def test_bindings_are_values_not_query_text(store) -> None:
+    store.apply(Changeset(add=NQ))
+    hostile = Literal('one" } ; DROP ALL ; #')
+    result = store.query("SELECT ?s WHERE { GRAPH ?g { ?s ?p ?o } }", bindings={"o": hostile})
+    assert list(result.rows()) == []
+    assert store.graph_size(G) == 4
+    found = store.query("SELECT ?s WHERE { GRAPH ?g { ?s ?p ?o } }", bindings={"o": Literal("one")})
+    assert [row["s"] for row in found.rows()] == [URIRef("http://ex.org/a")]
+
+
+def test_union_default_graph_sees_named_graphs(store) -> None:
+    store.apply(Changeset(add=NQ))
+    assert not store.query("ASK { ?s ?p ?o }").boolean
+    assert store.query("ASK { ?s ?p ?o }", union_default_graph=True).boolean
+
+
+def test_query_syntax_error_names_the_position(store) -> None:
+    with pytest.raises(QuerySyntaxError, match=r"1:\d+"):
+        store.query("SELECT WHERE { ?s }")
+
+
+def test_results_serialise_in_every_sparql_format(store) -> None:
+    from smarco_kg.formats import RESULT_FORMATS
+
+    store.apply(Changeset(add=NQ))
+    for fmt in RESULT_FORMATS:
+        body = store.query("SELECT ?s WHERE { GRAPH ?g { ?s ?p ?o } }").serialize(fmt)
+        assert b"http://ex.org/a" in body, fmt.name
+
+
+def test_dump_round_trips_through_nquads(store, tmp_path: Path) -> None:
+    store.apply(Changeset(add=NQ))
+    dumped = _dump(store)
+    with open_store(tmp_path / "copy") as copy:
+        copy.bulk_load(dumped, rdf_syntax("nquads"))
+        assert copy.graph_sizes() == store.graph_sizes()
+
+
+def test_a_second_opener_is_told_the_store_is_in_use(store) -> None:
+    with pytest.raises(StoreLockedError, match="open in another process"):
+        open_store(store.path)
+
+
+def test_a_directory_that_is_not_a_store_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("not a store")
+    with pytest.raises(StoreError, match="not a smarco-kg store"):
+        open_store(tmp_path)
+
+
+def test_a_file_is_not_a_store(tmp_path: Path) -> None:
+    path = tmp_path / "file"
+    path.write_text("x")
+    with pytest.raises(StoreError, match="is a file"):
+        open_store(path)
+
+
+def test_opening_without_create_needs_an_existing_store(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="smarco-kg init"):
+        open_store(tmp_path / "missing", create=False)
+
+
+def _dump(store) -> bytes:
+    buffer = io.BytesIO()
+    store.dump(buffer, rdf_syntax("nquads"))
+    return buffer.getvalue()
+
+
+def test_a_hostile_iri_binding_is_refused(store) -> None:
+    with pytest.raises(ValueError, match="not a valid IRI"):
+        store.query("SELECT ?s WHERE { ?s ?p ?o }", bindings={"o": URIRef("http://x> } ; DROP ALL ; <http://y")})
