@@ -1,0 +1,62 @@
+"""The server as a browser or a monitor sees it: a live uvicorn on 127.0.0.1 over an initialised store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from smarco_kg import __version__
+from smarco_kg.config import Settings
+from tests.server import running_server
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    from smarco_kg.ingest.demo import initialise
+    from smarco_kg.kg import KnowledgeGraph
+
+    store = tmp_path_factory.mktemp("server") / "store"
+    with KnowledgeGraph(Settings(store=store)) as kg:
+        initialise(kg)
+    with running_server(store) as url:
+        yield url
+
+
+def test_health_reports_the_store_version_and_triples_per_graph(server: str) -> None:
+    response = httpx.get(f"{server}/health")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok" and body["version"] == __version__
+    assert "embedded pyoxigraph store" in body["store"]
+    graphs = body["graphs"]
+    assert graphs["https://w3id.org/smarco/graph/esco"] == 71566
+    assert any(g.startswith("https://w3id.org/smarco/graph/partner/") for g in graphs)
+    assert body["triples"] == sum(graphs.values())
+
+
+def test_home_page_says_what_the_graph_holds(server: str) -> None:
+    response = httpx.get(f"{server}/", headers={"Accept": "text/html"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/html")
+    page = response.text
+    assert "<h1>smarco-kg</h1>" in page
+    assert "This service uses the ESCO classification of the European Commission." in page
+    for kind in ("courses", "micro-credentials", "training pathways", "best practices", "organisations"):
+        assert f"<td>{kind}</td>" in page
+    assert 'href="/health"' in page
+
+
+def test_serve_refuses_a_store_that_does_not_exist(tmp_path) -> None:
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "smarco_kg", "serve", "--store", str(tmp_path / "none"), "--port", "1"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert "run 'smarco-kg init' first" in done.stderr
