@@ -21,9 +21,7 @@ XS = "{http://www.w3.org/2001/XMLSchema}"
 SNB = "http://data.europa.eu/snb/"
 AUTH = "http://publications.europa.eu/resource/authority/"
 
-needs_vendor = pytest.mark.skipif(
-    not CV_DIR.is_dir(), reason=f"vendored ELM XSD code lists not found at {CV_DIR}"
-)
+needs_vendor = pytest.mark.skipif(not CV_DIR.is_dir(), reason=f"vendored ELM XSD code lists not found at {CV_DIR}")
 
 
 @pytest.fixture(scope="module")
@@ -200,9 +198,7 @@ def test_scheme_for_rejects_other_iris(iri: str) -> None:
 
 # --- small synthetic inputs and errors -----------------------------------------------------------
 
-_XSD_HEAD = (
-    '<?xml version="1.0" encoding="UTF-8"?>\n<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">\n'
-)
+_XSD_HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">\n'
 
 
 def test_languages_and_several_labels(tmp_path: Path) -> None:

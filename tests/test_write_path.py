@@ -146,3 +146,23 @@ def test_every_rdf_syntax_goes_through_the_same_path(base_kg: KnowledgeGraph) ->
         buffer = io.BytesIO()
         scratch.dump(buffer, rdf_syntax(name), graph=CEFRIEL)
         assert write(base_kg, buffer.getvalue(), name, graph=CEFRIEL, dry_run=True).report.conforms, name
+
+
+def test_a_nested_resource_already_in_the_store_is_validated_with_its_description(base_kg: KnowledgeGraph) -> None:
+    """An organisation's home page stored earlier as an IRI node satisfies sh:node on a later write."""
+    page = b"""@prefix elm: <http://data.europa.eu/snb/model/elm/> . @prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+<graph/partner/cefriel> {
+  <page/cefriel> a elm:WebResource ; elm:contentUrl "https://www.cefriel.com/"^^xsd:anyURI .
+}"""
+    write(base_kg, page)
+    with_page = COURSE.replace(
+        b'foaf:homepage [ a elm:WebResource ; elm:contentUrl "https://www.cefriel.com/"^^xsd:anyURI ]',
+        b"foaf:homepage <page/cefriel>",
+    )
+    assert with_page != COURSE
+    assert write(base_kg, with_page).report.conforms
+
+
+def test_small_batches_see_references_across_batches(base_kg: KnowledgeGraph) -> None:
+    base_kg.write_path.batch_size = 1
+    assert write(base_kg, COURSE, dry_run=True).report.conforms

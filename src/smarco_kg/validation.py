@@ -108,11 +108,19 @@ class ShapesValidator:
         self._targeting = [shape for shape in self._shapes.shapes if any(any(True for _ in t) for t in shape.target())]
         self._options = {"inference": "none", "allow_warnings": True, "allow_infos": True}
         self.inverse_predicates = frozenset(self._inverse_predicates())
+        self.nested_predicates = frozenset(self._nested_predicates())
         self.target_classes = frozenset(o for o in self.graph.objects(None, SH.targetClass) if isinstance(o, URIRef))
 
     def _inverse_predicates(self) -> Iterable[URIRef]:
         """Predicates the shapes follow backwards: a focus node's neighbourhood includes triples pointing at it."""
         for path in self.graph.objects(None, SH.inversePath):
+            if isinstance(path, URIRef):
+                yield path
+
+    def _nested_predicates(self) -> Iterable[URIRef]:
+        """Predicates whose values the shapes validate in depth (``sh:node``): their descriptions are needed."""
+        for shape in self.graph.subjects(SH.node, None):
+            path = self.graph.value(shape, SH.path)
             if isinstance(path, URIRef):
                 yield path
 

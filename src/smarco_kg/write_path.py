@@ -181,6 +181,7 @@ class WritePath:
             data.add(triple)
         for triple in self._query_store(describe, context).triples():
             data.add(triple)
+        self._describe_nested(data, staged, context)
         inverse = self.validator.inverse_predicates
         if inverse:
             pointing = (
@@ -196,6 +197,23 @@ class WritePath:
                 data.add(triple)
         self._add_types(data, staged, context)
         return self.validator.validate(data, batch)
+
+    def _describe_nested(self, data: Graph, staged: Staged, context: list[str] | None) -> None:
+        """Describe the IRIs that nested shapes validate in depth (a home page ``<page/x>``, say) when they
+        are not described yet, wherever they are: in this write, another batch of it, or the store."""
+        described = set(data.subjects())
+        nested = {
+            o
+            for p in self.validator.nested_predicates
+            for o in data.objects(None, p)
+            if isinstance(o, URIRef) and o not in described
+        }
+        if not nested:
+            return
+        describe = _DESCRIBE.format(values="VALUES ?s { " + " ".join(f"<{o}>" for o in nested) + " }")
+        for result in (staged.store.query(describe, union_default_graph=True), self._query_store(describe, context)):
+            for triple in result.triples():
+                data.add(triple)
 
     def _add_types(self, data: Graph, staged: Staged, context: list[str] | None) -> None:
         """The classes of every IRI the data points at, so ``sh:class`` checks see them."""
