@@ -46,6 +46,11 @@ def test_init_loads_the_ontology_code_lists_esco_and_demo(tmp_path: Path) -> Non
     assert "nothing to do" in again.stdout
 
 
+def test_init_creates_missing_parent_folders(tmp_path: Path) -> None:
+    run("init", "--no-demo", store=tmp_path / "var" / "store", check=True)
+    assert (tmp_path / "var" / "store" / "CURRENT").is_file()
+
+
 def test_init_without_demo_loads_no_partner_graph(tmp_path: Path) -> None:
     run("init", "--no-demo", store=tmp_path / "store", check=True)
     graphs = run("query", "SELECT DISTINCT ?g WHERE { GRAPH ?g {} }", "--format", "csv", store=tmp_path / "store")

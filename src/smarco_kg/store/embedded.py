@@ -105,8 +105,10 @@ class EmbeddedStore(GraphStore):
             raise StoreError(f"{self.path} is a file, not a store directory")
         if self.path.is_dir() and any(self.path.iterdir()) and not (self.path / "CURRENT").exists():
             raise StoreError(f"{self.path} is not a smarco-kg store (no RocksDB files in it); give another --store")
-        if not self.path.exists() and not create:
-            raise StoreError(f"no store at {self.path}; run 'smarco-kg init --store {self.path}' first")
+        if not self.path.exists():
+            if not create:
+                raise StoreError(f"no store at {self.path}; run 'smarco-kg init --store {self.path}' first")
+            self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
             self._store = ox.Store(str(self.path))
         except OSError as error:
