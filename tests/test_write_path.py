@@ -166,3 +166,22 @@ def test_a_nested_resource_already_in_the_store_is_validated_with_its_descriptio
 def test_small_batches_see_references_across_batches(base_kg: KnowledgeGraph) -> None:
     base_kg.write_path.batch_size = 1
     assert write(base_kg, COURSE, dry_run=True).report.conforms
+
+
+def test_large_writes_are_checked_in_worker_processes_with_the_same_verdict(base_kg: KnowledgeGraph) -> None:
+    from smarco_kg.ingest.demo import demo_files
+
+    base_kg.write_path.parallel_from, base_kg.write_path.batch_size, base_kg.write_path.workers = 1, 50, 2
+    files = demo_files(base_kg.settings.data_dir)
+    result = base_kg.write_path.write(files, base_iri=BASE, dry_run=True)
+    assert result.report.conforms and result.report.problems == []
+    assert result.report.focus_nodes > 200
+
+
+def test_a_violation_found_by_a_worker_process_stores_nothing(base_kg: KnowledgeGraph) -> None:
+    base_kg.write_path.parallel_from, base_kg.write_path.batch_size, base_kg.write_path.workers = 1, 1, 2
+    before = dump(base_kg)
+    with pytest.raises(WriteRejected) as caught:
+        write(base_kg, COURSE.replace(b"elm:EQFLevel eqf:6 ;", b"elm:EQFLevel eqf:9 ;"))
+    assert [p.path for p in caught.value.report.violations] == ["elm:EQFLevel"]
+    assert dump(base_kg) == before

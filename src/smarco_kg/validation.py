@@ -92,6 +92,7 @@ class ShapesValidator:
     """The project's shapes, parsed and harvested once, applied to small focus-node graphs."""
 
     def __init__(self, shapes_dir: Path) -> None:
+        self.shapes_dir = shapes_dir
         files = sorted(shapes_dir.glob("*.ttl"))
         if not files:
             raise ShapesError(f"no shapes (*.ttl) in {shapes_dir}")
@@ -119,9 +120,11 @@ class ShapesValidator:
 
     def _nested_predicates(self) -> Iterable[URIRef]:
         """Predicates whose values the shapes validate in depth (``sh:node``): their descriptions are needed."""
-        for shape in self.graph.subjects(SH.node, None):
+        reads_triples = (SH.property, SH["class"], SH["or"], SH["and"], SH.xone, SH["not"], SH.sparql, SH.closed)
+        for shape, node in self.graph.subject_objects(SH.node):
             path = self.graph.value(shape, SH.path)
-            if isinstance(path, URIRef):
+            # A node shape that only looks at the IRI itself (sh:in, sh:pattern) needs no description.
+            if isinstance(path, URIRef) and any((node, p, None) in self.graph for p in reads_triples):
                 yield path
 
     def validate(self, data: Graph, focus_nodes: Sequence[Node]) -> Report:

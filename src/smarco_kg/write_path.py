@@ -10,8 +10,13 @@ with the write, not with the store.
 from __future__ import annotations
 
 import io
+import multiprocessing
+import os
+import shutil
+import tempfile
 import time
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +29,12 @@ from smarco_kg.validation import Report, ShapesValidator
 
 BATCH_SIZE = 400
 """Focus nodes per pySHACL run: large enough to amortise a run, small enough to keep memory flat."""
+
+PARALLEL_MIN_FOCUS_NODES = 4000
+"""From this many focus nodes on, batches are checked by worker processes (one per core) on checkpoints."""
+
+LARGE_INPUT_BYTES = 8 << 20
+"""Inputs larger than this are staged on disk (in a temporary folder) rather than in memory."""
 
 BatchProgress = Callable[[int, int], None]
 """Called with (focus nodes checked, focus nodes in all)."""
@@ -56,11 +67,15 @@ class Staged:
     store: GraphStore
     graphs: list[str]
     quads: int
+    types: dict[Node, list[Node]] = field(default_factory=dict, repr=False)  # rdf:type of referenced IRIs
+    directory: str | None = field(default=None, repr=False)  # the temporary folder of an on-disk stage
     _closed: bool = field(default=False, repr=False)
 
     def close(self) -> None:
         if not self._closed:
             self.store.close()
+            if self.directory:
+                shutil.rmtree(self.directory, ignore_errors=True)
             self._closed = True
 
 
@@ -89,10 +104,20 @@ WHERE {
 class WritePath:
     """Parse → validate the touched focus nodes → commit in one transaction."""
 
-    def __init__(self, store: GraphStore, validator: ShapesValidator, *, batch_size: int = BATCH_SIZE) -> None:
+    def __init__(
+        self,
+        store: GraphStore,
+        validator: ShapesValidator,
+        *,
+        batch_size: int = BATCH_SIZE,
+        workers: int | None = None,
+        parallel_from: int = PARALLEL_MIN_FOCUS_NODES,
+    ) -> None:
         self.store = store
         self.validator = validator
         self.batch_size = batch_size
+        self.workers = workers if workers is not None else (os.cpu_count() or 1)
+        self.parallel_from = parallel_from
 
     # -- parse ---------------------------------------------------------------------------------------------
 
@@ -110,12 +135,16 @@ class WritePath:
         A file's format comes from its extension unless ``syntax`` is given; bytes need ``syntax``."""
         items = [sources] if isinstance(sources, Path | bytes) else list(sources)
         label = name or (", ".join(s.name for s in items if isinstance(s, Path)) or "the data")
-        scratch = open_scratch_store()
+        size = sum(len(i) if isinstance(i, bytes) else (i.stat().st_size if i.is_file() else 0) for i in items)
+        directory = tempfile.mkdtemp(prefix="smarco-stage-") if size > LARGE_INPUT_BYTES else None
+        scratch = open_scratch_store(Path(directory) / "store" if directory else None)
         try:
             for item in items:
                 self._parse_into(scratch, item, syntax, base_iri)
         except ParseError:
             scratch.close()
+            if directory:
+                shutil.rmtree(directory, ignore_errors=True)
             raise
         sizes = scratch.graph_sizes()
         if sizes.get("", 0):
@@ -127,7 +156,7 @@ class WritePath:
                 )
             scratch.update(f"ADD DEFAULT TO <{graph}> ; CLEAR DEFAULT")
             sizes = scratch.graph_sizes()
-        return Staged(scratch, sorted(g for g in sizes if g), sum(sizes.values()))
+        return Staged(scratch, sorted(g for g in sizes if g), sum(sizes.values()), directory=directory)
 
     @staticmethod
     def _parse_into(scratch: GraphStore, item: Path | bytes, syntax: RdfSyntax | None, base_iri: str | None) -> None:
@@ -159,11 +188,13 @@ class WritePath:
             for row in staged.store.query("SELECT DISTINCT ?s WHERE { GRAPH ?g { ?s ?p ?o } FILTER isIRI(?s) }").rows()
         ]
         total = len(subjects)
-        for start in range(0, total, self.batch_size):
-            batch = subjects[start : start + self.batch_size]
-            report.extend(self._check_batch(staged, batch, context))
-            if progress:
-                progress(min(start + self.batch_size, total), total)
+        parallel = total >= self.parallel_from and self.workers > 1
+        if not (parallel and self._check_in_workers(staged, subjects, context, report, progress)):
+            for start in range(0, total, self.batch_size):
+                batch = subjects[start : start + self.batch_size]
+                report.extend(self._check_batch(staged, batch, context))
+                if progress:
+                    progress(min(start + self.batch_size, total), total)
         blanks = Graph()
         for triple in staged.store.query(_TOP_LEVEL_BLANKS, union_default_graph=True).triples():
             blanks.add(triple)
@@ -172,6 +203,40 @@ class WritePath:
             self._add_types(blanks, staged, context)
             report.extend(self.validator.validate(blanks, top))
         return report
+
+    def _check_in_workers(
+        self,
+        staged: Staged,
+        subjects: list[Node],
+        context: list[str] | None,
+        report: Report,
+        progress: BatchProgress | None,
+    ) -> bool:
+        """Check the batches in one worker process per core, each reading checkpoints of the stage and the
+        store; False (and nothing checked) where a backend cannot make checkpoints."""
+        with tempfile.TemporaryDirectory(prefix="smarco-check-") as folder:
+            staged_copy, store_copy = Path(folder) / "staged", Path(folder) / "store"
+            if not (staged.store.snapshot(staged_copy) and self.store.snapshot(store_copy)):
+                return False
+            batches = [
+                [str(s) for s in subjects[start : start + self.batch_size]]
+                for start in range(0, len(subjects), self.batch_size)
+            ]
+            arguments = (str(self.validator.shapes_dir), str(staged_copy), str(store_copy), context, self.batch_size)
+            with ProcessPoolExecutor(
+                self.workers,
+                mp_context=multiprocessing.get_context("spawn"),
+                initializer=_start_worker,
+                initargs=arguments,
+            ) as pool:
+                futures = {pool.submit(_check_in_worker, batch): len(batch) for batch in batches}
+                done = 0
+                for future in as_completed(futures):
+                    report.extend(future.result())
+                    done += futures[future]
+                    if progress:
+                        progress(done, len(subjects))
+        return True
 
     def _check_batch(self, staged: Staged, batch: list[Node], context: list[str] | None) -> Report:
         values = "VALUES ?s { " + " ".join(f"<{s}>" for s in batch) + " }"
@@ -216,16 +281,25 @@ class WritePath:
                 data.add(triple)
 
     def _add_types(self, data: Graph, staged: Staged, context: list[str] | None) -> None:
-        """The classes of every IRI the data points at, so ``sh:class`` checks see them."""
+        """The classes of every IRI the data points at, so ``sh:class`` checks see them.
+
+        Looked up once per IRI and write: the same organisations, skills and code-list values recur in batch
+        after batch, and neither the staged data nor the store changes while a write is checked."""
         described = set(data.subjects())
         targets = {o for o in data.objects() if isinstance(o, URIRef) and o not in described}
         targets |= {s for s in data.subjects() if isinstance(s, URIRef) and (s, RDF.type, None) not in data}
-        if not targets:
-            return
-        query = "SELECT ?o ?t WHERE { VALUES ?o { " + " ".join(f"<{o}>" for o in targets) + " } ?o a ?t }"
-        for result in (staged.store.query(query, union_default_graph=True), self._query_store(query, context)):
-            for row in result.rows():
-                data.add((row["o"], RDF.type, row["t"]))
+        known = staged.types
+        unknown = [iri for iri in targets if iri not in known]
+        if unknown:
+            for iri in unknown:
+                known[iri] = []
+            query = "SELECT ?o ?t WHERE { VALUES ?o { " + " ".join(f"<{o}>" for o in unknown) + " } ?o a ?t }"
+            for result in (staged.store.query(query, union_default_graph=True), self._query_store(query, context)):
+                for row in result.rows():
+                    known[row["o"]].append(row["t"])
+        for iri in targets:
+            for cls in known[iri]:
+                data.add((iri, RDF.type, cls))
 
     def _context_graphs(self, replace_graphs: Sequence[str]) -> list[str] | None:
         """The store's graphs as the write sees them: all of them, minus those it replaces."""
@@ -281,3 +355,20 @@ class WritePath:
 
 def _one_line(error: BaseException) -> str:
     return " ".join(str(error).split())
+
+
+_WORKER: dict = {}
+
+
+def _start_worker(shapes_dir: str, staged_dir: str, store_dir: str, context: list[str] | None, batch: int) -> None:
+    """Open the checkpoints read-only and load the shapes once per worker process."""
+    from smarco_kg.store import open_store
+
+    validator = ShapesValidator(Path(shapes_dir))
+    store = open_store(store_dir, read_only=True)
+    staged = Staged(open_store(staged_dir, read_only=True), [], 0)
+    _WORKER.update(path=WritePath(store, validator, batch_size=batch, workers=1), staged=staged, context=context)
+
+
+def _check_in_worker(batch: list[str]) -> Report:
+    return _WORKER["path"]._check_batch(_WORKER["staged"], [URIRef(s) for s in batch], _WORKER["context"])

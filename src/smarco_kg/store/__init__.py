@@ -12,18 +12,19 @@ from smarco_kg.store.base import (
 )
 
 
-def open_store(location: Path | str, *, create: bool = True) -> GraphStore:
+def open_store(location: Path | str, *, create: bool = True, read_only: bool = False) -> GraphStore:
     """The store at ``location``: a directory for the embedded store."""
     from smarco_kg.store.embedded import EmbeddedStore
 
-    return EmbeddedStore(Path(location), create=create)
+    return EmbeddedStore(Path(location), create=create, read_only=read_only)
 
 
-def open_scratch_store() -> GraphStore:
-    """An empty in-memory store for staging data before it is validated and committed."""
+def open_scratch_store(directory: Path | None = None) -> GraphStore:
+    """An empty store for staging data before it is validated and committed: in memory, or in ``directory``
+    (a temporary folder) when the data is large or other processes must read it."""
     from smarco_kg.store.embedded import EmbeddedStore
 
-    return EmbeddedStore(None)
+    return EmbeddedStore(directory)
 
 
 __all__ = [

@@ -136,6 +136,11 @@ class GraphStore(ABC):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def snapshot(self, target: Path) -> bool:
+        """Write a consistent read-only copy to ``target`` if the backend can; other processes open it with
+        ``open_store(target, read_only=True)``. Backends without local checkpoints return False."""
+        return False
+
     def graph_size(self, graph: str) -> int:
         """Triples in one named graph."""
         result = self.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")

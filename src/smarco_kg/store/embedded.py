@@ -93,8 +93,16 @@ class EmbeddedQueryResult(QueryResult):
 class EmbeddedStore(GraphStore):
     """pyoxigraph on disk. One process opens it for writing at a time; RocksDB enforces that."""
 
-    def __init__(self, path: Path | None, *, create: bool = True) -> None:
+    def __init__(self, path: Path | None, *, create: bool = True, read_only: bool = False) -> None:
         super().__init__()
+        if read_only:  # a checkpoint (see ``snapshot``) read by another process
+            self.path = Path(path) if path is not None else None
+            try:
+                self._store = ox.Store.read_only(str(path))
+            except OSError as error:
+                raise StoreError(f"cannot open the store at {path} read-only: {error}") from error
+            self.description = f"embedded pyoxigraph store at {path} (read-only)"
+            return
         if path is None:  # a scratch store in memory, for staging writes before they are validated
             self.path = None
             self._store = ox.Store()
@@ -218,8 +226,16 @@ class EmbeddedStore(GraphStore):
         else:
             self._store.dump(output, fmt, from_graph=ox.DefaultGraph(), **options)
 
+    def snapshot(self, target: Path) -> bool:
+        """A consistent checkpoint in ``target`` (hard links, milliseconds) that other processes can open
+        read-only while this one goes on writing."""
+        if self.path is None:
+            return False
+        self._store.flush()
+        self._store.backup(str(target))
+        return True
+
     def backup(self, target: Path) -> None:
-        """A consistent checkpoint of the store (hard links), cheap enough to take after every commit."""
         self._store.backup(str(target))
 
     def close(self) -> None:
