@@ -113,7 +113,12 @@ def init(
                     return
                 kg.store.update("CLEAR ALL")
             try:
-                report = initialise(kg, demo=not no_demo, say=lambda line: err.print(f"loading {line}", markup=False))
+                report = initialise(
+                    kg,
+                    demo=not no_demo,
+                    say=lambda line: err.print(f"loading {line}", markup=False),
+                    bar=lambda description, total: progress_bar(description, total, unit="bytes"),
+                )
             except (FileNotFoundError, ValueError, SyntaxError) as error:
                 kg.store.update("CLEAR ALL")
                 raise Failure("initialisation failed; the store was left empty", str(error)) from error
@@ -189,12 +194,18 @@ def _write(
                 )
             else:
                 out.print(
-                    f"loaded {result.quads} triples into {', '.join(result.graphs)} "
+                    f"loaded {result.quads} triples into {_graph_list(result.graphs)} "
                     f"({result.report.focus_nodes} resources validated) in {result.seconds:.2f} s",
                     markup=False,
                 )
 
     _run(action)
+
+
+def _graph_list(graphs: list[str], shown: int = 3) -> str:
+    if len(graphs) <= shown:
+        return ", ".join(graphs)
+    return f"{len(graphs)} graphs ({', '.join(graphs[:shown])}, …)"
 
 
 QUERY_FORMATS = "table, json, csv, tsv, xml for SELECT/ASK; ttl, nt, nq, trig, jsonld, rdfxml for CONSTRUCT/DESCRIBE"

@@ -7,6 +7,7 @@ conforms to the shapes through the validated write path.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,14 +24,28 @@ class InitReport:
     skipped: list[str] = field(default_factory=list)  # sources not found, with the reason
 
 
-def initialise(kg: KnowledgeGraph, *, demo: bool = True, say: Callable[[str], None] = lambda _: None) -> InitReport:
+Bar = Callable[[str, int], AbstractContextManager[Callable[..., None]]]
+"""Makes a progress bar: (description, total bytes) -> a context yielding ``update(done)``."""
+
+
+def _no_bar(description: str, total: int) -> AbstractContextManager[Callable[..., None]]:
+    return nullcontext(lambda *_: None)
+
+
+def initialise(
+    kg: KnowledgeGraph, *, demo: bool = True, say: Callable[[str], None] = lambda _: None, bar: Bar = _no_bar
+) -> InitReport:
     """Load the ontology, code lists, ESCO subset and (with ``demo``) the demo data into ``kg``."""
     settings, graphs, store = kg.settings, kg.graphs, kg.store
     report = InitReport()
 
+    def load_file(path: Path, *, graph: str | None = None, base_iri: str | None = None) -> None:
+        with bar(f"loading {path.name}", path.stat().st_size) as update:
+            store.bulk_load(path, rdf_syntax_for_path(path), graph=graph, base_iri=base_iri, progress=update)
+
     ontology = settings.ontology_dir / "smarco.ttl"
     say(f"ontology: {ontology}")
-    store.bulk_load(ontology, rdf_syntax("turtle"), graph=graphs.ontology)
+    load_file(ontology, graph=graphs.ontology)
     report.loaded["ontology"] = _size(kg, graphs.ontology)
 
     codelists = settings.elm_dir / "xsd" / "loq" / "cv"
@@ -45,7 +60,7 @@ def initialise(kg: KnowledgeGraph, *, demo: bool = True, say: Callable[[str], No
     esco = settings.esco_subset
     if esco.is_file():
         say(f"ESCO subset: {esco}")
-        store.bulk_load(esco, rdf_syntax("turtle"), graph=graphs.esco)
+        load_file(esco, graph=graphs.esco)
         report.loaded["esco"] = _size(kg, graphs.esco)
     else:
         report.skipped.append(f"ESCO subset: {esco} not found (set SMARCO_SHARED_DIR)")
@@ -53,7 +68,7 @@ def initialise(kg: KnowledgeGraph, *, demo: bool = True, say: Callable[[str], No
     if demo:
         for path in demo_files(settings.data_dir):
             say(f"demo data: {path}")
-            store.bulk_load(path, rdf_syntax_for_path(path), base_iri=settings.base_iri)
+            load_file(path, base_iri=settings.base_iri)
         partner_graphs = [g for g in store.graphs() if graphs.is_partner_graph(g)]
         report.loaded["demo"] = sum(store.graph_size(g) for g in partner_graphs)
     return report
