@@ -23,6 +23,10 @@ class Settings(BaseSettings):
     shared_dir: Path = PROJECT_ROOT.parent / "shared"
     host: str = "127.0.0.1"
     port: int = 8000
+    tokens_file: Path = Path("var/tokens.json")
+    query_timeout: float = 30.0  # seconds; a request's timeout= may only lower it
+    query_workers: int = 2
+    cors_origins: tuple[str, ...] = ()  # origins allowed to write from a browser; reads are open to all
 
     @field_validator("base_iri")
     @classmethod
@@ -30,6 +34,18 @@ class Settings(BaseSettings):
         if not value.startswith(("http://", "https://")):
             raise ValueError(f"the base IRI must be an http(s) IRI, not {value!r}")
         return value if value.endswith(("/", "#")) else value + "/"
+
+    @field_validator("query_timeout")
+    @classmethod
+    def _positive_timeout(cls, value: float) -> float:
+        if value <= 0:
+            raise ValueError("the query timeout must be a positive number of seconds")
+        return value
+
+    @cached_property
+    def checkpoints_dir(self) -> Path:
+        """Where query workers read checkpoints of the store: beside it, never inside it."""
+        return self.store.parent / f"{self.store.name}.checkpoints"
 
     @cached_property
     def elm_dir(self) -> Path:

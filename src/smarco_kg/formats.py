@@ -15,15 +15,16 @@ class RdfSyntax:
     extensions: tuple[str, ...]
     datasets: bool  # carries named graphs (N-Quads, TriG) rather than one graph
     aliases: tuple[str, ...] = ()
+    rdflib_name: str = ""  # the name rdflib's parsers and serializers know it by
 
 
 RDF_SYNTAXES: tuple[RdfSyntax, ...] = (
-    RdfSyntax("turtle", "text/turtle", (".ttl",), False, ("ttl",)),
-    RdfSyntax("ntriples", "application/n-triples", (".nt",), False, ("nt", "n-triples")),
-    RdfSyntax("nquads", "application/n-quads", (".nq",), True, ("nq", "n-quads")),
-    RdfSyntax("trig", "application/trig", (".trig",), True, ()),
-    RdfSyntax("jsonld", "application/ld+json", (".jsonld", ".json"), True, ("json-ld",)),
-    RdfSyntax("rdfxml", "application/rdf+xml", (".rdf", ".owl", ".xml"), False, ("xml", "rdf/xml", "rdf-xml")),
+    RdfSyntax("turtle", "text/turtle", (".ttl",), False, ("ttl",), "turtle"),
+    RdfSyntax("ntriples", "application/n-triples", (".nt",), False, ("nt", "n-triples"), "nt"),
+    RdfSyntax("nquads", "application/n-quads", (".nq",), True, ("nq", "n-quads"), "nquads"),
+    RdfSyntax("trig", "application/trig", (".trig",), True, (), "trig"),
+    RdfSyntax("jsonld", "application/ld+json", (".jsonld", ".json"), True, ("json-ld",), "json-ld"),
+    RdfSyntax("rdfxml", "application/rdf+xml", (".rdf", ".owl", ".xml"), False, ("xml", "rdf/xml", "rdf-xml"), "xml"),
 )
 
 

@@ -147,7 +147,7 @@ class WritePath:
                 shutil.rmtree(directory, ignore_errors=True)
             raise
         sizes = scratch.graph_sizes()
-        if sizes.get("", 0):
+        if sizes.get("", 0) and graph != "":  # graph "" keeps triples in the default graph
             if graph is None:
                 scratch.close()
                 raise ParseError(
@@ -156,7 +156,8 @@ class WritePath:
                 )
             scratch.update(f"ADD DEFAULT TO <{graph}> ; CLEAR DEFAULT")
             sizes = scratch.graph_sizes()
-        return Staged(scratch, sorted(g for g in sizes if g), sum(sizes.values()), directory=directory)
+        names = sorted(g for g, n in sizes.items() if n and (g or graph == ""))
+        return Staged(scratch, names, sum(sizes.values()), directory=directory)
 
     @staticmethod
     def _parse_into(scratch: GraphStore, item: Path | bytes, syntax: RdfSyntax | None, base_iri: str | None) -> None:
@@ -185,7 +186,9 @@ class WritePath:
         report = Report()
         subjects = [
             row["s"]
-            for row in staged.store.query("SELECT DISTINCT ?s WHERE { GRAPH ?g { ?s ?p ?o } FILTER isIRI(?s) }").rows()
+            for row in staged.store.query(
+                "SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER isIRI(?s) }", union_default_graph=True
+            ).rows()
         ]
         total = len(subjects)
         parallel = total >= self.parallel_from and self.workers > 1

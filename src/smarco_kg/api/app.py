@@ -1,28 +1,38 @@
-"""The application factory: one store per process, opened at start-up and closed at shutdown."""
+"""The application factory: one store per process, query workers on its checkpoints, one writer."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.responses import JSONResponse
 
 from smarco_kg import __version__
-from smarco_kg.api import home
+from smarco_kg.api import graph_store, home, sparql
+from smarco_kg.api.context import Service
+from smarco_kg.api.cors import CorsMiddleware
+from smarco_kg.api.problems import Problem
+from smarco_kg.auth import TokenStore
 from smarco_kg.config import Settings
 from smarco_kg.kg import KnowledgeGraph
+from smarco_kg.query_workers import QueryWorkers
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """A FastAPI app over the store named by ``settings`` (default: the environment)."""
     settings = settings or Settings()
     kg = KnowledgeGraph(settings, create=False)
+    queries = QueryWorkers(kg.store, settings.checkpoints_dir, size=settings.query_workers)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        queries.start()
         try:
             yield
         finally:
+            queries.close()
             kg.close()
 
     app = FastAPI(
@@ -32,5 +42,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.kg = kg
+    app.state.service = Service(kg, queries, TokenStore(settings.tokens_file))
+
+    @app.exception_handler(Problem)
+    async def problem_response(_: Request, problem: Problem) -> JSONResponse:
+        return problem.response()
+
+    app.add_middleware(GZipMiddleware, minimum_size=4096)
+    app.add_middleware(CorsMiddleware, write_origins=settings.cors_origins)
     app.include_router(home.router)
+    app.include_router(sparql.router)
+    app.include_router(graph_store.router)
     return app

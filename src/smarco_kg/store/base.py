@@ -34,7 +34,7 @@ class QuerySyntaxError(ValueError):
 
 @dataclass
 class Changeset:
-    """One all-or-nothing write: clear graphs, remove resources' descriptions, then add quads.
+    """One all-or-nothing write: clear or drop graphs, remove resources' descriptions, then add quads.
 
     ``add`` is N-Quads; quads without a graph go to ``default_graph`` (required then).
     ``remove_resources`` lists (graph, subject IRI) pairs whose triples, and the blank nodes they own,
@@ -43,12 +43,13 @@ class Changeset:
 
     add: bytes = b""
     default_graph: str | None = None
-    clear_graphs: Sequence[str] = ()
+    clear_graphs: Sequence[str] = ()  # emptied; ``""`` is the default graph
+    drop_graphs: Sequence[str] = ()  # removed altogether
     remove_resources: Sequence[tuple[str, str]] = ()
 
     @property
     def is_additive(self) -> bool:
-        return not self.clear_graphs and not self.remove_resources
+        return not self.clear_graphs and not self.drop_graphs and not self.remove_resources
 
 
 class QueryResult(ABC):

@@ -177,7 +177,8 @@ class EmbeddedStore(GraphStore):
                 self._store.load(changes.add, ox.RdfFormat.N_QUADS, to_graph=default)
             return
         # Removals and additions together: one SPARQL update is one transaction in pyoxigraph.
-        operations = [f"CLEAR SILENT GRAPH <{g}>" for g in changes.clear_graphs]
+        operations = [f"CLEAR SILENT {_graph_ref(g)}" for g in changes.clear_graphs]
+        operations += ["CLEAR SILENT DEFAULT" if not g else f"DROP SILENT GRAPH <{g}>" for g in changes.drop_graphs]
         for graph, subject in changes.remove_resources:
             pattern = _OWNED.format(subject=f"<{subject}>")
             template = f"<{subject}> ?p ?o . ?o ?p2 ?o2 . ?o2 ?p3 ?o3 . ?o3 ?p4 ?o4 ."
@@ -243,6 +244,10 @@ class EmbeddedStore(GraphStore):
         if store is not None:
             store.flush()
             del self._store
+
+
+def _graph_ref(graph: str) -> str:
+    return "DEFAULT" if graph == "" else f"GRAPH <{graph}>"
 
 
 def _graph_name(graph: str) -> ox.NamedNode | ox.DefaultGraph:

@@ -1,0 +1,70 @@
+"""What every route shares: the knowledge graph, the query workers, the tokens and the single writer's lock."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+from fastapi import Request
+
+from smarco_kg.api.problems import Problem
+from smarco_kg.auth import Principal, TokenStore, bearer_secret
+from smarco_kg.config import Settings
+from smarco_kg.kg import KnowledgeGraph
+from smarco_kg.query_workers import QueryWorkers
+from smarco_kg.write_path import WriteRejected
+
+
+@dataclass
+class Service:
+    kg: KnowledgeGraph
+    queries: QueryWorkers
+    tokens: TokenStore
+    write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    @property
+    def settings(self) -> Settings:
+        return self.kg.settings
+
+    def committed(self) -> None:
+        """After every commit: a new checkpoint, so the next query sees the write."""
+        self.queries.refresh()
+
+    @staticmethod
+    def rejected(rejected: WriteRejected) -> Problem:
+        report = rejected.report
+        return Problem(
+            422,
+            "the data does not conform to the shapes",
+            f"{len(report.violations)} violation(s); nothing was stored",
+            errors=[
+                {
+                    "focusNode": p.focus_node,
+                    "path": p.path,
+                    "value": p.value,
+                    "message": p.message,
+                    "severity": p.severity,
+                    "shape": p.shape,
+                }
+                for p in report.problems
+            ],
+        )
+
+
+def service(request: Request) -> Service:
+    return request.app.state.service
+
+
+def authenticate(request: Request) -> Principal:
+    """The principal behind the request's bearer token; 401 without a valid one."""
+    challenge = {"WWW-Authenticate": 'Bearer realm="smarco-kg"'}
+    try:
+        secret = bearer_secret(request.headers.get("authorization"))
+    except ValueError as error:
+        raise Problem(401, "malformed Authorization header", str(error), challenge) from error
+    if secret is None:
+        raise Problem(401, "authentication required", "writes need 'Authorization: Bearer <token>'", challenge)
+    principal = service(request).tokens.authenticate(secret)
+    if principal is None:
+        raise Problem(401, "invalid token", "the token is unknown or was revoked", challenge)
+    return principal

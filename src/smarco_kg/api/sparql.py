@@ -1,0 +1,193 @@
+"""``/sparql``: the SPARQL 1.1 Protocol for queries and updates, the service description and the query page."""
+
+from __future__ import annotations
+
+import asyncio
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
+
+from smarco_kg.api.context import Service, authenticate, service
+from smarco_kg.api.negotiation import NotAcceptable, accepts_html, negotiate
+from smarco_kg.api.problems import Problem
+from smarco_kg.auth import log_write
+from smarco_kg.formats import RDF_SYNTAXES, rdf_syntax
+from smarco_kg.query_workers import QueryError, QueryRequest, QueryTimeout, ServiceBusy
+from smarco_kg.service_description import service_description
+from smarco_kg.store import QuerySyntaxError
+from smarco_kg.updates import ANY_GRAPH, DEFAULT_GRAPH, UpdateError, apply_update, plan, with_protocol_dataset
+from smarco_kg.write_path import WriteRejected
+
+router = APIRouter(tags=["SPARQL"])
+
+FORM = "application/x-www-form-urlencoded"
+QUERY = "application/sparql-query"
+UPDATE = "application/sparql-update"
+
+
+class Params:
+    """Protocol parameters from the URL and, for form posts, the body; repeated names kept."""
+
+    def __init__(self, url: dict[str, list[str]], body: dict[str, list[str]] | None = None) -> None:
+        self.values = {k: list(v) for k, v in url.items()}
+        for key, values in (body or {}).items():
+            self.values.setdefault(key, []).extend(values)
+
+    def all(self, name: str) -> list[str]:
+        return self.values.get(name, [])
+
+    def one(self, name: str) -> str | None:
+        values = self.all(name)
+        if len(values) > 1:
+            raise Problem(400, f"more than one '{name}' parameter", f"the request gives {len(values)} '{name}' values")
+        return values[0] if values else None
+
+
+def _url_params(request: Request) -> dict[str, list[str]]:
+    params: dict[str, list[str]] = {}
+    for key, value in request.query_params.multi_items():
+        params.setdefault(key, []).append(value)
+    return params
+
+
+@router.get("/sparql", summary="SPARQL query by GET; without a query, the service description or the query page")
+async def sparql_get(request: Request) -> Response:
+    params = Params(_url_params(request))
+    if params.all("update"):
+        raise Problem(400, "updates must be POSTed", "SPARQL Update is not allowed by GET (SPARQL 1.1 Protocol §2.2)")
+    query = params.one("query")
+    if query is None:
+        accept = request.headers.get("accept")
+        if accepts_html(accept):
+            from smarco_kg.api.query_page import query_page
+
+            return query_page(request)
+        return _describe_service(request, accept, params.one("format"))
+    return await _query(request, query, params)
+
+
+@router.post("/sparql", summary="SPARQL query or update by POST (form, sparql-query or sparql-update body)")
+async def sparql_post(request: Request) -> Response:
+    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    body = await request.body()
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise Problem(400, "the request body is not UTF-8", f"byte {error.start}: {error.reason}") from error
+    url = _url_params(request)
+    if content_type == FORM:
+        try:
+            form = parse_qs(text, keep_blank_values=True, errors="strict")
+        except UnicodeDecodeError as error:
+            raise Problem(400, "a form value is not UTF-8", str(error)) from error
+        params = Params(url, form)
+        queries, updates = params.all("query"), params.all("update")
+        if queries and updates:
+            raise Problem(400, "both 'query' and 'update' given", "send a query or an update, not both")
+        if queries:
+            return await _query(request, params.one("query") or "", params)
+        if updates:
+            return await _update(request, params.one("update") or "", params)
+        raise Problem(400, "no 'query' or 'update' parameter", "a form post carries query=… or update=…")
+    params = Params(url)
+    if content_type == QUERY:
+        return await _query(request, text, params)
+    if content_type == UPDATE:
+        return await _update(request, text, params)
+    shown = content_type or "none"
+    raise Problem(400, "unsupported media type", f"Content-Type {shown}; use {FORM}, {QUERY} or {UPDATE}")
+
+
+def _timeout(svc: Service, params: Params) -> float:
+    given = params.one("timeout")
+    limit = svc.settings.query_timeout
+    if given is None:
+        return limit
+    try:
+        value = float(given)
+    except ValueError as error:
+        raise Problem(400, "bad timeout", f"timeout={given!r} is not a number of seconds") from error
+    if value <= 0:
+        raise Problem(400, "bad timeout", "timeout must be a positive number of seconds")
+    return min(value, limit)
+
+
+async def _query(request: Request, sparql: str, params: Params) -> Response:
+    svc = service(request)
+    default_graphs, named_graphs = params.all("default-graph-uri"), params.all("named-graph-uri")
+    query = QueryRequest(
+        sparql=sparql,
+        accept=request.headers.get("accept"),
+        format=params.one("format"),
+        default_graphs=default_graphs or None,
+        named_graphs=named_graphs or None,
+        base_iri=svc.settings.base_iri,
+    )
+    timeout = _timeout(svc, params)
+    try:
+        answer = await svc.queries.run(query, timeout)
+    except QueryError as error:
+        if error.kind == "syntax":
+            raise Problem(400, "the query is not valid SPARQL", str(error)) from error
+        if error.kind == "not-acceptable":
+            raise Problem(406, "no acceptable result format", str(error), offered=error.offered) from error
+        raise Problem(400, "the query could not be evaluated", str(error)) from error
+    except QueryTimeout as error:
+        raise Problem(503, "query timeout", f"{error}; lower its cost or ask for less", {"Retry-After": "1"}) from error
+    except ServiceBusy as error:
+        raise Problem(503, "the service is busy", str(error), {"Retry-After": "1"}) from error
+    headers = {"Vary": "Accept", "X-Query-Seconds": f"{answer.seconds:.4f}"}
+    return Response(answer.body, media_type=answer.media_type, headers=headers)
+
+
+async def _update(request: Request, sparql: str, params: Params) -> Response:
+    svc = service(request)
+    principal = authenticate(request)
+    using, using_named = params.all("using-graph-uri"), params.all("using-named-graph-uri")
+    try:
+        shape = plan(sparql, svc.settings.base_iri)
+    except QuerySyntaxError as error:
+        raise Problem(400, "the update is not valid SPARQL", str(error)) from error
+    if shape.has_dataset and (using or using_named):
+        detail = "using-graph-uri/using-named-graph-uri may not be combined with USING, USING NAMED or WITH"
+        raise Problem(400, "dataset given twice", detail)
+    graphs = svc.kg.graphs
+    if not principal.admin:
+        if DEFAULT_GRAPH in shape.targets:
+            detail = f"{principal.name} writes only its partner graph: name it with GRAPH <…> or WITH <…>"
+            raise Problem(403, "not allowed to write the default graph", detail)
+        refused = sorted(g for g in shape.targets if g == ANY_GRAPH or not principal.may_write(g, graphs))
+        if refused:
+            where = "graphs chosen at run time" if ANY_GRAPH in refused else ", ".join(f"<{g}>" for g in refused)
+            raise Problem(403, "not allowed to write there", f"{principal.name} may not write {where}")
+    text = with_protocol_dataset(sparql, using, using_named)
+    async with svc.write_lock:
+        try:
+            result = await run_in_threadpool(
+                apply_update, svc.kg.store, svc.kg.write_path, text, base_iri=svc.settings.base_iri
+            )
+        except QuerySyntaxError as error:
+            raise Problem(400, "the update is not valid SPARQL", str(error)) from error
+        except UpdateError as error:
+            raise Problem(400, "the update cannot be applied", str(error)) from error
+        except WriteRejected as rejected:
+            raise svc.rejected(rejected) from rejected
+        await asyncio.to_thread(svc.committed)
+    for graph in sorted(set(result.added) | set(result.removed)):
+        log_write(principal, graph, result.added.get(graph, 0), result.removed.get(graph, 0), "sparql-update")
+    return Response(status_code=204)
+
+
+def _describe_service(request: Request, accept: str | None, fmt: str | None) -> Response:
+    svc = service(request)
+    offered = [s.media_type for s in RDF_SYNTAXES]
+    try:
+        media_type = rdf_syntax(fmt).media_type if fmt else negotiate(accept, offered)
+    except (NotAcceptable, ValueError) as error:
+        raise Problem(406, "no acceptable format for the service description", str(error), offered=offered) from error
+    endpoint = str(request.url_for("sparql_get"))
+    graph = service_description(endpoint, svc.kg.store, graph_store=str(request.url_for("graph_store_get")))
+    body = graph.serialize(format=rdf_syntax(media_type).rdflib_name, encoding="utf-8")
+    return Response(body, media_type=media_type, headers={"Vary": "Accept"})

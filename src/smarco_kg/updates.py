@@ -1,0 +1,206 @@
+"""SPARQL Update through the validated write path.
+
+An update is first applied to a sandbox, a writable checkpoint of the store (hard links, milliseconds).
+The resources it changed are then validated against the sandbox, which is the store as it would become,
+and only if they conform is the same update applied to the store, in one transaction. Which graphs an
+update writes is read from its syntax before anything runs, so that a partner's token is held to its own
+graph, and writes to the default graph (which has no provenance) are refused.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib.plugins.sparql.algebra import translateUpdate
+from rdflib.plugins.sparql.parser import parseUpdate
+from rdflib.term import URIRef, Variable
+
+from smarco_kg.formats import rdf_syntax
+from smarco_kg.store import GraphStore, QuerySyntaxError, open_scratch_store, open_store
+from smarco_kg.validation import Report
+from smarco_kg.write_path import Staged, WritePath, WriteRejected
+
+ANY_GRAPH = "*"
+DEFAULT_GRAPH = ""
+
+
+class UpdateError(ValueError):
+    """An update the protocol refuses (bad syntax, a dataset given twice, no graph named); nothing changed."""
+
+
+@dataclass
+class UpdatePlan:
+    """What an update writes, read from its syntax: graph IRIs, ``*`` for any, ``""`` for the default graph."""
+
+    targets: set[str] = field(default_factory=set)
+    has_dataset: bool = False  # USING, USING NAMED or WITH appear in it
+
+
+@dataclass
+class UpdateResult:
+    report: Report
+    added: dict[str, int]
+    removed: dict[str, int]
+
+
+def plan(sparql: str, base_iri: str | None = None) -> UpdatePlan:
+    """Parse ``sparql`` (raising ``QuerySyntaxError``) and list the graphs it may write."""
+    try:
+        operations = translateUpdate(parseUpdate(sparql), base=base_iri)
+    except Exception as error:  # pyparsing and rdflib raise several types for bad input
+        raise QuerySyntaxError(" ".join(str(error).split())) from error
+    result = UpdatePlan()
+    for request in operations.algebra:
+        name = request.name
+        if name in ("InsertData", "DeleteData") or name == "DeleteWhere":
+            _template_targets(request.quads, request.triples, None, result)
+        elif name == "Modify":
+            with_graph = str(request.withClause) if request.withClause else None
+            result.has_dataset |= bool(request.withClause or request.using)
+            for template in (request.delete, request.insert):
+                if template is not None:
+                    _template_targets(template.quads, template.triples, with_graph, result)
+        elif name in ("Load", "Clear", "Drop", "Create"):
+            target = request.get("graphiri") or request.get("graph")
+            result.targets.add(_graph_ref(target))
+        elif name in ("Add", "Move", "Copy"):
+            graphs = request.graph
+            result.targets.add(_graph_ref(graphs[-1]))
+            if name == "Move":
+                result.targets.add(_graph_ref(graphs[0]))
+        else:
+            result.targets.add(ANY_GRAPH)
+    return result
+
+
+def _graph_ref(ref: object) -> str:
+    if isinstance(ref, URIRef):
+        return str(ref)
+    if ref is None:
+        return ANY_GRAPH
+    text = str(getattr(ref, "graphiri", None) or ref).upper()
+    if text == "DEFAULT":
+        return DEFAULT_GRAPH
+    return ANY_GRAPH  # NAMED, ALL or a variable
+
+
+def _template_targets(quads: object, triples: object, with_graph: str | None, result: UpdatePlan) -> None:
+    for graph in quads or {}:  # type: ignore[union-attr]
+        result.targets.add(ANY_GRAPH if isinstance(graph, Variable) else str(graph))
+    if triples:
+        result.targets.add(with_graph if with_graph is not None else DEFAULT_GRAPH)
+
+
+_TOKENS = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\''
+    r"|#[^\n]*|<[^<>\"{}|^`\\\s]*>|[{}]|[A-Za-z_][A-Za-z0-9_-]*|\S",
+)
+
+
+def with_protocol_dataset(sparql: str, using: Sequence[str], using_named: Sequence[str]) -> str:
+    """Apply ``using-graph-uri``/``using-named-graph-uri``: a USING clause before every top-level WHERE that
+    follows a template (SPARQL 1.1 Protocol §2.2.3)."""
+    clauses = " ".join([*(f"USING <{g}>" for g in using), *(f"USING NAMED <{g}>" for g in using_named)])
+    if not clauses:
+        return sparql
+    out: list[str] = []
+    depth, previous, position = 0, "", 0
+    for match in _TOKENS.finditer(sparql):
+        token = match.group()
+        if token.startswith("#"):
+            continue
+        if token == "{":
+            depth += 1
+        elif token == "}":
+            depth -= 1
+        elif depth == 0 and token.upper() == "WHERE" and previous == "}":
+            out.append(sparql[position : match.start()])
+            out.append(clauses + " ")
+            position = match.start()
+        previous = token
+    out.append(sparql[position:])
+    return "".join(out)
+
+
+def apply_update(store: GraphStore, write_path: WritePath, sparql: str, *, base_iri: str | None = None) -> UpdateResult:
+    """Apply ``sparql`` to a sandbox, validate what changed there, then apply it to ``store``; raises
+    ``WriteRejected`` (nothing written) when the result breaks the shapes."""
+    targets = plan(sparql, base_iri).targets
+    folder = Path(tempfile.mkdtemp(prefix="smarco-update-"))
+    try:
+        sandbox_path = folder / "sandbox"
+        if not store.snapshot(sandbox_path):
+            raise UpdateError(f"{store.description} cannot make a sandbox to validate updates in")
+        sandbox = open_store(sandbox_path)
+        try:
+            sandbox.update(sparql, base_iri=base_iri)
+            graphs = _written_graphs(targets, store, sandbox)
+            added, removed, subjects = _differences(store, sandbox, graphs)
+            report = _validate(sandbox, write_path, subjects, graphs)
+        finally:
+            sandbox.close()
+        if not report.conforms:
+            raise WriteRejected(report)
+        store.update(sparql, base_iri=base_iri)
+        return UpdateResult(report, added, removed)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _written_graphs(targets: set[str], before: GraphStore, after: GraphStore) -> list[str]:
+    if ANY_GRAPH not in targets:
+        return sorted(targets)
+    return sorted({DEFAULT_GRAPH, *before.graphs(), *after.graphs()})
+
+
+def _graph_lines(store: GraphStore, graph: str) -> set[bytes]:
+    if graph != DEFAULT_GRAPH and graph not in store.graphs():
+        return set()
+    buffer = io.BytesIO()
+    store.dump(buffer, rdf_syntax("ntriples"), graph=graph)
+    return {line for line in buffer.getvalue().splitlines() if line.strip()}
+
+
+def _differences(
+    before: GraphStore, after: GraphStore, graphs: Iterable[str]
+) -> tuple[dict[str, int], dict[str, int], set[str]]:
+    """Triples added and removed per graph, and the IRIs whose description changed."""
+    added: dict[str, int] = {}
+    removed: dict[str, int] = {}
+    subjects: set[str] = set()
+    for graph in graphs:
+        old, new = _graph_lines(before, graph), _graph_lines(after, graph)
+        plus, minus = new - old, old - new
+        if plus:
+            added[graph] = len(plus)
+        if minus:
+            removed[graph] = len(minus)
+        for line in plus | minus:
+            if line.startswith(b"<"):
+                subjects.add(line[1 : line.index(b">")].decode())
+    return added, removed, subjects
+
+
+def _validate(sandbox: GraphStore, write_path: WritePath, subjects: set[str], graphs: list[str]) -> Report:
+    """Validate the changed IRIs as they are in the sandbox, with the sandbox as their neighbourhood."""
+    if not subjects:
+        return Report()
+    scratch = open_scratch_store()
+    values = " ".join(f"<{s}>" for s in subjects)
+    described = sandbox.query(
+        f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ VALUES ?s {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }}"
+    ).serialize(rdf_syntax("ntriples"))
+    staged = Staged(scratch, [], 0)
+    try:
+        if described:
+            scratch.bulk_load(described, rdf_syntax("ntriples"), graph="urn:smarco:changed")
+        checker = WritePath(sandbox, write_path.validator, batch_size=write_path.batch_size, workers=1)
+        return checker.check(staged)
+    finally:
+        staged.close()
