@@ -291,11 +291,11 @@ def serve(
     """Start the HTTP server (home page, health; the SPARQL and REST endpoints build on it)."""
 
     def action() -> None:
+        import logging
+
         import uvicorn
 
         from smarco_kg.api.app import create_app
-
-        import logging
 
         level = os.environ.get("SMARCO_LOG_LEVEL", "info").upper()
         logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
