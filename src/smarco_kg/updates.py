@@ -10,7 +10,6 @@ graph, and writes to the default graph (which has no provenance) are refused.
 from __future__ import annotations
 
 import io
-import re
 import shutil
 import tempfile
 from collections.abc import Iterable, Sequence
@@ -22,6 +21,7 @@ from rdflib.plugins.sparql.parser import parseUpdate
 from rdflib.term import URIRef, Variable
 
 from smarco_kg.formats import rdf_syntax
+from smarco_kg.sparql_text import keywords, tokens
 from smarco_kg.store import GraphStore, QuerySyntaxError, open_scratch_store, open_store
 from smarco_kg.validation import Report
 from smarco_kg.write_path import Staged, WritePath, WriteRejected
@@ -97,12 +97,6 @@ def _template_targets(quads: object, triples: object, with_graph: str | None, re
         result.targets.add(with_graph if with_graph is not None else DEFAULT_GRAPH)
 
 
-_TOKENS = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\''
-    r"|#[^\n]*|<[^<>\"{}|^`\\\s]*>|[{}]|[A-Za-z_][A-Za-z0-9_-]*|\S",
-)
-
-
 def with_protocol_dataset(sparql: str, using: Sequence[str], using_named: Sequence[str]) -> str:
     """Apply ``using-graph-uri``/``using-named-graph-uri``: a USING clause before every top-level WHERE that
     follows a template (SPARQL 1.1 Protocol §2.2.3)."""
@@ -111,10 +105,8 @@ def with_protocol_dataset(sparql: str, using: Sequence[str], using_named: Sequen
         return sparql
     out: list[str] = []
     depth, previous, position = 0, "", 0
-    for match in _TOKENS.finditer(sparql):
+    for match in tokens(sparql):
         token = match.group()
-        if token.startswith("#"):
-            continue
         if token == "{":
             depth += 1
         elif token == "}":
@@ -131,6 +123,10 @@ def with_protocol_dataset(sparql: str, using: Sequence[str], using_named: Sequen
 def apply_update(store: GraphStore, write_path: WritePath, sparql: str, *, base_iri: str | None = None) -> UpdateResult:
     """Apply ``sparql`` to a sandbox, validate what changed there, then apply it to ``store``; raises
     ``WriteRejected`` (nothing written) when the result breaks the shapes."""
+    if "LOAD" in keywords(sparql):
+        raise UpdateError(
+            "LOAD is not supported: the server fetches nothing from the web; PUT or POST the data to /store"
+        )
     targets = plan(sparql, base_iri).targets
     folder = Path(tempfile.mkdtemp(prefix="smarco-update-"))
     try:
@@ -139,7 +135,10 @@ def apply_update(store: GraphStore, write_path: WritePath, sparql: str, *, base_
             raise UpdateError(f"{store.description} cannot make a sandbox to validate updates in")
         sandbox = open_store(sandbox_path)
         try:
-            sandbox.update(sparql, base_iri=base_iri)
+            try:
+                sandbox.update(sparql, base_iri=base_iri)
+            except (OSError, RuntimeError, ValueError) as error:
+                raise UpdateError(" ".join(str(error).split())) from error
             graphs = _written_graphs(targets, store, sandbox)
             added, removed, subjects = _differences(store, sandbox, graphs)
             report = _validate(sandbox, write_path, subjects, graphs)

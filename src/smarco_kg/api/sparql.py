@@ -16,6 +16,7 @@ from smarco_kg.auth import log_write
 from smarco_kg.formats import RDF_SYNTAXES, rdf_syntax
 from smarco_kg.query_workers import QueryError, QueryRequest, QueryTimeout, ServiceBusy
 from smarco_kg.service_description import service_description
+from smarco_kg.sparql_text import keywords
 from smarco_kg.store import QuerySyntaxError
 from smarco_kg.updates import ANY_GRAPH, DEFAULT_GRAPH, UpdateError, apply_update, plan, with_protocol_dataset
 from smarco_kg.write_path import WriteRejected
@@ -116,6 +117,12 @@ def _timeout(svc: Service, params: Params) -> float:
 
 async def _query(request: Request, sparql: str, params: Params) -> Response:
     svc = service(request)
+    if "SERVICE" in keywords(sparql):
+        raise Problem(
+            400,
+            "SERVICE is not allowed here",
+            "this endpoint sends no requests to other servers: no federation partners are configured",
+        )
     default_graphs, named_graphs = params.all("default-graph-uri"), params.all("named-graph-uri")
     query = QueryRequest(
         sparql=sparql,

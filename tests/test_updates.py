@@ -1,0 +1,99 @@
+"""SPARQL Update through the validated write path: which graphs an update writes, and sandboxed validation."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from smarco_kg.formats import rdf_syntax
+from smarco_kg.kg import KnowledgeGraph
+from smarco_kg.store import QuerySyntaxError
+from smarco_kg.updates import ANY_GRAPH, DEFAULT_GRAPH, apply_update, plan, with_protocol_dataset
+from smarco_kg.write_path import WriteRejected
+
+CEFRIEL = "https://w3id.org/smarco/graph/partner/cefriel"
+COURSE = "https://w3id.org/smarco/course/urban-data-platforms"
+
+
+@pytest.mark.parametrize(
+    ("update", "targets"),
+    [
+        ("INSERT DATA { GRAPH <http://g> { <a:s> <a:p> 1 } }", {"http://g"}),
+        ("INSERT DATA { <a:s> <a:p> 1 }", {DEFAULT_GRAPH}),
+        ("WITH <http://g> DELETE { ?s ?p ?o } WHERE { ?s ?p ?o }", {"http://g"}),
+        ("INSERT { GRAPH ?g { <a:s> <a:p> 1 } } WHERE { GRAPH ?g { } }", {ANY_GRAPH}),
+        ("CLEAR GRAPH <http://g>", {"http://g"}),
+        ("DROP ALL", {ANY_GRAPH}),
+        ("MOVE <http://a> TO <http://b>", {"http://a", "http://b"}),
+        ("ADD <http://a> TO DEFAULT", {DEFAULT_GRAPH}),
+        ("LOAD <http://ex.org/data.ttl> INTO GRAPH <http://g>", {"http://g"}),
+    ],
+)
+def test_plan_reads_the_graphs_an_update_writes(update: str, targets: set[str]) -> None:
+    assert plan(update).targets == targets
+
+
+def test_plan_refuses_bad_syntax() -> None:
+    with pytest.raises(QuerySyntaxError):
+        plan("INSERT DATA { GRAPH <http://g> { <a:s> <a:p> ")
+
+
+def test_protocol_dataset_goes_before_each_where_of_a_template() -> None:
+    update = 'DELETE { ?s <a:p> "} WHERE {" } WHERE { ?s ?p ?o } ; INSERT { <a:s> <a:p> 1 } WHERE { }'
+    rewritten = with_protocol_dataset(update, ["http://u"], ["http://n"])
+    assert rewritten.count("USING <http://u> USING NAMED <http://n> WHERE") == 2
+    assert '"} WHERE {"' in rewritten
+
+
+def test_without_protocol_dataset_the_update_is_unchanged() -> None:
+    assert with_protocol_dataset("CLEAR ALL", [], []) == "CLEAR ALL"
+
+
+def _dump(kg: KnowledgeGraph) -> bytes:
+    buffer = io.BytesIO()
+    kg.store.dump(buffer, rdf_syntax("nquads"))
+    return buffer.getvalue()
+
+
+def test_an_update_that_keeps_the_data_valid_is_applied(demo_kg: KnowledgeGraph) -> None:
+    result = apply_update(
+        demo_kg.store,
+        demo_kg.write_path,
+        f'WITH <{CEFRIEL}> INSERT {{ ?c <http://purl.org/dc/terms/description> "Zweite Ausgabe."@de }} '
+        f"WHERE {{ ?c a <http://data.europa.eu/snb/model/elm/LearningOpportunity> FILTER(?c = <{COURSE}>) }}",
+    )
+    assert result.added == {CEFRIEL: 1} and result.removed == {}
+    assert demo_kg.store.query(f'ASK {{ <{COURSE}> ?p "Zweite Ausgabe."@de }}', union_default_graph=True).boolean
+
+
+def test_an_update_that_breaks_a_shape_changes_nothing(demo_kg: KnowledgeGraph) -> None:
+    before = _dump(demo_kg)
+    with pytest.raises(WriteRejected) as caught:
+        apply_update(
+            demo_kg.store,
+            demo_kg.write_path,
+            f"WITH <{CEFRIEL}> DELETE {{ ?c <http://purl.org/dc/terms/title> ?t }} "
+            f"WHERE {{ ?c <http://purl.org/dc/terms/title> ?t FILTER(?c = <{COURSE}>) }}",
+        )
+    [problem] = caught.value.report.violations
+    assert (problem.focus_node, problem.path) == (COURSE, "dct:title")
+    assert _dump(demo_kg) == before
+
+
+def test_an_update_with_a_runtime_error_changes_nothing(demo_kg: KnowledgeGraph) -> None:
+    before = _dump(demo_kg)
+    from smarco_kg.updates import UpdateError
+
+    with pytest.raises(UpdateError, match="already exists"):
+        apply_update(demo_kg.store, demo_kg.write_path, "CREATE GRAPH <https://w3id.org/smarco/graph/ontology>")
+    assert _dump(demo_kg) == before
+
+
+def test_load_is_refused_before_anything_is_fetched(demo_kg: KnowledgeGraph) -> None:
+    from smarco_kg.updates import UpdateError
+
+    before = _dump(demo_kg)
+    with pytest.raises(UpdateError, match="LOAD is not supported"):
+        apply_update(demo_kg.store, demo_kg.write_path, f"LOAD <http://127.0.0.1:9/data.ttl> INTO GRAPH <{CEFRIEL}>")
+    assert _dump(demo_kg) == before
