@@ -21,12 +21,14 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(store: Path, *, timeout: float = 30.0) -> Iterator[str]:
-    """Start ``smarco-kg serve`` on a free loopback port; yield its base URL; stop it afterwards."""
+def running_server(store: Path, *, timeout: float = 30.0, env: dict[str, str] | None = None) -> Iterator[str]:
+    """Start ``smarco-kg serve`` on a free loopback port; yield its base URL; stop it afterwards.
+
+    ``env`` adds to (or overrides) the environment the server inherits, e.g. ``SMARCO_TOKENS_FILE``."""
     port = free_port()
     command = [sys.executable, "-m", "smarco_kg", "serve", "--store", str(store), "--port", str(port)]
-    env = {**os.environ, "SMARCO_LOG_LEVEL": "warning"}
-    process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    environment = {**os.environ, "SMARCO_LOG_LEVEL": "warning", **(env or {})}
+    process = subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout

@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI, Request
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 
 from smarco_kg import __version__
 from smarco_kg.api import graph_store, home, sparql
@@ -53,4 +54,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(home.router)
     app.include_router(sparql.router)
     app.include_router(graph_store.router)
+    app.mount("/static", StaticFiles(packages=[("smarco_kg", "static")]), name="static")
     return app

@@ -87,6 +87,8 @@ class EmbeddedQueryResult(QueryResult):
             return self._result.serialize(format=_RESULTS_FORMATS[fmt.name])
         if self.kind != "graph":
             raise TypeError(f"a {self.kind} result is serialized in a SPARQL results format")
+        if fmt.name in ("turtle", "trig"):  # formats people read: with the project's prefixes
+            return ox.serialize(self._result, format=ox_format(fmt), prefixes=PREFIXES) or b""
         return self._result.serialize(format=ox_format(fmt))
 
 
