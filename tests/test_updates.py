@@ -27,16 +27,29 @@ COURSE = "https://w3id.org/smarco/course/urban-data-platforms"
         ("DROP ALL", {ANY_GRAPH}),
         ("MOVE <http://a> TO <http://b>", {"http://a", "http://b"}),
         ("ADD <http://a> TO DEFAULT", {DEFAULT_GRAPH}),
-        ("LOAD <http://ex.org/data.ttl> INTO GRAPH <http://g>", {"http://g"}),
     ],
 )
 def test_plan_reads_the_graphs_an_update_writes(update: str, targets: set[str]) -> None:
     assert plan(update).targets == targets
 
 
-def test_plan_refuses_bad_syntax() -> None:
-    with pytest.raises(QuerySyntaxError):
-        plan("INSERT DATA { GRAPH <http://g> { <a:s> <a:p> ")
+@pytest.mark.parametrize(
+    "update",
+    [
+        "LOAD <http://127.0.0.1:9/data.ttl> INTO GRAPH <http://g>",
+        "INSERT { GRAPH <http://g> { ?s ?p ?o } } WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }",
+    ],
+)
+def test_plan_refuses_what_would_reach_the_network(update: str) -> None:
+    from smarco_kg.updates import UpdateError
+
+    with pytest.raises(UpdateError, match=r"(LOAD|SERVICE) is not"):
+        plan(update)
+
+
+def test_plan_refuses_bad_syntax_naming_line_and_column() -> None:
+    with pytest.raises(QuerySyntaxError, match=r"error at 2:\d+"):
+        plan("INSERT DATA {\n GRAPH <http://g> { <a:s> <a:p> } }")
 
 
 def test_protocol_dataset_goes_before_each_where_of_a_template() -> None:

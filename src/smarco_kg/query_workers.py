@@ -82,14 +82,20 @@ def answer(store: GraphStore, request: QueryRequest) -> QueryAnswer:
     """Run ``request`` on ``store`` and serialize the result as negotiated (also used in-process)."""
     from smarco_kg.api.negotiation import NotAcceptable, negotiate
     from smarco_kg.formats import UnknownFormatError, rdf_syntax, result_format
+    from smarco_kg.sparql_text import keywords
     from smarco_kg.store import QuerySyntaxError
 
     started = time.perf_counter()
+    # The dataset: the protocol's if it gives one (a default graph it leaves out is empty), else the query's
+    # FROM / FROM NAMED, else the union of all graphs.
+    protocol = request.default_graphs is not None or request.named_graphs is not None
+    default_graphs = request.default_graphs if request.default_graphs is not None else ([] if protocol else None)
+    union = request.union_default_graph and not protocol and "FROM" not in keywords(request.sparql)
     try:
         result = store.query(
             request.sparql,
-            union_default_graph=request.union_default_graph and request.default_graphs is None,
-            default_graphs=request.default_graphs,
+            union_default_graph=union,
+            default_graphs=default_graphs,
             named_graphs=request.named_graphs,
             base_iri=request.base_iri,
         )

@@ -9,6 +9,8 @@ from fastapi import FastAPI, Request
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Match
 
 from smarco_kg import __version__
 from smarco_kg.api import graph_store, home, sparql
@@ -49,6 +51,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def problem_response(_: Request, problem: Problem) -> JSONResponse:
         return problem.response()
 
+    @app.exception_handler(StarletteHTTPException)
+    async def http_problem(request: Request, error: StarletteHTTPException) -> JSONResponse:
+        """Framework errors (404, 405…) as problem documents too; a 405 lists every method the path takes."""
+        headers = dict(error.headers or {})
+        if error.status_code == 405:
+            methods = {
+                m
+                for route in _flat(app.routes)
+                if route.matches(request.scope)[0] != Match.NONE
+                for m in getattr(route, "methods", None) or ()
+            }
+            headers["Allow"] = ", ".join(sorted(methods | ({"HEAD"} if "GET" in methods else set())))
+        return Problem(error.status_code, str(error.detail), headers=headers).response()
+
     app.add_middleware(GZipMiddleware, minimum_size=4096)
     app.add_middleware(CorsMiddleware, write_origins=settings.cors_origins)
     app.include_router(home.router)
@@ -56,3 +72,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(graph_store.router)
     app.mount("/static", StaticFiles(packages=[("smarco_kg", "static")]), name="static")
     return app
+
+
+def _flat(routes: list) -> list:
+    """Routes with included routers opened up (FastAPI wraps them), for listing a path's methods."""
+    flat = []
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        flat.extend(_flat(inner.routes) if inner is not None else [route])
+    return flat

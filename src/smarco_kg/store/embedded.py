@@ -97,6 +97,7 @@ class EmbeddedStore(GraphStore):
 
     def __init__(self, path: Path | None, *, create: bool = True, read_only: bool = False) -> None:
         super().__init__()
+        self.read_only = read_only
         if read_only:  # a checkpoint (see ``snapshot``) read by another process
             self.path = Path(path) if path is not None else None
             try:
@@ -243,8 +244,12 @@ class EmbeddedStore(GraphStore):
 
     def close(self) -> None:
         store = getattr(self, "_store", None)
-        if store is not None:
-            store.flush()
+        if store is None:
+            return
+        try:
+            if not self.read_only:
+                store.flush()
+        finally:
             del self._store
 
 
