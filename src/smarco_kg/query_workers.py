@@ -14,6 +14,7 @@ import contextlib
 import itertools
 import logging
 import multiprocessing
+import os
 import shutil
 import threading
 import time
@@ -211,12 +212,9 @@ class QueryWorkers:
             raise ServiceBusy("every query worker stayed busy for the whole timeout") from error
         checkpoint = self.latest
         worker.checkpoint = checkpoint
-        loop = asyncio.get_running_loop()
         try:
             worker.connection.send((checkpoint, request))
-            remaining = max(0.0, deadline - time.monotonic())
-            ready = await loop.run_in_executor(None, worker.connection.poll, remaining)
-            if not ready:
+            if not await self._answered(worker, max(0.0, deadline - time.monotonic())):
                 self._replace(worker)
                 worker = None  # type: ignore[assignment]
                 raise QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped")
@@ -232,6 +230,22 @@ class QueryWorkers:
             return payload
         kind, message, offered = payload
         raise QueryError(kind, message, offered)
+
+    @staticmethod
+    async def _answered(worker: _Worker, timeout: float) -> bool:
+        """Wait until the worker's answer can be read, watching its pipe from the event loop itself (no
+        thread hand-off per query); False when ``timeout`` passes first."""
+        loop = asyncio.get_running_loop()
+        readable = loop.create_future()
+        descriptor = worker.connection.fileno()
+        loop.add_reader(descriptor, lambda: readable.done() or readable.set_result(True))
+        try:
+            return await asyncio.wait_for(readable, timeout)
+        except TimeoutError:
+            return False
+        finally:
+            loop.remove_reader(descriptor)
+            os.set_blocking(descriptor, True)  # the loop (uvloop) made it non-blocking; recv reads whole messages
 
     def _replace(self, worker: _Worker) -> None:
         """Kill a worker (a runaway query) and put a fresh one in its place."""
