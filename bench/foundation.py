@@ -899,11 +899,21 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=None, help="where the temp dir goes [default: $TMPDIR]")
     parser.add_argument("--keep", action="store_true", help="keep the generated files and stores")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds allowed per step")
-    parser.add_argument("--child", choices=sorted(TASKS), help=argparse.SUPPRESS)
+    run_benchmark(parser, TASKS, run, table)
+
+
+def run_benchmark(
+    parser: argparse.ArgumentParser,
+    tasks: dict[str, Callable[[dict], dict]],
+    run: Callable[[argparse.Namespace], dict],
+    table: Callable[[dict], str],
+) -> None:
+    """The shared driver: in a child process run one task; else run the benchmark, write JSON, print a table."""
+    parser.add_argument("--child", choices=sorted(tasks), help=argparse.SUPPRESS)
     parser.add_argument("--child-args", help=argparse.SUPPRESS)
     options = parser.parse_args()
     if options.child:
-        result = TASKS[options.child](json.loads(options.child_args))
+        result = tasks[options.child](json.loads(options.child_args))
         print(RESULT_MARK + json.dumps(result), flush=True)
         return
     started = time.perf_counter()

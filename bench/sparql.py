@@ -45,6 +45,7 @@ from foundation import (
     generate,
     peak_rss_mib,
     percentile,
+    run_benchmark,
     say,
 )
 
@@ -789,8 +790,7 @@ def table(report: dict) -> str:
         f"{'yes, every kind' if goals['serialised_by_pyoxigraph']['met'] else 'NO'}  "
         f"{mark('serialised_by_pyoxigraph')}",
         "  (b) read-only store, as workers open checkpoints (p50 ms):",
-        "    "
-        + ", ".join(f"{kind} {k['inprocess_read_only_p50_ms']:.3f}" for kind, k in kinds.items()),
+        "    " + ", ".join(f"{kind} {k['inprocess_read_only_p50_ms']:.3f}" for kind, k in kinds.items()),
         "",
         f"{f'point lookups, {clients} clients':<30}{'req/s':>9}{'p50 ms':>9}{'p95 ms':>9}{'1 client':>10}"
         f"{'CPU ms/req: server':>20}{'workers':>9}{'client':>8}",
@@ -844,20 +844,7 @@ def main() -> None:
     parser.add_argument("--workdir", type=Path, default=None, help="where the temp dir goes [default: $TMPDIR]")
     parser.add_argument("--keep", action="store_true", help="keep the store and logs")
     parser.add_argument("--timeout", type=float, default=900, help="seconds allowed per step")
-    parser.add_argument("--child", choices=sorted(TASKS), help=argparse.SUPPRESS)
-    parser.add_argument("--child-args", help=argparse.SUPPRESS)
-    options = parser.parse_args()
-    if options.child:
-        result = TASKS[options.child](json.loads(options.child_args))
-        print(RESULT_MARK + json.dumps(result), flush=True)
-        return
-    started = time.perf_counter()
-    report = run(options)
-    report["total_seconds"] = round(time.perf_counter() - started, 1)
-    options.out.parent.mkdir(parents=True, exist_ok=True)
-    options.out.write_text(json.dumps(report, indent=2, default=str) + "\n")
-    print(table(report))
-    print(f"\n{report['total_seconds']:.0f} s in all; JSON in {options.out}")
+    run_benchmark(parser, TASKS, run, table)
 
 
 if __name__ == "__main__":

@@ -7,11 +7,16 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+
+from smarco_kg.auth import TokenStore
+from smarco_kg.store import GraphStore, open_store
+from smarco_kg.store.embedded import EmbeddedStore
 
 
 def free_port() -> int:
@@ -50,3 +55,66 @@ def running_server(store: Path, *, timeout: float = 30.0, env: dict[str, str] | 
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+PROBLEM = "application/problem+json"
+
+
+@dataclass(frozen=True)
+class LiveServer:
+    """A running server over a private store, with an admin token and one partner's token."""
+
+    url: str
+    admin: str
+    partner: str
+    tokens: TokenStore
+    client: httpx.Client
+
+    @property
+    def sparql(self) -> str:
+        return f"{self.url}/sparql"
+
+    @property
+    def store(self) -> str:
+        return f"{self.url}/store"
+
+    def auth(self, token: str | None = None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {token or self.admin}"}
+
+
+@contextmanager
+def live_server(
+    template: EmbeddedStore,
+    root: Path,
+    *,
+    partner: str,
+    seed: Callable[[GraphStore], None] | None = None,
+    env: dict[str, str] | None = None,
+) -> Iterator[LiveServer]:
+    """Copy ``template`` under ``root``, let ``seed`` add data, create the tokens, start a server on it."""
+    store = root / "store"
+    template.backup(store)
+    if seed is not None:
+        with open_store(store) as seeded:
+            seed(seeded)
+    tokens = TokenStore(root / "tokens.json")
+    admin, _ = tokens.create(partner=None, admin=True, label="tests")
+    partner_token, _ = tokens.create(partner=partner, label="tests")
+    environment = {"SMARCO_TOKENS_FILE": str(tokens.path), **(env or {})}
+    with running_server(store, env=environment) as url, httpx.Client(timeout=60.0, follow_redirects=True) as client:
+        yield LiveServer(url, admin, partner_token, tokens, client)
+
+
+def describe(response: httpx.Response) -> str:
+    """The exchange, for assertion messages."""
+    request = response.request
+    return f"{request.method} {request.url} -> {response.status_code} {response.text[:800]!r}"
+
+
+def problem(response: httpx.Response, status: int) -> dict:
+    """The RFC 9457 problem document of an error answer with this status."""
+    assert response.status_code == status, describe(response)
+    assert response.headers["content-type"].startswith(PROBLEM), describe(response)
+    body = response.json()
+    assert body["status"] == status and body["title"], body
+    return body

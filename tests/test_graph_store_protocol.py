@@ -21,64 +21,24 @@ import pytest
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 
-from smarco_kg.auth import TokenStore
 from smarco_kg.store.embedded import EmbeddedStore
-from tests.server import running_server
+from tests.server import LiveServer, describe, live_server, problem
 
 BASE = "https://w3id.org/smarco/"
 PARTNER = "cefriel"
 PARTNER_GRAPH = f"{BASE}graph/partner/{PARTNER}"
 PARTNER_ORGANISATION = URIRef(f"{BASE}organisation/{PARTNER}")
 OTHER_PARTNER_GRAPH = f"{BASE}graph/partner/enoll"
-PROBLEM = "application/problem+json"
 TURTLE = "text/turtle; charset=utf-8"
 SKOS = Namespace("http://www.w3.org/2004/02/skos/core#")
 BOUNDARY = "a6fe4cd636164618814be9f8d3d1a0de"
 
 
-@dataclass(frozen=True)
-class GraphStore:
-    url: str
-    admin: str  # an admin token
-    partner: str  # a token of the partner PARTNER
-    client: httpx.Client
-
-    @property
-    def store(self) -> str:
-        return f"{self.url}/store"
-
-    def auth(self, token: str | None = None) -> dict[str, str]:
-        return {"Authorization": f"Bearer {token or self.admin}"}
-
-
 @pytest.fixture(scope="module")
-def gsp(_demo_template: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphStore]:
+def gsp(_demo_template: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """One server for the module, over a private copy of the demo store (partners' graphs included)."""
-    root = tmp_path_factory.mktemp("graph-store-protocol")
-    store = root / "store"
-    _demo_template.backup(store)
-    tokens = TokenStore(root / "tokens.json")
-    admin, _ = tokens.create(partner=None, admin=True, label="graph store tests")
-    partner, _ = tokens.create(partner=PARTNER, label="graph store tests")
-    with (
-        running_server(store, env={"SMARCO_TOKENS_FILE": str(tokens.path)}) as url,
-        httpx.Client(timeout=60.0) as client,
-    ):
-        yield GraphStore(url, admin, partner, client)
-
-
-def describe(response: httpx.Response) -> str:
-    request = response.request
-    return f"{request.method} {request.url} -> {response.status_code} {response.text[:800]!r}"
-
-
-def problem(response: httpx.Response, status: int) -> dict:
-    """The RFC 9457 problem document of an error answer with this status."""
-    assert response.status_code == status, describe(response)
-    assert response.headers["content-type"].startswith(PROBLEM), describe(response)
-    body = response.json()
-    assert body["status"] == status and body["title"], body
-    return body
+    with live_server(_demo_template, tmp_path_factory.mktemp("graph-store-protocol"), partner=PARTNER) as server:
+        yield server
 
 
 def turtle_of(response: httpx.Response) -> Graph:
@@ -88,7 +48,7 @@ def turtle_of(response: httpx.Response) -> Graph:
     return Graph().parse(data=response.content, format="turtle", publicID=str(response.request.url))
 
 
-def ntriples_of(gsp: GraphStore, graph: str) -> Graph:
+def ntriples_of(gsp: LiveServer, graph: str) -> Graph:
     response = gsp.client.get(gsp.store, params={"graph": graph}, headers={"Accept": "application/n-triples"})
     assert response.status_code == 200, describe(response)
     return Graph().parse(data=response.content, format="nt")
@@ -142,7 +102,7 @@ class Sequence:
 
 
 @pytest.fixture(scope="module")
-def w3c(gsp: GraphStore) -> Sequence:
+def w3c(gsp: LiveServer) -> Sequence:
     """Run the manifest's requests in order, once; keep every response."""
     run = Sequence(gsp.url)
     client, store, host = gsp.client, gsp.store, gsp.url
@@ -336,14 +296,14 @@ def nt(graph: Graph) -> bytes:
     return graph.serialize(format="nt", encoding="utf-8")
 
 
-def put(gsp: GraphStore, graph: str, data: bytes, token: str | None) -> httpx.Response:
+def put(gsp: LiveServer, graph: str, data: bytes, token: str | None) -> httpx.Response:
     headers = {"Content-Type": "application/n-triples", **(gsp.auth(token) if token else {})}
     return gsp.client.put(
         gsp.store, params={"graph": graph} if graph else {"default": ""}, content=data, headers=headers
     )
 
 
-def test_a_partner_puts_conforming_data_into_its_own_graph(gsp: GraphStore) -> None:
+def test_a_partner_puts_conforming_data_into_its_own_graph(gsp: LiveServer) -> None:
     edited = ntriples_of(gsp, PARTNER_GRAPH)
     assert (PARTNER_ORGANISATION, None, None) in edited, "the demo data names the partner's organisation"
     edited.remove((PARTNER_ORGANISATION, SKOS.prefLabel, None))
@@ -354,7 +314,7 @@ def test_a_partner_puts_conforming_data_into_its_own_graph(gsp: GraphStore) -> N
     assert isomorphic(stored, edited), same_graph(stored, edited)
 
 
-def test_a_partner_put_that_breaks_the_shapes_is_422_with_the_report_and_stores_nothing(gsp: GraphStore) -> None:
+def test_a_partner_put_that_breaks_the_shapes_is_422_with_the_report_and_stores_nothing(gsp: LiveServer) -> None:
     before = ntriples_of(gsp, PARTNER_GRAPH)
     course = URIRef(f"{BASE}course/broken-{uuid.uuid4()}")
     broken = Graph()
@@ -376,7 +336,7 @@ def test_a_partner_put_that_breaks_the_shapes_is_422_with_the_report_and_stores_
 
 
 @pytest.mark.parametrize("method", ["PUT", "POST", "DELETE"])
-def test_a_partner_may_not_write_another_partners_graph(gsp: GraphStore, method: str) -> None:
+def test_a_partner_may_not_write_another_partners_graph(gsp: LiveServer, method: str) -> None:
     before = ntriples_of(gsp, OTHER_PARTNER_GRAPH)
     response = gsp.client.request(
         method,
@@ -390,12 +350,12 @@ def test_a_partner_may_not_write_another_partners_graph(gsp: GraphStore, method:
     assert isomorphic(after, before), same_graph(after, before)
 
 
-def test_a_partner_may_not_write_the_default_graph(gsp: GraphStore) -> None:
+def test_a_partner_may_not_write_the_default_graph(gsp: LiveServer) -> None:
     response = put(gsp, "", f'<{BASE}thing> <{SKOS.note}> "not mine" .\n'.encode(), gsp.partner)
     assert "default graph" in problem(response, 403)["detail"]
 
 
-def test_a_partner_may_not_create_graphs(gsp: GraphStore) -> None:
+def test_a_partner_may_not_create_graphs(gsp: LiveServer) -> None:
     response = gsp.client.post(
         gsp.store,
         content=f'<{BASE}thing> <{SKOS.note}> "a new graph" .\n'.encode(),
@@ -405,7 +365,7 @@ def test_a_partner_may_not_create_graphs(gsp: GraphStore) -> None:
     assert "location" not in response.headers
 
 
-def test_writes_without_a_token_are_401(gsp: GraphStore) -> None:
+def test_writes_without_a_token_are_401(gsp: LiveServer) -> None:
     graph = f"{gsp.store}/unauthenticated/{uuid.uuid4()}"
     response = put(gsp, graph, f'<{BASE}thing> <{SKOS.note}> "anonymous" .\n'.encode(), None)
     problem(response, 401)
@@ -416,7 +376,7 @@ def test_writes_without_a_token_are_401(gsp: GraphStore) -> None:
 # graph identification and negotiation ----------------------------------------------------------------------
 
 
-def test_a_direct_url_and_the_graph_parameter_name_the_same_graph(gsp: GraphStore) -> None:
+def test_a_direct_url_and_the_graph_parameter_name_the_same_graph(gsp: LiveServer) -> None:
     direct = f"{gsp.store}/catalogue/{uuid.uuid4()}.ttl"
     data = f'<{BASE}thing> <{SKOS.note}> "named by its own URL" .\n'.encode()
     created = gsp.client.put(direct, content=data, headers={**gsp.auth(), "Content-Type": "text/turtle"})
@@ -439,7 +399,7 @@ def test_a_direct_url_and_the_graph_parameter_name_the_same_graph(gsp: GraphStor
     problem(gsp.client.get(gsp.store, params={"graph": direct}), 404)
 
 
-def test_sparql_queries_see_every_graph_store_write_at_once(gsp: GraphStore) -> None:
+def test_sparql_queries_see_every_graph_store_write_at_once(gsp: LiveServer) -> None:
     graph = f"{gsp.store}/counted/{uuid.uuid4()}"
 
     def count() -> int:
@@ -461,7 +421,7 @@ def test_sparql_queries_see_every_graph_store_write_at_once(gsp: GraphStore) -> 
         assert [count() for _ in range(2)] == [size, size]
 
 
-def test_a_direct_url_with_a_graph_parameter_is_400(gsp: GraphStore) -> None:
+def test_a_direct_url_with_a_graph_parameter_is_400(gsp: LiveServer) -> None:
     response = gsp.client.get(f"{gsp.store}/person/1.ttl", params={"graph": PARTNER_GRAPH})
     assert "named twice" in problem(response, 400)["title"]
 
@@ -469,7 +429,7 @@ def test_a_direct_url_with_a_graph_parameter_is_400(gsp: GraphStore) -> None:
 @pytest.mark.parametrize(
     "params", [{}, {"graph": "not/absolute"}, {"graph": PARTNER_GRAPH, "default": ""}], ids=["none", "relative", "both"]
 )
-def test_a_get_must_name_one_graph(gsp: GraphStore, params: dict[str, str]) -> None:
+def test_a_get_must_name_one_graph(gsp: LiveServer, params: dict[str, str]) -> None:
     response = gsp.client.get(gsp.store, params=params)
     assert problem(response, 400)["detail"]
 
@@ -483,7 +443,7 @@ def test_a_get_must_name_one_graph(gsp: GraphStore, params: dict[str, str]) -> N
         ("*/*", "text/turtle", "turtle"),
     ],
 )
-def test_a_get_negotiates_the_syntax(gsp: GraphStore, accept: str, media_type: str, parser: str) -> None:
+def test_a_get_negotiates_the_syntax(gsp: LiveServer, accept: str, media_type: str, parser: str) -> None:
     response = gsp.client.get(gsp.store, params={"graph": OTHER_PARTNER_GRAPH}, headers={"Accept": accept})
     assert response.status_code == 200, describe(response)
     assert response.headers["content-type"].split(";")[0] == media_type, response.headers
@@ -492,12 +452,12 @@ def test_a_get_negotiates_the_syntax(gsp: GraphStore, accept: str, media_type: s
     assert isomorphic(found, ntriples_of(gsp, OTHER_PARTNER_GRAPH))
 
 
-def test_a_get_with_nothing_acceptable_is_406_listing_the_offered_syntaxes(gsp: GraphStore) -> None:
+def test_a_get_with_nothing_acceptable_is_406_listing_the_offered_syntaxes(gsp: LiveServer) -> None:
     response = gsp.client.get(gsp.store, params={"graph": OTHER_PARTNER_GRAPH}, headers={"Accept": "image/png"})
     assert "text/turtle" in problem(response, 406)["offered"]
 
 
-def test_a_body_in_an_unsupported_media_type_is_415(gsp: GraphStore) -> None:
+def test_a_body_in_an_unsupported_media_type_is_415(gsp: LiveServer) -> None:
     graph = f"{gsp.store}/unsupported/{uuid.uuid4()}"
     response = gsp.client.put(
         gsp.store, params={"graph": graph}, content=b"a,b\n", headers={**gsp.auth(), "Content-Type": "text/csv"}
