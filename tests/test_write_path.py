@@ -185,3 +185,21 @@ def test_a_violation_found_by_a_worker_process_stores_nothing(base_kg: Knowledge
         write(base_kg, COURSE.replace(b"elm:EQFLevel eqf:6 ;", b"elm:EQFLevel eqf:9 ;"))
     assert [p.path for p in caught.value.report.violations] == ["elm:EQFLevel"]
     assert dump(base_kg) == before
+
+
+def test_replacing_the_default_graph_validates_against_the_other_graphs_only(base_kg: KnowledgeGraph) -> None:
+    """A default graph being replaced is not part of the neighbourhood: its old triples do not count."""
+    membership = (
+        b"@prefix org: <http://www.w3.org/ns/org#> .\n"
+        b"<https://w3id.org/smarco/membership/x> a org:Membership ; org:member <organisation/cefriel> .\n"
+    )
+    with pytest.raises(WriteRejected):
+        write(base_kg, membership, "turtle", graph="")
+    organisation = COURSE.partition(b"  <course/urban-data-platforms> a")[0] + b"}\n"
+    old = organisation.split(b"<graph/partner/cefriel> {")[1].rsplit(b"}", 1)[0]
+    prefixes = COURSE.split(b"<graph/partner/cefriel> {")[0]
+    write(base_kg, prefixes + old, "turtle", graph="")
+    assert base_kg.store.graph_size("") > 0
+    with pytest.raises(WriteRejected) as caught:  # the organisation in the default graph is being replaced
+        write(base_kg, membership, "turtle", graph="", replace_graphs=[""])
+    assert "org:member" in [p.path for p in caught.value.report.violations]

@@ -309,7 +309,7 @@ class WritePath:
         if not replace_graphs:
             return None
         dropped = set(replace_graphs)
-        return ["", *(g for g in self.store.graphs() if g not in dropped)]
+        return [g for g in ("", *self.store.graphs()) if g not in dropped]  # "" is the default graph
 
     def _query_store(self, query: str, context: list[str] | None):
         if context is None:

@@ -143,8 +143,9 @@ class GraphStore(ABC):
         return False
 
     def graph_size(self, graph: str) -> int:
-        """Triples in one named graph."""
-        result = self.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+        """Triples in one graph (``""``: the default graph)."""
+        pattern = "?s ?p ?o" if graph == "" else f"GRAPH <{graph}> {{ ?s ?p ?o }}"  # "" is the default graph
+        result = self.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}")
         return int(next(result.rows())["n"])
 
     def is_empty(self) -> bool:
