@@ -894,12 +894,7 @@ def main() -> None:
     parser.add_argument("--small-ratio", type=int, default=10, help="the small store is this many times smaller")
     parser.add_argument("--writes", type=int, default=200, help="timed course writes per store")
     parser.add_argument("--repeats", type=int, default=2, help="runs of each bulk load (the best counts)")
-    parser.add_argument("--seed", type=int, default=SEED)
-    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "out" / "foundation.json")
-    parser.add_argument("--workdir", type=Path, default=None, help="where the temp dir goes [default: $TMPDIR]")
-    parser.add_argument("--keep", action="store_true", help="keep the generated files and stores")
-    parser.add_argument("--timeout", type=float, default=3600, help="seconds allowed per step")
-    run_benchmark(parser, TASKS, run, table)
+    run_benchmark(parser, TASKS, run, table, name="foundation", timeout=3600)
 
 
 def run_benchmark(
@@ -907,8 +902,16 @@ def run_benchmark(
     tasks: dict[str, Callable[[dict], dict]],
     run: Callable[[argparse.Namespace], dict],
     table: Callable[[dict], str],
+    *,
+    name: str,
+    timeout: float,
 ) -> None:
     """The shared driver: in a child process run one task; else run the benchmark, write JSON, print a table."""
+    parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "out" / f"{name}.json")
+    parser.add_argument("--workdir", type=Path, default=None, help="where the temp dir goes [default: $TMPDIR]")
+    parser.add_argument("--keep", action="store_true", help="keep the generated files and stores")
+    parser.add_argument("--timeout", type=float, default=timeout, help="seconds allowed per step")
     parser.add_argument("--child", choices=sorted(tasks), help=argparse.SUPPRESS)
     parser.add_argument("--child-args", help=argparse.SUPPRESS)
     options = parser.parse_args()

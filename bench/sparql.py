@@ -39,7 +39,6 @@ from foundation import (
     COURSES_PER_ORGANISATION,
     ELM,
     RESULT_MARK,
-    SEED,
     SKOS,
     _source_fingerprint,
     generate,
@@ -839,12 +838,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8, help="concurrent loopback clients in the load phases")
     parser.add_argument("--rounds", type=int, default=2, help="alternating (a)/(c) point-lookup rounds")
     parser.add_argument("--query-workers", type=int, default=2, help="SMARCO_QUERY_WORKERS for the server")
-    parser.add_argument("--seed", type=int, default=SEED)
-    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "out" / "sparql.json")
-    parser.add_argument("--workdir", type=Path, default=None, help="where the temp dir goes [default: $TMPDIR]")
-    parser.add_argument("--keep", action="store_true", help="keep the store and logs")
-    parser.add_argument("--timeout", type=float, default=900, help="seconds allowed per step")
-    run_benchmark(parser, TASKS, run, table)
+    run_benchmark(parser, TASKS, run, table, name="sparql", timeout=900)
 
 
 if __name__ == "__main__":
