@@ -110,7 +110,6 @@ class ShapesValidator:
         self._options = {"inference": "none", "allow_warnings": True, "allow_infos": True}
         self.inverse_predicates = frozenset(self._inverse_predicates())
         self.nested_predicates = frozenset(self._nested_predicates())
-        self.target_classes = frozenset(o for o in self.graph.objects(None, SH.targetClass) if isinstance(o, URIRef))
 
     def _inverse_predicates(self) -> Iterable[URIRef]:
         """Predicates the shapes follow backwards: a focus node's neighbourhood includes triples pointing at it."""
