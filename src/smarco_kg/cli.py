@@ -302,10 +302,14 @@ def serve(
         settings = _settings(store)
         if not Path(settings.store).exists():
             raise Failure(f"no store at {settings.store}; run 'smarco-kg init' first")
+        from smarco_kg.queries import QueryFileError
+
         try:
             application = create_app(settings)
         except StoreError as error:
             raise Failure(str(error)) from error
+        except QueryFileError as error:
+            raise Failure("a named query in queries/ is malformed; the server did not start", str(error)) from error
         uvicorn.run(application, host=host, port=port, log_level=os.environ.get("SMARCO_LOG_LEVEL", "info"))
 
     _run(action)

@@ -18,10 +18,12 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
+
+from rdflib.term import Node
 
 from smarco_kg.store import GraphStore
 
@@ -69,6 +71,7 @@ class QueryRequest:
     named_graphs: Sequence[str] | None = None
     union_default_graph: bool = True
     base_iri: str | None = None
+    bindings: Mapping[str, Node] | None = None  # values for variables, bound by the store, never pasted
 
 
 @dataclass(frozen=True)
@@ -98,6 +101,7 @@ def answer(store: GraphStore, request: QueryRequest) -> QueryAnswer:
             union_default_graph=union,
             default_graphs=default_graphs,
             named_graphs=request.named_graphs,
+            bindings=request.bindings,
             base_iri=request.base_iri,
         )
     except QuerySyntaxError as error:

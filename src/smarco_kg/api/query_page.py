@@ -2,8 +2,8 @@
 
 The page is server-rendered; a small script (``static/sparql.js``, no CDN) runs the query with a POST to
 ``/sparql`` and shows the results. The example queries are the ``queries/*.rq`` files; each begins with a
-comment header of ``#+ key: value`` lines, of which the page reads ``summary`` and ``description`` and
-ignores the others (a later issue adds typed parameters there).
+comment header of ``#+ key: value`` lines (see ``smarco_kg.queries``), of which the page reads ``summary`` and
+``description``; the same files are the named queries of ``/api/queries``.
 
 Share links: the page keeps the current query in its own URL fragment, ``/sparql#query=<percent-encoded
 query>``. A fragment never reaches the server, so it cannot collide with the SPARQL protocol, where
@@ -14,7 +14,6 @@ the examples in the editor (this one works without JavaScript too).
 
 from __future__ import annotations
 
-import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -25,11 +24,9 @@ from smarco_kg import __version__
 from smarco_kg.api.home import templates
 from smarco_kg.formats import RDF_SYNTAXES, RESULT_FORMATS
 from smarco_kg.namespaces import PREFIXES
+from smarco_kg.queries import header_fields
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
-
-# ``#+ key: value``; the key is a word, the value the rest of the line (possibly empty).
-_HEADER_LINE = re.compile(r"^#\+\s*(?P<key>[A-Za-z][\w-]*)\s*:\s?(?P<value>.*)$")
 
 # The download links: results formats for SELECT/ASK, RDF syntaxes for CONSTRUCT/DESCRIBE, by short name.
 RESULT_DOWNLOADS = tuple((f.name, f.media_type) for f in RESULT_FORMATS)
@@ -66,21 +63,9 @@ class Example:
 
 
 def parse_header(text: str) -> dict[str, str]:
-    """The ``#+ key: value`` lines of a query's leading comment block, by key (first one wins).
-
-    The block ends at the first line that is neither blank nor a comment. Comment lines that are not
-    ``#+ key: value`` (plain comments, ``#+ - item`` list entries of a richer header) are skipped."""
-    header: dict[str, str] = {}
-    for line in text.splitlines():
-        stripped = line.strip()
-        if not stripped:
-            continue
-        if not stripped.startswith("#"):
-            break
-        match = _HEADER_LINE.match(stripped)
-        if match:
-            header.setdefault(match["key"].lower(), match["value"].strip())
-    return header
+    """The top-level ``#+ key: value`` fields of a query's header, by key (first one wins), read leniently by
+    the named-query registry's own header reader (``smarco_kg.queries``), so there is one header syntax."""
+    return header_fields(text)
 
 
 def load_examples(directory: Path) -> list[Example]:
