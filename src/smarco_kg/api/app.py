@@ -13,19 +13,21 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from smarco_kg import __version__
-from smarco_kg.api import graph_store, home, sparql
+from smarco_kg.api import graph_store, home, named_queries, resources, sparql
 from smarco_kg.api.context import Service
 from smarco_kg.api.cors import CorsMiddleware
 from smarco_kg.api.problems import Problem
 from smarco_kg.auth import TokenStore
 from smarco_kg.config import Settings
 from smarco_kg.kg import KnowledgeGraph
+from smarco_kg.queries import load_queries
 from smarco_kg.query_workers import QueryWorkers
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """A FastAPI app over the store named by ``settings`` (default: the environment)."""
     settings = settings or Settings()
+    named = load_queries(settings.queries_dir)  # first: a malformed .rq stops start-up (QueryFileError: file:line)
     kg = KnowledgeGraph(settings, create=False)
     queries = QueryWorkers(kg.store, settings.checkpoints_dir, size=settings.query_workers)
 
@@ -70,6 +72,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(home.router)
     app.include_router(sparql.router)
     app.include_router(graph_store.router)
+    app.include_router(resources.router)
+    app.include_router(named_queries.router(named))
     app.mount("/static", StaticFiles(packages=[("smarco_kg", "static")]), name="static")
     return app
 

@@ -1,0 +1,220 @@
+"""Compact JSON-LD from a graph, with the keys of the registry's vocabulary; and JSON Schemas of the same shapes.
+
+The writer is not a general JSON-LD compactor: it writes one tree from a root node, nesting the blank nodes and
+the resources the graph describes, and uses each key exactly as the published context defines it, so that any
+JSON-LD processor given ``/api/context.jsonld`` reads back the very triples of the graph (the tests check this
+against Turtle). A value that does not fit its key's definition is written in expanded form, never dropped.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from typing import Any
+
+from rdflib import RDF, XSD, BNode, Graph, Literal, URIRef
+from rdflib.term import Node
+
+from smarco_kg.registry import VIEW_IRIS, ResourceClass, Term, Vocabulary, curie
+
+_VIEW_TERMS = {
+    iri: Term(key, iri, "iri" if key != "label" else "literal", many=key == "items", datatype=XSD.string)
+    for iri, key in VIEW_IRIS.items()
+}
+
+
+class Compactor:
+    """Writes nodes of ``graph`` as compact JSON-LD objects."""
+
+    def __init__(self, graph: Graph, vocabulary: Vocabulary) -> None:
+        self.graph = graph
+        self.vocabulary = vocabulary
+        self.references = Counter(o for o in graph.objects() if isinstance(o, BNode | URIRef))
+        self.described = set(graph.subjects())
+        self.done: set[Node] = set()  # blank nodes written out already: later mentions refer to them by id
+        self.path: list[Node] = []  # the nodes being written, root first: a resource is nested unless it is one
+
+    def document(self, root: Node, context: str | dict) -> dict:
+        return {"@context": context, **self.node(root)}
+
+    def nests(self, node: Node) -> bool:
+        if node not in self.described:
+            return False
+        return node not in self.done if isinstance(node, BNode) else node not in self.path
+
+    def node(self, subject: Node) -> dict:
+        self.done.add(subject)
+        self.path.append(subject)
+        try:
+            return self._node(subject)
+        finally:
+            self.path.pop()
+
+    def _node(self, subject: Node) -> dict:
+        out: dict[str, Any] = {}
+        if isinstance(subject, URIRef):
+            out["id"] = str(subject)
+        elif self.references[subject] > 1:
+            out["id"] = f"_:{subject}"
+        types = sorted(self.vocabulary.key_of_class(t) for t in self.graph.objects(subject, RDF.type))
+        if types:
+            out["type"] = types[0] if len(types) == 1 else types
+        fields: dict[str, Any] = {}
+        for predicate in set(self.graph.predicates(subject)) - {RDF.type}:
+            values = sorted(self.graph.objects(subject, predicate), key=_order)
+            term = self.vocabulary.terms.get(predicate) or _VIEW_TERMS.get(predicate)  # type: ignore[arg-type]
+            if term is None:
+                fields[curie(predicate)] = [self.expanded(v) for v in values]
+            elif term.kind == "language":
+                self.language_map(term, values, fields)
+            else:
+                written = [self.value(v, term) for v in values]
+                fields[term.key] = written if term.many or len(written) > 1 else written[0]
+        out.update(sorted(fields.items()))
+        return out
+
+    def language_map(self, term: Term, values: list[Node], fields: dict[str, Any]) -> None:
+        by_language: dict[str, list[str]] = defaultdict(list)
+        others = []
+        for value in values:
+            if isinstance(value, Literal) and value.language:
+                by_language[value.language].append(str(value))
+            else:
+                others.append(self.expanded(value))
+        if by_language:
+            fields[term.key] = {
+                language: texts[0] if term.unique_lang and len(texts) == 1 else texts
+                for language, texts in sorted(by_language.items())
+            }
+        if others:
+            fields[curie(term.iri)] = others
+
+    def value(self, value: Node, term: Term) -> Any:
+        if isinstance(value, BNode | URIRef):
+            if self.nests(value):
+                return self.node(value)
+            if isinstance(value, BNode):
+                return {"id": f"_:{value}"}
+            return str(value) if term.kind == "iri" else {"id": str(value)}
+        assert isinstance(value, Literal)
+        if term.kind in ("literal", "any") and not value.language:
+            datatype = value.datatype or XSD.string
+            if term.native and datatype == term.datatype:
+                native = _native(value)
+                if native is not None:
+                    return native
+            elif datatype == (term.datatype or XSD.string) and not term.native:
+                return str(value)
+        return self.expanded(value)
+
+    def expanded(self, value: Node) -> Any:
+        if isinstance(value, URIRef):
+            return {"id": str(value)}
+        if isinstance(value, BNode):
+            return self.node(value) if self.nests(value) else {"id": f"_:{value}"}
+        assert isinstance(value, Literal)
+        if value.language:
+            return {"@value": str(value), "@language": value.language}
+        if value.datatype and value.datatype != XSD.string:
+            return {"@value": str(value), "@type": str(value.datatype)}
+        return {"@value": str(value)}
+
+
+def _native(value: Literal) -> int | bool | None:
+    """The JSON number or boolean for a canonical xsd:integer or xsd:boolean, which JSON-LD reads back as is."""
+    text = str(value)
+    if value.datatype == XSD.boolean and text in ("true", "false"):
+        return text == "true"
+    if value.datatype == XSD.integer and text.lstrip("-").isdigit() and str(int(text)) == text:
+        return int(text)
+    return None
+
+
+def _order(node: Node) -> tuple[int, str]:
+    return (0 if isinstance(node, URIRef) else 1 if isinstance(node, BNode) else 2, str(node))
+
+
+def compact(graph: Graph, root: Node, vocabulary: Vocabulary, context: str | dict) -> dict:
+    """``root`` and what the graph says about it (and the nodes it reaches), as one compact JSON-LD object."""
+    return Compactor(graph, vocabulary).document(root, context)
+
+
+# -- JSON Schemas ---------------------------------------------------------------------------------------------
+
+_LITERAL_SCHEMAS: dict[URIRef, dict] = {
+    XSD.integer: {"type": "integer"},
+    XSD.boolean: {"type": "boolean"},
+    XSD.anyURI: {"type": "string", "format": "uri"},
+    XSD.dateTime: {"type": "string", "format": "date-time"},
+    XSD.date: {"type": "string", "format": "date"},
+    XSD.duration: {"type": "string", "format": "duration"},
+}
+IRI_SCHEMA = {"type": "string", "format": "iri"}
+
+
+def term_schema(term: Term, vocabulary: Vocabulary, depth: int = 0) -> dict:
+    """The JSON Schema of one key's value, as the writer above writes it."""
+    if term.kind == "language":
+        text = {"type": "string"} if term.unique_lang else {"type": "array", "items": {"type": "string"}}
+        if term.unique_lang:
+            text = {"anyOf": [text, {"type": "array", "items": {"type": "string"}}]}
+        return {"type": "object", "description": "strings by language tag", "additionalProperties": text}
+    if term.kind == "literal":
+        item = dict(_LITERAL_SCHEMAS.get(term.datatype or XSD.string, {"type": "string"}))
+    elif term.kind == "iri":
+        nested = vocabulary.shape_properties.get(term.node) if term.node is not None else None
+        if nested and depth < 3:
+            item = {"anyOf": [IRI_SCHEMA, node_schema(nested, vocabulary, depth + 1)]}
+        else:
+            item = {"anyOf": [IRI_SCHEMA, {"type": "object", "properties": {"id": IRI_SCHEMA}}]}
+    else:
+        item = {}
+    return {"type": "array", "items": item} if term.many else item
+
+
+def node_schema(properties: tuple[URIRef, ...] | list[Term], vocabulary: Vocabulary, depth: int = 0) -> dict:
+    terms = [
+        p if isinstance(p, Term) else vocabulary.terms[p]
+        for p in properties
+        if isinstance(p, Term) or p in vocabulary.terms
+    ]
+    return {
+        "type": "object",
+        "properties": {
+            "id": IRI_SCHEMA,
+            "type": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
+            **{t.key: term_schema(t, vocabulary, depth) for t in sorted(terms, key=lambda t: t.key)},
+        },
+    }
+
+
+def resource_schema(entry: ResourceClass, vocabulary: Vocabulary) -> dict:
+    """What ``GET /api/{collection}/{id}`` returns, from the class's shapes."""
+    terms = vocabulary.properties_of(entry)
+    schema = node_schema(terms, vocabulary)
+    schema["title"] = entry.name
+    schema["properties"] = {"@context": {"type": "string", "format": "uri"}, **schema["properties"]}
+    required = [t.key for t in terms if t.required and entry.shapes]
+    schema["required"] = ["@context", "id", "type", *required]
+    return schema
+
+
+def page_schema(entry: ResourceClass, vocabulary: Vocabulary) -> dict:
+    """What ``GET /api/{collection}`` returns: a page of items with links to the next and previous pages."""
+    summary_terms = {path[0] for path in entry.summary}
+    item = node_schema([t for t in vocabulary.properties_of(entry) if t.iri in summary_terms], vocabulary)
+    item["properties"]["label"] = {"type": "string"}
+    item["required"] = ["id", "type"]
+    link = {"type": "string", "format": "uri"}
+    return {
+        "type": "object",
+        "title": f"a page of {entry.collection}",
+        "properties": {
+            "@context": link,
+            "id": link,
+            "items": {"type": "array", "items": item},
+            "first": link,
+            "previous": link,
+            "next": link,
+        },
+        "required": ["@context", "id", "items", "first"],
+    }
