@@ -69,6 +69,8 @@ class Staged:
     quads: int
     types: dict[Node, list[Node]] = field(default_factory=dict, repr=False)  # rdf:type of referenced IRIs
     directory: str | None = field(default=None, repr=False)  # the temporary folder of an on-disk stage
+    # Stored triples the write removes (``remove_resources``): validation reads the store without them.
+    hidden: frozenset = field(default_factory=frozenset, repr=False)
     _closed: bool = field(default=False, repr=False)
 
     def close(self) -> None:
@@ -89,6 +91,17 @@ WHERE {{
     OPTIONAL {{ ?o2 ?p3 ?o3 FILTER isBlank(?o2)
       OPTIONAL {{ ?o3 ?p4 ?o4 FILTER isBlank(?o3) }} }} }}
 }}"""
+
+# The stored description of $subject in graph $graph with the blank nodes it owns: what ``remove_resources``
+# removes. (IRIs pasted in, not bound: the embedded store does not bind a GRAPH variable.)
+_OWNED_IN_GRAPH = """
+CONSTRUCT { $subject ?p ?o . ?o ?p2 ?o2 . ?o2 ?p3 ?o3 . ?o3 ?p4 ?o4 }
+WHERE { GRAPH $graph {
+  $subject ?p ?o .
+  OPTIONAL { ?o ?p2 ?o2 FILTER isBlank(?o)
+    OPTIONAL { ?o2 ?p3 ?o3 FILTER isBlank(?o2)
+      OPTIONAL { ?o3 ?p4 ?o4 FILTER isBlank(?o3) } } }
+} }"""
 
 _TOP_LEVEL_BLANKS = """
 CONSTRUCT { ?s ?p ?o . ?o ?p2 ?o2 . ?o2 ?p3 ?o3 }
@@ -179,10 +192,21 @@ class WritePath:
     # -- validate ------------------------------------------------------------------------------------------
 
     def check(
-        self, staged: Staged, *, replace_graphs: Sequence[str] = (), progress: BatchProgress | None = None
+        self,
+        staged: Staged,
+        *,
+        replace_graphs: Sequence[str] = (),
+        progress: BatchProgress | None = None,
+        remove_resources: Sequence[tuple[str, str]] = (),
     ) -> Report:
-        """Validate every focus node the staged data touches, against the store as it would become."""
+        """Validate every focus node the staged data touches, against the store as it would become.
+
+        ``remove_resources`` ((graph, subject) pairs, as in ``Changeset``) are descriptions the write replaces:
+        their stored triples (the subject's and those of the blank nodes it owns, in that graph) are read as
+        absent, so the new description is checked on its own rather than merged with the old one."""
         context = self._context_graphs(replace_graphs)
+        if remove_resources:
+            staged.hidden = self._owned_triples(remove_resources)
         report = Report()
         subjects = [
             row["s"]
@@ -191,7 +215,7 @@ class WritePath:
             ).rows()
         ]
         total = len(subjects)
-        parallel = total >= self.parallel_from and self.workers > 1
+        parallel = total >= self.parallel_from and self.workers > 1 and not staged.hidden
         if not (parallel and self._check_in_workers(staged, subjects, context, report, progress)):
             for start in range(0, total, self.batch_size):
                 batch = subjects[start : start + self.batch_size]
@@ -247,7 +271,7 @@ class WritePath:
         describe = _DESCRIBE.format(values=values)
         for triple in staged.store.query(describe, union_default_graph=True).triples():
             data.add(triple)
-        for triple in self._query_store(describe, context).triples():
+        for triple in self._store_triples(staged, describe, context):
             data.add(triple)
         self._describe_nested(data, staged, context)
         inverse = self.validator.inverse_predicates
@@ -261,7 +285,7 @@ class WritePath:
             )
             for triple in staged.store.query(pointing, union_default_graph=True).triples():
                 data.add(triple)
-            for triple in self._query_store(pointing, context).triples():
+            for triple in self._store_triples(staged, pointing, context):
                 data.add(triple)
         self._add_types(data, staged, context)
         return self.validator.validate(data, batch)
@@ -279,9 +303,10 @@ class WritePath:
         if not nested:
             return
         describe = _DESCRIBE.format(values="VALUES ?s { " + " ".join(f"<{o}>" for o in nested) + " }")
-        for result in (staged.store.query(describe, union_default_graph=True), self._query_store(describe, context)):
-            for triple in result.triples():
-                data.add(triple)
+        for triple in staged.store.query(describe, union_default_graph=True).triples():
+            data.add(triple)
+        for triple in self._store_triples(staged, describe, context):
+            data.add(triple)
 
     def _add_types(self, data: Graph, staged: Staged, context: list[str] | None) -> None:
         """The classes of every IRI the data points at, so ``sh:class`` checks see them.
@@ -299,6 +324,8 @@ class WritePath:
             query = "SELECT ?o ?t WHERE { VALUES ?o { " + " ".join(f"<{o}>" for o in unknown) + " } ?o a ?t }"
             for result in (staged.store.query(query, union_default_graph=True), self._query_store(query, context)):
                 for row in result.rows():
+                    if (row["o"], RDF.type, row["t"]) in staged.hidden:
+                        continue  # a stored type the write removes (the staged data says it again if it keeps it)
                     known[row["o"]].append(row["t"])
         for iri in targets:
             for cls in known[iri]:
@@ -311,6 +338,21 @@ class WritePath:
         dropped = set(replace_graphs)
         return [g for g in ("", *self.store.graphs()) if g not in dropped]  # "" is the default graph
 
+    def _store_triples(self, staged: Staged, query: str, context: list[str] | None):
+        """The triples a CONSTRUCT finds in the store, less those the write removes."""
+        for triple in self._query_store(query, context).triples():
+            if triple not in staged.hidden:
+                yield triple
+
+    def _owned_triples(self, resources: Sequence[tuple[str, str]]) -> frozenset:
+        """The stored triples of each (graph, subject) and of the blank nodes it owns, three levels deep."""
+        found: set = set()
+        for graph, subject in resources:
+            query = _OWNED_IN_GRAPH.replace("$graph", URIRef(graph).n3()).replace("$subject", URIRef(subject).n3())
+            result = self.store.query(query)
+            found.update(result.triples())
+        return frozenset(found)
+
     def _query_store(self, query: str, context: list[str] | None):
         if context is None:
             return self.store.query(query, union_default_graph=True)
@@ -318,11 +360,20 @@ class WritePath:
 
     # -- commit --------------------------------------------------------------------------------------------
 
-    def commit(self, staged: Staged, *, replace_graphs: Sequence[str] = ()) -> None:
-        """Write the staged data (replacing whole graphs if asked) in one transaction."""
+    def commit(
+        self,
+        staged: Staged,
+        *,
+        replace_graphs: Sequence[str] = (),
+        remove_resources: Sequence[tuple[str, str]] = (),
+    ) -> None:
+        """Write the staged data (replacing whole graphs or resources' descriptions if asked) in one transaction."""
         buffer = io.BytesIO()
         staged.store.dump(buffer, rdf_syntax("nquads"))
-        self.store.apply(Changeset(add=buffer.getvalue(), clear_graphs=list(replace_graphs)))
+        changes = Changeset(
+            add=buffer.getvalue(), clear_graphs=list(replace_graphs), remove_resources=list(remove_resources)
+        )
+        self.store.apply(changes)
 
     def write(
         self,
@@ -336,9 +387,14 @@ class WritePath:
         allowed_graphs: Callable[[str], bool] | None = None,
         progress: BatchProgress | None = None,
         name: str | None = None,
+        remove_resources: Sequence[tuple[str, str]] = (),
     ) -> WriteResult:
         """Parse, validate and (unless ``dry_run``) commit; raises ``WriteRejected`` and writes nothing on a
-        violation, ``ParseError`` on bad input, ``PermissionError`` for a graph ``allowed_graphs`` refuses."""
+        violation, ``ParseError`` on bad input, ``PermissionError`` for a graph ``allowed_graphs`` refuses.
+
+        ``remove_resources`` ((graph, subject IRI) pairs) replaces descriptions: each subject's triples and the
+        blank nodes it owns are removed from that graph in the same transaction, and validation sees the store
+        without them."""
         started = time.perf_counter()
         staged = self.stage(source, syntax, graph=graph, base_iri=base_iri, name=name)
         try:
@@ -346,11 +402,13 @@ class WritePath:
                 refused = [g for g in staged.graphs if not allowed_graphs(g)]
                 if refused:
                     raise PermissionError(f"not allowed to write to graph(s): {', '.join(refused)}")
-            report = self.check(staged, replace_graphs=replace_graphs, progress=progress)
+            report = self.check(
+                staged, replace_graphs=replace_graphs, progress=progress, remove_resources=remove_resources
+            )
             if not report.conforms:
                 raise WriteRejected(report)
             if not dry_run:
-                self.commit(staged, replace_graphs=replace_graphs)
+                self.commit(staged, replace_graphs=replace_graphs, remove_resources=remove_resources)
             return WriteResult(report, staged.quads, staged.graphs, time.perf_counter() - started)
         finally:
             staged.close()
