@@ -1,0 +1,267 @@
+"""Dereferenceable IRIs and HTML pages: direct content negotiation at the minted IRIs' paths, the resource and
+index pages, the schema.org Course markup, and the pages at work in headless Chromium (Debian's ``chromium``)."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+
+import httpx
+import pytest
+from rdflib import Graph, URIRef
+
+from smarco_kg.store.embedded import EmbeddedStore
+from tests.server import describe, problem, running_server
+from tests.test_query_page import CHROMIUM_ARGS, _chromium
+
+BASE = "https://w3id.org/smarco/"
+COURSE = "/course/urban-data-platforms"  # "Urban data platforms"@en, "Piattaforme di dati urbani"@it
+SKILL = "11430d93-c835-48ed-8e70-285fa69c9ae6"  # design cloud architecture, taught by that course
+BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
+
+
+@pytest.fixture(scope="module")
+def server(_demo_template: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    store = tmp_path_factory.mktemp("pages") / "store"
+    _demo_template.backup(store)
+    with running_server(store) as url:
+        yield url
+
+
+def get(server: str, path: str, **headers: str) -> httpx.Response:
+    return httpx.get(server + path, headers=headers, timeout=60.0)
+
+
+def h1(response: httpx.Response) -> str:
+    found = re.findall(r"<h1[^>]*>(.*?)</h1>", response.text, re.S)
+    assert len(found) == 1, describe(response)
+    return found[0].strip()
+
+
+# ---- negotiation ----------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("headers", [BROWSER, {}, {"Accept": "*/*"}])
+def test_a_course_iri_answers_html_by_default(server: str, headers: dict[str, str]) -> None:
+    response = get(server, COURSE, **headers)
+    assert response.status_code == 200, describe(response)
+    assert response.headers["content-type"].startswith("text/html")
+    assert "accept" in response.headers["vary"].lower()
+    assert h1(response) == "Urban data platforms"
+
+
+@pytest.mark.parametrize(
+    ("headers", "path", "media_type", "rdflib_format"),
+    [
+        ({"Accept": "text/turtle"}, COURSE, "text/turtle", "turtle"),
+        (BROWSER, COURSE + "?format=turtle", "text/turtle", "turtle"),
+        ({"Accept": "application/n-triples"}, COURSE, "application/n-triples", "nt"),
+        ({"Accept": "application/rdf+xml"}, COURSE, "application/rdf+xml", "xml"),
+        ({}, COURSE + "?format=ntriples", "application/n-triples", "nt"),
+    ],
+)
+def test_rdf_comes_by_accept_or_format(
+    server: str, headers: dict[str, str], path: str, media_type: str, rdflib_format: str
+) -> None:
+    response = get(server, path, **headers)
+    assert response.status_code == 200, describe(response)
+    assert response.headers["content-type"].startswith(media_type)
+    assert "accept" in response.headers["vary"].lower()
+    graph = Graph().parse(data=response.content, format=rdflib_format)
+    assert (URIRef(BASE + COURSE[1:]), None, None) in graph  # the path maps onto the configured base IRI
+
+
+def test_jsonld_by_accept_describes_the_minted_iri(server: str) -> None:
+    response = get(server, COURSE, Accept="application/ld+json")
+    assert response.status_code == 200, describe(response)
+    assert response.json()["id"] == BASE + COURSE[1:]
+
+
+def test_the_rdf_is_that_of_the_api(server: str) -> None:
+    page = Graph().parse(data=get(server, COURSE, Accept="text/turtle").text, format="turtle")
+    api = Graph().parse(data=get(server, "/api/courses/urban-data-platforms?format=turtle").text, format="turtle")
+    assert len(page) == len(api) > 0
+
+
+def test_an_unacceptable_accept_is_a_406(server: str) -> None:
+    problem(get(server, COURSE, Accept="image/png"), 406)
+
+
+@pytest.mark.parametrize(
+    "path", ["/course/no-such-course", "/organisation/nobody", "/skills/00000000-0000-0000-0000-000000000000"]
+)
+def test_an_unknown_id_is_a_404(server: str, path: str) -> None:
+    problem(get(server, path, **BROWSER), 404)
+    problem(get(server, path, Accept="text/turtle"), 404)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/credential/urban-data-analytics",
+        "/pathway/smart-city-systems-engineer",
+        "/practice/sme-friendly-lots-in-smart-city-tenders",
+        "/organisation/cefriel",
+        f"/skills/{SKILL}",
+        "/occupations/3b129d8d-268e-465a-b0c5-bf32cae59a41",
+    ],
+)
+def test_every_class_has_a_page_with_landmarks_and_one_h1(server: str, path: str) -> None:
+    response = get(server, path, **BROWSER)
+    assert response.status_code == 200, describe(response)
+    for landmark in ("<header", "<nav", "<main", "<footer"):
+        assert landmark in response.text, landmark
+    assert h1(response)
+    assert "<dl" in response.text
+
+
+def test_an_esco_page_links_to_the_official_iri(server: str) -> None:
+    text = get(server, f"/skills/{SKILL}", **BROWSER).text
+    assert f'href="http://data.europa.eu/esco/skill/{SKILL}"' in text
+    assert f'href="{COURSE}"' in text  # linked from the courses that teach it
+
+
+# ---- languages --------------------------------------------------------------------------------------------------
+
+
+def test_the_label_follows_lang_then_accept_language_then_english(server: str) -> None:
+    assert h1(get(server, COURSE + "?lang=it", **BROWSER)) == "Piattaforme di dati urbani"
+    assert h1(get(server, COURSE, **BROWSER, **{"Accept-Language": "it-IT,it;q=0.9,en;q=0.5"})) == (
+        "Piattaforme di dati urbani"
+    )
+    assert h1(get(server, COURSE + "?lang=en", **BROWSER, **{"Accept-Language": "it"})) == "Urban data platforms"
+    assert h1(get(server, COURSE + "?lang=de", **BROWSER)) == "Urban data platforms"  # fallback to English
+
+
+def test_a_bad_lang_is_a_422(server: str) -> None:
+    problem(get(server, COURSE + "?lang=not%20a%20tag", **BROWSER), 422)
+
+
+# ---- schema.org ---------------------------------------------------------------------------------------------------
+
+
+def test_a_course_page_embeds_a_schema_org_course(server: str) -> None:
+    text = get(server, COURSE, **BROWSER).text
+    blocks = re.findall(r'<script type="application/ld\+json">(.*?)</script>', text, re.S)
+    assert len(blocks) == 1
+    course = json.loads(blocks[0])
+    assert course["@context"] == "https://schema.org" and course["@type"] == "Course"
+    assert course["name"] == "Urban data platforms"
+    assert course["description"]
+    assert course["provider"]["@type"] == "Organization" and course["provider"]["name"] == "Cefriel"
+    assert "en" in course["inLanguage"]
+    assert course["educationalLevel"]["termCode"] == "6"
+    assert f"http://data.europa.eu/esco/skill/{SKILL}" in {skill["url"] for skill in course["teaches"]}
+
+
+def test_a_course_awarding_a_micro_credential_says_so(server: str) -> None:
+    text = get(server, "/courses?limit=100", **BROWSER).text
+    courses = re.findall(r'href="(/course/[a-z0-9-]+)"', text)
+    awarded = []
+    for path in courses:
+        block = re.search(r'<script type="application/ld\+json">(.*?)</script>', get(server, path).text, re.S)
+        assert block is not None, path
+        body = json.loads(block.group(1))
+        if "educationalCredentialAwarded" in body:
+            awarded.append(body["educationalCredentialAwarded"])
+    assert awarded, "no course awards a credential"
+    assert all(a["url"].startswith(BASE + "credential/") for a in awarded)
+
+
+# ---- index pages ----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "collection", ["courses", "credentials", "pathways", "practices", "partners", "skills", "occupations"]
+)
+def test_every_collection_has_an_index_page(server: str, collection: str) -> None:
+    response = get(server, f"/{collection}", **BROWSER)
+    assert response.status_code == 200, describe(response)
+    assert response.headers["content-type"].startswith("text/html")
+    assert '<form class="filters" method="get"' in response.text
+    assert re.search(r'<ol start="1" id="members">\s*<li><a href="/', response.text)
+
+
+def test_index_filters_are_those_of_the_api(server: str) -> None:
+    api = httpx.get(f"{server}/api/courses", params={"eqf": "7", "limit": 100}).json()
+    expected = {item["id"].removeprefix(BASE) for item in api["items"]}
+    text = get(server, "/courses?eqf=7&limit=100&skill=&language=", **BROWSER).text  # empty fields are ignored
+    shown = set(re.findall(r'<li><a href="/(course/[a-z0-9-]+)"', text))
+    assert shown == expected and shown
+
+
+def test_index_pages_page(server: str) -> None:
+    first = get(server, "/skills?limit=5", **BROWSER).text
+    following = re.search(r'<a rel="next" href="([^"]+)"', first)
+    assert following is not None
+    second = get(server, following.group(1).replace("&amp;", "&"), **BROWSER).text
+    assert 'rel="prev"' in second and '<ol start="6"' in second
+
+
+def test_a_bad_filter_value_is_shown_on_the_page_with_a_422(server: str) -> None:
+    response = get(server, "/courses?eqf=9", **BROWSER)
+    assert response.status_code == 422
+    assert 'role="alert"' in response.text and "eqf" in response.text
+
+
+# ---- in a browser ----------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def browser():
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("the Python package playwright is not installed (pip install -e '.[test]')")
+    executable = _chromium()
+    if not executable:
+        pytest.skip("Debian's chromium is not installed: run `make browser` as root (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, java_script_enabled=False)
+    opened = context.new_page()
+    opened.set_default_timeout(30_000)
+    yield opened
+    context.close()
+
+
+def test_in_a_browser_a_course_shows_its_skills_and_a_click_leads_to_the_skill(server: str, page) -> None:
+    page.goto(server + COURSE)
+    assert page.locator("h1").inner_text() == "Urban data platforms"
+    skills = page.get_by_role("region", name="ESCO skills").get_by_role("link")
+    names = skills.all_inner_texts()
+    assert "design cloud architecture" in names
+    skills.filter(has_text="design cloud architecture").click()
+    page.wait_for_url(f"**/skills/{SKILL}")
+    assert page.locator("h1").inner_text() == "design cloud architecture"
+    assert page.locator("#iri").get_attribute("href") == f"http://data.europa.eu/esco/skill/{SKILL}"
+
+
+def test_in_a_browser_the_language_switch_changes_the_heading(server: str, page) -> None:
+    page.goto(server + COURSE)
+    switcher = page.get_by_role("navigation", name="Languages")
+    switcher.get_by_role("link", name="it").click()
+    page.wait_for_url("**?lang=it")
+    assert page.locator("h1").inner_text() == "Piattaforme di dati urbani"
+    page.get_by_role("navigation", name="Languages").get_by_role("link", name="en").click()
+    page.wait_for_url("**?lang=en")
+    assert page.locator("h1").inner_text() == "Urban data platforms"
+
+
+def test_in_a_browser_the_index_form_filters_without_javascript(server: str, page) -> None:
+    page.goto(server + "/courses")
+    page.get_by_label("eqf").fill("7")
+    page.get_by_role("button", name="Filter").click()
+    page.wait_for_url("**/courses?*eqf=7*")
+    links = page.locator("#members a")
+    assert links.count() > 0
+    links.first.click()
+    page.wait_for_url("**/course/*")
+    assert page.locator("h1").count() == 1
