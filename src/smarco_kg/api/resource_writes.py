@@ -22,6 +22,10 @@ PUT and DELETE require ``If-Match`` (428 without it, 412 when it does not match 
 ETag a GET of the member gave, in whatever representation, matches, since they all digest the same triples;
 ``*`` matches any existing member. A partner may change only members whose description lives in its own graph
 (403 otherwise); an admin any. A member that does not exist is 404.
+
+OpenAPI: a POST/PUT body's JSON schema is the one a GET of the member answers with (``resource_schema``, from
+the shapes; ``@context`` and ``id`` optional), with an example per media type made from a demo member
+(``data/*.trig``) so that it validates; every error is a problem document, and Location / ETag are headers.
 """
 
 from __future__ import annotations
@@ -30,21 +34,24 @@ import json
 import re
 import secrets
 import unicodedata
+import warnings
+from pathlib import Path
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
-from rdflib import RDF, BNode, Graph, Literal, URIRef
+from rdflib import RDF, BNode, Dataset, Graph, Literal, URIRef
 from rdflib.term import Node
 from starlette.concurrency import run_in_threadpool
 
 from smarco_kg.api.context import Service, authenticate, service
-from smarco_kg.api.jsonld import compact
+from smarco_kg.api.jsonld import compact, resource_schema
 from smarco_kg.api.problems import Problem
 from smarco_kg.api.resources import JSON_MEDIA, JSONLD, describe, etag
 from smarco_kg.auth import Principal, log_write
 from smarco_kg.config import Settings
 from smarco_kg.formats import rdf_syntax
-from smarco_kg.registry import ResourceClass, Vocabulary, local_name, registry, vocabulary
+from smarco_kg.ingest.demo import demo_files
+from smarco_kg.registry import CONTEXT_PREFIXES, ResourceClass, Vocabulary, local_name, registry, vocabulary
 from smarco_kg.store import Changeset
 from smarco_kg.write_path import ParseError, WriteRejected
 
@@ -403,24 +410,197 @@ async def _delete(request: Request, collection: str, local: str) -> Response:
     return Response(status_code=204)
 
 
-# -- routes -------------------------------------------------------------------------------------------------
+# -- OpenAPI: request and response schemas from the shapes, examples from the demo data --------------------
+
+PROBLEM_MEDIA = "application/problem+json"
+_PROBLEM_SCHEMA = {
+    "type": "object",
+    "title": "problem details (RFC 9457)",
+    "properties": {
+        "type": {"type": "string", "format": "uri-reference", "default": "about:blank"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {"type": "array", "items": {"type": "object"}, "description": "422: one entry per SHACL result"},
+    },
+    "required": ["type", "title", "status"],
+}
+_PROBLEMS = {
+    400: "the body is empty, not JSON-LD / RDF, or names a remote @context; or ?graph is missing or bad",
+    401: "no valid bearer token",
+    403: "the token may not write the graph that holds (or would hold) the member",
+    404: "no such member",
+    409: "the member exists already (POST), or its description lives in more than one graph",
+    412: "If-Match does not match the member's current ETag (the current one is in the ETag header)",
+    415: "a Content-Type other than JSON-LD, JSON, Turtle or N-Triples",
+    422: "the description violates the shapes (each violation listed in errors), or describes another member",
+    428: "If-Match is missing",
+}
+_ETAG = {"description": "the tag of the member's description; send it back in If-Match", "schema": {"type": "string"}}
+_LOCATION = {"description": "the URL of the new member", "schema": {"type": "string", "format": "uri"}}
 
 
-def _body_content() -> dict:
-    return {
-        "requestBody": {
-            "required": True,
-            "content": {
-                JSONLD: {"schema": {"type": "object"}},
-                JSON_MEDIA: {"schema": {"type": "object"}},
-                TURTLE: {"schema": {"type": "string"}},
-                NTRIPLES: {"schema": {"type": "string"}},
-            },
+def _problem(status: int) -> dict:
+    response: dict = {
+        "description": _PROBLEMS[status],
+        "content": {PROBLEM_MEDIA: {"schema": _PROBLEM_SCHEMA}},
+    }
+    if status == 412:
+        response["headers"] = {"ETag": _ETAG}
+    return response
+
+
+def request_schema(entry: ResourceClass, vocab: Vocabulary) -> dict:
+    """The body of a POST or PUT: the schema a GET of the member answers with, ``@context`` and ``id`` optional
+    (the served context applies when it is left out; POST mints the IRI, PUT takes it from the URL)."""
+    schema = resource_schema(entry, vocab)
+    schema["required"] = [key for key in schema["required"] if key not in ("@context", "id")]
+    return schema
+
+
+def demo_members(data_dir: Path, base_iri: str) -> Graph | None:
+    """The demo data (``data/*.trig``), every graph's triples in one, or None when it is missing or unreadable."""
+    try:
+        dataset = Dataset(default_union=True)
+        with warnings.catch_warnings():  # rdflib's TriG parser warns about its own use of ConjunctiveGraph
+            warnings.simplefilter("ignore", DeprecationWarning)
+            for path in demo_files(data_dir):
+                dataset.parse(path, format="trig", publicID=base_iri)
+            union = Graph()
+            for s, p, o, _ in dataset.quads():
+                union.add((s, p, o))
+    except Exception:  # an example is a nicety: the routes stand without one
+        return None
+    return union
+
+
+def _description(data: Graph, iri: URIRef) -> Graph:
+    """What a write of ``iri`` covers: its triples, those of the IRIs under it and of the blank nodes they reach."""
+    prefix = f"{iri}/"
+    out = Graph()
+    queue: list[Node] = [s for s in set(data.subjects()) if s == iri or str(s).startswith(prefix)]
+    seen: set[Node] = set()
+    while queue:
+        subject = queue.pop()
+        if subject in seen:
+            continue
+        seen.add(subject)
+        for s, p, o in data.triples((subject, None, None)):
+            out.add((s, p, o))
+            if isinstance(o, BNode):
+                queue.append(o)
+    return out
+
+
+def write_example(entry: ResourceClass, vocab: Vocabulary, data: Graph, base_iri: str) -> tuple[URIRef, Graph] | None:
+    """A demo member of ``entry`` and its description, or None when the demo data has none: one of the class a
+    body without a type gets (a micro-credential rather than a certificate, which needs others stacking into
+    it), embedding what it owns, the smallest of those."""
+    namespace = entry.namespace(base_iri)
+    members = sorted(
+        {s for c in entry.classes for s in data.subjects(RDF.type, c) if str(s).startswith(namespace)}, key=str
+    )
+    ranked = []
+    for member in members:
+        graph = _description(data, member)
+        if "/" in str(member).removeprefix(namespace) or not graph:
+            continue
+        other_class = (member, RDF.type, entry.classes[0]) not in data
+        ranked.append(((other_class, _outside(entry, data, member), len(graph), str(member)), member, graph))
+    if not ranked:
+        return None
+    _, member, graph = min(ranked, key=lambda item: item[0])
+    return member, graph
+
+
+def _outside(entry: ResourceClass, data: Graph, member: URIRef) -> int:
+    """How many of the member's embedded values (a course's specification) are resources of their own: an example
+    is clearer when it carries them nested."""
+    prefix = f"{member}/"
+    return sum(
+        1
+        for predicate in entry.embed
+        for value in data.objects(member, predicate)
+        if isinstance(value, URIRef) and not str(value).startswith(prefix)
+    )
+
+
+def _without_ids(node: object, iri: str) -> object:
+    """A compact document without the ids of ``iri`` and the IRIs under it: POST mints them."""
+    if isinstance(node, dict):
+        return {
+            key: _without_ids(value, iri)
+            for key, value in node.items()
+            if not (key == "id" and isinstance(value, str) and (value == iri or value.startswith(f"{iri}/")))
         }
+    if isinstance(node, list):
+        return [_without_ids(item, iri) for item in node]
+    return node
+
+
+def _examples(entry: ResourceClass, vocab: Vocabulary, data: Graph | None, base_iri: str) -> dict[str, dict]:
+    """Per method, an example body per media type: a demo member in compact JSON-LD (no ``@context``: the served
+    one applies), and the same triples in Turtle and N-Triples; POST's without the member's IRIs."""
+    found = write_example(entry, vocab, data, base_iri) if data is not None else None
+    if found is None:
+        return {"POST": {}, "PUT": {}}
+    member, graph = found
+    keys = set(resource_schema(entry, vocab)["properties"]) - {"@context"}
+    document = {k: v for k, v in compact(graph, member, vocab, "").items() if k in keys}  # no notes (comment)
+    created = _without_ids(document, str(member))
+    out: dict[str, dict] = {}
+    for method, example in (("POST", created), ("PUT", document)):
+        parsed = Graph()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            parsed.parse(data=json.dumps({"@context": vocab.context()["@context"], **example}), format="json-ld")
+        for prefix, namespace in CONTEXT_PREFIXES.items():
+            parsed.bind(prefix, namespace)
+        out[method] = {
+            JSONLD: example,
+            JSON_MEDIA: example,
+            TURTLE: parsed.serialize(format="turtle"),
+            NTRIPLES: parsed.serialize(format="nt"),
+        }
+    return out
+
+
+def _request_body(schema: dict, examples: dict) -> dict:
+    content = {
+        JSONLD: {"schema": schema},
+        JSON_MEDIA: {"schema": schema},
+        TURTLE: {"schema": {"type": "string", "description": "the member described in Turtle"}},
+        NTRIPLES: {"schema": {"type": "string", "description": "the member described in N-Triples"}},
+    }
+    for media_type, example in examples.items():
+        content[media_type]["example"] = example
+    return {
+        "required": True,
+        "description": "the member as a GET returns it (compact JSON-LD, @context optional) or as Turtle / N-Triples",
+        "content": content,
     }
 
 
-def _add_routes(entry: ResourceClass) -> None:
+_IF_MATCH = {
+    "name": "If-Match",
+    "in": "header",
+    "required": True,
+    "description": "the ETag of a GET of the member (any representation), or * for any existing member",
+    "schema": {"type": "string"},
+}
+_GRAPH = {
+    "name": "graph",
+    "in": "query",
+    "required": False,
+    "description": "the named graph to write (admin tokens must name one; a partner's token writes its own)",
+    "schema": {"type": "string", "format": "iri"},
+}
+
+
+# -- routes -------------------------------------------------------------------------------------------------
+
+
+def _add_routes(entry: ResourceClass, vocab: Vocabulary, data: Graph | None, base_iri: str) -> None:
     collection = entry.collection
 
     async def create_member(request: Request) -> Response:
@@ -432,8 +612,9 @@ def _add_routes(entry: ResourceClass) -> None:
     async def delete_member(request: Request, id: str) -> Response:
         return await _delete(request, collection, id)
 
-    problem = {"description": "a problem document (application/problem+json)"}
-    errors = {code: problem for code in (400, 401, 403, 415, 422)}
+    body_schema = request_schema(entry, vocab)
+    answer = {JSONLD: {"schema": resource_schema(entry, vocab)}}
+    examples = _examples(entry, vocab, data, base_iri)
     router.add_api_route(
         f"/api/{collection}",
         create_member,
@@ -442,8 +623,15 @@ def _add_routes(entry: ResourceClass) -> None:
         summary=f"Create a {entry.name} (validated); its IRI is minted from its title",
         response_class=Response,
         status_code=201,
-        responses={201: {"description": "created; Location and ETag headers"}, **errors, 409: problem},
-        openapi_extra=_body_content(),
+        responses={
+            201: {
+                "description": f"created: the new {entry.name} as compact JSON-LD",
+                "headers": {"Location": _LOCATION, "ETag": _ETAG},
+                "content": answer,
+            },
+            **{code: _problem(code) for code in (400, 401, 403, 409, 415, 422)},
+        },
+        openapi_extra={"parameters": [_GRAPH], "requestBody": _request_body(body_schema, examples["POST"])},
     )
     router.add_api_route(
         f"/api/{collection}/{{id}}",
@@ -452,8 +640,15 @@ def _add_routes(entry: ResourceClass) -> None:
         name=f"replace_{collection}",
         summary=f"Replace a {entry.name}'s description (validated; If-Match required)",
         response_class=Response,
-        responses={**errors, 404: problem, 409: problem, 412: problem, 428: problem},
-        openapi_extra=_body_content(),
+        responses={
+            200: {
+                "description": f"replaced: the {entry.name} as compact JSON-LD",
+                "headers": {"ETag": _ETAG},
+                "content": answer,
+            },
+            **{code: _problem(code) for code in (400, 401, 403, 404, 409, 412, 415, 422, 428)},
+        },
+        openapi_extra={"parameters": [_IF_MATCH], "requestBody": _request_body(body_schema, examples["PUT"])},
     )
     router.add_api_route(
         f"/api/{collection}/{{id}}",
@@ -463,14 +658,22 @@ def _add_routes(entry: ResourceClass) -> None:
         summary=f"Delete a {entry.name} (If-Match required)",
         response_class=Response,
         status_code=204,
-        responses={401: problem, 403: problem, 404: problem, 409: problem, 412: problem, 428: problem},
+        responses={
+            204: {"description": "deleted"},
+            **{code: _problem(code) for code in (401, 403, 404, 409, 412, 428)},
+        },
+        openapi_extra={"parameters": [_IF_MATCH]},
     )
 
 
 def _build() -> None:
-    for entry in registry(Settings().base_iri):
+    """The write routes of every registry entry with shapes; schemas from the shapes the environment names."""
+    settings = Settings()
+    vocab = vocabulary(settings.shapes_dir)
+    data = demo_members(settings.data_dir, settings.base_iri)
+    for entry in registry(settings.base_iri):
         if entry.shapes:  # ESCO skills and occupations are read-only: they come from ESCO
-            _add_routes(entry)
+            _add_routes(entry, vocab, data, settings.base_iri)
 
 
 _build()

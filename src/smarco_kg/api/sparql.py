@@ -69,7 +69,39 @@ async def sparql_get(request: Request) -> Response:
     return await _query(request, query, params)
 
 
-@router.post("/sparql", summary="SPARQL query or update by POST (form, sparql-query or sparql-update body)")
+@router.post(
+    "/sparql",
+    summary="SPARQL query or update by POST (form, sparql-query or sparql-update body)",
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                FORM: {
+                    "schema": {
+                        "type": "object",
+                        "description": "query=… or update=… (not both), with the protocol's dataset parameters",
+                        "properties": {
+                            "query": {"type": "string"},
+                            "update": {"type": "string"},
+                            "default-graph-uri": {"type": "array", "items": {"type": "string", "format": "iri"}},
+                            "named-graph-uri": {"type": "array", "items": {"type": "string", "format": "iri"}},
+                            "using-graph-uri": {"type": "array", "items": {"type": "string", "format": "iri"}},
+                            "using-named-graph-uri": {"type": "array", "items": {"type": "string", "format": "iri"}},
+                        },
+                    },
+                    "example": {
+                        "query": "SELECT ?c WHERE { ?c a <http://data.europa.eu/snb/model/elm/LearningOpportunity> }"
+                    },
+                },
+                QUERY: {"schema": {"type": "string"}, "example": "ASK { ?s ?p ?o }"},
+                UPDATE: {
+                    "schema": {"type": "string"},
+                    "example": "INSERT DATA { GRAPH <urn:x:graph> { <urn:x:a> <urn:x:b> 1 } }",
+                },
+            },
+        }
+    },
+)
 async def sparql_post(request: Request) -> Response:
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
     body = await request.body()
