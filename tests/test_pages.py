@@ -9,7 +9,8 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from rdflib import Graph, URIRef
+from rdflib import BNode, Graph, URIRef
+from rdflib.compare import isomorphic
 
 from smarco_kg.store.embedded import EmbeddedStore
 from tests.server import describe, problem, running_server
@@ -92,8 +93,30 @@ def test_an_unacceptable_accept_is_a_406(server: str) -> None:
     "path", ["/course/no-such-course", "/organisation/nobody", "/skills/00000000-0000-0000-0000-000000000000"]
 )
 def test_an_unknown_id_is_a_404(server: str, path: str) -> None:
-    problem(get(server, path, **BROWSER), 404)
+    html_problem(get(server, path, **BROWSER), 404)
     problem(get(server, path, Accept="text/turtle"), 404)
+    problem(get(server, path), 404)  # no Accept: not a browser, the problem document
+
+
+def html_problem(response: httpx.Response, status: int) -> str:
+    """The HTML page of an error answer to a browser: same status, a title, the detail and a link home."""
+    assert response.status_code == status, describe(response)
+    assert response.headers["content-type"].startswith("text/html"), describe(response)
+    assert "accept" in response.headers["vary"].lower()
+    assert h1(response) and 'role="alert"' in response.text and 'href="/"' in response.text
+    return response.text
+
+
+def test_a_browser_gets_an_html_404_with_the_problem_detail(server: str) -> None:
+    text = html_problem(get(server, "/course/no-such-course", **BROWSER), 404)
+    assert "no-such-course" in text and "No such course" in text
+    body = problem(get(server, "/course/no-such-course", Accept="application/json"), 404)
+    assert "no-such-course" in body["detail"]
+
+
+def test_a_browser_gets_an_html_406_for_an_unknown_format(server: str) -> None:
+    html_problem(get(server, COURSE + "?format=bogus", **BROWSER), 406)
+    problem(get(server, COURSE + "?format=bogus", Accept="text/turtle"), 406)
 
 
 @pytest.mark.parametrize(
@@ -122,6 +145,143 @@ def test_an_esco_page_links_to_the_official_iri(server: str) -> None:
     assert f'href="{COURSE}"' in text  # linked from the courses that teach it
 
 
+# ---- nested IRIs ------------------------------------------------------------------------------------------------
+
+SPECIFICATION = COURSE + "/specification"
+OUTCOME = COURSE + "/outcome/1"
+CREDENTIAL_OUTCOME = "/credential/smarco-certificate-smart-city-engineering/outcome/1"
+NESTED = [SPECIFICATION, OUTCOME, CREDENTIAL_OUTCOME, "/membership/cefriel"]
+
+
+def own_description(store: EmbeddedStore, iri: str) -> Graph:
+    """What a node's RDF must hold, straight from the store: its triples and those of the blank nodes it owns
+    (CONSTRUCT, as SPARQL DESCRIBE gives them)."""
+    query = f"""CONSTRUCT {{ <{iri}> ?p ?o . ?b ?bp ?bo }} WHERE {{
+      {{ <{iri}> ?p ?o }} UNION {{ <{iri}> ?q ?b . FILTER(isBlank(?b)) ?b ?bp ?bo }} }}"""
+    graph = Graph()
+    for triple in store.query(query, union_default_graph=True).triples():
+        graph.add(triple)
+    return graph
+
+
+@pytest.mark.parametrize("path", NESTED)
+def test_a_nested_iri_answers_html(server: str, path: str) -> None:
+    response = get(server, path, **BROWSER)
+    assert response.status_code == 200, describe(response)
+    assert response.headers["content-type"].startswith("text/html")
+    assert "accept" in response.headers["vary"].lower()
+    assert h1(response)
+    for landmark in ("<header", "<nav", "<main", "<footer"):
+        assert landmark in response.text, landmark
+    assert f'href="{BASE}{path[1:]}"' in response.text  # the IRI it describes
+    assert "<dl" in response.text
+
+
+@pytest.mark.parametrize("path", NESTED)
+def test_a_nested_iri_answers_its_own_description_in_turtle(
+    server: str, path: str, _demo_template: EmbeddedStore
+) -> None:
+    response = get(server, path, Accept="text/turtle")
+    assert response.status_code == 200, describe(response)
+    assert response.headers["content-type"].startswith("text/turtle")
+    served = Graph().parse(data=response.text, format="turtle")
+    iri = URIRef(BASE + path[1:])
+    expected = own_description(_demo_template, str(iri))
+    assert len(expected) > 0
+    own = Graph()
+    for s, p, o in served:
+        if s == iri or isinstance(s, BNode):
+            own.add((s, p, o))
+    assert isomorphic(own, expected), (own.serialize(format="nt"), expected.serialize(format="nt"))
+    # nothing more about it than its own description, and labels only of the rest
+    others = {s for s in served.subjects() if s != iri and isinstance(s, URIRef)}
+    for other in others:
+        assert {p for p in served.predicates(other)} <= {
+            URIRef("http://www.w3.org/2004/02/skos/core#prefLabel"),
+            URIRef("http://purl.org/dc/terms/title"),
+            URIRef("http://www.w3.org/ns/regorg#legalName"),
+            URIRef("http://www.w3.org/2000/01/rdf-schema#label"),
+        }, other
+
+
+def test_a_specification_has_its_blank_credit_points_and_labels_of_its_outcomes(server: str) -> None:
+    served = Graph().parse(data=get(server, SPECIFICATION, Accept="text/turtle").text, format="turtle")
+    spec = URIRef(BASE + SPECIFICATION[1:])
+    credit = next(served.objects(spec, URIRef("http://data.europa.eu/snb/model/elm/creditPoint")))
+    assert (credit, URIRef("http://data.europa.eu/snb/model/elm/point"), None) in served
+    assert (URIRef(BASE + OUTCOME[1:]), URIRef("http://purl.org/dc/terms/title"), None) in served
+
+
+def test_a_specification_page_links_to_its_course(server: str) -> None:
+    text = get(server, SPECIFICATION, **BROWSER).text
+    part_of = re.search(r'<nav aria-label="Part of"[^>]*>(.*?)</nav>', text, re.S)
+    assert part_of is not None
+    assert f'href="{COURSE}"' in part_of.group(1)
+    assert f'href="{OUTCOME}"' in text  # its outcomes link to their own pages
+
+
+def test_an_outcome_page_is_part_of_its_specification_and_course(server: str) -> None:
+    text = get(server, OUTCOME, **BROWSER).text
+    part_of = re.search(r'<nav aria-label="Part of"[^>]*>(.*?)</nav>', text, re.S)
+    assert part_of is not None
+    assert f'href="{SPECIFICATION}"' in part_of.group(1) and f'href="{COURSE}"' in part_of.group(1)
+    assert 'href="/skills/' in text  # the ESCO skills it points at
+
+
+def test_a_course_page_links_to_its_specification_page(server: str) -> None:
+    assert f'href="{SPECIFICATION}"' in get(server, COURSE, **BROWSER).text
+
+
+def test_nested_iris_take_the_same_negotiation(server: str) -> None:
+    assert get(server, SPECIFICATION + "?format=jsonld").json()["id"] == BASE + SPECIFICATION[1:]
+    problem(get(server, SPECIFICATION, Accept="image/png"), 406)
+
+
+@pytest.mark.parametrize(
+    "path", ["/course/no-such-course/specification", COURSE + "/outcome/99", "/nothing/here", "/membership/nobody"]
+)
+def test_an_undescribed_nested_iri_is_a_404(server: str, path: str) -> None:
+    html_problem(get(server, path, **BROWSER), 404)
+    problem(get(server, path, Accept="text/turtle"), 404)
+
+
+def test_the_application_s_own_paths_are_not_iris(server: str) -> None:
+    assert get(server, "/static/sparql.css").status_code == 200
+    assert get(server, "/health").status_code == 200
+
+
+# ---- HEAD -----------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "headers"),
+    [
+        (COURSE, BROWSER),
+        (COURSE, {"Accept": "text/turtle"}),
+        ("/organisation/cefriel", BROWSER),
+        (f"/skills/{SKILL}", BROWSER),
+        ("/courses", BROWSER),
+        ("/skills?limit=5", BROWSER),
+        (SPECIFICATION, BROWSER),
+        (OUTCOME, {"Accept": "application/n-triples"}),
+    ],
+)
+def test_head_answers_like_get_without_a_body(server: str, path: str, headers: dict[str, str]) -> None:
+    plain = {**headers, "Accept-Encoding": "identity"}
+    got = httpx.get(server + path, headers=plain, timeout=60.0)
+    head = httpx.head(server + path, headers=plain, timeout=60.0)
+    assert got.status_code == head.status_code == 200, describe(head)
+    assert head.content == b""
+    assert head.headers["content-type"] == got.headers["content-type"]
+    assert head.headers["vary"] == got.headers["vary"]
+    assert head.headers["content-length"] == got.headers["content-length"]
+
+
+def test_head_on_an_unknown_iri_is_a_404(server: str) -> None:
+    response = httpx.head(server + "/course/no-such-course", timeout=60.0)
+    assert response.status_code == 404 and response.content == b""
+
+
 # ---- languages --------------------------------------------------------------------------------------------------
 
 
@@ -135,7 +295,10 @@ def test_the_label_follows_lang_then_accept_language_then_english(server: str) -
 
 
 def test_a_bad_lang_is_a_422(server: str) -> None:
-    problem(get(server, COURSE + "?lang=not%20a%20tag", **BROWSER), 422)
+    text = html_problem(get(server, COURSE + "?lang=not%20a%20tag", **BROWSER), 422)
+    assert "lang" in text
+    problem(get(server, COURSE + "?lang=not%20a%20tag", Accept="text/turtle"), 422)
+    problem(get(server, "/courses?lang=not%20a%20tag"), 422)
 
 
 # ---- schema.org ---------------------------------------------------------------------------------------------------

@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -38,10 +39,11 @@ from rdflib import RDF, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
 from rdflib.term import Node
 from starlette.concurrency import run_in_threadpool
+from starlette.convertors import Convertor, register_url_convertor
 
 from smarco_kg.api import resources
 from smarco_kg.api.negotiation import NotAcceptable, negotiate
-from smarco_kg.api.problems import Problem
+from smarco_kg.api.problems import PROBLEM, Problem
 from smarco_kg.config import Settings
 from smarco_kg.namespaces import ELM, ESCO, SMARCO
 from smarco_kg.registry import EQF, LABEL_PROPERTIES, LANGUAGE, ResourceClass, curie, local_name, registry
@@ -55,6 +57,26 @@ OFFERED = (HTML, "text/turtle", resources.JSONLD, "application/n-triples", "appl
 VARY = "Accept, Accept-Language"
 _LANG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
 _MAX_DEPTH = 4
+# The path of an IRI under the base: segments of IRI characters, none empty, no dot segments.
+_SEGMENT = r"(?!\.\.?(?:/|$))[A-Za-z0-9._~%!$&'()*+,;=:@-]+"
+_NODE_PATH = re.compile(rf"{_SEGMENT}(?:/{_SEGMENT})*")
+# First path segments the application answers itself: never an IRI of the catalogue.
+_RESERVED = ("api", "static", "store", "sparql", "docs", "redoc", "openapi.json", "health")
+
+
+class _IriPath(Convertor[str]):
+    """Any path but those of the application's own routes and mounts (``/static`` is mounted after this router)."""
+
+    regex = rf"(?!(?:{'|'.join(re.escape(r) for r in _RESERVED)})(?:/|$))[^/][^?#]*"
+
+    def convert(self, value: str) -> str:
+        return value
+
+    def to_string(self, value: str) -> str:
+        return value
+
+
+register_url_convertor("smarco_iri", _IriPath())
 # ISO 639-2/B codes of the EU language authority -> BCP 47, for schema.org inLanguage and the switcher.
 _LANGUAGE_TAGS = {
     "BUL": "bg", "CES": "cs", "DAN": "da", "DEU": "de", "ELL": "el", "ENG": "en", "EST": "et", "FIN": "fi",
@@ -86,6 +108,17 @@ def page_of(base_iri: str, iri: Node) -> str | None:
             if re.fullmatch(entry.id_pattern, local):
                 return f"/{entry.prefix}{local}" if _own(entry) else f"/{entry.collection}/{local}"
     return None
+
+
+def node_path(base_iri: str, iri: Node) -> str | None:
+    """The path at which an IRI under the base IRI answers (``<base>course/x/outcome/1`` -> ``/course/x/outcome/1``),
+    or None for IRIs elsewhere, hash IRIs and IRIs with a query."""
+    if not isinstance(iri, URIRef) or not str(iri).startswith(base_iri):
+        return None
+    local = str(iri)[len(base_iri) :]
+    if not local or set("#?").intersection(local) or not _NODE_PATH.fullmatch(local):
+        return None
+    return f"/{local}"
 
 
 # -- languages --------------------------------------------------------------------------------------------------
@@ -158,7 +191,7 @@ class _Builder:
         self.seen: set[Node] = {root}
 
     def link(self, node: URIRef) -> ValueView:
-        page = page_of(self.base_iri, node)
+        page = page_of(self.base_iri, node) or node_path(self.base_iri, node)
         text = _name(self.graph, node, self.lang)
         label = label_of(self.graph, node, self.lang)
         lang = label.language if label is not None else None
@@ -188,7 +221,7 @@ class _Builder:
                 self.seen.add(node)
                 view = self.link(node) if isinstance(node, URIRef) else ValueView("")
                 if isinstance(node, URIRef) and view.external and str(node).startswith(self.base_iri):
-                    view.href, view.external = None, False  # a part of this record: no page of its own
+                    view.href, view.external = node_path(self.base_iri, node), False  # a part with its own page
                 view.children = self.properties(node, depth + 1)
                 shown.append(view)
             elif isinstance(node, URIRef):
@@ -338,7 +371,9 @@ async def _resource_page(request: Request, collection: str, local: str) -> Respo
     linked_from = await run_in_threadpool(incoming, setup.store, setup.base_iri, iri, lang)
     label = label_of(graph, iri, lang)
     context = {
-        "entry": entry,
+        "kind": entry.name,
+        "collection": collection,
+        "part_of": [],
         "iri": str(iri),
         "title": str(label) if label is not None else local,
         "title_lang": label.language if label is not None else None,
@@ -353,6 +388,156 @@ async def _resource_page(request: Request, collection: str, local: str) -> Respo
         "jsonld": _script_json(course_jsonld(graph, iri, setup.base_iri, lang)) if collection == "courses" else None,
         "collections": _collections(setup.base_iri),
         "api": f"/api/{collection}/{local}",
+    }
+    return templates.TemplateResponse(request, "resource.html", context, headers={"Vary": VARY})
+
+
+_NODE_QUERY = f"""SELECT DISTINCT ?x ?p ?o ?k WHERE {{
+  {{ ?r ?p ?o . BIND(?r AS ?x) BIND("d" AS ?k) }}
+  UNION {{ ?r ?q1 ?x . FILTER(isBlank(?x)) ?x ?p ?o . BIND("d" AS ?k) }}
+  UNION {{ ?r ?q1 ?b1 . FILTER(isBlank(?b1)) ?b1 ?q2 ?x . FILTER(isBlank(?x)) ?x ?p ?o . BIND("d" AS ?k) }}
+  UNION {{ ?r ?q1 ?b1 . FILTER(isBlank(?b1)) ?b1 ?q2 ?b2 . FILTER(isBlank(?b2)) ?b2 ?q3 ?x . FILTER(isBlank(?x))
+           ?x ?p ?o . BIND("d" AS ?k) }}
+  UNION {{ ?r ?q1 ?x . FILTER(isIRI(?x) && ?q1 != <{RDF.type}>) ?x ?p ?o . {{_LABELS}} BIND("l" AS ?k) }}
+  UNION {{ ?r ?q1 ?b1 . FILTER(isBlank(?b1)) ?b1 ?q2 ?x . FILTER(isIRI(?x) && ?q2 != <{RDF.type}>)
+           ?x ?p ?o . {{_LABELS}} BIND("l" AS ?k) }}
+  UNION {{ ?r ?q1 ?b1 . FILTER(isBlank(?b1)) ?b1 ?q2 ?b2 . FILTER(isBlank(?b2)) ?b2 ?q3 ?x .
+           FILTER(isIRI(?x) && ?q3 != <{RDF.type}>) ?x ?p ?o . {{_LABELS}} BIND("l" AS ?k) }}
+}}""".replace("{_LABELS}", f"FILTER(?p IN ({', '.join(f'<{p}>' for p in LABEL_PROPERTIES)}))")
+
+
+def describe_node(store: GraphStore, iri: URIRef) -> Graph | None:
+    """Any node's own description: its triples, the blank nodes it owns (three deep) and the labels of what it
+    links to, as ``resources.describe`` gives a member's; None when the store has no triple about it."""
+    rows = list(store.query(_NODE_QUERY, union_default_graph=True, bindings={"r": iri}).rows())
+    graph = Graph()
+    labels: dict[Node, dict[Node, list[Node]]] = {}
+    for row in rows:
+        if str(row["k"]) == "d":
+            graph.add((row["x"], row["p"], row["o"]))
+        else:
+            labels.setdefault(row["x"], {}).setdefault(row["p"], []).append(row["o"])
+    if (iri, None, None) not in graph:
+        return None
+    described = set(graph.subjects())
+    for linked, by_property in labels.items():
+        if linked in described:
+            continue
+        chosen = next(p for p in LABEL_PROPERTIES if p in by_property)
+        for value in by_property[chosen]:
+            graph.add((linked, chosen, value))
+    return graph
+
+
+_PARENTS = f"""SELECT DISTINCT ?s ?label WHERE {{
+  ?s ?p ?r . FILTER(isIRI(?s) && ?s != ?r && ?p != <{RDF.type}>)
+  OPTIONAL {{ ?s ?lp ?label . FILTER(?lp IN ({", ".join(f"<{p}>" for p in LABEL_PROPERTIES)})) }}
+}} LIMIT 5000"""
+
+
+def part_of(store: GraphStore, base_iri: str, iri: URIRef, lang: str) -> list[ValueView]:
+    """The pages a node is part of: the resources under the base IRI that link to it and whose IRI its own IRI
+    belongs to the same record (``course/x/outcome/1`` -> ``course/x/specification`` -> ``course/x``), nearest
+    first, up to the registry member that holds them; when none does, whatever under the base IRI links to it."""
+    chain: list[ValueView] = []
+    seen: set[Node] = {iri}
+    current = iri
+    fallback: list[ValueView] = []
+    for _ in range(_MAX_DEPTH):
+        labels: dict[Node, list[Literal]] = {}
+        for row in store.query(_PARENTS, union_default_graph=True, bindings={"r": current}).rows():
+            values = labels.setdefault(row["s"], [])
+            if isinstance(row.get("label"), Literal):
+                values.append(row["label"])
+        views = {}
+        for node, values in labels.items():
+            href = page_of(base_iri, node) or node_path(base_iri, node)
+            if href is None or node in seen:
+                continue
+            label = resources._pick_label(values, lang)
+            text = str(label) if label is not None else curie(node)
+            views[node] = ValueView(text, href, lang=label.language if label is not None else None)
+        owners = sorted((n for n in views if _same_record(base_iri, n, iri)), key=lambda n: (-_prefix(n, iri), str(n)))
+        if current == iri and not owners:
+            fallback = sorted(views.values(), key=lambda v: v.text.lower())
+        if not owners:
+            break
+        chain.append(views[owners[0]])
+        seen.add(owners[0])
+        if page_of(base_iri, owners[0]) is not None:
+            break  # a registry member: the record this node belongs to
+        current = owners[0]  # type: ignore[assignment]
+    return chain or fallback
+
+
+def _record(base_iri: str, iri: Node) -> str:
+    """The first two segments of an IRI under the base: the record it belongs to (``course/x``)."""
+    return "/".join(str(iri)[len(base_iri) :].split("/")[:2])
+
+
+def _same_record(base_iri: str, node: Node, iri: Node) -> bool:
+    return str(node).startswith(base_iri) and _record(base_iri, node) == _record(base_iri, iri)
+
+
+def _prefix(node: Node, iri: Node) -> int:
+    """How many characters ``node`` shares with ``iri`` from the start: the nearer owner shares more."""
+    shared = 0
+    for a, b in zip(str(node), str(iri), strict=False):
+        if a != b:
+            break
+        shared += 1
+    return shared
+
+
+def _words(iri: Node) -> str:
+    """A class's local name in words: ``LearningAchievementSpecification`` -> learning achievement specification."""
+    name = local_name(str(iri))
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", name).lower() or "resource"
+
+
+async def _node_page(request: Request, path: str) -> Response:
+    """Any IRI under the base IRI the store describes, by the same negotiation as the members' pages."""
+    setup = resources._setup(request, "courses")  # for the store, base IRI and JSON-LD vocabulary
+    representation = _wants(request)
+    lang = chosen_language(request)
+    base_iri = setup.base_iri
+    iri = URIRef(base_iri + path)
+    graph = None
+    if _NODE_PATH.fullmatch(path) and node_path(base_iri, iri) is not None:
+        graph = await run_in_threadpool(describe_node, setup.store, iri)
+    if graph is None:
+        raise Problem(404, "no such resource", f"{iri} is not described in this catalogue", headers={"Vary": VARY})
+    if representation is not None:
+        body, media_type = resources._render(graph, iri, setup, representation, request)
+        return Response(body, media_type=media_type, headers={"Vary": VARY})
+    builder = _Builder(graph, iri, base_iri, lang)
+    label = label_of(graph, iri, lang)
+    types = sorted(graph.objects(iri, RDF.type), key=str)
+    parents = await run_in_threadpool(part_of, setup.store, base_iri, iri, lang)
+    collection = next(
+        (e.collection for e in resources._entries(base_iri).values() if _own(e) and path.startswith(e.prefix)), None
+    )
+    languages = sorted(
+        {v.language for p in LABEL_PROPERTIES for v in graph.objects(iri, p) if isinstance(v, Literal) and v.language}
+    )
+    context = {
+        "kind": _words(types[0]) if types else "resource",
+        "collection": collection,
+        "iri": str(iri),
+        "title": str(label) if label is not None else path,
+        "title_lang": label.language if label is not None else None,
+        "lang": lang,
+        "languages": languages,
+        "types": [curie(t) for t in types],
+        "properties": builder.properties(iri, 0),
+        "skills": sorted((builder.link(s) for s in _skills(graph)), key=lambda v: v.text.lower()),
+        "external": False,
+        "incoming": [],
+        "part_of": parents,
+        "formats": [("Turtle", "turtle"), ("JSON-LD", "jsonld"), ("N-Triples", "ntriples"), ("RDF/XML", "rdfxml")],
+        "jsonld": None,
+        "collections": _collections(base_iri),
+        "api": None,
     }
     return templates.TemplateResponse(request, "resource.html", context, headers={"Vary": VARY})
 
@@ -408,16 +593,62 @@ def _relative(request: Request, **params: int) -> str:
     return f"{url.path}?{url.query}"
 
 
+def wants_html(request: Request) -> bool:
+    """Whether a browser is asking: HTML named in ``Accept`` and preferred over JSON."""
+    accept = request.headers.get("accept")
+    if not accept or "html" not in accept.lower():
+        return False
+    try:
+        return negotiate(accept, (HTML, PROBLEM, "application/json")) == HTML
+    except NotAcceptable:
+        return False
+
+
+def problem_page(request: Request, problem: Problem) -> Response:
+    """The problem as an HTML page for a browser (same status and headers), else its problem document."""
+    headers = {**problem.headers, "Vary": VARY}
+    if not wants_html(request):
+        response = problem.response()
+        response.headers["Vary"] = VARY
+        return response
+    context = {
+        "status": problem.status,
+        "problem_title": problem.title,
+        "detail": problem.detail,
+        "collections": _collections(Settings().base_iri),
+    }
+    return templates.TemplateResponse(request, "error.html", context, status_code=problem.status, headers=headers)
+
+
+def _answering(handler: Callable[..., Awaitable[Response]]) -> Callable[..., Awaitable[Response]]:
+    """``handler`` with its problems answered as :func:`problem_page` does."""
+
+    async def answer(request: Request, *args: str) -> Response:
+        try:
+            return await handler(request, *args)
+        except Problem as problem:
+            return problem_page(request, problem)
+
+    return answer
+
+
+def _route(path: str, endpoint: Callable[..., Awaitable[Response]], *, methods: list[str], **options: object) -> None:
+    """A GET route in the OpenAPI description, and the same for HEAD (same headers, no body) out of it."""
+    router.add_api_route(path, endpoint, methods=methods, **options)  # type: ignore[arg-type]
+    hidden = {**options, "name": f"{options['name']}_head", "include_in_schema": False}
+    router.add_api_route(path, endpoint, methods=["HEAD"], **hidden)  # type: ignore[arg-type]
+
+
 def _add_routes(entry: ResourceClass) -> None:
     collection = entry.collection
 
     async def resource_page(request: Request, id: str) -> Response:
-        return await _resource_page(request, collection, id)
+        return await _answering(_resource_page)(request, collection, id)
 
     async def index_page(request: Request) -> Response:
-        return await _index_page(request, collection)
+        return await _answering(_index_page)(request, collection)
 
-    router.add_api_route(
+    _route(
         _member_path(entry),
         resource_page,
         methods=["GET"],
@@ -425,7 +656,7 @@ def _add_routes(entry: ResourceClass) -> None:
         summary=f"One {entry.name}: an HTML page, or its RDF by Accept or format= (direct negotiation, Vary: Accept)",
         response_class=HTMLResponse,
     )
-    router.add_api_route(
+    _route(
         f"/{collection}",
         index_page,
         methods=["GET"],
@@ -435,9 +666,22 @@ def _add_routes(entry: ResourceClass) -> None:
     )
 
 
+async def node_page(request: Request, path: str) -> Response:
+    return await _answering(_node_page)(request, path)
+
+
 def _build() -> None:
     for entry in registry(Settings().base_iri):
         _add_routes(entry)
+    _route(  # last: after every other page route
+        "/{path:smarco_iri}",
+        node_page,
+        methods=["GET"],
+        name="page_node",
+        summary="Any other IRI under the base IRI (course/{id}/specification, course/{id}/outcome/{n}…): an HTML "
+        "page, or its own description in RDF by Accept or format=; 404 when the store does not describe it",
+        response_class=HTMLResponse,
+    )
 
 
 _build()
