@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -66,3 +68,31 @@ def base_kg(base_settings: Settings) -> Iterator[KnowledgeGraph]:
 def demo_kg(demo_settings: Settings) -> Iterator[KnowledgeGraph]:
     with KnowledgeGraph(demo_settings) as kg:
         yield kg
+
+
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's chromium driven by Playwright; the browser tests skip, with the reason, where it is missing."""
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        pytest.skip("the Python package playwright is not installed (pip install -e '.[test]')")
+    executable = os.environ.get("SMARCO_CHROMIUM") or shutil.which("chromium")
+    if not executable:
+        pytest.skip("Debian's chromium is not installed: run `make browser` as root (apt-get install chromium)")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
+        yield launched
+        launched.close()

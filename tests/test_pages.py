@@ -14,7 +14,6 @@ from rdflib.compare import isomorphic
 
 from smarco_kg.store.embedded import EmbeddedStore
 from tests.server import describe, problem, running_server
-from tests.test_query_page import CHROMIUM_ARGS, _chromium
 
 BASE = "https://w3id.org/smarco/"
 COURSE = "/course/urban-data-platforms"  # "Urban data platforms"@en, "Piattaforme di dati urbani"@it
@@ -369,21 +368,6 @@ def test_a_bad_filter_value_is_shown_on_the_page_with_a_422(server: str) -> None
 
 
 # ---- in a browser ----------------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("the Python package playwright is not installed (pip install -e '.[test]')")
-    executable = _chromium()
-    if not executable:
-        pytest.skip("Debian's chromium is not installed: run `make browser` as root (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

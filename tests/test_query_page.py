@@ -4,9 +4,7 @@ real headless Chromium (Debian's ``chromium``, driven by Playwright) against a l
 from __future__ import annotations
 
 import html
-import os
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote
@@ -23,16 +21,6 @@ QUERIES = PROJECT_ROOT / "queries"
 EXAMPLES = load_examples(QUERIES)
 HTML = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
 SCREENSHOT = Path("/tmp/smarco-query-page.png")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 @pytest.fixture(scope="module")
@@ -165,25 +153,6 @@ def test_machines_still_get_the_service_description(server: str) -> None:
 
 
 # ---- the page in a browser --------------------------------------------------------------------------------------
-
-
-def _chromium() -> str | None:
-    return os.environ.get("SMARCO_CHROMIUM") or shutil.which("chromium")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.skip("the Python package playwright is not installed (pip install -e '.[test]')")
-    executable = _chromium()
-    if not executable:
-        pytest.skip("Debian's chromium is not installed: run `make browser` as root (apt-get install chromium)")
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
-        yield launched
-        launched.close()
 
 
 class Console:
