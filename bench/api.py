@@ -37,7 +37,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from foundation import ELM, RESULT_MARK, _source_fingerprint, generate, run_benchmark, say
+import foundation
+from foundation import ELM, _source_fingerprint, generate, run_benchmark, say
 from sparql import Server, _phase, free_port, summary
 
 GOALS = {"p50_ms": 20.0, "p95_ms": 50.0}
@@ -194,27 +195,17 @@ def task_inprocess(args: dict) -> dict:
     return {"named": {**summary(named_ms), "rows": rows, "limit": limit}, "route_parts": parts}
 
 
+def run_child(task: str, args: dict, timeout: float) -> dict:
+    """One task of this file in a fresh interpreter (see ``foundation.run_child``)."""
+    return foundation.run_child(task, args, timeout, script=__file__)
+
+
 TASKS: dict[str, Callable[[dict], dict]] = {
     "prepare": task_prepare,
     "load": task_load,
     "client": task_client,
     "inprocess": task_inprocess,
 }
-
-
-def run_child(task: str, args: dict, timeout: float) -> dict:
-    """One step in a fresh interpreter (this file), its result back as JSON (as ``sparql.run_child`` does)."""
-    command = [sys.executable, __file__, "--child", task, "--child-args", json.dumps(args)]
-    started = time.perf_counter()
-    done = subprocess.run(command, stdout=subprocess.PIPE, text=True, timeout=timeout, check=False)
-    if done.returncode != 0:
-        raise SystemExit(f"benchmark step '{task}' failed (exit {done.returncode}); see the messages above")
-    lines = [line for line in done.stdout.splitlines() if line.startswith(RESULT_MARK)]
-    if not lines:
-        raise SystemExit(f"benchmark step '{task}' printed no result")
-    result = json.loads(lines[-1][len(RESULT_MARK) :])
-    result["child_wall_seconds"] = round(time.perf_counter() - started, 2)
-    return result
 
 
 # -- orchestration ------------------------------------------------------------------------------------------------

@@ -664,11 +664,17 @@ TASKS: dict[str, Callable[[dict], dict]] = {
 }
 
 
-def run_child(task: str, args: dict, timeout: float) -> dict:
+def child_command(script: str, task: str, args: dict) -> list[str]:
+    """The command that runs one task of a benchmark ``script`` in a fresh interpreter."""
+    return [sys.executable, script, "--child", task, "--child-args", json.dumps(args)]
+
+
+def run_child(task: str, args: dict, timeout: float, script: str = __file__) -> dict:
     """Run one measurement in a fresh interpreter; its stderr streams through, its result comes back as JSON."""
-    command = [sys.executable, __file__, "--child", task, "--child-args", json.dumps(args)]
     started = time.perf_counter()
-    done = subprocess.run(command, stdout=subprocess.PIPE, text=True, timeout=timeout, check=False)
+    done = subprocess.run(
+        child_command(script, task, args), stdout=subprocess.PIPE, text=True, timeout=timeout, check=False
+    )
     wall = time.perf_counter() - started
     if done.returncode != 0:
         raise SystemExit(f"benchmark step '{task}' failed (exit {done.returncode}); see the messages above")

@@ -34,13 +34,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import foundation
 from foundation import (
     BASE,
     COURSES_PER_ORGANISATION,
     ELM,
-    RESULT_MARK,
     SKOS,
     _source_fingerprint,
+    child_command,
     generate,
     peak_rss_mib,
     percentile,
@@ -388,6 +389,11 @@ def task_client(args: dict) -> dict:
     return {"phases": phases, "loop": loop}
 
 
+def run_child(task: str, args: dict, timeout: float) -> dict:
+    """One task of this file in a fresh interpreter (see ``foundation.run_child``)."""
+    return foundation.run_child(task, args, timeout, script=__file__)
+
+
 TASKS: dict[str, Callable[[dict], dict]] = {
     "prepare": task_prepare,
     "load": task_load,
@@ -395,25 +401,6 @@ TASKS: dict[str, Callable[[dict], dict]] = {
     "bare-server": task_bare_server,
     "client": task_client,
 }
-
-
-def child_command(task: str, args: dict) -> list[str]:
-    return [sys.executable, __file__, "--child", task, "--child-args", json.dumps(args)]
-
-
-def run_child(task: str, args: dict, timeout: float) -> dict:
-    """Run one measurement in a fresh interpreter; its stderr streams through, its result comes back as JSON."""
-    started = time.perf_counter()
-    done = subprocess.run(child_command(task, args), stdout=subprocess.PIPE, text=True, timeout=timeout, check=False)
-    wall = time.perf_counter() - started
-    if done.returncode != 0:
-        raise SystemExit(f"benchmark step '{task}' failed (exit {done.returncode}); see the messages above")
-    lines = [line for line in done.stdout.splitlines() if line.startswith(RESULT_MARK)]
-    if not lines:
-        raise SystemExit(f"benchmark step '{task}' printed no result")
-    result = json.loads(lines[-1][len(RESULT_MARK) :])
-    result["child_wall_seconds"] = round(wall, 2)
-    return result
 
 
 # -- servers --------------------------------------------------------------------------------------------------
@@ -511,7 +498,9 @@ def run(options: argparse.Namespace) -> dict:
         servers.append(Server("smarco-kg serve", command, port, work / "serve.log", env))
         bare_port = free_port()
         bare_args = {"port": bare_port, "body": str(body_path), "media_type": point["media_type"]}
-        servers.append(Server("bare route", child_command("bare-server", bare_args), bare_port, work / "bare.log", env))
+        servers.append(
+            Server("bare route", child_command(__file__, "bare-server", bare_args), bare_port, work / "bare.log", env)
+        )
         ready = {s.name: s.wait_ready(120) for s in servers}
         say(f"servers ready (serve {ready['smarco-kg serve']:.1f} s, bare {ready['bare route']:.1f} s)")
         sparql_server, bare_server = servers
