@@ -42,7 +42,7 @@ def _demo_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Embedde
 
 
 def _copy(template: EmbeddedStore, target: Path) -> Settings:
-    template.backup(target)  # hard links: a private copy in milliseconds
+    template.snapshot(target)  # hard links: a private copy in milliseconds
     return Settings(store=target)
 
 

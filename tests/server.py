@@ -93,7 +93,7 @@ def live_server(
 ) -> Iterator[LiveServer]:
     """Copy ``template`` under ``root``, let ``seed`` add data, create the tokens, start a server on it."""
     store = root / "store"
-    template.backup(store)
+    template.snapshot(store)
     if seed is not None:
         with open_store(store) as seeded:
             seed(seeded)

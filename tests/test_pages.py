@@ -24,7 +24,7 @@ BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;
 @pytest.fixture(scope="module")
 def server(_demo_template: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     store = tmp_path_factory.mktemp("pages") / "store"
-    _demo_template.backup(store)
+    _demo_template.snapshot(store)
     with running_server(store) as url:
         yield url
 

@@ -27,7 +27,7 @@ SCREENSHOT = Path("/tmp/smarco-query-page.png")
 def server(_demo_template, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A live server over a private copy of the demo store (read only: the page never writes)."""
     store = tmp_path_factory.mktemp("query-page") / "store"
-    _demo_template.backup(store)
+    _demo_template.snapshot(store)
     with running_server(store) as url:
         yield url
 

@@ -239,9 +239,6 @@ class EmbeddedStore(GraphStore):
         self._store.backup(str(target))
         return True
 
-    def backup(self, target: Path) -> None:
-        self._store.backup(str(target))
-
     def close(self) -> None:
         store = getattr(self, "_store", None)
         if store is None:
