@@ -176,6 +176,30 @@ def test_delete_with_if_match(api: LiveServer) -> None:
     problem(api.client.delete(location, headers={**api.auth(api.partner), "If-Match": "*"}), 404)
 
 
+def test_listings_see_a_write_at_once(api: LiveServer) -> None:
+    """Collections keep their members in memory between writes: a create or delete shows on the next page."""
+
+    def page() -> dict:
+        response = api.client.get(f"{api.url}/api/courses", params={"provider": PARTNER, "limit": 100})
+        assert response.status_code == 200, describe(response)
+        return response.json()
+
+    def everyone() -> int:
+        return api.client.get(f"{api.url}/api/courses", params={"limit": 1}).json()["totalItems"]
+
+    before, all_before = page(), everyone()
+    created = post(api, new_course(api, "Listed at once"))
+    assert created.status_code == 201, describe(created)
+    iri = created.headers["Location"].replace(f"{api.url}/api/courses/", f"{BASE}course/")
+    after = page()
+    assert after["totalItems"] == before["totalItems"] + 1 and everyone() == all_before + 1
+    assert iri in [item["id"] for item in after["items"]]
+    etag = api.client.get(created.headers["Location"]).headers["ETag"]
+    deleted = api.client.delete(created.headers["Location"], headers={**api.auth(api.partner), "If-Match": etag})
+    assert deleted.status_code == 204, describe(deleted)
+    assert iri not in [item["id"] for item in page()["items"]] and everyone() == all_before
+
+
 def test_admin_writes_into_the_graph_it_names(api: LiveServer) -> None:
     body = new_course(api, "Admin course")
     problem(post(api, body, api.admin), 400)

@@ -89,11 +89,14 @@ def get(api: LiveServer, path: str, **params: str | int) -> httpx.Response:
 def listed(api: LiveServer, collection: str, **params: str | int) -> list[str]:
     """Every member id the collection lists with these filters, following ``next`` links."""
     ids: list[str] = []
+    totals: set[int] = set()
     response = get(api, f"/api/{collection}", limit=100, **params)
     while True:
         assert response.status_code == 200, describe(response)
         ids.extend(item["id"] for item in response.json().get("items", []))
+        totals.add(response.json()["totalItems"])
         if "next" not in response.links:
+            assert totals == {len(ids)}, "totalItems counts what the pages list"
             return ids
         response = api.client.get(response.links["next"]["url"], headers={"Accept": JSONLD})
 
@@ -136,6 +139,9 @@ def test_walking_every_page_lists_each_member_exactly_once_in_order(api: LiveSer
         assert ("prev" in response.links) == (offset > 0)
         assert "offset=0" in response.links["first"]["url"]
         assert len(items) == (limit if more else len(expected) - offset)
+        assert response.json()["totalItems"] == len(expected)
+        last = httpx.URL(response.links["last"]["url"]).params["offset"]
+        assert int(last) == (len(expected) - 1) // limit * limit
         if not more:
             break
         response = api.client.get(response.links["next"]["url"], headers={"Accept": JSONLD})
@@ -153,6 +159,10 @@ def test_a_next_link_appears_exactly_when_more_items_exist(api: LiveServer) -> N
     beyond = get(api, "/api/pathways", limit=2, offset=total)
     assert beyond.status_code == 200 and not beyond.json().get("items")
     assert "next" not in beyond.links and "prev" in beyond.links
+    assert httpx.URL(beyond.links["prev"]["url"]).params["offset"] == str(total - 2), "prev leads back to items"
+    nothing = get(api, "/api/courses", q="no course says this")
+    assert nothing.json()["totalItems"] == 0 and not nothing.json().get("items")
+    assert httpx.URL(nothing.links["last"]["url"]).params["offset"] == "0"
 
 
 def test_links_keep_the_filters_and_are_absolute(api: LiveServer) -> None:

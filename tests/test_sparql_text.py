@@ -1,6 +1,11 @@
-"""Finding SPARQL keywords outside strings, IRIs, comments, variables and prefixed names."""
+"""Finding SPARQL keywords and the WHERE group outside strings, IRIs, comments, variables and prefixed names;
+binding values before the pattern."""
 
-from smarco_kg.sparql_text import keywords
+import pytest
+from rdflib import Literal, URIRef
+
+from smarco_kg.sparql_text import keywords, prebinding_start, where_group_start
+from smarco_kg.store.embedded import EmbeddedStore
 
 
 def test_keywords_ignore_strings_iris_comments_variables_and_prefixed_names() -> None:
@@ -11,3 +16,63 @@ def test_keywords_ignore_strings_iris_comments_variables_and_prefixed_names() ->
 def test_keywords_find_service_and_load_where_they_are_keywords() -> None:
     assert "SERVICE" in keywords("SELECT * WHERE { SERVICE <http://x> { ?s ?p ?o } }")
     assert "LOAD" in keywords("load <http://x> INTO GRAPH <http://g>")
+
+
+@pytest.mark.parametrize(
+    ("text", "before"),
+    [
+        ("SELECT ?s WHERE { ?s ?p ?o }", "SELECT ?s WHERE {"),
+        ("PREFIX ex: <http://x/{}> select * { ?s ?p ?o }", "select * {"),
+        ('SELECT (EXISTS { ?s ?p "}" } AS ?e) FROM <http://g> WHERE { ?s ?p ?o }', "FROM <http://g> WHERE {"),
+        ("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", "CONSTRUCT { ?s ?p ?o } WHERE {"),
+        ("CONSTRUCT { ?s ?p ?o } { ?s ?p ?o }", "CONSTRUCT { ?s ?p ?o } {"),
+        ("# a WHERE { in a comment\nASK { ?s ?p ?o }", "ASK {"),
+        ("DESCRIBE ?s WHERE { ?s ?p ?o }", "DESCRIBE ?s WHERE {"),
+    ],
+)
+def test_the_where_group_is_found_outside_strings_iris_comments_and_templates(text: str, before: str) -> None:
+    start = where_group_start(text)
+    assert start is not None and text[:start].endswith(before)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["CONSTRUCT WHERE { ?s ?p ?o }", "DESCRIBE <http://x>", "INSERT { ?s ?p 1 } WHERE { ?s ?p ?o }", "SELECT ?s"],
+)
+def test_no_where_group_to_add_to(text: str) -> None:
+    assert where_group_start(text) is None
+
+
+def test_bindings_are_prebound_even_under_aggregates_and_filters() -> None:
+    """A bound value takes part in the pattern: filters see it and aggregates count only what matches it."""
+    store = EmbeddedStore(None)
+    store.update("INSERT DATA { <http://x/a> <http://x/p> 1, 2 . <http://x/b> <http://x/p> 3 }")
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s <http://x/p> ?o }"
+    rows = list(store.query(count, bindings={"s": URIRef("http://x/a")}).rows())
+    assert int(rows[0]["n"]) == 2
+    over = "SELECT ?s WHERE { ?s <http://x/p> ?o FILTER(?o > ?min) }"
+    assert {str(r["s"]) for r in store.query(over, bindings={"min": Literal(1)}).rows()} == {"http://x/a", "http://x/b"}
+    assert [str(r["s"]) for r in store.query(over, bindings={"min": Literal(2)}).rows()] == ["http://x/b"]
+    shorthand = "CONSTRUCT WHERE { ?s <http://x/p> ?o }"
+    assert len(list(store.query(shorthand, bindings={"s": URIRef("http://x/b")}).triples())) == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SELECT ?c WHERE { { ?c a ?k FILTER(?c = ?v) } UNION { ?c ?p ?o } }",
+        "SELECT ?s WHERE { ?s ?p ?o OPTIONAL { ?s ?q ?x BIND(?v AS ?y) } }",
+        "SELECT ?s WHERE { { SELECT ?s WHERE { ?s ?p ?v } LIMIT 1 } }",
+    ],
+)
+def test_values_are_not_put_first_where_a_nested_scope_uses_them(text: str) -> None:
+    assert prebinding_start(text, ["v"]) is None
+    assert prebinding_start(text, ["other"]) is not None
+
+
+def test_a_value_used_in_a_nested_filter_is_substituted() -> None:
+    store = EmbeddedStore(None)
+    store.update("INSERT DATA { <http://x/a> a <http://x/K> . <http://x/b> a <http://x/K> }")
+    query = "SELECT DISTINCT ?c ?v WHERE { { ?c a <http://x/K> FILTER(?c = ?v) } UNION { ?c <http://x/none> ?o } }"
+    rows = list(store.query(query, bindings={"v": URIRef("http://x/b")}).rows())
+    assert [str(r["c"]) for r in rows] == ["http://x/b"]

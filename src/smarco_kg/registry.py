@@ -214,6 +214,14 @@ class Filter:
         return self.pattern.replace("$v", f"?{variable}").replace("?_", f"?{variable}_"), variable
 
 
+def _back(end: str, *path: URIRef) -> str:
+    """``?s`` reaches ``end`` through ``path``, written from ``end`` back to ``?s``: Oxigraph joins in the order
+    written, so starting from the filter's (bound) value visits only what leads to it, not every member."""
+    hops = [f"?_hop{i}" for i in range(1, len(path))]
+    nodes = ["?s", *hops, end]
+    return " ".join(f"{nodes[i]} <{path[i]}> {nodes[i + 1]} ." for i in reversed(range(len(path))))
+
+
 def _q(*properties: URIRef) -> Filter:
     path = "|".join(f"<{p}>" for p in properties)
     return Filter(
@@ -233,35 +241,37 @@ def _course_filters(base_iri: str) -> tuple[Filter, ...]:
             "skill",
             "An ESCO skill the course teaches, itself or through a narrower skill (skos:broader*)",
             SKILL,
-            f"?s {SPEC}/<{ELM.learningOutcome}>/<{ELM.relatedESCOSkill}> ?_taught . ?_taught <{SKOS.broader}>* $v .",
+            f"?_taught <{SKOS.broader}>* $v . "
+            + _back("?_taught", ELM.learningAchievementSpecification, ELM.learningOutcome, ELM.relatedESCOSkill),
         ),
         Filter(
             "occupation",
             "An ESCO occupation: courses teaching one of its essential skills (esco:relatedEssentialSkill)",
             OCCUPATION,
             f"$v <{ESCO.relatedEssentialSkill}> ?_skill . "
-            f"?s {SPEC}/<{ELM.learningOutcome}>/<{ELM.relatedESCOSkill}> ?_skill .",
+            + _back("?_skill", ELM.learningAchievementSpecification, ELM.learningOutcome, ELM.relatedESCOSkill),
         ),
-        Filter("eqf", "EQF level, 1 to 8", EQF_LEVEL, f"?s {SPEC}/<{ELM.EQFLevel}> $v ."),
+        Filter("eqf", "EQF level, 1 to 8", EQF_LEVEL, _back("$v", ELM.learningAchievementSpecification, ELM.EQFLevel)),
         Filter("ects_min", "At least this many ECTS credits", CREDITS, _ects(f"{SPEC}/", ">=")),
         Filter("ects_max", "At most this many ECTS credits", CREDITS, _ects(f"{SPEC}/", "<=")),
         Filter(
             "language",
             "Language of instruction (elm:defaultLanguage or dct:language): ENG, ITA… or the authority IRI",
             LANGUAGE_CODE,
-            f"{{ ?s <{ELM.defaultLanguage}> $v }} UNION {{ ?s {SPEC}/<{DCTERMS.language}> $v }}",
+            f"{{ ?s <{ELM.defaultLanguage}> $v }} UNION "
+            f"{{ {_back('$v', ELM.learningAchievementSpecification, DCTERMS.language)} }}",
         ),
         Filter(
             "mode",
             "Form of participation: a Europass mode IRI or its label (online, blended, presential…)",
             MODE,
-            f"?s {SPEC}/<{ELM.mode}> $v .",
+            _back("$v", ELM.learningAchievementSpecification, ELM.mode),
         ),
         Filter(
             "country",
             "Country of the provider (three-letter code such as ITA, or the authority IRI)",
             COUNTRY_CODE,
-            f"?s <{ELM.providedBy}>/<{ELM.location}>/<{ELM.address}>/<{ELM.countryCode}> $v .",
+            _back("$v", ELM.providedBy, ELM.location, ELM.address, ELM.countryCode),
         ),
         Filter(
             "provider",
@@ -274,7 +284,7 @@ def _course_filters(base_iri: str) -> tuple[Filter, ...]:
             "target_group",
             "A target group: IRI, SMARCO local name or label",
             TARGET_GROUP,
-            f"?s {SPEC}/<{ELM.targetGroup}> $v .",
+            _back("$v", ELM.learningAchievementSpecification, ELM.targetGroup),
         ),
         _q(DCTERMS.title, DCTERMS.description),
     )
@@ -354,7 +364,7 @@ def registry(base_iri: str) -> tuple[ResourceClass, ...]:
                     "skill",
                     "An ESCO skill it certifies, itself or through a narrower skill",
                     SKILL,
-                    f"?s <{ELM.learningOutcome}>/<{ELM.relatedESCOSkill}> ?_taught . ?_taught <{SKOS.broader}>* $v .",
+                    f"?_taught <{SKOS.broader}>* $v . " + _back("?_taught", ELM.learningOutcome, ELM.relatedESCOSkill),
                 ),
                 Filter("ects_min", "At least this many ECTS credits", CREDITS, _ects("", ">=")),
                 Filter("ects_max", "At most this many ECTS credits", CREDITS, _ects("", "<=")),
@@ -363,7 +373,7 @@ def registry(base_iri: str) -> tuple[ResourceClass, ...]:
                     "awarding_body",
                     "The awarding organisation: its IRI or slug",
                     organisation,
-                    f"?s <{ELM.awardingOpportunity}>/<{ELM.awardingBody}> $v .",
+                    _back("$v", ELM.awardingOpportunity, ELM.awardingBody),
                 ),
                 _q(DCTERMS.title, DCTERMS.description),
             ),
@@ -402,7 +412,7 @@ def registry(base_iri: str) -> tuple[ResourceClass, ...]:
                     "skill",
                     "An ESCO skill it builds, itself or through a narrower skill",
                     SKILL,
-                    f"?s <{SMARCO.relatedSkill}> ?_related . ?_related <{SKOS.broader}>* $v .",
+                    f"?_related <{SKOS.broader}>* $v . ?s <{SMARCO.relatedSkill}> ?_related .",
                 ),
                 Filter("country", "Where it happened (dct:spatial)", COUNTRY_CODE, f"?s <{DCTERMS.spatial}> $v ."),
                 Filter("partner", "The contributing organisation", organisation, f"?s <{SMARCO.contributedBy}> $v ."),
@@ -423,7 +433,7 @@ def registry(base_iri: str) -> tuple[ResourceClass, ...]:
                     "country",
                     "Country of the organisation's address",
                     COUNTRY_CODE,
-                    f"?s <{ELM.location}>/<{ELM.address}>/<{ELM.countryCode}> $v .",
+                    _back("$v", ELM.location, ELM.address, ELM.countryCode),
                 ),
                 Filter(
                     "role",
@@ -563,6 +573,8 @@ _VIEW_TERMS = {
     "next": {"@id": HYDRA + "next", "@type": "@id"},
     "previous": {"@id": HYDRA + "previous", "@type": "@id"},
     "first": {"@id": HYDRA + "first", "@type": "@id"},
+    "last": {"@id": HYDRA + "last", "@type": "@id"},
+    "totalItems": {"@id": HYDRA + "totalItems", "@type": str(XSD.integer)},
 }
 VIEW_IRIS = {URIRef(body["@id"]): key for key, body in _VIEW_TERMS.items()}
 _LOGICAL = (SH["or"], SH["and"], SH.xone, SH["not"])

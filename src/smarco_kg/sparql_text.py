@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 TOKENS = re.compile(
     r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\''
@@ -22,3 +22,67 @@ def keywords(text: str) -> set[str]:
     """The bare words of ``text`` in upper case (keywords, prefixed-name parts), strings and IRIs left out."""
     words = (m.group() for m in tokens(text))
     return {w.upper() for w in words if (w[0].isalpha() or w[0] == "_") and ":" not in w}
+
+
+def where_group_start(text: str) -> int | None:
+    """Where the top-level ``WHERE`` group of a query opens (just after its ``{``), or None when there is none to
+    add patterns to (an update, ``CONSTRUCT WHERE`` shorthand, or text this lexer cannot follow)."""
+    form: str | None = None
+    template = False  # CONSTRUCT's template comes before its WHERE group
+    braces = parens = 0
+    for match in tokens(text):
+        token = match.group()
+        word = token.upper()
+        if form is None:
+            if word in ("SELECT", "CONSTRUCT", "ASK", "DESCRIBE"):
+                form, template = word, word == "CONSTRUCT"
+            elif word in ("INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"):
+                return None
+            continue
+        if token == "(":
+            parens += 1
+        elif token == ")":
+            parens -= 1
+        elif token == "}":
+            braces -= 1
+        elif token == "{":
+            if braces == 0 and parens == 0:
+                if not template:
+                    return match.end()
+                template = False
+            braces += 1
+        elif word == "WHERE" and braces == 0 and parens == 0 and template:
+            return None  # CONSTRUCT WHERE { … }: a template of triples only
+    return None
+
+
+def prebinding_start(text: str, names: Iterable[str]) -> int | None:
+    """Where a ``VALUES`` block for ``names`` can open the WHERE group with the meaning of substituting the values
+    into the query, or None where it cannot.
+
+    A value joined at the start of the group reaches every triple pattern, nested ones included, and every
+    expression of the top-level group, but not an expression (``FILTER``, ``BIND``) inside a nested group nor a
+    subquery, which have scopes of their own; a variable in those makes this None."""
+    start = where_group_start(text)
+    if start is None:
+        return None
+    wanted = set(names)
+    depth, parens, subqueries = 1, 0, []
+    for match in tokens(text[start:]):
+        token = match.group()
+        if token == "{":
+            depth += 1
+        elif token == "}":
+            depth -= 1
+            while subqueries and depth < subqueries[-1]:
+                subqueries.pop()
+        elif token == "(":
+            parens += 1
+        elif token == ")":
+            parens -= 1
+        elif token.upper() == "SELECT":
+            subqueries.append(depth)
+        elif token[0] in "?$" and token[1:] in wanted:
+            if subqueries or (parens and depth != 1):
+                return None
+    return start

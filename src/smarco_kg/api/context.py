@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from fastapi import Request
 
+from smarco_kg.api.members import MemberIndex
 from smarco_kg.api.problems import Problem
 from smarco_kg.auth import Principal, TokenStore, bearer_secret
 from smarco_kg.config import Settings
@@ -21,13 +22,16 @@ class Service:
     queries: QueryWorkers
     tokens: TokenStore
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    members: MemberIndex = field(default_factory=MemberIndex)
+    generation: int = 0  # how many commits this server has made: what cached views of the store are keyed by
 
     @property
     def settings(self) -> Settings:
         return self.kg.settings
 
     def committed(self) -> None:
-        """After every commit: a new checkpoint, so the next query sees the write."""
+        """After every commit: a new checkpoint, so the next query sees the write; cached views are stale."""
+        self.generation += 1
         self.queries.refresh()
 
     @staticmethod

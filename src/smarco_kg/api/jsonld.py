@@ -16,8 +16,15 @@ from rdflib.term import Node
 
 from smarco_kg.registry import VIEW_IRIS, ResourceClass, Term, Vocabulary, curie
 
+_LITERAL_VIEW_TERMS = {"label": XSD.string, "totalItems": XSD.integer}
 _VIEW_TERMS = {
-    iri: Term(key, iri, "iri" if key != "label" else "literal", many=key == "items", datatype=XSD.string)
+    iri: Term(
+        key,
+        iri,
+        "literal" if key in _LITERAL_VIEW_TERMS else "iri",
+        many=key == "items",
+        datatype=_LITERAL_VIEW_TERMS.get(key, XSD.string),
+    )
     for iri, key in VIEW_IRIS.items()
 }
 
@@ -215,6 +222,8 @@ def page_schema(entry: ResourceClass, vocabulary: Vocabulary) -> dict:
             "first": link,
             "previous": link,
             "next": link,
+            "last": link,
+            "totalItems": {"type": "integer", "minimum": 0, "description": "how many members match, on all pages"},
         },
-        "required": ["@context", "id", "items", "first"],
+        "required": ["@context", "id", "items", "first", "last", "totalItems"],
     }

@@ -551,7 +551,7 @@ async def _index_page(request: Request, collection: str) -> Response:
     entry = setup.entry
     lang = chosen_language(request)
     params = {k: v for k, v in request.query_params.items() if v.strip()}  # a GET form sends empty fields too
-    error, members, has_next, status = None, [], False, 200
+    error, members, total, status = None, [], 0, 200
     limit = offset = 0
     try:
         known = {f.name for f in entry.filters} | {"limit", "offset", "lang"}
@@ -560,15 +560,16 @@ async def _index_page(request: Request, collection: str) -> Response:
             raise resources._bad(unknown[0], params[unknown[0]], f"unknown parameter; use {', '.join(sorted(known))}")
         limit = resources._integer(params, "limit", resources.DEFAULT_LIMIT, 1, resources.MAX_LIMIT)
         offset = resources._integer(params, "offset", 0, 0, None)
-        page = await run_in_threadpool(resources._list, setup, params, limit, offset, lang)
+        generation = resources.service(request).generation
+        page = await run_in_threadpool(resources._list, setup, params, limit, offset, lang, generation)
         members = [ValueView(_name(page.graph, m, lang), page_of(setup.base_iri, m) or str(m)) for m in page.members]
-        has_next = page.has_next
+        total = page.total
     except Problem as problem:
         error, status = problem.detail or problem.title, problem.status
     links = {}
     if offset > 0:
         links["previous"] = _relative(request, offset=max(0, offset - limit))
-    if has_next:
+    if offset + limit < total:
         links["next"] = _relative(request, offset=offset + limit)
     context = {
         "entry": entry,
@@ -577,6 +578,7 @@ async def _index_page(request: Request, collection: str) -> Response:
         "members": members,
         "links": links,
         "offset": offset,
+        "total": total,
         "error": error,
         "collections": _collections(setup.base_iri),
         "api": f"/api/{collection}",

@@ -24,6 +24,7 @@ from starlette.concurrency import run_in_threadpool
 
 from smarco_kg.api.context import service
 from smarco_kg.api.jsonld import compact, page_schema, resource_schema
+from smarco_kg.api.members import MemberIndex
 from smarco_kg.api.negotiation import NotAcceptable, negotiate
 from smarco_kg.api.problems import Problem
 from smarco_kg.config import Settings
@@ -67,7 +68,8 @@ _FORMAT_NAMES = {
 }
 _LANG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
 _PAGE = URIRef(HYDRA + "member")
-_LINK_RELS = {"first": HYDRA + "first", "prev": HYDRA + "previous", "next": HYDRA + "next"}
+_LINK_RELS = {"first": HYDRA + "first", "prev": HYDRA + "previous", "next": HYDRA + "next", "last": HYDRA + "last"}
+_TOTAL = URIRef(HYDRA + "totalItems")
 PREFIXES_SPARQL = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in CONTEXT_PREFIXES.items())
 
 
@@ -85,13 +87,18 @@ class _Setup:
     entry: ResourceClass
     vocabulary: Vocabulary
     store: GraphStore
+    index: MemberIndex
 
 
 def _setup(request: Request, collection: str) -> _Setup:
     svc = service(request)
     settings = svc.settings
     return _Setup(
-        settings.base_iri, _entries(settings.base_iri)[collection], vocabulary(settings.shapes_dir), svc.kg.store
+        settings.base_iri,
+        _entries(settings.base_iri)[collection],
+        vocabulary(settings.shapes_dir),
+        svc.kg.store,
+        svc.members,
     )
 
 
@@ -234,12 +241,6 @@ def _bound_filters(setup: _Setup, params: dict[str, str]) -> tuple[list[str], di
 # -- listing -------------------------------------------------------------------------------------------------------
 
 
-def _membership(entry: ResourceClass, base_iri: str) -> str:
-    classes = " ".join(f"<{c}>" for c in entry.classes)
-    namespace = Literal(entry.namespace(base_iri)).n3()
-    return f"VALUES ?member_class {{ {classes} }} ?s a ?member_class . FILTER(STRSTARTS(STR(?s), {namespace}))"
-
-
 def _summary_branches(entry: ResourceClass) -> list[str]:
     """One UNION branch per step of each summary path: the triple ``?x ?p ?o`` at that step, from ``?s``."""
     first = sorted({str(RDF.type), str(entry.label)} | {str(path[0]) for path in entry.summary})
@@ -256,22 +257,17 @@ def _summary_branches(entry: ResourceClass) -> list[str]:
     return branches
 
 
-def _list_query(setup: _Setup, patterns: list[str], variables: list[str], limit: int, offset: int) -> str:
-    projected = " ".join(f"?{v}" for v in variables)
-    filters = "\n      ".join(patterns)
-    union = "\n    UNION\n    ".join(f"{{ {branch} }}" for branch in _summary_branches(setup.entry))
-    return f"""{PREFIXES_SPARQL}
-SELECT DISTINCT ?s ?x ?p ?o {projected} WHERE {{
-  {{
-    SELECT DISTINCT ?s {projected} WHERE {{
-      {_membership(setup.entry, setup.base_iri)}
-      {filters}
-    }} ORDER BY ?s LIMIT {limit + 1} OFFSET {offset}
-  }}
-  {{
-    {union}
-  }}
-}}"""
+def _matches_query(patterns: list[str]) -> str:
+    """The subjects matching every filter, unordered (the filter values are bound first: see ``GraphStore.query``)."""
+    filters = "\n  ".join(patterns)
+    return f"{PREFIXES_SPARQL}SELECT DISTINCT ?s WHERE {{\n  {filters}\n}}"
+
+
+def _summary_query(setup: _Setup, page: list[URIRef]) -> str:
+    """What each member of the page shows: one ``UNION`` branch per summary path, from the page's IRIs."""
+    members = " ".join(f"<{iri}>" for iri in page)
+    union = "\n  UNION\n  ".join(f"{{ {branch} }}" for branch in _summary_branches(setup.entry))
+    return f"SELECT ?s ?x ?p ?o WHERE {{\n  VALUES ?s {{ {members} }}\n  {union}\n}}"
 
 
 def _pick_label(values: list[Literal], lang: str) -> Literal | None:
@@ -296,21 +292,23 @@ def _pick_label(values: list[Literal], lang: str) -> Literal | None:
 class _Page:
     graph: Graph
     members: list[URIRef]
-    has_next: bool
+    total: int
 
 
-def _list(setup: _Setup, params: dict[str, str], limit: int, offset: int, lang: str) -> _Page:
+def _list(setup: _Setup, params: dict[str, str], limit: int, offset: int, lang: str, generation: int) -> _Page:
     patterns, bindings = _bound_filters(setup, params)
-    query = _list_query(setup, patterns, list(bindings), limit, offset)
-    rows = list(setup.store.query(query, union_default_graph=True, bindings=bindings).rows())
-    members = sorted({row["s"] for row in rows}, key=str)
-    has_next = len(members) > limit
-    page = set(members[:limit])
+    members = setup.index.members(setup.store, setup.entry, setup.base_iri, generation)
+    if patterns:
+        rows = setup.store.query(_matches_query(patterns), bindings=bindings, union_default_graph=True)
+        matches = members.ordered(row["s"] for row in rows.rows())
+        total, page = len(matches), [URIRef(iri) for iri in matches[offset : offset + limit]]
+    else:
+        total, page = len(members), members.page(offset, limit)
     graph = Graph()
+    if not page:
+        return _Page(graph, [], total)
     labels: dict[Node, list[Literal]] = {}
-    for row in rows:
-        if row["s"] not in page:
-            continue
+    for row in setup.store.query(_summary_query(setup, page), union_default_graph=True).rows():
         x, p, o = row["x"], row["p"], row["o"]
         if x == row["s"] and p == setup.entry.label:
             if isinstance(o, Literal):
@@ -321,7 +319,7 @@ def _list(setup: _Setup, params: dict[str, str], limit: int, offset: int, lang: 
         label = _pick_label(labels.get(member, []), lang)
         if label is not None:
             graph.add((member, RDFS.label, Literal(str(label))))
-    return _Page(graph, sorted(page, key=str), has_next)
+    return _Page(graph, page, total)
 
 
 async def _list_response(request: Request, collection: str) -> Response:
@@ -334,19 +332,21 @@ async def _list_response(request: Request, collection: str) -> Response:
     if not _LANG.fullmatch(lang):
         raise _bad("lang", lang, "a language tag such as en, it or pt-PT")
     representation = _representation(request, params.get("format"))
-    page = await run_in_threadpool(_list, setup, params, limit, offset, lang)
+    page = await run_in_threadpool(_list, setup, params, limit, offset, lang, service(request).generation)
 
     here = URIRef(str(request.url))
     links = {"first": str(request.url.include_query_params(offset=0))}
     if offset > 0:
-        links["prev"] = str(request.url.include_query_params(offset=max(0, offset - limit)))
-    if page.has_next:
+        links["prev"] = str(request.url.include_query_params(offset=max(0, min(offset - limit, page.total - limit))))
+    if offset + limit < page.total:
         links["next"] = str(request.url.include_query_params(offset=offset + limit))
+    links["last"] = str(request.url.include_query_params(offset=max(0, (page.total - 1) // limit * limit)))
     graph = page.graph
     for member in page.members:
         graph.add((here, _PAGE, member))
     for rel, url in links.items():
         graph.add((here, URIRef(_LINK_RELS[rel]), URIRef(url)))
+    graph.add((here, _TOTAL, Literal(page.total)))
     body, media_type = _render(graph, here, setup, representation, request)
     headers = {"Vary": "Accept", "Link": ", ".join(f'<{url}>; rel="{rel}"' for rel, url in links.items())}
     return Response(body, media_type=media_type, headers=headers)

@@ -94,7 +94,8 @@ class GraphStore(ABC):
         bindings: Mapping[str, Node] | None = None,
         base_iri: str | None = None,
     ) -> QueryResult:
-        """Run a SPARQL query; ``bindings`` are values for variables, bound safely, never pasted."""
+        """Run a SPARQL query; ``bindings`` pre-bind variables to values (as if the query began with a ``VALUES``
+        block), written as escaped terms by the store, never pasted from user text."""
 
     @abstractmethod
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:

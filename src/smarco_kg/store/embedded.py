@@ -21,6 +21,7 @@ from smarco_kg.store.base import (
     StoreError,
     StoreLockedError,
 )
+from smarco_kg.sparql_text import prebinding_start
 from smarco_kg.terms import ox_format, sparql_term, to_ox, to_rdflib
 
 _RESULTS_FORMATS = {
@@ -148,22 +149,28 @@ class EmbeddedStore(GraphStore):
         if named_graphs is not None:
             options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
         if bindings:
-            for term in bindings.values():
-                sparql_term(term)  # refuses malformed IRIs with a clear message
-            options["substitutions"] = {ox.Variable(k): to_ox(v) for k, v in bindings.items()}
+            names = " ".join(f"?{name}" for name in bindings)
+            values = " ".join(sparql_term(term) for term in bindings.values())  # refuses malformed IRIs
+            block = f"VALUES ({names}) {{ ({values}) }}"
+            start = prebinding_start(sparql, bindings)
+            if start is not None:
+                # The values first in the WHERE group, as escaped terms, where that means the same as substituting
+                # them: Oxigraph joins in the order written, so the values drive the evaluation. Its own
+                # substitutions join them last (seconds, not milliseconds, on a selective pattern in a large store).
+                sparql = f"{sparql[:start]} {block}\n{sparql[start:]}"
+            else:
+                options["substitutions"] = {ox.Variable(k): to_ox(v) for k, v in bindings.items()}
         try:
             return EmbeddedQueryResult(self._store.query(sparql, **options))
         except SyntaxError as error:
             raise QuerySyntaxError(str(error)) from error
         except RuntimeError as error:
-            if not bindings or "does not contain" not in str(error):
+            if not bindings or "substitutions" not in options or "does not contain" not in str(error):
                 raise
         # pyoxigraph substitutes only projected variables; bind the others with a trailing VALUES block
         # of escaped terms, which SPARQL joins with the whole pattern.
         del options["substitutions"]
-        names = " ".join(f"?{name}" for name in bindings)
-        values = " ".join(sparql_term(term) for term in bindings.values())
-        return EmbeddedQueryResult(self._store.query(f"{sparql}\nVALUES ({names}) {{ ({values}) }}", **options))
+        return EmbeddedQueryResult(self._store.query(f"{sparql}\n{block}", **options))
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         try:
