@@ -427,7 +427,8 @@ def table(report: dict) -> str:
         lines.append(
             f"  {k['label']:<36}{k['requests_per_s']:>7,.0f}{k['p50_ms']:>8.1f}{k['p95_ms']:>8.1f}{k['max_ms']:>8.1f}"
             f"{sum(k['errors'].values()):>7}{k['server_cpu_ms_per_request']:>11.2f}   "
-            f"{parts['list_p50_ms']:6.1f} / {parts['list_after_write_p50_ms']:6.1f} / {parts['list_and_compact_p50_ms']:6.1f}"
+            f"{parts['list_p50_ms']:6.1f} / {parts['list_after_write_p50_ms']:6.1f} / "
+            f"{parts['list_and_compact_p50_ms']:6.1f}"
             f"  {marks}"
         )
     http, inproc = named["http"], named["inprocess"]

@@ -82,7 +82,6 @@ def prebinding_start(text: str, names: Iterable[str]) -> int | None:
             parens -= 1
         elif token.upper() == "SELECT":
             subqueries.append(depth)
-        elif token[0] in "?$" and token[1:] in wanted:
-            if subqueries or (parens and depth != 1):
-                return None
+        elif token[0] in "?$" and token[1:] in wanted and (subqueries or (parens and depth != 1)):
+            return None
     return start

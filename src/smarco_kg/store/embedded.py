@@ -12,6 +12,7 @@ from rdflib.term import Node
 
 from smarco_kg.formats import RdfSyntax, ResultFormat, rdf_syntax
 from smarco_kg.namespaces import PREFIXES
+from smarco_kg.sparql_text import prebinding_start
 from smarco_kg.store.base import (
     Changeset,
     GraphStore,
@@ -21,7 +22,6 @@ from smarco_kg.store.base import (
     StoreError,
     StoreLockedError,
 )
-from smarco_kg.sparql_text import prebinding_start
 from smarco_kg.terms import ox_format, sparql_term, to_ox, to_rdflib
 
 _RESULTS_FORMATS = {
