@@ -33,6 +33,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -181,7 +182,10 @@ def task_inprocess(args: dict) -> dict:
             return _list(setup, params, 20, offset, "en", generation)
 
         def after_a_write(i: int, variants: list[dict] = variants) -> Any:
-            return listing(i, variants, generation=i + 1)  # a new generation each time: the member list is re-read
+            params = dict(variants[i % len(variants)])
+            offset = int(params.pop("offset", 0))
+            fresh = replace(setup, index=MemberIndex())  # as after a write: the member list is read again
+            return _list(fresh, params, 20, offset, "en", 0)
 
         def whole(i: int, variants: list[dict] = variants) -> bytes:
             page = listing(i, variants)
@@ -251,6 +255,19 @@ def plan(options: argparse.Namespace) -> list[dict]:
                 "kind": kind,
                 "clients": options.clients,
                 "seconds": options.seconds + 0.5,
+                "warmup_seconds": 0.5,
+                "max_requests": 10**7,
+                "weights": {kind: 1},
+                "seed": len(phases),
+            }
+        )
+    for kind in KINDS:  # what one request costs with no queue: the latency a single user sees
+        phases.append(
+            {
+                "name": f"1 client {kind}",
+                "single": kind,
+                "clients": 1,
+                "seconds": min(options.seconds, 4.0) + 0.5,
                 "warmup_seconds": 0.5,
                 "max_requests": 10**7,
                 "weights": {kind: 1},
@@ -368,6 +385,7 @@ def summarise(
             "server_cpu_ms_per_request": (cpu["main"] + cpu["workers"]) / phase["completed"] * 1000,
             "client_cpu_ms_per_request": phase["client_cpu_seconds"] / phase["completed"] * 1000,
             "inprocess": inprocess["route_parts"][kind],
+            "one_client": by_name[f"1 client {kind}"]["all"],
         }
         for goal, limit in GOALS.items():
             value = kinds[kind][goal]
@@ -417,7 +435,7 @@ def table(report: dict) -> str:
         f"courses, {data['skills']:,} skills ({data['taught_skills']:,} taught)",
         "",
         f"{f'{clients} clients, ms':<38}{'req/s':>7}{'p50':>8}{'p95':>8}{'max':>8}{'errors':>7}"
-        f"{'CPU ms/req':>11}   in-process p50: list / after a write / +JSON-LD",
+        f"{'CPU ms/req':>11}{'1 client p50':>13}   in-process p50: list / after a write / +JSON-LD",
     ]
     for kind, k in kinds.items():
         marks = " ".join(
@@ -426,7 +444,8 @@ def table(report: dict) -> str:
         parts = k["inprocess"]
         lines.append(
             f"  {k['label']:<36}{k['requests_per_s']:>7,.0f}{k['p50_ms']:>8.1f}{k['p95_ms']:>8.1f}{k['max_ms']:>8.1f}"
-            f"{sum(k['errors'].values()):>7}{k['server_cpu_ms_per_request']:>11.2f}   "
+            f"{sum(k['errors'].values()):>7}{k['server_cpu_ms_per_request']:>11.2f}"
+            f"{k['one_client']['p50_ms']:>13.1f}   "
             f"{parts['list_p50_ms']:6.1f} / {parts['list_after_write_p50_ms']:6.1f} / "
             f"{parts['list_and_compact_p50_ms']:6.1f}"
             f"  {marks}"
