@@ -13,6 +13,7 @@ from smarco_kg.config import Settings
 from smarco_kg.ingest.demo import initialise
 from smarco_kg.kg import KnowledgeGraph
 from smarco_kg.store.embedded import EmbeddedStore
+from tests.server import copy_store
 
 BASE = "https://w3id.org/smarco/"
 SHARED = Settings().shared_dir
@@ -42,8 +43,7 @@ def _demo_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Embedde
 
 
 def _copy(template: EmbeddedStore, target: Path) -> Settings:
-    template.snapshot(target)  # hard links: a private copy in milliseconds
-    return Settings(store=target)
+    return Settings(store=copy_store(template, target))  # hard links: a private copy in milliseconds
 
 
 @pytest.fixture

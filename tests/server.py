@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -15,6 +16,7 @@ from pathlib import Path
 import httpx
 
 from smarco_kg.auth import TokenStore
+from smarco_kg.config import Settings
 from smarco_kg.store import GraphStore, open_store
 from smarco_kg.store.embedded import EmbeddedStore
 
@@ -82,6 +84,21 @@ class LiveServer:
         return {"Authorization": f"Bearer {token or self.admin}"}
 
 
+def copy_store(template: EmbeddedStore, target: Path) -> Path:
+    """A private copy of a template store and of its text index (so a server starts without re-indexing)."""
+    template.snapshot(target)
+    assert template.path is not None
+    index = Settings(store=template.path).search_index
+    if index.is_file():
+        source, copy = sqlite3.connect(str(index)), sqlite3.connect(str(Settings(store=target).search_index))
+        try:
+            source.backup(copy)
+        finally:
+            source.close()
+            copy.close()
+    return target
+
+
 @contextmanager
 def live_server(
     template: EmbeddedStore,
@@ -92,8 +109,7 @@ def live_server(
     env: dict[str, str] | None = None,
 ) -> Iterator[LiveServer]:
     """Copy ``template`` under ``root``, let ``seed`` add data, create the tokens, start a server on it."""
-    store = root / "store"
-    template.snapshot(store)
+    store = copy_store(template, root / "store")
     if seed is not None:
         with open_store(store) as seeded:
             seed(seeded)

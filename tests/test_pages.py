@@ -13,7 +13,7 @@ from rdflib import BNode, Graph, URIRef
 from rdflib.compare import isomorphic
 
 from smarco_kg.store.embedded import EmbeddedStore
-from tests.server import describe, problem, running_server
+from tests.server import copy_store, describe, problem, running_server
 
 BASE = "https://w3id.org/smarco/"
 COURSE = "/course/urban-data-platforms"  # "Urban data platforms"@en, "Piattaforme di dati urbani"@it
@@ -23,8 +23,7 @@ BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;
 
 @pytest.fixture(scope="module")
 def server(_demo_template: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    store = tmp_path_factory.mktemp("pages") / "store"
-    _demo_template.snapshot(store)
+    store = copy_store(_demo_template, tmp_path_factory.mktemp("pages") / "store")
     with running_server(store) as url:
         yield url
 

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.table import Table
 
 from smarco_kg.config import Settings
+from smarco_kg.esco import ATTRIBUTION
 from smarco_kg.formats import RESULT_FORMATS, UnknownFormatError, rdf_syntax, result_format
 from smarco_kg.kg import KnowledgeGraph
 from smarco_kg.progress import progress_bar
@@ -95,11 +96,16 @@ def init(
     store: StoreOption = None,
     no_demo: Annotated[bool, typer.Option("--no-demo", help="Load the ontology and references only")] = False,
     force: Annotated[bool, typer.Option("--force", help="Empty a store that already holds data first")] = False,
+    esco: Annotated[
+        str,
+        typer.Option("--esco", help="ESCO to load: full (the English CSV export in the shared folder), subset or none"),
+    ] = "full",
 ) -> None:
-    """Create the store and load the ontology, Europass code lists, the ESCO subset and the demo data."""
+    """Create the store and load the ontology, Europass code lists, ESCO and the demo data."""
 
     def action() -> None:
         from smarco_kg.ingest.demo import initialise
+        from smarco_kg.ingest.esco import EscoImportError
 
         with _open(store, create=True) as kg:
             if not kg.store.is_empty():
@@ -116,12 +122,14 @@ def init(
                 report = initialise(
                     kg,
                     demo=not no_demo,
+                    esco=esco,
                     say=lambda line: err.print(f"loading {line}", markup=False),
                     bar=lambda description, total: progress_bar(description, total, unit="bytes"),
                 )
-            except (FileNotFoundError, ValueError, SyntaxError) as error:
+            except (FileNotFoundError, ValueError, SyntaxError, EscoImportError) as error:
                 kg.store.update("CLEAR ALL")
-                raise Failure("initialisation failed; the store was left empty", str(error)) from error
+                details = "\n".join([str(error), *getattr(error, "problems", [])[:20]])
+                raise Failure("initialisation failed; the store was left empty", details) from error
             for source, count in report.loaded.items():
                 out.print(f"{source:>13}: {count:>8} triples", markup=False)
             for line in report.skipped:
@@ -193,6 +201,7 @@ def _write(
                     markup=False,
                 )
             else:
+                kg.changed(result.graphs)
                 out.print(
                     f"loaded {result.quads} triples into {_graph_list(result.graphs)} "
                     f"({result.report.focus_nodes} resources validated) in {result.seconds:.2f} s",
@@ -314,6 +323,63 @@ def serve(
 
     _run(action)
 
+
+import_app = typer.Typer(
+    name="import", help="Import reference data (ESCO) into its own named graph.", no_args_is_help=True
+)
+
+
+@import_app.command("esco")
+def import_esco_command(
+    sources: Annotated[
+        list[Path],
+        typer.Argument(
+            help="ESCO CSV export folders (one per language) and/or ESCO RDF dumps (Turtle, N-Triples, RDF/XML)"
+        ),
+    ],
+    store: StoreOption = None,
+    version: Annotated[
+        str | None, typer.Option("--version", help="ESCO version [default: from the path, e.g. v1.1.1]")
+    ] = None,
+) -> None:
+    """Replace the ESCO graph with SOURCES, atomically; rows that cannot be read are listed and skipped."""
+
+    def action() -> None:
+        from smarco_kg.ingest.esco import EscoImportError, import_esco
+
+        for source in sources:
+            if not source.exists():
+                raise Failure(f"{source}: no such file or directory", code=2)
+        with _open(store) as kg:
+            bars: dict[str, object] = {}
+            with progress_bar("importing ESCO", unit="lines") as update:
+
+                def progress(what: str, done: int, total: int) -> None:
+                    bars[what] = done
+                    update(done, total)
+
+                try:
+                    report = import_esco(kg.store, kg.graphs.esco, sources, version=version, progress=progress)
+                except EscoImportError as error:
+                    raise Failure(f"{error}", "\n".join(error.problems[:50]), 1) from error
+                except QuerySyntaxError as error:
+                    raise Failure("an RDF dump does not parse; nothing was changed", str(error), 1) from error
+            kg.changed([kg.graphs.esco])
+            for what, count in report.counts.items():
+                out.print(f"{what:>30}: {count:>8,}", markup=False)
+            out.print(f"{'triples in the ESCO graph':>30}: {report.triples:>8,}", markup=False)
+            for line in report.skipped[:50]:
+                err.print(f"skipped {line}", markup=False)
+            if len(report.skipped) > 50:
+                err.print(f"... and {len(report.skipped) - 50} more skipped rows", markup=False)
+            for note in report.notes:
+                err.print(f"note: {note}", markup=False)
+            out.print(f"ESCO {report.version or ''} imported. {ATTRIBUTION}", markup=False)
+
+    _run(action)
+
+
+app.add_typer(import_app, name="import")
 
 token_app = typer.Typer(
     help="Create, list and revoke the bearer tokens that may write: one partner's graph, or any graph (admin).",

@@ -48,6 +48,16 @@ class Settings(BaseSettings):
         return self.store.parent / f"{self.store.name}.checkpoints"
 
     @cached_property
+    def search_index(self) -> Path:
+        """The full-text index of labels and titles: beside the store, rebuilt from it when missing or stale."""
+        return self.store.parent / f"{self.store.name}.search.sqlite"
+
+    @cached_property
+    def esco_export(self) -> Path:
+        """The official ESCO CSV export (English) the demo imports."""
+        return self.shared_dir / "data" / "esco" / "v1.1.1"
+
+    @cached_property
     def elm_dir(self) -> Path:
         return self.shared_dir / "vendor" / "elm"
 

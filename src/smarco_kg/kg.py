@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from smarco_kg.config import Settings
 from smarco_kg.graphs import Graphs
+from smarco_kg.search import SearchIndex
 from smarco_kg.store import GraphStore, open_store
 from smarco_kg.validation import ShapesValidator
 from smarco_kg.write_path import WritePath
@@ -35,7 +37,21 @@ class KnowledgeGraph:
     def write_path(self) -> WritePath:
         return WritePath(self.store, self.validator)
 
+    @cached_property
+    def search(self) -> SearchIndex:
+        """The text index beside an on-disk store (in memory for an in-memory one)."""
+        on_disk = getattr(self.store, "path", None) is not None
+        return SearchIndex(self.settings.search_index if on_disk else None)
+
+    def changed(self, graphs: Iterable[str]) -> None:
+        """After a commit: bring what is derived from these graphs (the text index) in step with them."""
+        graphs = [g for g in graphs if g]
+        if graphs:
+            self.search.reindex(self.store, graphs)
+
     def close(self) -> None:
+        if "search" in self.__dict__:
+            self.search.close()
         self.store.close()
 
     def __enter__(self) -> KnowledgeGraph:

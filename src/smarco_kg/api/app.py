@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from smarco_kg import __version__
-from smarco_kg.api import graph_store, home, named_queries, pages, resource_writes, resources, sparql
+from smarco_kg.api import graph_store, home, named_queries, pages, resource_writes, resources, search, sparql
 from smarco_kg.api.context import Service
 from smarco_kg.api.cors import CorsMiddleware
 from smarco_kg.api.problems import Problem
@@ -33,6 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        kg.search.ensure_fresh(kg.store)  # the text index catches up with writes it missed
         queries.start()
         try:
             yield
@@ -72,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(home.router)
     app.include_router(sparql.router)
     app.include_router(graph_store.router)
+    app.include_router(search.router)
     app.include_router(resources.router)
     app.include_router(resource_writes.router)
     app.include_router(named_queries.router(named))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from fastapi import Request
@@ -29,9 +30,11 @@ class Service:
     def settings(self) -> Settings:
         return self.kg.settings
 
-    def committed(self) -> None:
-        """After every commit: a new checkpoint, so the next query sees the write; cached views are stale."""
+    def committed(self, graphs: Iterable[str]) -> None:
+        """After every commit: a new checkpoint, so the next query sees the write; cached views are stale; the
+        text index re-reads the graphs written."""
         self.generation += 1
+        self.kg.changed(graphs)
         self.queries.refresh()
 
     @staticmethod

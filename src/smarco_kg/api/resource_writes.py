@@ -319,7 +319,7 @@ async def _store(
         raise Problem(400, "the body cannot be stored", str(error)) from error
     except WriteRejected as rejected:
         raise svc.rejected(rejected) from rejected
-    await run_in_threadpool(svc.committed)
+    await run_in_threadpool(svc.committed, [graph])
     return result.quads
 
 
@@ -405,7 +405,7 @@ async def _delete(request: Request, collection: str, local: str) -> Response:
         _check_if_match(request, current)
         remove = await run_in_threadpool(_owned_subjects, svc, graph, iri)
         await run_in_threadpool(svc.kg.store.apply, Changeset(remove_resources=remove))
-        await run_in_threadpool(svc.committed)
+        await run_in_threadpool(svc.committed, [graph])
     log_write(principal, graph, 0, len(current), f"api-delete-{collection}")
     return Response(status_code=204)
 

@@ -1,4 +1,4 @@
-"""Initialising a store: the ontology, the Europass code lists, the ESCO subset and the demo catalogue.
+"""Initialising a store: the ontology, the Europass code lists, ESCO and the demo catalogue.
 
 These are trusted sources, so they go through the bulk loader; the test suite proves the demo catalogue
 conforms to the shapes through the validated write path.
@@ -32,10 +32,21 @@ def _no_bar(description: str, total: int) -> AbstractContextManager[Callable[...
     return nullcontext(lambda *_: None)
 
 
+ESCO_SOURCES = ("full", "subset", "none")
+
+
 def initialise(
-    kg: KnowledgeGraph, *, demo: bool = True, say: Callable[[str], None] = lambda _: None, bar: Bar = _no_bar
+    kg: KnowledgeGraph,
+    *,
+    demo: bool = True,
+    esco: str = "subset",
+    say: Callable[[str], None] = lambda _: None,
+    bar: Bar = _no_bar,
 ) -> InitReport:
-    """Load the ontology, code lists, ESCO subset and (with ``demo``) the demo data into ``kg``."""
+    """Load the ontology, code lists, ESCO (``full``: the English CSV export; ``subset``: the smart-communities
+    subset; ``none``) and (with ``demo``) the demo data into ``kg``, then index their texts."""
+    if esco not in ESCO_SOURCES:
+        raise ValueError(f"ESCO source {esco!r}: use one of {', '.join(ESCO_SOURCES)}")
     settings, graphs, store = kg.settings, kg.graphs, kg.store
     report = InitReport()
 
@@ -57,13 +68,23 @@ def initialise(
     else:
         report.skipped.append(f"Europass code lists: {codelists} not found (set SMARCO_SHARED_DIR)")
 
-    esco = settings.esco_subset
-    if esco.is_file():
-        say(f"ESCO subset: {esco}")
-        load_file(esco, graph=graphs.esco)
+    if esco == "full" and settings.esco_export.is_dir():
+        from smarco_kg.ingest.esco import import_esco
+
+        say(f"ESCO (English CSV export): {settings.esco_export}")
+        with bar("importing ESCO", 0) as update:
+            imported = import_esco(
+                store, graphs.esco, [settings.esco_export], progress=lambda _what, done, total: update(done, total)
+            )
+        report.loaded["esco"] = imported.triples
+    elif esco != "none" and settings.esco_subset.is_file():
+        if esco == "full":
+            report.skipped.append(f"ESCO export: {settings.esco_export} not found; loaded the subset instead")
+        say(f"ESCO subset: {settings.esco_subset}")
+        load_file(settings.esco_subset, graph=graphs.esco)
         report.loaded["esco"] = _size(kg, graphs.esco)
-    else:
-        report.skipped.append(f"ESCO subset: {esco} not found (set SMARCO_SHARED_DIR)")
+    elif esco != "none":
+        report.skipped.append(f"ESCO: {settings.esco_subset} not found (set SMARCO_SHARED_DIR)")
 
     if demo:
         for path in demo_files(settings.data_dir):
@@ -71,6 +92,8 @@ def initialise(
             load_file(path, base_iri=settings.base_iri)
         partner_graphs = [g for g in store.graphs() if graphs.is_partner_graph(g)]
         report.loaded["demo"] = sum(store.graph_size(g) for g in partner_graphs)
+    say("text index")
+    kg.search.ensure_fresh(store)
     return report
 
 

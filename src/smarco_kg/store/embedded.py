@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import BinaryIO
@@ -236,6 +237,36 @@ class EmbeddedStore(GraphStore):
             self._store.dump(output, fmt, **options)
         else:
             self._store.dump(output, fmt, from_graph=ox.DefaultGraph(), **options)
+
+    def replace_graph(self, graph: str, sources: Sequence[tuple[Path, RdfSyntax]]) -> int:
+        """Replace a named graph with trusted files. Oxigraph's transactions cost ~40 µs a triple (a 500k-triple
+        graph: 45 s to swap by ``MOVE``) and its bulk loader ~7 µs, so: every source is parsed first (a bad file
+        changes nothing), the old graph is saved to a file, removed and the new one bulk-loaded; if that fails,
+        the saved graph is loaded back. Only a crash between removal and reload loses it (re-run the import)."""
+        for path, syntax in sources:
+            try:
+                with path.open("rb") as handle:
+                    for _ in ox.parse(handle, ox_format(syntax), base_iri="urn:x-base:"):
+                        pass
+            except SyntaxError as error:
+                raise QuerySyntaxError(f"{path}: {error}") from error
+        name = ox.NamedNode(graph)
+        with tempfile.TemporaryDirectory(dir=self.path.parent if self.path else None) as directory:
+            saved = Path(directory) / "previous.nq"
+            with saved.open("wb") as handle:
+                self._store.dump(handle, ox.RdfFormat.N_QUADS, from_graph=name)
+            try:
+                self._store.remove_graph(name)
+                for path, syntax in sources:
+                    with path.open("rb") as handle:
+                        self._store.bulk_load(handle, ox_format(syntax), to_graph=name)
+                self._store.flush()
+            except BaseException:
+                self._store.remove_graph(name)
+                self._store.bulk_load(saved.read_bytes(), ox.RdfFormat.N_QUADS, to_graph=name)
+                self._store.flush()
+                raise
+        return self.graph_size(graph)
 
     def snapshot(self, target: Path) -> bool:
         """A consistent checkpoint in ``target`` (hard links, milliseconds) that other processes can open
