@@ -12,6 +12,7 @@ from smarco_kg.api.members import MemberIndex
 from smarco_kg.api.problems import Problem
 from smarco_kg.auth import Principal, TokenStore, bearer_secret
 from smarco_kg.config import Settings
+from smarco_kg.gaps import CatalogueCache
 from smarco_kg.kg import KnowledgeGraph
 from smarco_kg.query_workers import QueryWorkers
 from smarco_kg.write_path import WriteRejected
@@ -24,6 +25,7 @@ class Service:
     tokens: TokenStore
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     members: MemberIndex = field(default_factory=MemberIndex)
+    catalogue: CatalogueCache = field(default_factory=CatalogueCache)
     generation: int = 0  # how many commits this server has made: what cached views of the store are keyed by
 
     @property
