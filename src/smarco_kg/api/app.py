@@ -13,7 +13,18 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
 
 from smarco_kg import __version__
-from smarco_kg.api import gaps, graph_store, home, named_queries, pages, resource_writes, resources, search, sparql
+from smarco_kg.api import (
+    gaps,
+    graph_store,
+    home,
+    named_queries,
+    pages,
+    planner,
+    resource_writes,
+    resources,
+    search,
+    sparql,
+)
 from smarco_kg.api.context import Service
 from smarco_kg.api.cors import CorsMiddleware
 from smarco_kg.api.problems import Problem
@@ -75,6 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(graph_store.router)
     app.include_router(search.router)
     app.include_router(gaps.router)
+    app.include_router(planner.router)  # before the collections: /api/pathways/plan is not a pathway's id
     app.include_router(resources.router)
     app.include_router(resource_writes.router)
     app.include_router(named_queries.router(named))

@@ -1,0 +1,210 @@
+"""``/api/pathways/plan``: plan the courses that close an occupation's skill gap (GET), or save the plan as a
+training pathway (POST, with a token), through the same validated write path as every other write."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import JSONResponse, Response
+from rdflib import RDF, Graph, Literal, URIRef
+from starlette.concurrency import run_in_threadpool
+
+from smarco_kg import planner
+from smarco_kg.api.context import authenticate, service
+from smarco_kg.api.gaps import catalogue
+from smarco_kg.api.pages import page_of
+from smarco_kg.api.problems import Problem
+from smarco_kg.api.resource_writes import _answer, _mint, _store, _write_graph
+from smarco_kg.api.resource_writes import _setup as _write_setup
+from smarco_kg.api.resources import _bad, _bound_filters, _entries, describe
+from smarco_kg.api.resources import _setup as _collection_setup
+from smarco_kg.auth import log_write
+from smarco_kg.gaps import Catalogue, UnknownOccupation, occupation_skills
+from smarco_kg.namespaces import SMARCO
+from smarco_kg.planner import Plan, plan
+
+router = APIRouter(tags=["Pathway planner"])
+DCT = "http://purl.org/dc/terms/"
+_NUMBER = re.compile(r"^\d{1,5}(\.\d{1,3})?$")
+_FIELDS = {"occupation", "have", "language", "mode", "max_ects"}
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    occupation: str
+    have: list[str]
+    language: str | None
+    mode: str | None
+    max_ects: float | None
+
+
+def _concept(request: Request, collection: str, name: str, raw: str) -> str:
+    base = service(request).settings.base_iri
+    entry = _entries(base)[collection]
+    namespace = entry.namespace(base)
+    iri = entry.iri(base, raw.strip().removeprefix(namespace))
+    if iri is None:
+        raise _bad(name, raw, f"an {entry.name} IRI ({namespace}…) or its id")
+    return str(iri)
+
+
+def _parse(request: Request, values: dict[str, list[str]]) -> PlanRequest:
+    unknown = sorted(set(values) - _FIELDS - {"title"})
+    if unknown:
+        raise _bad(unknown[0], str(values[unknown[0]][0]), f"unknown parameter; use {', '.join(sorted(_FIELDS))}")
+    for name, given in values.items():
+        if name != "have" and len(given) > 1:
+            raise _bad(name, str(given[0]), f"given {len(given)} times; give it once")
+    if not values.get("occupation"):
+        raise _bad("occupation", "", "required: the ESCO occupation to plan for")
+    occupation = _concept(request, "occupations", "occupation", str(values["occupation"][0]))
+    have = [_concept(request, "skills", "have", str(v)) for v in values.get("have", [])]
+    max_ects = None
+    if values.get("max_ects"):
+        raw = str(values["max_ects"][0]).strip()
+        if not _NUMBER.match(raw) or float(raw) <= 0:
+            raise _bad("max_ects", raw, "a positive number of ECTS credits, such as 30 or 7.5")
+        max_ects = float(raw)
+    language = str(values["language"][0]) if values.get("language") else None
+    mode = str(values["mode"][0]) if values.get("mode") else None
+    return PlanRequest(occupation, have, language, mode, max_ects)
+
+
+def _filters(request: Request, asked: PlanRequest) -> tuple[list[str], list[str]]:
+    """The language and mode IRIs, resolved as the course filters resolve them (codes, labels or IRIs)."""
+    setup = _collection_setup(request, "courses")
+    given = {k: v for k, v in (("language", asked.language), ("mode", asked.mode)) if v is not None}
+    _, bindings = _bound_filters(setup, given)
+    language = [str(bindings["f_language"])] if "f_language" in bindings else []
+    mode = [str(bindings["f_mode"])] if "f_mode" in bindings else []
+    return language, mode
+
+
+def _plan(request: Request, asked: PlanRequest, known: Catalogue) -> tuple[str, dict[str, str], list[str], Plan]:
+    store = service(request).kg.store
+    try:
+        label, skills = occupation_skills(store, asked.occupation, ("essential",))
+    except UnknownOccupation as error:
+        raise Problem(404, "no such occupation", f"ESCO has no occupation <{asked.occupation}> here") from error
+    labels = {s: skill_label for s, skill_label, _ in skills}
+    needed = [s for s in labels if s not in set(asked.have)]
+    language, mode = _filters(request, asked)
+    return label, labels, needed, plan(known, needed, languages=language, modes=mode, max_ects=asked.max_ects)
+
+
+def _document(request: Request, asked: PlanRequest, label: str, labels: dict, needed: list[str], result: Plan) -> dict:
+    base = service(request).settings.base_iri
+
+    def skill(iri: str) -> dict:
+        return {"id": iri, "label": labels.get(iri, "")}
+
+    steps = []
+    for position, course in enumerate(result.courses, start=1):
+        covered = sorted((s for s, c in result.covers.items() if c == course.iri), key=lambda s: labels.get(s, s))
+        steps.append(
+            {
+                "position": position,
+                "course": {
+                    "id": course.iri,
+                    "title": course.title,
+                    "ects": course.ects,
+                    "eqfLevel": course.eqf,
+                    **({"page": page_of(base, URIRef(course.iri))} if page_of(base, URIRef(course.iri)) else {}),
+                },
+                "covers": [skill(s) for s in covered],
+            }
+        )
+    return {
+        "occupation": {"id": asked.occupation, "label": label},
+        "have": asked.have,
+        "essentialSkills": len(labels),
+        "needed": len(needed),
+        "steps": steps,
+        "totalEcts": result.total_ects,
+        "covered": len(result.covers),
+        "notCovered": [{**skill(s), "reason": "no eligible course teaches it"} for s in result.uncoverable]
+        + [{**skill(s), "reason": "over the ECTS budget"} for s in result.left_out],
+        "method": result.method,
+        "optimal": result.optimal,
+        "lowerBoundEcts": result.lower_bound,
+        "candidateCourses": result.candidates,
+        **({"maxEcts": asked.max_ects} if asked.max_ects is not None else {}),
+    }
+
+
+@router.get(
+    "/api/pathways/plan",
+    summary="Plan the courses that teach an occupation's essential skills the learner lacks, fewest ECTS first",
+    description=(planner.__doc__ or "").strip(),
+)
+async def plan_route(
+    request: Request,
+    occupation: str = Query(..., description="The ESCO occupation (IRI or id)"),
+    have: list[str] = Query([], description="Skills the learner has (ESCO IRIs or ids); repeat the parameter"),
+    language: str | None = Query(None, description="Only courses taught in this language (ENG, ITA… or IRI)"),
+    mode: str | None = Query(None, description="Only courses in this mode (online, blended, presential…)"),
+    max_ects: float | None = Query(None, description="The most ECTS credits the plan may take"),
+) -> JSONResponse:
+    values: dict[str, list[str]] = {}
+    for key, value in request.query_params.multi_items():
+        values.setdefault(key, []).append(value)
+    asked = _parse(request, values)
+    known = await run_in_threadpool(catalogue, request)
+    label, labels, needed, result = await run_in_threadpool(_plan, request, asked, known)
+    return JSONResponse(_document(request, asked, label, labels, needed, result))
+
+
+@router.post(
+    "/api/pathways/plan",
+    summary="Save a plan as a training pathway (the planner's GET parameters as a JSON body, plus a title)",
+    status_code=201,
+)
+async def save_plan(request: Request) -> Response:
+    principal = authenticate(request)
+    svc, entry, vocab = _write_setup(request, "pathways")
+    graph = _write_graph(request, svc, principal)
+    try:
+        body = json.loads(await request.body() or b"null")
+    except ValueError as error:
+        raise Problem(400, "the body is not JSON", str(error)) from error
+    if not isinstance(body, dict):
+        raise Problem(422, "the body must be a JSON object", "give occupation, have, language, mode, max_ects, title")
+    values = {k: (v if isinstance(v, list) else [v]) for k, v in body.items() if v is not None}
+    title = body.get("title")
+    if title is not None and (not isinstance(title, str) or not title.strip() or len(title) > 200):
+        raise _bad("title", str(title), "a title of 1 to 200 characters")
+    asked = _parse(request, {k: [str(x) for x in v] for k, v in values.items()})
+    known = await run_in_threadpool(catalogue, request)
+    label, _labels, needed, result = await run_in_threadpool(_plan, request, asked, known)
+    if len(result.courses) < 2:
+        detail = f"the plan has {len(result.courses)} course(s); a training pathway needs at least 2 steps"
+        raise Problem(422, "nothing to save as a pathway", detail)
+    title = (title or f"Towards {label or 'the occupation'}").strip()
+    async with svc.write_lock:
+        iri = await run_in_threadpool(_mint, svc, entry, title)
+        data = Graph()
+        data.add((iri, RDF.type, SMARCO.TrainingPathway))
+        data.add((iri, URIRef(DCT + "title"), Literal(title, lang="en")))
+        description = (
+            f"Planned by smarco-kg for {label or asked.occupation}: {len(result.courses)} courses, "
+            f"{result.total_ects:g} ECTS, covering {len(result.covers)} of {len(needed)} missing essential skills "
+            f"({result.method})."
+        )
+        data.add((iri, URIRef(DCT + "description"), Literal(description, lang="en")))
+        data.add((iri, SMARCO.targetOccupation, URIRef(asked.occupation)))
+        for position, course in enumerate(result.courses, start=1):
+            step = URIRef(f"{iri}/step/{position}")
+            data.add((iri, SMARCO.step, step))
+            data.add((step, RDF.type, SMARCO.PathwayStep))
+            data.add((step, SMARCO.position, Literal(position)))
+            data.add((step, SMARCO.course, URIRef(course.iri)))
+        added = await _store(svc, data, graph, [])
+        described = await run_in_threadpool(describe, svc.kg.store, entry, iri)
+    log_write(principal, graph, added, 0, "api-plan-pathway")
+    local = iri.removeprefix(entry.namespace(svc.settings.base_iri))
+    return _answer(
+        request, vocab, described or Graph(), iri, 201, Location=str(request.url_for("get_pathways", id=local))
+    )
