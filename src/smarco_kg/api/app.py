@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -64,6 +65,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(Problem)
     async def problem_response(_: Request, problem: Problem) -> JSONResponse:
         return problem.response()
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
+        """FastAPI's own parameter checks answer as problem documents too, naming each bad parameter."""
+        errors = [
+            {"parameter": str(e["loc"][-1]), "value": e.get("input"), "message": e.get("msg", "")}
+            for e in error.errors()
+        ]
+        first = errors[0] if errors else {"parameter": "?", "message": "invalid"}
+        detail = f"{first['parameter']}: {first['message']}"
+        return Problem(422, f"bad value for '{first['parameter']}'", detail, errors=errors).response()
 
     @app.exception_handler(StarletteHTTPException)
     async def http_problem(request: Request, error: StarletteHTTPException) -> JSONResponse:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
-from rdflib import RDF, Graph, Literal, URIRef
+from rdflib import RDF, BNode, Graph, Literal, URIRef
 from starlette.concurrency import run_in_threadpool
 
 from smarco_kg import planner
@@ -196,7 +196,7 @@ async def save_plan(request: Request) -> Response:
         data.add((iri, URIRef(DCT + "description"), Literal(description, lang="en")))
         data.add((iri, SMARCO.targetOccupation, URIRef(asked.occupation)))
         for position, course in enumerate(result.courses, start=1):
-            step = URIRef(f"{iri}/step/{position}")
+            step = BNode()  # as in every pathway: steps are owned by it, described with it
             data.add((iri, SMARCO.step, step))
             data.add((step, RDF.type, SMARCO.PathwayStep))
             data.add((step, SMARCO.position, Literal(position)))
