@@ -137,7 +137,7 @@ def _line_count(path: Path) -> int:
 
 
 def _values(cell: str | None) -> list[str]:
-    return [v for v in _SPLIT.split(cell or "") if v]
+    return [v.strip() for v in _SPLIT.split(cell or "") if v.strip()]  # the first and last values too
 
 
 def _schemes(cell: str | None) -> list[str]:
