@@ -15,6 +15,7 @@ from starlette.routing import Match
 
 from smarco_kg import __version__
 from smarco_kg.api import (
+    europass,
     gaps,
     graph_store,
     home,
@@ -98,6 +99,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(graph_store.router)
     app.include_router(search.router)
     app.include_router(gaps.router)
+    app.include_router(europass.router)
     app.include_router(planner.router)  # before the collections: /api/pathways/plan is not a pathway's id
     app.include_router(resources.router)
     app.include_router(resource_writes.router)

@@ -1,0 +1,92 @@
+"""``/api/courses/{id}/europass``: a course as ELM v3 for Europass's Qualification Dataset Register (LOQ profile).
+
+The answer conforms to the official LOQ shapes (it is checked on every request); a course that cannot be made to
+conform is a 422 listing what the official shapes say it lacks. ``qualification=true`` asks for the
+specification as an ``elm:Qualification``, as QDR lists qualifications (an NQF level is then required).
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+from rdflib import URIRef
+from starlette.concurrency import run_in_threadpool
+
+from smarco_kg.api.context import service
+from smarco_kg.api.negotiation import NotAcceptable, negotiate
+from smarco_kg.api.problems import Problem
+from smarco_kg.api.resources import _bad, _entries, _params
+from smarco_kg.europass.loq import FORMATS, NotExportable, export_courses, serialize
+
+router = APIRouter(tags=["Europass"])
+_OFFERED = ("application/ld+json", "text/turtle", "application/rdf+xml", "application/n-triples")
+_BY_MEDIA = {media: name for name, (_, media) in FORMATS.items()}
+
+
+def _format(request: Request, params: dict[str, str]) -> str:
+    if "format" in params:
+        name = params["format"].strip().lower()
+        if name not in FORMATS:
+            raise Problem(
+                406, "unknown format", f"format={name!r}; use ttl, rdfxml, jsonld or nt", offered=list(_OFFERED)
+            )
+        return name
+    try:
+        return _BY_MEDIA[negotiate(request.headers.get("accept"), _OFFERED)]
+    except NotAcceptable as error:
+        raise Problem(406, "no acceptable representation", str(error), offered=list(_OFFERED)) from error
+
+
+@router.get(
+    "/api/courses/{id}/europass",
+    summary="The course as ELM v3 (LOQ profile) for Europass, conforming to the official shapes",
+    responses={422: {"description": "The course lacks what the LOQ profile requires (the official shapes' report)"}},
+)
+async def course_europass(
+    request: Request,
+    id: str,
+    format: str | None = Query(None, description="ttl, rdfxml, jsonld or nt (else by Accept; JSON-LD first)"),
+    qualification: bool = Query(False, description="Export the specification as an elm:Qualification (needs NQF)"),
+) -> Response:
+    params = _params(request, {"format", "qualification"})
+    as_qualification = params.get("qualification", "false").lower()
+    if as_qualification not in ("true", "false"):
+        raise _bad("qualification", params["qualification"], "true or false")
+    fmt = _format(request, params)
+    svc = service(request)
+    base = svc.settings.base_iri
+    entries = _entries(base)
+    iri = entries["courses"].iri(base, id)
+    if iri is None:
+        raise Problem(404, "no such course", f"{id!r} is not a course id")
+    try:
+        export = await run_in_threadpool(
+            export_courses,
+            svc.kg.store,
+            [URIRef(iri)],
+            entries["courses"],
+            entries["partners"],
+            svc.settings.elm_dir,
+            qualification=as_qualification == "true",
+        )
+    except LookupError as error:
+        raise Problem(404, "no such course", str(error)) from error
+    except NotExportable as error:
+        raise Problem(
+            422,
+            "the course does not meet the Europass LOQ profile",
+            f"{len(error.problems)} problem(s) found by the official LOQ shapes; nothing was exported",
+            errors=[
+                {
+                    "focusNode": p.focus,
+                    "path": p.path,
+                    "value": p.value,
+                    "message": p.message,
+                    "constraint": p.component,
+                }
+                for p in error.problems
+            ],
+        ) from error
+    body, media_type = serialize(export.graph, fmt)
+    headers = {"Vary": "Accept", "Content-Disposition": f'inline; filename="{id}-elm.{fmt}"'}
+    return Response(body, media_type=media_type, headers=headers)
