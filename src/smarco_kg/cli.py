@@ -435,6 +435,7 @@ def export_europass(
                     entries["courses"],
                     entries["partners"],
                     kg.settings.elm_dir,
+                    base,
                     qualification=qualification,
                 )
             except LookupError as error:

@@ -67,6 +67,7 @@ async def course_europass(
             entries["courses"],
             entries["partners"],
             svc.settings.elm_dir,
+            base,
             qualification=as_qualification == "true",
         )
     except LookupError as error:

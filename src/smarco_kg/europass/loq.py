@@ -1,7 +1,8 @@
 """Courses as ELM v3 for the Qualification Dataset Register: the LOQ application profile, which closes its shapes.
 
 A course's description in the store carries project triples (aims, sample-data flags, comments) that a closed
-LOQ shape refuses, so the export is a projection, derived from the official shapes themselves: each ELM node
+LOQ shape refuses, and project concepts (SMARCO's target groups) that Europass does not know, so the export is a
+projection, derived from the official shapes themselves: each ELM node
 keeps only the properties its LOQ shape names (``official_shapes.shape_terms``), every coded value becomes a
 ``skos:Concept`` in its scheme (the scheme typed ``skos:ConceptScheme``), ESCO skills carry no scheme (the LOQ
 ``-mdr`` file accepts none of ESCO's real scheme IRIs), and the course's own page is its ``foaf:homepage``.
@@ -29,6 +30,9 @@ from smarco_kg.store import GraphStore
 
 FOAF_HOMEPAGE = URIRef("http://xmlns.com/foaf/0.1/homepage")
 ESCO_SKILL = "http://data.europa.eu/esco/skill/"
+# coded values Europass understands: its own lists, the EU authority tables and ESCO (project vocabularies stay home)
+OFFICIAL_VOCABULARIES = ("http://data.europa.eu/snb/", "http://publications.europa.eu/resource/authority/",
+                         "http://data.europa.eu/esco/")  # fmt: skip
 _CONCEPT_TERMS = (SKOS.prefLabel, SKOS.altLabel, SKOS.notation, SKOS.inScheme)
 _MAX_ROUNDS = 4
 
@@ -73,6 +77,7 @@ class _Projection:
         self.left_out: list[str] = []
         self.notes: list[str] = []
         self.done: set[Node] = set()
+        self.provider: Node | None = None  # of the course being projected
 
     def elm_class(self, node: Node) -> URIRef | None:
         types = set(self.data.objects(node, RDF.type))
@@ -101,11 +106,18 @@ class _Projection:
                 continue
             if p not in allowed:
                 continue  # a project triple (aims, sample flags, comments…): not ELM for this class
+            if isinstance(o, URIRef) and self.elm_class(o) is None and not str(o).startswith(OFFICIAL_VOCABULARIES):
+                self.left_out.append(f"<{node}> <{p}> <{o}>: a SMARCO concept, in no Europass or EU vocabulary")
+                continue
             self.out.add((node, p, o))
             self.value(o)
             if p == ELM.awardingOpportunity and (o, ELM.learningAchievementSpecification, None) not in self.out:
                 # ELM's awarding opportunity names what it awards; the store keeps only the forward link
                 self.out.add((o, ELM.learningAchievementSpecification, node))
+            if p == ELM.accreditation and (o, ELM.organisation, None) not in self.out and self.provider is not None:
+                # the organisation accredited: for a programme's quality assurance, the one providing it
+                self.out.add((o, ELM.organisation, self.provider))
+                self.value(self.provider)
 
     def value(self, o: Node) -> None:
         if isinstance(o, Literal):
@@ -148,6 +160,7 @@ def export_courses(
     entry: ResourceClass,
     organisations: ResourceClass,
     elm_dir: Path,
+    base_iri: str,
     *,
     qualification: bool = False,
 ) -> LoqExport:
@@ -160,13 +173,22 @@ def export_courses(
         if described is None:
             raise LookupError(f"{course} is not a course of this catalogue")
         data += described
-    for provider in {o for c in courses for o in data.objects(c, ELM.providedBy)}:
-        described = describe(store, organisations, provider)  # type: ignore[arg-type]
-        if described is not None:
-            data += described
+    namespace = organisations.namespace(base_iri)
+    described_organisations: set[Node] = set()
+    while True:  # providers, awarding bodies, accrediting agents… and the organisations they name
+        named = {o for o in data.objects() if isinstance(o, URIRef) and str(o).startswith(namespace)}
+        todo = named - described_organisations
+        if not todo:
+            break
+        for organisation in todo:
+            described_organisations.add(organisation)
+            described = describe(store, organisations, organisation)  # type: ignore[arg-type]
+            if described is not None:
+                data += described
     concepts = _concepts(store, (o for o in data.objects() if isinstance(o, URIRef)))
     projection = _Projection(data, concepts, shape_terms(elm_dir, "loq"), qualification)
     for course in courses:
+        projection.provider = data.value(course, ELM.providedBy)
         projection.node(course, ELM.LearningOpportunity)
         projection.homepage(course)
     export = LoqExport(projection.out, courses, projection.left_out, projection.notes)
