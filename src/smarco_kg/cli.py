@@ -462,6 +462,36 @@ def export_europass(
 
 app.add_typer(export_app, name="export")
 
+issuer_app = typer.Typer(name="issuer", help="The key that seals issued credentials.", no_args_is_help=True)
+
+
+@issuer_app.command("keygen")
+def issuer_keygen(
+    force: Annotated[bool, typer.Option("--force", help="Replace an existing key")] = False,
+) -> None:
+    """Generate the issuer's RSA key and self-signed certificate in $SMARCO_ISSUER_DIR (default var/issuer)."""
+
+    def action() -> None:
+        from smarco_kg.europass import seal
+
+        settings = _settings(None)
+        if not settings.issuer_legal_identifier:
+            raise Failure("set SMARCO_ISSUER_LEGAL_IDENTIFIER (the issuer's eIDAS legal identifier) first", code=2)
+        if (settings.issuer_dir / seal.KEY_FILE).exists() and not force:
+            raise Failure(f"a key exists in {settings.issuer_dir}; --force replaces it", code=1)
+        key = seal.generate(
+            settings.issuer_dir,
+            name=settings.issuer_organisation.replace("-", " ").title(),
+            legal_identifier=settings.issuer_legal_identifier,
+            country=settings.issuer_country,
+        )
+        out.print(f"issuer key {key.thumbprint} written to {settings.issuer_dir}", markup=False)
+
+    _run(action)
+
+
+app.add_typer(issuer_app, name="issuer")
+
 token_app = typer.Typer(
     help="Create, list and revoke the bearer tokens that may write: one partner's graph, or any graph (admin).",
     no_args_is_help=True,

@@ -27,6 +27,10 @@ class Settings(BaseSettings):
     query_timeout: float = 30.0  # seconds; a request's timeout= may only lower it
     query_workers: int = 2
     cors_origins: tuple[str, ...] = ()  # origins allowed to write from a browser; reads are open to all
+    issuer_dir: Path = Path("var/issuer")  # the credential seal's key and certificate (never in the repository)
+    issuer_organisation: str = "european-digital-sme-alliance"  # slug of the organisation that seals credentials
+    issuer_legal_identifier: str = ""  # its eIDAS legal identifier (e.g. a VAT or LEI number); issuing needs it
+    issuer_country: str = "BEL"  # country of that identifier (EU authority table code)
 
     @field_validator("base_iri")
     @classmethod

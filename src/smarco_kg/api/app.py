@@ -15,6 +15,7 @@ from starlette.routing import Match
 
 from smarco_kg import __version__
 from smarco_kg.api import (
+    credentials,
     europass,
     gaps,
     graph_store,
@@ -26,6 +27,7 @@ from smarco_kg.api import (
     resources,
     search,
     sparql,
+    stacking,
 )
 from smarco_kg.api.context import Service
 from smarco_kg.api.cors import CorsMiddleware
@@ -100,7 +102,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(search.router)
     app.include_router(gaps.router)
     app.include_router(europass.router)
+    app.include_router(credentials.router)
     app.include_router(planner.router)  # before the collections: /api/pathways/plan is not a pathway's id
+    app.include_router(stacking.router)
     app.include_router(resources.router)
     app.include_router(resource_writes.router)
     app.include_router(named_queries.router(named))

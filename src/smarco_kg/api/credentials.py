@@ -1,0 +1,234 @@
+"""Issuing and verifying European Digital Credentials: ``POST /api/credentials/{id}/issue``,
+``POST /api/credentials/verify`` and the issuer's public keys at ``/.well-known/jwks.json``.
+
+Only the awarding partner (a token of the partner whose graph describes the micro-credential) or an admin
+issues; the answer is the sealed envelope. Issued credentials are not stored: they carry personal data and
+belong to the learner.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from rdflib import URIRef
+from starlette.concurrency import run_in_threadpool
+
+from smarco_kg.api.context import authenticate, service
+from smarco_kg.api.problems import Problem
+from smarco_kg.api.resources import _entries
+from smarco_kg.europass import seal
+from smarco_kg.europass.edc import Award, IssueError, Issuer, Learner, NotConforming, issue
+from smarco_kg.europass.jsonld import read_document
+from smarco_kg.europass.official_shapes import check
+
+router = APIRouter(tags=["Europass"])
+COUNTRY = "http://publications.europa.eu/resource/authority/country/"
+_EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\"]+$")
+_ISSUE_EXAMPLE = {
+    "learner": {
+        "givenName": "Ana",
+        "familyName": "Andromeda",
+        "identifier": "L-2026-0042",
+        "dateOfBirth": "1999-10-02",
+    },
+    "date": "2026-11-20",
+    "grade": "Pass",
+    "assessment": "Prototype project with a technical report",
+}
+
+
+def _issuer(request: Request) -> tuple[Issuer, seal.IssuerKey]:
+    settings = service(request).settings
+    if not settings.issuer_legal_identifier:
+        raise Problem(503, "issuing is not configured", "set SMARCO_ISSUER_LEGAL_IDENTIFIER (the eIDAS identifier)")
+    try:
+        key = seal.load(settings.issuer_dir)
+    except seal.SealError as error:
+        raise Problem(503, "issuing is not configured", str(error)) from error
+    organisation = URIRef(f"{settings.base_iri}organisation/{settings.issuer_organisation}")
+    country = URIRef(COUNTRY + settings.issuer_country.upper())
+    return Issuer(organisation, settings.issuer_legal_identifier, country), key
+
+
+def _text(body: dict, key: str, *, required: bool = True, limit: int = 200) -> str | None:
+    value = body.get(key)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value.strip() or len(value) > limit:
+        raise _invalid(key, value, f"a text of 1 to {limit} characters")
+    return value.strip()
+
+
+def _date(body: dict, key: str, *, required: bool) -> dt.date | None:
+    value = body.get(key)
+    if value is None and not required:
+        return None
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError as error:
+        raise _invalid(key, value, "a date such as 2026-11-20") from error
+
+
+def _invalid(field: str, value: object, message: str) -> Problem:
+    return Problem(
+        422, f"bad value for '{field}'", f"{field}={value!r}: {message}", errors=[{"field": field, "message": message}]
+    )
+
+
+def _award(body: object) -> Award:
+    if not isinstance(body, dict):
+        raise Problem(422, "the body must be a JSON object", "give learner, date, grade, assessment and outcomes")
+    unknown = sorted(set(body) - {"learner", "date", "grade", "assessment", "outcomes"})
+    if unknown:
+        raise _invalid(unknown[0], body[unknown[0]], "unknown field; use learner, date, grade, assessment, outcomes")
+    learner = body.get("learner")
+    if not isinstance(learner, dict):
+        raise _invalid("learner", learner, "an object with givenName, familyName, identifier (and dateOfBirth)")
+    email = _text(learner, "email", required=False)
+    if email is not None and not _EMAIL.match(email):
+        raise _invalid("learner.email", email, "an e-mail address")
+    born = _date(learner, "dateOfBirth", required=False)
+    awarded = _date(body, "date", required=False) or dt.date.today()
+    if born is not None and born >= awarded:
+        raise _invalid("learner.dateOfBirth", learner.get("dateOfBirth"), "a date before the award")
+    outcomes = body.get("outcomes", [])
+    if not isinstance(outcomes, list) or not all(isinstance(o, str) and o.startswith("http") for o in outcomes):
+        raise _invalid("outcomes", outcomes, "a list of outcome IRIs of this micro-credential")
+    return Award(
+        Learner(
+            _text(learner, "givenName") or "",
+            _text(learner, "familyName") or "",
+            _text(learner, "identifier") or "",
+            date_of_birth=born,
+            email=email,
+        ),
+        awarded,
+        grade=_text(body, "grade", required=False, limit=100),
+        assessment=_text(body, "assessment", required=False),
+        outcomes=[URIRef(o) for o in outcomes],
+    )
+
+
+@router.post(
+    "/api/credentials/{id}/issue",
+    summary="Issue the micro-credential to a learner as a sealed European Digital Credential",
+    description="Token of the awarding partner (or an admin). The answer is the JWS JSON envelope (RS256, "
+    "unencoded payload, x5c) of an EDC JSON-LD credential conforming to the official EDC-generic-full shapes.",
+    status_code=201,
+    openapi_extra={"requestBody": {"content": {"application/json": {"example": _ISSUE_EXAMPLE}}}},
+)
+async def issue_credential(request: Request, id: str) -> JSONResponse:
+    principal = authenticate(request)
+    svc = service(request)
+    base = svc.settings.base_iri
+    entries = _entries(base)
+    spec = entries["credentials"].iri(base, id)
+    if spec is None:
+        raise Problem(404, "no such credential", f"{id!r} is not a credential id")
+    graphs = [
+        str(r["g"]) for r in svc.kg.store.query(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ <{spec}> a ?t }} }}").rows()
+    ]
+    if not graphs:
+        raise Problem(404, "no such credential", f"<{spec}> is not a credential of this catalogue")
+    if not principal.admin and not any(principal.may_write(g, svc.kg.graphs) for g in graphs):
+        raise Problem(403, "not the awarding partner", f"{principal.name} does not describe <{spec}>")
+    try:
+        body = json.loads(await request.body() or b"null")
+    except ValueError as error:
+        raise Problem(400, "the body is not JSON", str(error)) from error
+    award = _award(body)
+    issuer, key = _issuer(request)
+    try:
+        issued = await run_in_threadpool(
+            issue,
+            svc.kg.store,
+            URIRef(spec),
+            award,
+            issuer,
+            entries["credentials"],
+            entries["partners"],
+            svc.settings.elm_dir,
+            base,
+        )
+    except IssueError as error:
+        raise Problem(422, "the credential cannot be issued", str(error)) from error
+    except NotConforming as error:
+        raise Problem(
+            409,
+            "the catalogue's description of this credential does not meet the EDC profile",
+            str(error),
+            errors=[{"focusNode": p.focus, "path": p.path, "message": p.message} for p in error.problems],
+        ) from error
+    envelope = seal.seal(issued.document, key)
+    return JSONResponse(envelope, status_code=201, headers={"Location": str(issued.credential)})
+
+
+@router.get("/.well-known/jwks.json", summary="The public keys credentials are sealed with (JWK set)")
+async def jwks(request: Request) -> JSONResponse:
+    try:
+        keys = [seal.load(service(request).settings.issuer_dir).jwk()]
+    except seal.SealError:
+        keys = []
+    return JSONResponse({"keys": keys}, headers={"Cache-Control": "max-age=300"})
+
+
+@router.post(
+    "/api/credentials/verify",
+    summary="Verify a sealed credential: its seal, its issuer and the official EDC shapes",
+    description="Each check is reported with what failed: the envelope's form, the signature, the issuer's "
+    "certificate, the issuer named in the credential and its eIDAS identifier, and the EDC shapes.",
+)
+async def verify(request: Request) -> JSONResponse:
+    try:
+        envelope = json.loads(await request.body() or b"null")
+    except ValueError as error:
+        raise Problem(400, "the body is not JSON", str(error)) from error
+    svc = service(request)
+    checks: list[dict] = []
+    try:
+        trusted = [seal.load(svc.settings.issuer_dir)]
+    except seal.SealError:
+        trusted = []
+    try:
+        opened = seal.open_envelope(envelope, trusted)
+        checks.append({"check": "seal", "passed": True, "detail": "RS256 signature by this issuer's certificate"})
+    except seal.SealError as error:
+        checks.append({"check": "seal", "passed": False, "detail": str(error)})
+        return JSONResponse({"verified": False, "checks": checks})
+    try:
+        graph = await run_in_threadpool(read_document, opened.payload, svc.settings.elm_dir)
+    except ValueError as error:
+        checks.append({"check": "document", "passed": False, "detail": f"not an EDC JSON-LD document: {error}"})
+        return JSONResponse({"verified": False, "checks": checks})
+    issuer = URIRef(f"{svc.settings.base_iri}organisation/{svc.settings.issuer_organisation}")
+    named = {str(o) for o in graph.objects(None, URIRef("https://www.w3.org/2018/credentials#issuer"))}
+    identifier = seal.legal_identifier(opened.certificate)
+    issuer_ok = named == {str(issuer)} and identifier == svc.settings.issuer_legal_identifier
+    checks.append(
+        {
+            "check": "issuer",
+            "passed": issuer_ok,
+            "detail": f"issuer {sorted(named)}, certificate organisationIdentifier {identifier!r}"
+            + ("" if issuer_ok else f"; expected <{issuer}> and {svc.settings.issuer_legal_identifier!r}"),
+        }
+    )
+    problems = await run_in_threadpool(check, graph, svc.settings.elm_dir, "edc")
+    checks.append(
+        {
+            "check": "shapes",
+            "passed": not problems,
+            "detail": "conforms to EDC-generic-no-cv + EDC-generic-full"
+            if not problems
+            else f"{len(problems)} violation(s) of the EDC shapes",
+            **(
+                {"errors": [{"focusNode": p.focus, "path": p.path, "message": p.message} for p in problems]}
+                if problems
+                else {}
+            ),
+        }
+    )
+    return JSONResponse({"verified": all(c["passed"] for c in checks), "checks": checks})
