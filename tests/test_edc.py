@@ -257,3 +257,70 @@ def test_only_the_awarding_partner_issues(api: LiveServer) -> None:
     problem(api.client.post(f"{api.url}/api/credentials/no-such/issue", json=ISSUE, headers=api.auth(api.partner)), 404)
     admin = api.client.post(f"{api.url}/api/credentials/{CREDENTIAL}/issue", json=ISSUE, headers=api.auth(api.admin))
     assert admin.status_code == 201, describe(admin)
+
+
+# -- Open Badges 3.0 ---------------------------------------------------------------------------------------------
+
+
+def _skills_of(api: LiveServer, credential: str) -> set[str]:
+    query = (
+        "PREFIX elm: <http://data.europa.eu/snb/model/elm/> SELECT DISTINCT ?s WHERE { "
+        f"<{BASE}credential/{credential}> elm:learningOutcome/elm:relatedESCOSkill ?s }}"
+    )
+    response = api.client.post(
+        api.sparql,
+        content=query.encode(),
+        headers={"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"},
+    )
+    return {b["s"]["value"] for b in response.json()["results"]["bindings"]}
+
+
+@pytest.mark.parametrize(
+    ("credential", "kind"),
+    [(CREDENTIAL, "MicroCredential"), ("smarco-certificate-smart-city-engineering", "Certificate")],
+)
+def test_a_credential_as_an_open_badge_achievement(api: LiveServer, credential: str, kind: str) -> None:
+    response = api.client.get(f"{api.url}/api/credentials/{credential}/openbadge")
+    assert response.status_code == 200, describe(response)
+    badge = response.json()
+    assert badge["@context"][0] == "https://www.w3.org/ns/credentials/v2"
+    assert badge["type"] == ["Achievement"] and badge["achievementType"] == kind
+    for required in ("id", "name", "description", "criteria"):  # OB 3.0 Achievement's required properties
+        assert badge[required], required
+    assert badge["id"].startswith(api.url) and badge["criteria"]["narrative"].count("\n- ") >= 2
+    aligned = {a["targetUrl"] for a in badge["alignment"]}
+    assert aligned == _skills_of(api, credential) and all(
+        a["targetFramework"] == "ESCO" and a["targetName"] for a in badge["alignment"]
+    )
+    assert badge["creditsAvailable"] > 0 and badge["creator"]["type"] == ["Profile"] and badge["creator"]["name"]
+    problem(api.client.get(f"{api.url}/api/credentials/no-such/openbadge"), 404)
+
+
+def test_an_award_as_an_open_badge_credential_signed_as_a_vc_jwt(api: LiveServer) -> None:
+    response = api.client.post(
+        f"{api.url}/api/credentials/{CREDENTIAL}/openbadge", json=ISSUE, headers=api.auth(api.partner)
+    )
+    assert response.status_code == 201, describe(response)
+    body = response.json()
+    vc = body["credential"]
+    assert vc["type"] == ["VerifiableCredential", "OpenBadgeCredential"] and vc["validFrom"].startswith("2026-11-20")
+    assert vc["issuer"]["type"] == ["Profile"] and vc["issuer"]["id"].endswith("european-digital-sme-alliance")
+    subject = vc["credentialSubject"]
+    assert subject["type"] == ["AchievementSubject"] and subject["achievement"]["type"] == ["Achievement"]
+    identity = subject["identifier"][0]
+    assert identity["hashed"] and identity["identityHash"] != "L-0042" and "L-0042" not in json.dumps(vc)
+    assert subject["result"][0]["value"] == ISSUE["grade"]
+    header_b64, payload_b64, signature_b64 = body["jwt"].split(".")
+    pad = lambda text: text + "=" * (-len(text) % 4)  # noqa: E731
+    assert json.loads(base64.urlsafe_b64decode(pad(payload_b64))) == vc
+    header = json.loads(base64.urlsafe_b64decode(pad(header_b64)))
+    key = api.client.get(f"{api.url}/.well-known/jwks.json").json()["keys"][0]
+    assert header["alg"] == "RS256" and header["kid"] == key["kid"]
+    certificate = x509.load_der_x509_certificate(base64.b64decode(key["x5c"][0]))
+    certificate.public_key().verify(  # type: ignore[union-attr]
+        base64.urlsafe_b64decode(pad(signature_b64)),
+        f"{header_b64}.{payload_b64}".encode(),
+        padding.PKCS1v15(),
+        hashes.SHA256(),
+    )
+    problem(api.client.post(f"{api.url}/api/credentials/{CREDENTIAL}/openbadge", json=ISSUE), 401)

@@ -14,16 +14,19 @@ import re
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from rdflib import URIRef
+from rdflib import Graph, URIRef
 from starlette.concurrency import run_in_threadpool
 
+from smarco_kg import openbadges
 from smarco_kg.api.context import authenticate, service
+from smarco_kg.api.pages import page_of
 from smarco_kg.api.problems import Problem
 from smarco_kg.api.resources import _entries
 from smarco_kg.europass import seal
 from smarco_kg.europass.edc import Award, IssueError, Issuer, Learner, NotConforming, issue
 from smarco_kg.europass.jsonld import read_document
 from smarco_kg.europass.official_shapes import check
+from smarco_kg.europass.projection import concepts_of, gather
 
 router = APIRouter(tags=["Europass"])
 COUNTRY = "http://publications.europa.eu/resource/authority/country/"
@@ -232,3 +235,75 @@ async def verify(request: Request) -> JSONResponse:
         }
     )
     return JSONResponse({"verified": all(c["passed"] for c in checks), "checks": checks})
+
+
+# -- Open Badges 3.0 --------------------------------------------------------------------------------------------
+
+
+def _badge_source(request: Request, id: str) -> tuple[URIRef, Graph, dict[str, str]]:
+    svc = service(request)
+    base = svc.settings.base_iri
+    entries = _entries(base)
+    spec = entries["credentials"].iri(base, id)
+    if spec is None:
+        raise Problem(404, "no such credential", f"{id!r} is not a credential id")
+    try:
+        data = gather(svc.kg.store, [(entries["credentials"], URIRef(spec))], entries["partners"], base)
+    except LookupError as error:
+        raise Problem(404, "no such credential", str(error)) from error
+    data += concepts_of(svc.kg.store, (o for o in data.objects() if isinstance(o, URIRef)))
+    root = str(request.base_url).rstrip("/")
+    pages = {
+        str(n): f"{root}{page_of(base, n)}" for n in data.all_nodes() if isinstance(n, URIRef) and page_of(base, n)
+    }
+    return URIRef(spec), data, pages
+
+
+@router.get(
+    "/api/credentials/{id}/openbadge",
+    summary="The credential as an Open Badges 3.0 Achievement (criteria, ESCO alignments, credits, creator)",
+)
+async def openbadge(request: Request, id: str) -> JSONResponse:
+    spec, data, pages = await run_in_threadpool(_badge_source, request, id)
+    body = {"@context": [openbadges.VC2_CONTEXT, openbadges.OB3_CONTEXT], **openbadges.achievement(data, spec, pages)}
+    return JSONResponse(body)
+
+
+@router.post(
+    "/api/credentials/{id}/openbadge",
+    summary="Issue the credential to a learner as an Open Badges 3.0 OpenBadgeCredential (VC 2.0, VC-JWT)",
+    description="The same request body and token as the Europass issuing route. The answer carries the credential "
+    "and its VC-JWT (RS256, signed with the key published at /.well-known/jwks.json).",
+    status_code=201,
+)
+async def issue_openbadge(request: Request, id: str) -> JSONResponse:
+    principal = authenticate(request)
+    svc = service(request)
+    spec, data, pages = await run_in_threadpool(_badge_source, request, id)
+    graphs = [
+        str(r["g"]) for r in svc.kg.store.query(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ <{spec}> a ?t }} }}").rows()
+    ]
+    if not principal.admin and not any(principal.may_write(g, svc.kg.graphs) for g in graphs):
+        raise Problem(403, "not the awarding partner", f"{principal.name} does not describe <{spec}>")
+    try:
+        body = json.loads(await request.body() or b"null")
+    except ValueError as error:
+        raise Problem(400, "the body is not JSON", str(error)) from error
+    award = _award(body)
+    issuer, key = _issuer(request)
+    issuer_data = await run_in_threadpool(
+        gather, svc.kg.store, [(_entries(svc.settings.base_iri)["partners"], issuer.organisation)],
+        _entries(svc.settings.base_iri)["partners"], svc.settings.base_iri,
+    )  # fmt: skip
+    issuer_profile = openbadges.profile(
+        issuer_data, issuer.organisation, pages.get(str(issuer.organisation), str(issuer.organisation))
+    )
+    learner = award.learner
+    badge = openbadges.credential(
+        openbadges.achievement(data, spec, pages),
+        issuer_profile,
+        openbadges.BadgeAward(
+            learner.identifier, f"{learner.given_name} {learner.family_name}", award.awarded_on, award.grade
+        ),
+    )
+    return JSONResponse({"credential": badge, "jwt": openbadges.vc_jwt(badge, key)}, status_code=201)
