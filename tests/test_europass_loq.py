@@ -143,7 +143,10 @@ def test_the_export_carries_the_course_its_specification_outcomes_provider_and_c
     address = g.value(g.value(provider, ELM.location), ELM.address)
     country = g.value(address, ELM.countryCode)
     assert str(country).endswith("/country/ITA")
-    for concept in (country, g.value(spec, ELM.EQFLevel), g.value(COURSE, ELM.defaultLanguage)):
+    level = g.value(spec, ELM.educationLevel)  # a plain specification's EQF level, as LOQ lets it carry one
+    assert str(level) == "http://data.europa.eu/snb/eqf/6" and g.value(spec, ELM.EQFLevel) is None
+    for concept in (country, level, g.value(COURSE, ELM.defaultLanguage)):
+        assert concept is not None
         scheme = g.value(concept, SKOS.inScheme)
         assert (concept, RDF.type, SKOS.Concept) in g and (scheme, RDF.type, SKOS.ConceptScheme) in g
     homepage = g.value(COURSE, URIRef("http://xmlns.com/foaf/0.1/homepage"))

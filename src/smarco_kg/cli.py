@@ -48,6 +48,13 @@ class Failure(Exception):
         self.code = code
 
 
+def _require(paths: list[Path], *, directories: bool = False) -> None:
+    """Every path exists (a file, or with ``directories`` a folder too); exit 2 naming the first that does not."""
+    for path in paths:
+        if not (path.is_file() or (directories and path.is_dir())):
+            raise Failure(f"{path}: no such file{' or directory' if directories else ''}", code=2)
+
+
 def _settings(store: Path | None) -> Settings:
     try:
         settings = Settings()
@@ -170,9 +177,7 @@ def _write(
     files: list[Path], *, store: Path | None, graph: str | None, fmt: str | None, base: str | None, dry_run: bool
 ) -> None:
     def action() -> None:
-        for path in files:
-            if not path.is_file():
-                raise Failure(f"{path}: no such file", code=2)
+        _require(files)
         try:
             syntax = rdf_syntax(fmt) if fmt else None
         except UnknownFormatError as error:
@@ -347,15 +352,11 @@ def import_esco_command(
     def action() -> None:
         from smarco_kg.ingest.esco import EscoImportError, import_esco
 
-        for source in sources:
-            if not source.exists():
-                raise Failure(f"{source}: no such file or directory", code=2)
+        _require(sources, directories=True)
         with _open(store) as kg:
-            bars: dict[str, object] = {}
             with progress_bar("importing ESCO", unit="lines") as update:
 
-                def progress(what: str, done: int, total: int) -> None:
-                    bars[what] = done
+                def progress(_what: str, done: int, total: int) -> None:
                     update(done, total)
 
                 try:
@@ -375,6 +376,85 @@ def import_esco_command(
             for note in report.notes:
                 err.print(f"note: {note}", markup=False)
             out.print(f"ESCO {report.version or ''} imported. {ATTRIBUTION}", markup=False)
+
+    _run(action)
+
+
+@import_app.command("elm")
+def import_elm_command(
+    files: Annotated[
+        list[Path],
+        typer.Argument(help="ELM v3 files: Turtle, RDF/XML, JSON-LD, signed (JWS) or uploadable credentials"),
+    ],
+    store: StoreOption = None,
+    graph: Annotated[
+        str | None,
+        typer.Option("--graph", help="Named graph IRI for everything (default: each provider's partner graph)"),
+    ] = None,
+    aim: Annotated[
+        list[str] | None,
+        typer.Option("--aim", help="SMARCO aim of the courses (repeatable; ELM has none), e.g. resilientCommunities"),
+    ] = None,
+) -> None:
+    """Import the courses, outcomes and organisations of Europass ELM v3 files: validated, all or nothing."""
+
+    def action() -> None:
+        from rdflib import URIRef
+
+        from smarco_kg.europass.elm_import import ElmImport, NothingToImport, UnreadableFile, import_elm
+        from smarco_kg.namespaces import SMARCO
+
+        _require(files)
+        if graph is not None and not graph.startswith(("http://", "https://", "urn:")):
+            raise Failure(f"--graph {graph!r} is not an absolute IRI", code=2)
+        aims = [URIRef(a) if "://" in a else SMARCO[a.removeprefix("smarco:")] for a in aim or []]
+        name = files[0].name if len(files) == 1 else f"{len(files)} files"
+        planned: list[ElmImport] = []
+
+        def mapping(plan: ElmImport, stream: Console) -> None:
+            for original, course in plan.courses.items():
+                stream.print(f"course {course} <- {original}", markup=False)
+            for original, organisation in plan.organisations.items():
+                stream.print(f"organisation {organisation} <- {original}", markup=False)
+            for original, organisation in plan.existing.items():
+                stream.print(f"organisation {organisation} (in the catalogue already) <- {original}", markup=False)
+            for note in plan.notes:
+                err.print(f"note: {note}", markup=False)
+
+        with _open(store) as kg:
+            try:
+                with progress_bar(f"importing {name}", unit="resources") as update:
+                    plan, result = import_elm(
+                        kg.store,
+                        kg.write_path,
+                        files,
+                        kg.settings.base_iri,
+                        kg.settings.elm_dir,
+                        graph=graph,
+                        aims=aims,
+                        progress=update,
+                        before_write=planned.append,
+                    )
+            except UnreadableFile as error:
+                raise Failure(str(error), code=2) from error
+            except OSError as error:
+                raise Failure(f"the vendored ELM files cannot be read: {error}", code=2) from error
+            except NothingToImport as error:
+                raise Failure(f"{name}: {error}; nothing was stored", "\n".join(error.problems)) from error
+            except WriteRejected as rejected:
+                mapping(planned[0], err)
+                _print_report(rejected.report, stream=err)
+                raise Failure(
+                    f"{name} does not conform: {len(rejected.report.violations)} violation(s); nothing was stored"
+                ) from rejected
+            mapping(plan, out)
+            _print_report(result.report, stream=err)
+            kg.changed(result.graphs)
+            out.print(
+                f"imported {len(plan.courses)} course(s) and {len(plan.organisations)} new organisation(s): "
+                f"{result.quads} triples into {_graph_list(result.graphs)} in {result.seconds:.2f} s",
+                markup=False,
+            )
 
     _run(action)
 

@@ -15,10 +15,12 @@ courses point at become organisation records, unless the catalogue has them alre
 Every imported course, specification, outcome and organisation gets a catalogue IRI (``course/<slug>``,
 ``<course>/specification``, ``<course>/outcome/<n>``, ``organisation/<slug>``, the slug from its title, unique)
 and keeps the original IRI as ``owl:sameAs`` (the shapes are open), except Europass's file-local ``urn:epass:…``
-ids, which every credential reuses for different things. Nodes they own (credit points, locations, notes…) become
-blank nodes, as in the catalogue's own data. Each node keeps the properties ELM defines for its class (the official
-shapes name them); anything else is left out and listed. A home page that is the record's own IRI (how this
-catalogue's export names a course's page) is dropped: the new record has its own page.
+ids, which every credential reuses for different things. Nodes they own (credit points, locations, notes…) come
+with them, as blank nodes (as in the catalogue's own data) when their ids are blank or ``urn:``. Each node keeps
+the properties ELM defines for its class (the official shapes name them; for any specification, those of a
+Qualification, which carries the EQF level the catalogue asks of every specification); anything else is left out
+and listed. A home page that is the record's own IRI (how this catalogue's export names a course's page) is
+dropped: the new record has its own page.
 
 Nothing is invented: a SMARCO aim (which ELM cannot express) comes only from the caller, and whatever else the
 catalogue's shapes require and a file lacks is reported by the validated write path, which then stores nothing.
@@ -35,7 +37,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree
 
-from rdflib import OWL, RDF, SKOS, Dataset, Graph, Literal, URIRef
+from rdflib import OWL, RDF, SKOS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF
 from rdflib.term import BNode, Node
 
@@ -54,6 +56,7 @@ SPECIFICATIONS = (ELM.LearningAchievementSpecification, ELM.Qualification)
 COURSE_LIKE = (ELM.LearningOpportunity, *SPECIFICATIONS, ELM.LearningOutcome)
 VALUES = (SKOS.Concept, SKOS.ConceptScheme)  # coded values: referred to by IRI, described by the code lists
 LOCAL_IDS = "urn:epass:"  # Europass's per-file ids (urn:epass:org:1 in every credential): not identities
+EQF = "http://data.europa.eu/snb/eqf/"  # the EQF levels scheme
 _XML_START = re.compile(r"<(\?xml|!--|!DOCTYPE|[A-Za-z_][\w.-]*:?[\w.-]*[\s>])")
 _COMPACT_JWS = re.compile(r"^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*\.[A-Za-z0-9_-]*$")
 
@@ -74,16 +77,21 @@ class NothingToImport(Exception):
 class ElmImport:
     """The catalogue data an import writes, and how it maps the files' nodes (original -> catalogue IRI)."""
 
-    dataset: Dataset = field(default_factory=Dataset)
+    data: dict[str, Graph] = field(default_factory=dict)  # graph IRI -> the triples written to it
     courses: dict[Node, URIRef] = field(default_factory=dict)  # opportunity (or lone specification) -> course
     organisations: dict[Node, URIRef] = field(default_factory=dict)  # minted records
     existing: dict[Node, URIRef] = field(default_factory=dict)  # organisations the catalogue already has
     renamed: dict[Node, URIRef] = field(default_factory=dict)  # every original main node -> its catalogue IRI
-    graphs: dict[URIRef, str] = field(default_factory=dict)  # course or organisation -> the graph it is written to
     notes: list[str] = field(default_factory=list)  # derived values, left-out triples
 
     def nquads(self) -> bytes:
-        return self.dataset.serialize(format="nquads", encoding="utf-8")
+        """The data as N-Quads: each graph's N-Triples (rdflib's escaping), its name added to every line."""
+        lines = []
+        for name, graph in sorted(self.data.items()):
+            for line in graph.serialize(format="nt").splitlines():
+                if line.strip():
+                    lines.append(f"{line.rstrip().removesuffix('.').rstrip()} <{name}> .\n")
+        return "".join(lines).encode("utf-8")
 
 
 # -- reading -------------------------------------------------------------------------------------------------------
@@ -138,31 +146,18 @@ def _unwrap(document: object, name: str, depth: int = 0) -> object:
 
 
 def _payload(envelope: dict, name: str) -> object:
-    """A JWS payload: as is when the header says ``b64: false`` (JAdES, as Europass seals), else base64url."""
+    """A JWS payload: JSON as it is (JAdES with ``b64: false``, as Europass seals) or base64url-encoded JSON (the
+    JWS default); base64url has no ``{``, so the two cannot be confused."""
     payload = envelope.get("payload")
     if not isinstance(payload, str):
         raise UnreadableFile(f"{name}: a JWS envelope without a payload string")
-    protected = envelope.get("protected") or (envelope.get("signatures") or [{}])[0].get("protected")
-    header: dict = {}
-    if isinstance(protected, str):
+    text = payload.strip()
+    if not text.startswith(("{", "[")):
         try:
-            header = json.loads(_b64url(protected))
-        except (ValueError, UnicodeDecodeError):
-            header = {}
-    if header.get("b64") is not False:
-        try:
-            payload = _b64url(payload).decode("utf-8")
-        except (ValueError, UnicodeDecodeError):
-            if not payload.lstrip().startswith("{"):
-                raise UnreadableFile(f"{name}: the JWS payload is neither JSON nor base64url JSON") from None
-    return _json(payload.strip(), name)
-
-
-def _b64url(text: str) -> bytes:
-    try:
-        return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-    except binascii.Error as error:
-        raise ValueError(str(error)) from error
+            text = base64.b64decode(text + "=" * (-len(text) % 4), altchars=b"-_", validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError) as error:
+            raise UnreadableFile(f"{name}: the JWS payload is neither JSON nor base64url JSON") from error
+    return _json(text.strip(), name)
 
 
 def _local_contexts(node: object, elm_dir: Path, name: str) -> object:
@@ -327,6 +322,9 @@ class _Planner:
             if known is not None:
                 self.problems.append(f"{name}: <{original}> is already in the catalogue as <{known}>")
                 continue
+            if _global(original) and original in self.result.courses:
+                self.problems.append(f"{name}: <{original}> is in another of the files too")
+                continue
             title = _name(data, original) or (_name(data, specs[0]) if specs else "")
             course = self.mint("course", title, "course")
             self.result.courses[original] = course
@@ -383,7 +381,7 @@ class _Copier:
         self.copied: set[object] = set()
 
     def add(self, graph: str, triple: tuple[Node, Node, Node]) -> None:
-        self.result.dataset.graph(URIRef(graph)).add(triple)
+        self.result.data.setdefault(graph, Graph()).add(triple)
 
     def course(self, opportunity: Node | None, specs: list[Node], course: URIRef) -> None:
         data, renamed = self.data, self.result.renamed
@@ -395,7 +393,6 @@ class _Copier:
         graph = self.planner.graph or (
             self.planner.graph_of_organisation(provider_iri) if provider_iri else f"{self.planner.base}graph/import/elm"
         )
-        self.result.graphs[course] = graph
         if opportunity is not None:
             self.node(opportunity, course, graph, ELM.LearningOpportunity)
         else:
@@ -412,13 +409,15 @@ class _Copier:
     def offer(self, spec: Node, course: URIRef, graph: str) -> None:
         """The opportunity a lone specification implies: the same titles and description, offering it."""
         self.add(graph, (course, RDF.type, ELM.LearningOpportunity))
+        taken = []
         for prop in (DCTERMS.title, DCTERMS.description):
             for value in self.data.objects(spec, prop):
                 self.add(graph, (course, prop, value))
+                taken.append(_short(str(prop)))
         self.add(graph, (course, ELM.learningAchievementSpecification, self.result.renamed[spec]))
         self.result.notes.append(
-            f"<{course}>: the course offering <{spec}> (no elm:LearningOpportunity offers it), with its title and "
-            "description"
+            f"<{course}>: the course offering <{spec}>, which no elm:LearningOpportunity offers"
+            + (f"; its {' and '.join(sorted(set(taken)))} taken from it" if taken else "")
         )
 
     def derive_language(self, course: URIRef, graph: str, opportunity: Node | None, specs: list[Node]) -> None:
@@ -448,8 +447,10 @@ class _Copier:
             types.add(ELM.LearningAchievementSpecification)  # rdfs:subClassOf in ELM; the shapes target the latter
         for cls in sorted(types, key=str):
             self.add(graph, (target, RDF.type, cls))
-        if _global(original) and original in self.result.renamed:
+        if _global(original) and original in self.result.renamed and original != target:
             self.add(graph, (target, OWL.sameAs, original))
+        if types & set(SPECIFICATIONS):  # what ELM defines for a Qualification, a superset of a plain specification's
+            types.add(ELM.Qualification)  # (the catalogue gives every specification an EQF level, say)
         known = [self.planner.terms[t] for t in types if t in self.planner.terms]
         allowed = frozenset().union(*known) if known else None
         for p, o in sorted(data.predicate_objects(original), key=lambda po: (str(po[0]), str(po[1]))):
@@ -460,6 +461,8 @@ class _Copier:
                 continue
             if p == FOAF.homepage and self._self_page(original, o):
                 continue
+            if p == ELM.educationLevel and str(o).startswith(EQF):
+                p = ELM.EQFLevel  # how a plain specification carries its EQF level in LOQ (see projection.FALLBACKS)
             value = self.value(original, p, o, graph)
             if value is not None:
                 self.add(graph, (target, p, value))
@@ -506,7 +509,7 @@ def plan_import(
     for name, data in files:
         planner.add_file(data, name)
     if planner.problems:
-        raise NothingToImport(f"nothing was imported: {len(planner.problems)} problem(s)", planner.problems)
+        raise NothingToImport(f"{len(planner.problems)} problem(s)", planner.problems)
     return planner.result
 
 

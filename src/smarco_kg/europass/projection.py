@@ -24,6 +24,8 @@ ESCO_SKILL = "http://data.europa.eu/esco/skill/"
 # coded values Europass understands: its own lists, the EU authority tables and ESCO (project vocabularies stay home)
 OFFICIAL_VOCABULARIES = ("http://data.europa.eu/snb/", "http://publications.europa.eu/resource/authority/",
                          "http://data.europa.eu/esco/")  # fmt: skip
+# a property the profile does not have for a class -> the ELM property it does have for the same value
+FALLBACKS = {ELM.EQFLevel: ELM.educationLevel}
 _CONCEPT_TERMS = (SKOS.prefLabel, SKOS.altLabel, SKOS.notation, SKOS.inScheme)
 
 
@@ -102,6 +104,8 @@ class Projection:
         for p, o in sorted(self.data.predicate_objects(node), key=lambda po: (str(po[0]), str(po[1]))):
             if p == RDF.type:
                 continue
+            if p not in allowed and FALLBACKS.get(p) in allowed:
+                p = FALLBACKS[p]  # e.g. an EQF level on a plain specification: its education level
             if p not in allowed:
                 continue  # a project triple (aims, sample flags, comments…): not ELM for this class
             if isinstance(o, URIRef) and self.elm_class(o) is None and not str(o).startswith(OFFICIAL_VOCABULARIES):
