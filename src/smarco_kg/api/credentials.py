@@ -116,20 +116,12 @@ def _award(body: object) -> Award:
     )
 
 
-@router.post(
-    "/api/credentials/{id}/issue",
-    summary="Issue the micro-credential to a learner as a sealed European Digital Credential",
-    description="Token of the awarding partner (or an admin). The answer is the JWS JSON envelope (RS256, "
-    "unencoded payload, x5c) of an EDC JSON-LD credential conforming to the official EDC-generic-full shapes.",
-    status_code=201,
-    openapi_extra={"requestBody": {"content": {"application/json": {"example": _ISSUE_EXAMPLE}}}},
-)
-async def issue_credential(request: Request, id: str) -> JSONResponse:
+async def _awarded(request: Request, id: str) -> tuple[URIRef, Award]:
+    """The credential to award and the award asked for: only by its awarding partner (or an admin)."""
     principal = authenticate(request)
     svc = service(request)
     base = svc.settings.base_iri
-    entries = _entries(base)
-    spec = entries["credentials"].iri(base, id)
+    spec = _entries(base)["credentials"].iri(base, id)
     if spec is None:
         raise Problem(404, "no such credential", f"{id!r} is not a credential id")
     graphs = [
@@ -143,13 +135,28 @@ async def issue_credential(request: Request, id: str) -> JSONResponse:
         body = json.loads(await request.body() or b"null")
     except ValueError as error:
         raise Problem(400, "the body is not JSON", str(error)) from error
-    award = _award(body)
+    return URIRef(spec), _award(body)
+
+
+@router.post(
+    "/api/credentials/{id}/issue",
+    summary="Issue the micro-credential to a learner as a sealed European Digital Credential",
+    description="Token of the awarding partner (or an admin). The answer is the JWS JSON envelope (RS256, "
+    "unencoded payload, x5c) of an EDC JSON-LD credential conforming to the official EDC-generic-full shapes.",
+    status_code=201,
+    openapi_extra={"requestBody": {"content": {"application/json": {"example": _ISSUE_EXAMPLE}}}},
+)
+async def issue_credential(request: Request, id: str) -> JSONResponse:
+    spec, award = await _awarded(request, id)
+    svc = service(request)
+    base = svc.settings.base_iri
+    entries = _entries(base)
     issuer, key = _issuer(request)
     try:
         issued = await run_in_threadpool(
             issue,
             svc.kg.store,
-            URIRef(spec),
+            spec,
             award,
             issuer,
             entries["credentials"],
@@ -277,24 +284,14 @@ async def openbadge(request: Request, id: str) -> JSONResponse:
     status_code=201,
 )
 async def issue_openbadge(request: Request, id: str) -> JSONResponse:
-    principal = authenticate(request)
+    _, award = await _awarded(request, id)
     svc = service(request)
     spec, data, pages = await run_in_threadpool(_badge_source, request, id)
-    graphs = [
-        str(r["g"]) for r in svc.kg.store.query(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ <{spec}> a ?t }} }}").rows()
-    ]
-    if not principal.admin and not any(principal.may_write(g, svc.kg.graphs) for g in graphs):
-        raise Problem(403, "not the awarding partner", f"{principal.name} does not describe <{spec}>")
-    try:
-        body = json.loads(await request.body() or b"null")
-    except ValueError as error:
-        raise Problem(400, "the body is not JSON", str(error)) from error
-    award = _award(body)
     issuer, key = _issuer(request)
+    partners = _entries(svc.settings.base_iri)["partners"]
     issuer_data = await run_in_threadpool(
-        gather, svc.kg.store, [(_entries(svc.settings.base_iri)["partners"], issuer.organisation)],
-        _entries(svc.settings.base_iri)["partners"], svc.settings.base_iri,
-    )  # fmt: skip
+        gather, svc.kg.store, [(partners, issuer.organisation)], partners, svc.settings.base_iri
+    )
     issuer_profile = openbadges.profile(
         issuer_data, issuer.organisation, pages.get(str(issuer.organisation), str(issuer.organisation))
     )
