@@ -28,7 +28,9 @@ _FORMAT_IRIS = {
 }
 
 
-def service_description(endpoint: str, store: GraphStore, *, graph_store: str | None = None) -> Graph:
+def service_description(
+    endpoint: str, store: GraphStore, *, graph_store: str | None = None, dataset_description: str | None = None
+) -> Graph:
     """Describe ``endpoint``: languages, formats, features and the dataset with triple counts per graph."""
     graph = Graph()
     for prefix, namespace in {**PREFIXES, "sd": str(SD), "void": str(VOID)}.items():
@@ -57,6 +59,8 @@ def service_description(endpoint: str, store: GraphStore, *, graph_store: str | 
     graph.add((dataset, RDF.type, SD.Dataset))
     graph.add((dataset, RDF.type, VOID.Dataset))
     graph.add((dataset, VOID.sparqlEndpoint, service))
+    if dataset_description:  # the fuller VoID + DCAT-AP description
+        graph.add((dataset, URIRef("http://www.w3.org/2000/01/rdf-schema#seeAlso"), URIRef(dataset_description)))
     graph.add((dataset, SD.defaultGraph, default))
     graph.add((default, RDF.type, SD.Graph))
     graph.add((default, DCTERMS.description, Literal("The union of all named graphs.", lang="en")))

@@ -16,6 +16,7 @@ from starlette.routing import Match
 from smarco_kg import __version__
 from smarco_kg.api import (
     credentials,
+    dataset,
     europass,
     gaps,
     graph_store,
@@ -100,6 +101,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sparql.router)
     app.include_router(graph_store.router)
     app.include_router(search.router)
+    app.include_router(dataset.router)
     app.include_router(gaps.router)
     app.include_router(europass.router)
     app.include_router(credentials.router)

@@ -227,6 +227,11 @@ def _describe_service(request: Request, accept: str | None, fmt: str | None) -> 
     except (NotAcceptable, ValueError) as error:
         raise Problem(406, "no acceptable format for the service description", str(error), offered=offered) from error
     endpoint = str(request.url_for("sparql_get"))
-    graph = service_description(endpoint, svc.kg.store, graph_store=str(request.url_for("graph_store_get")))
+    graph = service_description(
+        endpoint,
+        svc.kg.store,
+        graph_store=str(request.url_for("graph_store_get")),
+        dataset_description=str(request.url_for("void")),
+    )
     body = graph.serialize(format=rdf_syntax(media_type).rdflib_name, encoding="utf-8")
     return Response(body, media_type=media_type, headers={"Vary": "Accept"})
