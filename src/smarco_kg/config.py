@@ -6,6 +6,8 @@ from pathlib import Path
 from pydantic import field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from smarco_kg.federation import FederationNode
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -31,6 +33,7 @@ class Settings(BaseSettings):
     issuer_organisation: str = "european-digital-sme-alliance"  # slug of the organisation that seals credentials
     issuer_legal_identifier: str = ""  # its eIDAS legal identifier (e.g. a VAT or LEI number); issuing needs it
     issuer_country: str = "BEL"  # country of that identifier (EU authority table code)
+    federation_nodes: tuple[FederationNode, ...] = ()  # the partner nodes SERVICE may call (JSON list in the env)
 
     @field_validator("base_iri")
     @classmethod

@@ -13,6 +13,7 @@ from smarco_kg.api.context import Service, authenticate, service
 from smarco_kg.api.negotiation import NotAcceptable, accepts_html, negotiate
 from smarco_kg.api.problems import Problem
 from smarco_kg.auth import log_write
+from smarco_kg.federation import ServiceFailed, ServiceRefused, resolve_services
 from smarco_kg.formats import RDF_SYNTAXES, rdf_syntax
 from smarco_kg.query_workers import QueryError, QueryRequest, QueryTimeout, ServiceBusy
 from smarco_kg.service_description import service_description
@@ -149,12 +150,15 @@ def _timeout(svc: Service, params: Params) -> float:
 
 async def _query(request: Request, sparql: str, params: Params) -> Response:
     svc = service(request)
+    partial: list[str] = []
     if "SERVICE" in keywords(sparql):
-        raise Problem(
-            400,
-            "SERVICE is not allowed here",
-            "this endpoint sends no requests to other servers: no federation partners are configured",
-        )
+        try:
+            resolved = await resolve_services(sparql, list(svc.settings.federation_nodes))
+        except ServiceRefused as error:
+            raise Problem(400, "SERVICE is not allowed here", str(error)) from error
+        except ServiceFailed as error:
+            raise Problem(502, "a federation node did not answer", str(error)) from error
+        sparql, partial = resolved.sparql, resolved.failed
     default_graphs, named_graphs = params.all("default-graph-uri"), params.all("named-graph-uri")
     query = QueryRequest(
         sparql=sparql,
@@ -178,6 +182,8 @@ async def _query(request: Request, sparql: str, params: Params) -> Response:
     except ServiceBusy as error:
         raise Problem(503, "the service is busy", str(error), {"Retry-After": "1"}) from error
     headers = {"Vary": "Accept", "X-Query-Seconds": f"{answer.seconds:.4f}"}
+    if partial:  # SERVICE SILENT nodes that failed: the answer lacks their part
+        headers["X-Federation-Partial"] = "; ".join(partial)[:1000]
     return Response(answer.body, media_type=answer.media_type, headers=headers)
 
 
