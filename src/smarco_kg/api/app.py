@@ -18,6 +18,7 @@ from smarco_kg.api import (
     credentials,
     dataset,
     europass,
+    federation,
     gaps,
     graph_store,
     home,
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sparql.router)
     app.include_router(graph_store.router)
     app.include_router(search.router)
+    app.include_router(federation.router)
     app.include_router(dataset.router)
     app.include_router(gaps.router)
     app.include_router(europass.router)
@@ -110,6 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(resources.router)
     app.include_router(resource_writes.router)
     app.include_router(named_queries.router(named))
+    app.state.named_queries = named
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(packages=[("smarco_kg", "static")]), name="static")
     return app
