@@ -60,6 +60,11 @@ class Settings(BaseSettings):
         return self.store.parent / f"{self.store.name}.search.sqlite"
 
     @cached_property
+    def changes_log(self) -> Path:
+        """The change feed (what each write changed): beside the store."""
+        return self.store.parent / f"{self.store.name}.changes.sqlite"
+
+    @cached_property
     def esco_export(self) -> Path:
         """The official ESCO CSV export (English) the demo imports."""
         return self.shared_dir / "data" / "esco" / "v1.1.1"

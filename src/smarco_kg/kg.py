@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from smarco_kg.changes import ChangeLog
 from smarco_kg.config import Settings
 from smarco_kg.graphs import Graphs
 from smarco_kg.search import SearchIndex
@@ -43,15 +44,27 @@ class KnowledgeGraph:
         on_disk = getattr(self.store, "path", None) is not None
         return SearchIndex(self.settings.search_index if on_disk else None)
 
-    def changed(self, graphs: Iterable[str]) -> None:
-        """After a commit: bring what is derived from these graphs (the text index) in step with them."""
+    @cached_property
+    def changes(self) -> ChangeLog:
+        """The change feed beside an on-disk store (in memory for an in-memory one)."""
+        on_disk = getattr(self.store, "path", None) is not None
+        return ChangeLog(self.settings.changes_log if on_disk else None)
+
+    def changed(
+        self, graphs: Iterable[str], *, actor: str = "cli", operation: str = "replace", subjects: Iterable[str] = ()
+    ) -> None:
+        """After a commit: record the change in the feed and bring what is derived from these graphs (the text
+        index) in step with them. ``subjects``: the resources written (none: the graphs as a whole)."""
         graphs = [g for g in graphs if g]
         if graphs:
+            self.changes.record(graphs, actor=actor, operation=operation, subjects=subjects)
             self.search.reindex(self.store, graphs)
 
     def close(self) -> None:
         if "search" in self.__dict__:
             self.search.close()
+        if "changes" in self.__dict__:
+            self.changes.close()
         self.store.close()
 
     def __enter__(self) -> KnowledgeGraph:

@@ -47,6 +47,7 @@ class UpdateResult:
     report: Report
     added: dict[str, int]
     removed: dict[str, int]
+    subjects: list[str] = field(default_factory=list)  # the IRIs whose descriptions changed
 
 
 def check_syntax(sparql: str, base_iri: str | None = None) -> None:
@@ -184,7 +185,7 @@ def apply_update(store: GraphStore, write_path: WritePath, sparql: str, *, base_
         if not report.conforms:
             raise WriteRejected(report)
         store.update(sparql, base_iri=base_iri)
-        return UpdateResult(report, added, removed)
+        return UpdateResult(report, added, removed, sorted(subjects))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
 

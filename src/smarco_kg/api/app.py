@@ -15,6 +15,7 @@ from starlette.routing import Match
 
 from smarco_kg import __version__
 from smarco_kg.api import (
+    changes,
     credentials,
     dataset,
     europass,
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(graph_store.router)
     app.include_router(search.router)
     app.include_router(federation.router)
+    app.include_router(changes.router)
     app.include_router(dataset.router)
     app.include_router(gaps.router)
     app.include_router(europass.router)

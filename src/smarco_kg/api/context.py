@@ -32,11 +32,11 @@ class Service:
     def settings(self) -> Settings:
         return self.kg.settings
 
-    def committed(self, graphs: Iterable[str]) -> None:
+    def committed(self, graphs: Iterable[str], *, actor: str, operation: str, subjects: Iterable[str] = ()) -> None:
         """After every commit: a new checkpoint, so the next query sees the write; cached views are stale; the
-        text index re-reads the graphs written."""
+        change is recorded in the feed and the text index re-reads the graphs written."""
         self.generation += 1
-        self.kg.changed(graphs)
+        self.kg.changed(graphs, actor=actor, operation=operation, subjects=subjects)
         self.queries.refresh()
 
     @staticmethod

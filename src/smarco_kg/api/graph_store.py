@@ -151,7 +151,9 @@ async def _write(request: Request, graph: str, *, replace: bool) -> tuple[int, b
             raise Problem(400, "the body names other graphs", f"{error}; send the triples of one graph") from error
         except WriteRejected as rejected:
             raise svc.rejected(rejected) from rejected
-        await run_in_threadpool(svc.committed, [graph])
+        await run_in_threadpool(
+            svc.committed, [graph], actor=principal.name, operation="replace" if replace else "update"
+        )
     log_write(principal, graph or "default", result.quads, 0, "graph-store-" + ("put" if replace else "post"))
     return result.quads, existed
 
@@ -195,6 +197,6 @@ async def graph_store_delete(request: Request, path: str | None = None) -> Respo
             raise Problem(404, "no such graph", f"the store has no graph <{graph}>")
         size = await run_in_threadpool(svc.kg.store.graph_size, graph) if graph else 0
         await run_in_threadpool(svc.kg.store.apply, Changeset(drop_graphs=[graph]))
-        await run_in_threadpool(svc.committed, [graph])
+        await run_in_threadpool(svc.committed, [graph], actor=principal.name, operation="delete")
     log_write(principal, graph or "default", 0, size, "graph-store-delete")
     return Response(status_code=204)

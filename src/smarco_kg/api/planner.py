@@ -201,7 +201,7 @@ async def save_plan(request: Request) -> Response:
             data.add((step, RDF.type, SMARCO.PathwayStep))
             data.add((step, SMARCO.position, Literal(position)))
             data.add((step, SMARCO.course, URIRef(course.iri)))
-        added = await _store(svc, data, graph, [])
+        added = await _store(svc, data, graph, [], actor=principal.name, operation="create")
         described = await run_in_threadpool(describe, svc.kg.store, entry, iri)
     log_write(principal, graph, added, 0, "api-plan-pathway")
     local = iri.removeprefix(entry.namespace(svc.settings.base_iri))

@@ -303,6 +303,9 @@ async def _store(
     data: Graph,
     graph: str,
     remove: list[tuple[str, str]],
+    *,
+    actor: str,
+    operation: str,
 ) -> int:
     body = data.serialize(format="nt", encoding="utf-8")
     try:
@@ -319,7 +322,8 @@ async def _store(
         raise Problem(400, "the body cannot be stored", str(error)) from error
     except WriteRejected as rejected:
         raise svc.rejected(rejected) from rejected
-    await run_in_threadpool(svc.committed, [graph])
+    subjects = {str(s) for s in data.subjects() if isinstance(s, URIRef)} | {s for _, s in remove}
+    await run_in_threadpool(svc.committed, [graph], actor=actor, operation=operation, subjects=subjects)
     return result.quads
 
 
@@ -351,7 +355,7 @@ async def _create(request: Request, collection: str) -> Response:
     async with svc.write_lock:
         if await run_in_threadpool(describe, svc.kg.store, entry, iri) is not None:
             raise Problem(409, f"the {entry.name} exists", f"<{iri}> exists; PUT it to change it")
-        added = await _store(svc, data, graph, [])
+        added = await _store(svc, data, graph, [], actor=principal.name, operation="create")
         described = await run_in_threadpool(describe, svc.kg.store, entry, iri)
     log_write(principal, graph, added, 0, f"api-post-{collection}")
     local = iri.removeprefix(entry.namespace(svc.settings.base_iri))
@@ -391,7 +395,7 @@ async def _replace(request: Request, collection: str, local: str) -> Response:
             raise Problem(422, "the body describes another resource", f"the body's id must be <{iri}> or left out")
         data = _own(parsed, iri, entry, vocab)
         remove = await run_in_threadpool(_owned_subjects, svc, graph, iri)
-        added = await _store(svc, data, graph, remove)
+        added = await _store(svc, data, graph, remove, actor=principal.name, operation="update")
         described = await run_in_threadpool(describe, svc.kg.store, entry, iri)
     log_write(principal, graph, added, len(current), f"api-put-{collection}")
     return _answer(request, vocab, described or Graph(), iri, 200)
@@ -405,7 +409,9 @@ async def _delete(request: Request, collection: str, local: str) -> Response:
         _check_if_match(request, current)
         remove = await run_in_threadpool(_owned_subjects, svc, graph, iri)
         await run_in_threadpool(svc.kg.store.apply, Changeset(remove_resources=remove))
-        await run_in_threadpool(svc.committed, [graph])
+        await run_in_threadpool(
+            svc.committed, [graph], actor=principal.name, operation="delete", subjects=[s for _, s in remove]
+        )
     log_write(principal, graph, 0, len(current), f"api-delete-{collection}")
     return Response(status_code=204)
 

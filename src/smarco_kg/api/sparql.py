@@ -219,7 +219,13 @@ async def _update(request: Request, sparql: str, params: Params) -> Response:
             raise Problem(400, "the update cannot be applied", str(error)) from error
         except WriteRejected as rejected:
             raise svc.rejected(rejected) from rejected
-        await asyncio.to_thread(svc.committed, set(result.added) | set(result.removed))
+        await asyncio.to_thread(
+            svc.committed,
+            set(result.added) | set(result.removed),
+            actor=principal.name,
+            operation="update",
+            subjects=result.subjects,
+        )
     for graph in sorted(set(result.added) | set(result.removed)):
         log_write(principal, graph, result.added.get(graph, 0), result.removed.get(graph, 0), "sparql-update")
     return Response(status_code=204)
