@@ -115,3 +115,55 @@ def test_a_named_query_runs_on_every_node_that_has_it(nodes: dict) -> None:
         per_node[row["node"]["value"]] = per_node.get(row["node"]["value"], 0) + 1
     assert per_node["this node"] == per_node["node-b"] == per_node["node-c"] > 0
     problem(get(nodes["a"], "/api/federation/queries/no-such-query"), 404)
+
+
+def test_three_nodes_search_and_service_then_one_stops(
+    _demo_template: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Three nodes with their own stores: a federated search and a SERVICE query across the other two, then node
+    C stops and the same requests answer within the deadline with C reported (partial results)."""
+    from contextlib import ExitStack
+
+    root = tmp_path_factory.mktemp("three")
+    for name in "abc":
+        Path(root, name).mkdir()
+    with ExitStack() as stack:
+        b = stack.enter_context(live_server(_demo_template, Path(root, "b"), partner="cefriel"))
+        c_stack = ExitStack()
+        c = c_stack.enter_context(live_server(_demo_template, Path(root, "c"), partner="cefriel", seed=_seed_c))
+        federation = [
+            {"name": "node-b", "endpoint": f"{b.url}/sparql", "timeout": 5},
+            {"name": "node-c", "endpoint": f"{c.url}/sparql", "timeout": 2},
+        ]
+        env = {"SMARCO_FEDERATION_NODES": json.dumps(federation)}
+        a = stack.enter_context(live_server(_demo_template, Path(root, "a"), partner="cefriel", env=env))
+        service = (
+            "PREFIX elm: <http://data.europa.eu/snb/model/elm/> SELECT ?c WHERE { "
+            f"{{ SERVICE SILENT <{b.url}/sparql> {{ ?c a elm:LearningOpportunity }} }} UNION "
+            f"{{ SERVICE SILENT <{c.url}/sparql> {{ ?c a elm:LearningOpportunity }} }} }}"
+        )
+
+        def ask_service():  # -> httpx.Response
+            return a.client.post(
+                f"{a.url}/sparql",
+                content=service.encode(),
+                headers={"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"},
+            )
+
+        everyone = get(a, "/api/federation/courses", limit=100).json()
+        assert not everyone["partial"] and {n["node"] for n in everyone["nodes"]} == {"this node", "node-b", "node-c"}
+        ids = [r["c"]["value"] for r in ask_service().json()["results"]["bindings"]]
+        assert ids.count(ONLY_ON_C) == 1 and len(ids) == 36 + 37
+
+        c_stack.close()  # node C stops
+        started = time.perf_counter()
+        partial = get(a, "/api/federation/courses", limit=100, deadline=3).json()
+        assert time.perf_counter() - started < 3.5
+        assert partial["partial"] and {n["node"]: n["status"] for n in partial["nodes"]}["node-c"] != "ok"
+        assert {i["node"] for i in partial["items"]} == {"this node", "node-b"}
+        response = ask_service()
+        assert response.status_code == 200, describe(response)
+        bindings = response.json()["results"]["bindings"]
+        # SPARQL 1.1 Federated Query: a failed SERVICE SILENT is one solution with no bindings, so its branch adds {}
+        assert len([r for r in bindings if r]) == 36 and bindings.count({}) == 1
+        assert "node-c" in response.headers["x-federation-partial"]
