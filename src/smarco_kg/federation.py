@@ -166,7 +166,7 @@ class Resolved:
     failed: list[str]  # "node: why" for SILENT services that failed (partial results)
 
 
-async def resolve_services(sparql: str, nodes: list[FederationNode]) -> Resolved:
+async def resolve_services(sparql: str, nodes: list[FederationNode], client: httpx.AsyncClient) -> Resolved:
     """The query with every SERVICE answered by its node and inlined; ``ServiceRefused`` before anything is sent
     when a target is not allowed, ``ServiceFailed`` when a non-SILENT node fails."""
     calls = service_calls(sparql)
@@ -174,10 +174,9 @@ async def resolve_services(sparql: str, nodes: list[FederationNode]) -> Resolved
         return Resolved(sparql, [])
     chosen = check_allowed(calls, nodes)
     prologue = _prologue(sparql, calls[0].start)
-    async with httpx.AsyncClient(follow_redirects=False) as client:
-        answers = await asyncio.gather(
-            *(_ask(client, chosen[c.target], c.group, prologue) for c in calls), return_exceptions=True
-        )
+    answers = await asyncio.gather(
+        *(_ask(client, chosen[c.target], c.group, prologue) for c in calls), return_exceptions=True
+    )
     failed: list[str] = []
     pieces, last = [], 0
     for call, answer in zip(calls, answers, strict=True):

@@ -50,12 +50,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     queries = QueryWorkers(kg.store, settings.checkpoints_dir, size=settings.query_workers)
 
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         kg.search.ensure_fresh(kg.store)  # the text index catches up with writes it missed
         queries.start()
         try:
             yield
         finally:
+            await app.state.service.http.aclose()
             queries.close()
             kg.close()
 

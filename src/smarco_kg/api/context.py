@@ -6,6 +6,7 @@ import asyncio
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+import httpx
 from fastapi import Request
 
 from smarco_kg.api.members import MemberIndex
@@ -27,6 +28,8 @@ class Service:
     members: MemberIndex = field(default_factory=MemberIndex)
     catalogue: CatalogueCache = field(default_factory=CatalogueCache)
     generation: int = 0  # how many commits this server has made: what cached views of the store are keyed by
+    http: httpx.AsyncClient = field(default_factory=lambda: httpx.AsyncClient(follow_redirects=False))
+    # one client for every call to partner nodes: making one (its TLS context) costs ~20 ms
 
     @property
     def settings(self) -> Settings:

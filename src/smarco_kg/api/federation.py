@@ -73,8 +73,8 @@ async def _fan_out(request: Request, path: str, accept: str, check) -> tuple[lis
         response.raise_for_status()
         return check(response.json())
 
-    async with httpx.AsyncClient(follow_redirects=False) as client:
-        results = await asyncio.gather(*(one(client, n) for n in nodes), return_exceptions=True)
+    client = service(request).http
+    results = await asyncio.gather(*(one(client, n) for n in nodes), return_exceptions=True)
     good, report = [], []
     for node, result in zip(nodes, results, strict=True):
         entry: dict = {"node": node.name, "url": node.api}

@@ -153,7 +153,7 @@ async def _query(request: Request, sparql: str, params: Params) -> Response:
     partial: list[str] = []
     if "SERVICE" in keywords(sparql):
         try:
-            resolved = await resolve_services(sparql, list(svc.settings.federation_nodes))
+            resolved = await resolve_services(sparql, list(svc.settings.federation_nodes), svc.http)
         except ServiceRefused as error:
             raise Problem(400, "SERVICE is not allowed here", str(error)) from error
         except ServiceFailed as error:
