@@ -23,6 +23,7 @@ from smarco_kg.store.base import (
     StoreError,
     StoreLockedError,
 )
+from smarco_kg.store.sparql_changes import changeset_update
 from smarco_kg.terms import ox_format, sparql_term, to_ox, to_rdflib
 
 _RESULTS_FORMATS = {
@@ -34,14 +35,8 @@ _RESULTS_FORMATS = {
 
 _BULK_BYTES = 4 << 20
 
+
 # The blank nodes a resource owns (credit points, locations and their addresses…), three levels deep.
-_OWNED = """
-  {subject} ?p ?o .
-  OPTIONAL {{ ?o ?p2 ?o2 FILTER isBlank(?o)
-    OPTIONAL {{ ?o2 ?p3 ?o3 FILTER isBlank(?o2)
-      OPTIONAL {{ ?o3 ?p4 ?o4 FILTER isBlank(?o3) }} }} }}"""
-
-
 class EmbeddedQueryResult(QueryResult):
     def __init__(self, result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) -> None:
         self._result = result
@@ -187,18 +182,7 @@ class EmbeddedStore(GraphStore):
             elif changes.add:
                 self._store.load(changes.add, ox.RdfFormat.N_QUADS, to_graph=default)
             return
-        # Removals and additions together: one SPARQL update is one transaction in pyoxigraph.
-        operations = [f"CLEAR SILENT {_graph_ref(g)}" for g in changes.clear_graphs]
-        operations += ["CLEAR SILENT DEFAULT" if not g else f"DROP SILENT GRAPH <{g}>" for g in changes.drop_graphs]
-        for graph, subject in changes.remove_resources:
-            pattern = _OWNED.format(subject=f"<{subject}>")
-            template = f"<{subject}> ?p ?o . ?o ?p2 ?o2 . ?o2 ?p3 ?o3 . ?o3 ?p4 ?o4 ."
-            operations.append(
-                f"DELETE {{ GRAPH <{graph}> {{ {template} }} }} WHERE {{ GRAPH <{graph}> {{ {pattern} }} }}"
-            )
-        if changes.add:
-            operations.append(_insert_data(changes.add, default))
-        self._store.update(" ;\n".join(operations))
+        self._store.update(changeset_update(changes))  # one SPARQL update is one transaction in pyoxigraph
 
     def bulk_load(
         self,
@@ -288,26 +272,8 @@ class EmbeddedStore(GraphStore):
             del self._store
 
 
-def _graph_ref(graph: str) -> str:
-    return "DEFAULT" if graph == "" else f"GRAPH <{graph}>"
-
-
 def _graph_name(graph: str) -> ox.NamedNode | ox.DefaultGraph:
     return ox.DefaultGraph() if graph == "" else ox.NamedNode(graph)
-
-
-def _insert_data(nquads: bytes, default: ox.NamedNode | None) -> str:
-    """An INSERT DATA operation for N-Quads: N-Triples terms are valid SPARQL terms."""
-    by_graph: dict[str, list[str]] = {}
-    for quad in ox.parse(nquads, ox.RdfFormat.N_QUADS):
-        graph = quad.graph_name if not isinstance(quad.graph_name, ox.DefaultGraph) else default
-        key = str(graph) if graph is not None else ""
-        by_graph.setdefault(key, []).append(f"{quad.subject} {quad.predicate} {quad.object} .")
-    blocks = [
-        f"GRAPH {name} {{\n" + "\n".join(lines) + "\n}" if name else "\n".join(lines)
-        for name, lines in by_graph.items()
-    ]
-    return "INSERT DATA {\n" + "\n".join(blocks) + "\n}"
 
 
 class _ProgressReader(io.RawIOBase):
