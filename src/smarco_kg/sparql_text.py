@@ -85,3 +85,12 @@ def prebinding_start(text: str, names: Iterable[str]) -> int | None:
         elif token[0] in "?$" and token[1:] in wanted and (subqueries or (parens and depth != 1)):
             return None
     return start
+
+
+def query_form(text: str) -> str | None:
+    """SELECT, CONSTRUCT, ASK or DESCRIBE: the first query-form keyword outside strings, IRIs and comments."""
+    for match in tokens(text):
+        word = match.group().upper()
+        if word in ("SELECT", "CONSTRUCT", "ASK", "DESCRIBE"):
+            return word
+    return None

@@ -1,0 +1,330 @@
+"""A GraphStore over any SPARQL 1.1 store (Virtuoso, Fuseki, GraphDB…): the Query, Update and Graph Store protocols.
+
+Reads are retried with back-off on connection errors and 5xx answers; writes are never retried (a write is one
+SPARQL Update request, which the store applies as one transaction, so a failed write leaves it as it was).
+Bulk loads go to a staging graph in Graph Store Protocol chunks and are added to their graph by one update.
+
+Stores differ from the standard in places, handled here:
+- a store's own system graphs (Virtuoso's ``virtrdf#``…) are not part of the dataset: they are left out of
+  ``graphs()`` and of the union default graph, which is named explicitly (``default-graph-uri``) on each query;
+- Virtuoso answers ``typed-literal`` in SPARQL JSON (SPARQL 1.0 JSON); it is read as ``literal``;
+- the store's default graph is never used: the "default graph" of a changeset is a named graph of its own.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import BinaryIO
+from urllib.parse import urlencode
+
+import httpx
+import pyoxigraph as ox
+from rdflib import BNode, Dataset, Graph, Literal, URIRef, Variable
+from rdflib.plugins.sparql.results.jsonresults import JSONResultSerializer
+from rdflib.query import Result
+from rdflib.term import Node
+
+from smarco_kg.formats import RdfSyntax, ResultFormat
+from smarco_kg.sparql_text import prebinding_start, query_form, tokens
+from smarco_kg.store.base import Changeset, GraphStore, Progress, QueryResult, QuerySyntaxError, StoreError
+from smarco_kg.store.sparql_changes import changeset_update, insert_data
+from smarco_kg.terms import ox_format, sparql_term
+
+SYSTEM_GRAPHS = (
+    "http://www.openlinksw.com/schemas/virtrdf#",
+    "http://www.w3.org/ns/ldp#",
+    "http://www.w3.org/2002/07/owl#",
+    "http://localhost:8890/",
+    "http://www.openlinksw.com/schemas/",
+    "urn:activitystreams-owl:map",
+    "urn:core:services:sparql",
+)
+DEFAULT_GRAPH = "urn:x-smarco:default-graph"  # what this backend uses for a changeset's default graph
+_CHUNK = 2_000_000  # bytes of N-Triples per Graph Store Protocol request
+
+
+class RemoteQueryResult(QueryResult):
+    def __init__(
+        self, kind: str, variables: list[str], rows: list[dict[str, Node]], boolean: bool | None, graph: Graph | None
+    ) -> None:
+        self.kind = kind  # type: ignore[assignment]
+        self._variables, self._rows, self._boolean, self._graph = variables, rows, boolean, graph
+
+    @property
+    def variables(self) -> list[str]:
+        return self._variables
+
+    def rows(self) -> Iterator[dict[str, Node]]:
+        return iter(self._rows)
+
+    @property
+    def boolean(self) -> bool:
+        return bool(self._boolean)
+
+    def triples(self) -> Iterator[tuple[Node, Node, Node]]:
+        return iter(self._graph or Graph())  # type: ignore[arg-type]
+
+    def serialize(self, fmt: ResultFormat | RdfSyntax) -> bytes:
+        if self.kind == "graph":
+            return (self._graph or Graph()).serialize(format=fmt.rdflib_name, encoding="utf-8")  # type: ignore[union-attr]
+        result = Result("ASK" if self.kind == "boolean" else "SELECT")
+        if self.kind == "boolean":
+            result.askAnswer = bool(self._boolean)
+        else:
+            result.vars = [Variable(v) for v in self._variables]
+            result.bindings = [{Variable(k): v for k, v in row.items()} for row in self._rows]
+        if fmt.name == "json":
+            out = io.StringIO()
+            JSONResultSerializer(result).serialize(out)
+            return out.getvalue().encode("utf-8")
+        if fmt.name == "tsv":  # rdflib has no TSV results writer
+            lines = ["\t".join(f"?{v}" for v in self._variables)]
+            lines += ["\t".join(row[v].n3() if v in row else "" for v in self._variables) for row in self._rows]
+            return ("\n".join(lines) + "\n").encode("utf-8")
+        return result.serialize(format=fmt.name) or b""
+
+
+def _term(value: dict) -> Node:
+    kind = value.get("type")
+    if kind == "uri":
+        return URIRef(value["value"])
+    if kind == "bnode":
+        return BNode(value["value"])
+    datatype = value.get("datatype")
+    lang = value.get("xml:lang")
+    return Literal(value["value"], lang=lang, datatype=URIRef(datatype) if datatype and not lang else None)
+
+
+class RemoteStore(GraphStore):
+    def __init__(
+        self,
+        query_url: str,
+        *,
+        update_url: str | None = None,
+        graph_store_url: str | None = None,
+        auth: httpx.Auth | tuple[str, str] | None = None,
+        timeout: float = 30.0,
+        retries: int = 3,
+    ) -> None:
+        self.query_url, self.update_url = query_url, update_url or query_url
+        self.graph_store_url = graph_store_url
+        self.retries = retries
+        self._client = httpx.Client(auth=auth, timeout=timeout)
+        self.description = f"remote SPARQL store at {query_url}"
+
+    # -- reading
+
+    def _post(self, url: str, data: list[tuple[str, str]], accept: str, *, retry: bool) -> httpx.Response:
+        attempts = self.retries + 1 if retry else 1
+        for attempt in range(attempts):
+            try:
+                response = self._client.post(
+                    url,
+                    content=urlencode(data).encode("ascii"),
+                    headers={"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"},
+                )
+            except httpx.TransportError as error:
+                if attempt + 1 == attempts:
+                    raise StoreError(f"{url}: {error}") from error
+            else:
+                if response.status_code < 500 or attempt + 1 == attempts:
+                    return response
+            time.sleep(0.2 * 2**attempt)
+        raise StoreError(f"{url}: no answer")  # pragma: no cover
+
+    def query(
+        self,
+        sparql: str,
+        *,
+        union_default_graph: bool = False,
+        default_graphs: Sequence[str] | None = None,
+        named_graphs: Sequence[str] | None = None,
+        bindings: Mapping[str, Node] | None = None,
+        base_iri: str | None = None,
+    ) -> RemoteQueryResult:
+        if bindings:
+            names = " ".join(f"?{n}" for n in bindings)
+            block = f"VALUES ({names}) {{ ({' '.join(sparql_term(v) for v in bindings.values())}) }}"
+            start = prebinding_start(sparql, bindings)
+            sparql = f"{sparql[:start]} {block}\n{sparql[start:]}" if start is not None else f"{sparql}\n{block}"
+        form = query_form(sparql)
+        if form == "ASK":  # Virtuoso answers ASK with an odd SELECT-shaped result (__ASK_RETVAL) or nothing
+            sparql = _ask_as_select(sparql)
+        if base_iri:
+            sparql = f"BASE <{base_iri}>\n{sparql}"
+        data = [("query", sparql)]
+        if default_graphs is not None or named_graphs is not None:
+            data += [("default-graph-uri", g or DEFAULT_GRAPH) for g in default_graphs or [DEFAULT_GRAPH]]
+            data += [("named-graph-uri", g) for g in named_graphs or self.graphs()]
+        elif union_default_graph:  # the union of the dataset's graphs, the store's system graphs left out
+            graphs = [g or DEFAULT_GRAPH for g in self.graphs()] or [DEFAULT_GRAPH]
+            data += [("default-graph-uri", g) for g in graphs] + [("named-graph-uri", g) for g in graphs]
+        else:  # the default graph alone (as in the embedded store), and every graph for GRAPH patterns
+            data += [("default-graph-uri", DEFAULT_GRAPH)] + [("named-graph-uri", g) for g in self.graphs() if g]
+        graph_form = form in ("CONSTRUCT", "DESCRIBE")
+        accept = "application/n-triples" if graph_form else "application/sparql-results+json"
+        response = self._post(self.query_url, data, accept, retry=True)
+        if response.status_code == 400:
+            raise QuerySyntaxError(response.text.strip()[:500])
+        if response.status_code >= 300:
+            raise StoreError(f"{self.query_url}: {response.status_code} {response.text[:300]}")
+        if graph_form:
+            graph = Graph().parse(data=response.text, format="nt")
+            return RemoteQueryResult("graph", [], [], None, graph)
+        body = response.json()
+        if form == "ASK":
+            return RemoteQueryResult("boolean", [], [], bool(body["results"]["bindings"]), None)
+        if "boolean" in body:
+            return RemoteQueryResult("boolean", [], [], bool(body["boolean"]), None)
+        variables = body["head"].get("vars", [])
+        rows = [{k: _term(v) for k, v in row.items()} for row in body["results"]["bindings"]]
+        return RemoteQueryResult("solutions", variables, rows, None, None)
+
+    def graphs(self) -> list[str]:
+        return sorted(self.graph_sizes_raw())
+
+    def graph_sizes_raw(self) -> dict[str, int]:
+        data = [("query", "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")]
+        response = self._post(self.query_url, data, "application/sparql-results+json", retry=True)
+        if response.status_code >= 300:
+            raise StoreError(f"{self.query_url}: {response.status_code} {response.text[:300]}")
+        sizes = {}
+        for row in response.json()["results"]["bindings"]:
+            name = row["g"]["value"]
+            if not name.startswith(SYSTEM_GRAPHS):
+                sizes["" if name == DEFAULT_GRAPH else name] = int(row["n"]["value"])
+        return sizes
+
+    def graph_sizes(self) -> dict[str, int]:
+        return self.graph_sizes_raw()
+
+    def graph_size(self, graph: str) -> int:
+        return self.graph_sizes_raw().get(graph, 0)
+
+    def is_empty(self) -> bool:
+        return not self.graph_sizes_raw()
+
+    def dump(self, output: BinaryIO, syntax: RdfSyntax, *, graph: str | None = None) -> None:
+        dataset = Dataset()
+        for name in [graph] if graph is not None else self.graphs():
+            result = self.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{name or DEFAULT_GRAPH}> {{ ?s ?p ?o }} }}")
+            target = dataset.graph(URIRef(name)) if name else dataset.default_graph
+            for triple in result.triples():
+                target.add(triple)  # type: ignore[arg-type]
+        fmt = syntax.rdflib_name
+        if syntax.name in ("nquads", "ntriples"):  # in a stable order, as the embedded store writes them
+            text = dataset.serialize(format=fmt) if syntax.datasets else Graph().serialize(format=fmt)
+            if not syntax.datasets:
+                merged = Graph()
+                for context in dataset.graphs():
+                    merged += context
+                text = merged.serialize(format=fmt)
+            output.write(("\n".join(sorted(line for line in text.splitlines() if line.strip())) + "\n").encode())
+            return
+        if not syntax.datasets:
+            merged = Graph()
+            for context in dataset.graphs():
+                merged += context
+            output.write(merged.serialize(format=fmt, encoding="utf-8"))
+        else:
+            output.write(dataset.serialize(format=fmt, encoding="utf-8"))
+
+    # -- writing
+
+    def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+        text = f"BASE <{base_iri}>\n{sparql}" if base_iri else sparql
+        response = self._post(self.update_url, [("update", text)], "*/*", retry=False)
+        if response.status_code == 400:
+            raise QuerySyntaxError(response.text.strip()[:500])
+        if response.status_code >= 300:
+            raise StoreError(f"{self.update_url}: {response.status_code} {response.text[:300]}")
+
+    def apply(self, changes: Changeset) -> None:
+        """One update request. The insertion is ``INSERT { … } WHERE {}`` rather than ``INSERT DATA``: Virtuoso
+        refuses blank nodes in INSERT DATA (a standard feature); in a template they are fresh per request, as in
+        INSERT DATA."""
+        removals = Changeset(b"", None, changes.clear_graphs, changes.drop_graphs, changes.remove_resources)
+        operations = [changeset_update(removals)] if not removals.is_additive else []
+        if changes.add:
+            data = insert_data(changes.add, changes.default_graph or DEFAULT_GRAPH)
+            operations.append("INSERT {" + data.removeprefix("INSERT DATA {") + " WHERE {}")
+        if operations:
+            self.update(" ;\n".join(operations))
+
+    def bulk_load(
+        self,
+        source: Path | bytes,
+        syntax: RdfSyntax,
+        *,
+        graph: str | None = None,
+        base_iri: str | None = None,
+        progress: Progress | None = None,
+    ) -> None:
+        """Parsed here; sent to a staging graph per target graph in Graph Store Protocol chunks; then one update
+        adds the staging graphs to their graphs and drops them (all or nothing for the data already staged)."""
+        data = source.read_bytes() if isinstance(source, Path) else source
+        stage = f"urn:x-smarco:staging:{time.time_ns()}"
+        by_graph: dict[str, list[bytes]] = {}
+        for quad in ox.parse(data, ox_format(syntax), base_iri=base_iri):
+            target = graph or (quad.graph_name.value if isinstance(quad.graph_name, ox.NamedNode) else DEFAULT_GRAPH)
+            by_graph.setdefault(target, []).append(f"{quad.subject} {quad.predicate} {quad.object} .\n".encode())
+        staged = []
+        try:
+            done = 0
+            for index, (target, lines) in enumerate(sorted(by_graph.items())):
+                staging = f"{stage}:{index}"
+                staged.append((staging, target))
+                for chunk in _chunks(lines):
+                    self._gsp_post(staging, chunk)
+                    done += len(chunk)
+                    if progress:
+                        progress(done)
+            moves = [f"ADD SILENT GRAPH <{s}> TO GRAPH <{t}> ; DROP SILENT GRAPH <{s}>" for s, t in staged]
+            if moves:
+                self.update(" ;\n".join(moves))
+        except BaseException:
+            for staging, _ in staged:
+                self.update(f"DROP SILENT GRAPH <{staging}>")
+            raise
+
+    def _gsp_post(self, graph: str, ntriples: bytes) -> None:
+        if self.graph_store_url is None:
+            self.update(f"INSERT DATA {{ GRAPH <{graph}> {{ {ntriples.decode()} }} }}")
+            return
+        response = self._client.post(
+            self.graph_store_url,
+            params={"graph": graph} if "graph-crud" not in self.graph_store_url else {"graph-uri": graph},
+            content=ntriples,
+            headers={"Content-Type": "text/turtle"},
+        )
+        if response.status_code >= 300:
+            raise StoreError(f"{self.graph_store_url}: {response.status_code} {response.text[:300]}")
+
+    def close(self) -> None:
+        self._client.close()
+
+
+def _ask_as_select(sparql: str) -> str:
+    """``ASK [WHERE] { … }`` as ``SELECT * WHERE { … } LIMIT 1``: true exactly when it has a solution."""
+    for match in tokens(sparql):
+        if match.group().upper() == "ASK":
+            rest = sparql[match.end() :].lstrip()
+            where = "" if rest.upper().startswith("WHERE") else "WHERE "
+            return f"{sparql[: match.start()]}SELECT * {where}{rest}\nLIMIT 1"
+    return sparql
+
+
+def _chunks(lines: list[bytes]) -> Iterator[bytes]:
+    chunk: list[bytes] = []
+    size = 0
+    for line in lines:
+        chunk.append(line)
+        size += len(line)
+        if size >= _CHUNK:
+            yield b"".join(chunk)
+            chunk, size = [], 0
+    if chunk:
+        yield b"".join(chunk)

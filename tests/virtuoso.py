@@ -1,0 +1,120 @@
+"""A real Virtuoso Open Source 7 for the remote-store tests: on loopback ports, in a throwaway directory, with the
+SPARQL update and Graph Store permissions the tests need; stopped afterwards. Without ``virtuoso-t`` (Debian's
+``virtuoso-opensource-7-bin``, installed by ``.ci/run``) the tests that need it are skipped, saying why."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from smarco_kg.store.remote import RemoteStore
+
+INI = """[Database]
+DatabaseFile = db/virtuoso.db
+ErrorLogFile = db/virtuoso.log
+LockFile = db/virtuoso.lck
+TransactionFile = db/virtuoso.trx
+xa_persistent_file = db/virtuoso.pxa
+ErrorLogLevel = 7
+FileExtend = 200
+MaxCheckpointRemap = 2000
+Striping = 0
+TempStorage = TempDatabase
+
+[TempDatabase]
+DatabaseFile = db/virtuoso-temp.db
+TransactionFile = db/virtuoso-temp.trx
+MaxCheckpointRemap = 2000
+Striping = 0
+
+[Parameters]
+ServerPort = 127.0.0.1:{sql_port}
+NumberOfBuffers = 20000
+MaxDirtyBuffers = 15000
+DirsAllowed = ., /tmp
+CheckpointInterval = 0
+
+[HTTPServer]
+ServerPort = 127.0.0.1:{http_port}
+ServerRoot = db
+MaxClientConnections = 8
+ServerThreads = 8
+
+[SPARQL]
+ResultSetMaxRows = 1000000
+MaxQueryExecutionTime = 120
+MaxQueryCostEstimationTime = 0
+"""
+GRANTS = (
+    'grant SPARQL_UPDATE to "SPARQL";'
+    ' grant execute on DB.DBA.SPARQL_INSERT_DICT_CONTENT to "SPARQL";'
+    ' grant execute on DB.DBA.SPARQL_DELETE_DICT_CONTENT to "SPARQL";'
+    ' grant execute on DB.DBA.L_O_LOOK to "SPARQL";'
+    " DB.DBA.RDF_DEFAULT_USER_PERMS_SET ('nobody', 7);"
+)
+
+
+def _port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def virtuoso(root: Path) -> Iterator[str]:
+    """Start Virtuoso in ``root``; yield its base URL (``/sparql``, ``/sparql-graph-crud`` under it)."""
+    binary = shutil.which("virtuoso-t")
+    if binary is None:
+        pytest.skip("Virtuoso is not installed (virtuoso-t not found: apt-get install virtuoso-opensource-7-bin)")
+    (root / "db").mkdir(parents=True, exist_ok=True)
+    sql_port, http_port = _port(), _port()
+    (root / "virtuoso.ini").write_text(INI.format(sql_port=sql_port, http_port=http_port))
+    process = subprocess.Popen(
+        [binary, "+foreground", "+configfile", "virtuoso.ini"],
+        cwd=root,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{http_port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if httpx.get(f"{url}/sparql", params={"query": "ASK {}"}, timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"Virtuoso did not start: {(root / 'db' / 'virtuoso.log').read_text()[-2000:]}")
+            time.sleep(0.3)
+        subprocess.run(
+            ["isql-vt", f"127.0.0.1:{sql_port}", "dba", "dba", f"exec={GRANTS}"],
+            check=True,
+            capture_output=True,
+            timeout=60,
+        )
+        yield url
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def remote_store(url: str) -> RemoteStore:
+    return RemoteStore(f"{url}/sparql", graph_store_url=f"{url}/sparql-graph-crud")
+
+
+def empty(store: RemoteStore) -> None:
+    """Drop every graph of the dataset (never Virtuoso's system graphs)."""
+    for graph in store.graphs():
+        store.update(f"DROP SILENT GRAPH <{graph or 'urn:x-smarco:default-graph'}>")
