@@ -80,6 +80,16 @@ class LiveServer:
     def store(self) -> str:
         return f"{self.url}/store"
 
+    def select(self, query: str) -> list[dict[str, str]]:
+        """The solutions of a SELECT sent to ``/sparql``, each variable's value as text."""
+        response = self.client.post(
+            self.sparql,
+            content=query.encode(),
+            headers={"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"},
+        )
+        assert response.status_code == 200, describe(response)
+        return [{k: v["value"] for k, v in row.items()} for row in response.json()["results"]["bindings"]]
+
     def auth(self, token: str | None = None) -> dict[str, str]:
         return {"Authorization": f"Bearer {token or self.admin}"}
 

@@ -35,12 +35,7 @@ def description(api: LiveServer) -> Graph:
 
 
 def count(api: LiveServer, query: str) -> int:
-    response = api.client.post(
-        api.sparql,
-        content=query.encode(),
-        headers={"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"},
-    )
-    return int(response.json()["results"]["bindings"][0]["n"]["value"])
+    return int(api.select(query)[0]["n"])
 
 
 def test_the_description_conforms_to_the_projects_shape_for_it(api: LiveServer) -> None:

@@ -67,13 +67,7 @@ def api(_demo_template: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory)
 
 
 def select(api: LiveServer, sparql: str) -> list[dict[str, str]]:
-    response = api.client.post(
-        api.sparql,
-        content=(PREFIXES + sparql).encode(),
-        headers={"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"},
-    )
-    assert response.status_code == 200, describe(response)
-    return [{k: v["value"] for k, v in row.items()} for row in response.json()["results"]["bindings"]]
+    return api.select(PREFIXES + sparql)
 
 
 def members(api: LiveServer, collection: str, pattern: str = "") -> set[str]:

@@ -33,13 +33,7 @@ def search(api: LiveServer, path: str = "/api/search", **params: object) -> dict
 
 
 def sparql(api: LiveServer, query: str) -> list[dict[str, str]]:
-    response = api.client.post(
-        api.sparql,
-        content=query.encode(),
-        headers={"Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"},
-    )
-    assert response.status_code == 200, describe(response)
-    return [{k: v["value"] for k, v in row.items()} for row in response.json()["results"]["bindings"]]
+    return api.select(query)
 
 
 def test_an_exact_preferred_label_ranks_first(api: LiveServer) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from smarco_kg.store.remote import RemoteStore
+from smarco_kg.store.remote import DEFAULT_GRAPH, RemoteStore
 
 INI = """[Database]
 DatabaseFile = db/virtuoso.db
@@ -116,5 +116,5 @@ def remote_store(url: str) -> RemoteStore:
 
 def empty(store: RemoteStore) -> None:
     """Drop every graph of the dataset (never Virtuoso's system graphs)."""
-    for graph in store.graphs():
-        store.update(f"DROP SILENT GRAPH <{graph or 'urn:x-smarco:default-graph'}>")
+    for graph in [*store.graphs(), DEFAULT_GRAPH]:
+        store.update(f"DROP SILENT GRAPH <{graph}>")

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import sqlite3
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+
+from smarco_kg.sidecar import open_sidecar
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS event (
@@ -36,9 +37,7 @@ class Event:
 class ChangeLog:
     def __init__(self, path: Path | None) -> None:
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(":memory:" if path is None else str(path), check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(_SCHEMA)
+        self._db = open_sidecar(path, _SCHEMA)
 
     def close(self) -> None:
         self._db.close()

@@ -60,6 +60,11 @@ class Settings(BaseSettings):
         return self.store.parent / f"{self.store.name}.search.sqlite"
 
     @cached_property
+    def issuer_iri(self) -> str:
+        """The organisation that seals credentials and publishes the dataset (the coordinator by default)."""
+        return f"{self.base_iri}organisation/{self.issuer_organisation}"
+
+    @cached_property
     def changes_log(self) -> Path:
         """The change feed (what each write changed): beside the store."""
         return self.store.parent / f"{self.store.name}.changes.sqlite"

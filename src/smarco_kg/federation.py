@@ -18,7 +18,7 @@ import httpx
 from pydantic import BaseModel, field_validator
 
 from smarco_kg.sparql_text import tokens
-from smarco_kg.terms import sparql_term
+from smarco_kg.terms import from_json, sparql_term
 
 _RESULTS = "application/sparql-results+json"
 MAX_ROWS = 10_000  # a SERVICE answer larger than this is refused rather than inlined
@@ -123,19 +123,6 @@ async def _ask(client: httpx.AsyncClient, node: FederationNode, group: str, prol
     return rows
 
 
-def _term(value: dict) -> str:
-    from rdflib import BNode, Literal, URIRef
-
-    kind = value.get("type")
-    if kind == "uri":
-        return sparql_term(URIRef(value["value"]))
-    if kind == "bnode":
-        return sparql_term(BNode(value["value"]))
-    datatype = value.get("datatype")
-    lang = value.get("xml:lang")
-    return sparql_term(Literal(value["value"], lang=lang, datatype=URIRef(datatype) if datatype else None))
-
-
 def _values(rows: list[dict]) -> str:
     """SPARQL JSON solutions as a VALUES block (UNDEF where a solution leaves a variable unbound)."""
     names = sorted({name for row in rows for name in row})
@@ -143,7 +130,7 @@ def _values(rows: list[dict]) -> str:
         return "VALUES () { " + "() " * len(rows) + "}"
     lines = []
     for row in rows:
-        cells = [_term(row[n]) if n in row and "value" in row[n] else "UNDEF" for n in names]
+        cells = [sparql_term(from_json(row[n])) if n in row and "value" in row[n] else "UNDEF" for n in names]
         lines.append("(" + " ".join(cells) + ")")
     return f"VALUES ({' '.join('?' + n for n in names)}) {{ {' '.join(lines)} }}"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 
 from smarco_kg.changes import ChangeLog
 from smarco_kg.config import Settings
@@ -38,17 +39,19 @@ class KnowledgeGraph:
     def write_path(self) -> WritePath:
         return WritePath(self.store, self.validator)
 
+    def _beside(self, path: Path) -> Path | None:
+        """Where a file kept beside the store goes: ``path`` for an on-disk store, None (in memory) otherwise."""
+        return path if getattr(self.store, "path", None) is not None else None
+
     @cached_property
     def search(self) -> SearchIndex:
-        """The text index beside an on-disk store (in memory for an in-memory one)."""
-        on_disk = getattr(self.store, "path", None) is not None
-        return SearchIndex(self.settings.search_index if on_disk else None)
+        """The text index beside the store."""
+        return SearchIndex(self._beside(self.settings.search_index))
 
     @cached_property
     def changes(self) -> ChangeLog:
-        """The change feed beside an on-disk store (in memory for an in-memory one)."""
-        on_disk = getattr(self.store, "path", None) is not None
-        return ChangeLog(self.settings.changes_log if on_disk else None)
+        """The change feed beside the store."""
+        return ChangeLog(self._beside(self.settings.changes_log))
 
     def changed(
         self, graphs: Iterable[str], *, actor: str = "cli", operation: str = "replace", subjects: Iterable[str] = ()

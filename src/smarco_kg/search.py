@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from smarco_kg.namespaces import ELM, ESCO, SMARCO
+from smarco_kg.sidecar import open_sidecar
 from smarco_kg.store import GraphStore
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -90,9 +91,7 @@ class SearchIndex:
     def __init__(self, path: Path | None) -> None:
         self.path = path
         self._lock = threading.Lock()
-        self._db = sqlite3.connect(":memory:" if path is None else str(path), check_same_thread=False)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.executescript(_SCHEMA)
+        self._db = open_sidecar(path, _SCHEMA)
 
     def close(self) -> None:
         self._db.close()

@@ -77,3 +77,14 @@ def sparql_term(term: Node) -> str:
     if isinstance(term, Literal):
         return term.n3()  # rdflib escapes quotes, backslashes and line breaks
     raise ValueError(f"cannot bind {term!r} in a query")
+
+
+def from_json(value: dict) -> Node:
+    """A term of SPARQL JSON results (``typed-literal``, from SPARQL 1.0 stores such as Virtuoso, read as a literal)."""
+    kind = value.get("type")
+    if kind == "uri":
+        return URIRef(value["value"])
+    if kind == "bnode":
+        return BNode(value["value"])
+    datatype, lang = value.get("datatype"), value.get("xml:lang")
+    return Literal(value["value"], lang=lang, datatype=URIRef(datatype) if datatype and not lang else None)

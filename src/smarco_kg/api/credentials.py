@@ -21,7 +21,7 @@ from smarco_kg import openbadges
 from smarco_kg.api.context import authenticate, service
 from smarco_kg.api.pages import page_of
 from smarco_kg.api.problems import Problem
-from smarco_kg.api.resources import _entries
+from smarco_kg.api.resources import _entries, member_iri
 from smarco_kg.europass import seal
 from smarco_kg.europass.edc import Award, IssueError, Issuer, Learner, NotConforming, issue
 from smarco_kg.europass.jsonld import read_document
@@ -52,7 +52,7 @@ def _issuer(request: Request) -> tuple[Issuer, seal.IssuerKey]:
         key = seal.load(settings.issuer_dir)
     except seal.SealError as error:
         raise Problem(503, "issuing is not configured", str(error)) from error
-    organisation = URIRef(f"{settings.base_iri}organisation/{settings.issuer_organisation}")
+    organisation = URIRef(settings.issuer_iri)
     country = URIRef(COUNTRY + settings.issuer_country.upper())
     return Issuer(organisation, settings.issuer_legal_identifier, country), key
 
@@ -120,10 +120,7 @@ async def _awarded(request: Request, id: str) -> tuple[URIRef, Award]:
     """The credential to award and the award asked for: only by its awarding partner (or an admin)."""
     principal = authenticate(request)
     svc = service(request)
-    base = svc.settings.base_iri
-    spec = _entries(base)["credentials"].iri(base, id)
-    if spec is None:
-        raise Problem(404, "no such credential", f"{id!r} is not a credential id")
+    spec = member_iri(request, "credentials", id)
     graphs = [
         str(r["g"]) for r in svc.kg.store.query(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ <{spec}> a ?t }} }}").rows()
     ]
@@ -135,7 +132,7 @@ async def _awarded(request: Request, id: str) -> tuple[URIRef, Award]:
         body = json.loads(await request.body() or b"null")
     except ValueError as error:
         raise Problem(400, "the body is not JSON", str(error)) from error
-    return URIRef(spec), _award(body)
+    return spec, _award(body)
 
 
 @router.post(
@@ -214,7 +211,7 @@ async def verify(request: Request) -> JSONResponse:
     except ValueError as error:
         checks.append({"check": "document", "passed": False, "detail": f"not an EDC JSON-LD document: {error}"})
         return JSONResponse({"verified": False, "checks": checks})
-    issuer = URIRef(f"{svc.settings.base_iri}organisation/{svc.settings.issuer_organisation}")
+    issuer = URIRef(svc.settings.issuer_iri)
     named = {str(o) for o in graph.objects(None, URIRef("https://www.w3.org/2018/credentials#issuer"))}
     identifier = seal.legal_identifier(opened.certificate)
     issuer_ok = named == {str(issuer)} and identifier == svc.settings.issuer_legal_identifier
@@ -251,11 +248,9 @@ def _badge_source(request: Request, id: str) -> tuple[URIRef, Graph, dict[str, s
     svc = service(request)
     base = svc.settings.base_iri
     entries = _entries(base)
-    spec = entries["credentials"].iri(base, id)
-    if spec is None:
-        raise Problem(404, "no such credential", f"{id!r} is not a credential id")
+    spec = member_iri(request, "credentials", id)
     try:
-        data = gather(svc.kg.store, [(entries["credentials"], URIRef(spec))], entries["partners"], base)
+        data = gather(svc.kg.store, [(entries["credentials"], spec)], entries["partners"], base)
     except LookupError as error:
         raise Problem(404, "no such credential", str(error)) from error
     data += concepts_of(svc.kg.store, (o for o in data.objects() if isinstance(o, URIRef)))
@@ -263,7 +258,7 @@ def _badge_source(request: Request, id: str) -> tuple[URIRef, Graph, dict[str, s
     pages = {
         str(n): f"{root}{page_of(base, n)}" for n in data.all_nodes() if isinstance(n, URIRef) and page_of(base, n)
     }
-    return URIRef(spec), data, pages
+    return spec, data, pages
 
 
 @router.get(

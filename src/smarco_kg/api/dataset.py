@@ -64,7 +64,7 @@ def _description(request: Request, fmt: str) -> bytes:
         return cached
     dumps = _dumps(request)
     site = str(request.base_url).rstrip("/")
-    coordinator = f"{svc.settings.base_iri}organisation/{svc.settings.issuer_organisation}"
+    coordinator = svc.settings.issuer_iri
     graph, _ = describe_dataset(svc.kg.store, svc.settings.base_iri, site, coordinator, dumps)
     body = graph.serialize(format=fmt, encoding="utf-8")
     _described.clear()

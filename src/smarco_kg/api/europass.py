@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
-from rdflib import URIRef
 from starlette.concurrency import run_in_threadpool
 
 from smarco_kg.api.context import service
 from smarco_kg.api.negotiation import NotAcceptable, negotiate
 from smarco_kg.api.problems import Problem
-from smarco_kg.api.resources import _bad, _entries, _params
+from smarco_kg.api.resources import _bad, _entries, _params, member_iri
 from smarco_kg.europass.loq import FORMATS, NotExportable, export_courses, serialize
 
 router = APIRouter(tags=["Europass"])
@@ -56,14 +55,12 @@ async def course_europass(
     svc = service(request)
     base = svc.settings.base_iri
     entries = _entries(base)
-    iri = entries["courses"].iri(base, id)
-    if iri is None:
-        raise Problem(404, "no such course", f"{id!r} is not a course id")
+    iri = member_iri(request, "courses", id)
     try:
         export = await run_in_threadpool(
             export_courses,
             svc.kg.store,
-            [URIRef(iri)],
+            [iri],
             entries["courses"],
             entries["partners"],
             svc.settings.elm_dir,

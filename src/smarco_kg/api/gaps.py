@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from smarco_kg.api.context import service
 from smarco_kg.api.pages import _collections, chosen_language, page_of, templates
 from smarco_kg.api.problems import Problem
-from smarco_kg.api.resources import _bad, _entries, _integer, _params
+from smarco_kg.api.resources import _bad, _entries, _integer, _params, member_iri
 from smarco_kg.esco import COLLECTIONS
 from smarco_kg.gaps import MAX_DISTANCE, Catalogue, OccupationGap, UnknownOccupation, collection_gaps, occupation_gap
 
@@ -26,14 +26,6 @@ def catalogue(request: Request) -> Catalogue:
     return svc.catalogue.get(svc.kg.store, namespace, svc.generation)
 
 
-def _occupation_iri(request: Request, id: str) -> str:
-    base = service(request).settings.base_iri
-    iri = _entries(base)["occupations"].iri(base, id)
-    if iri is None:
-        raise Problem(404, "no such occupation", f"{id!r} is not an ESCO occupation id")
-    return str(iri)
-
-
 def _flag(params: dict[str, str], name: str) -> bool:
     raw = params.get(name, "false").strip().lower()
     if raw not in ("true", "false", "1", "0", "yes", "no"):
@@ -41,17 +33,18 @@ def _flag(params: dict[str, str], name: str) -> bool:
     return raw in ("true", "1", "yes")
 
 
-async def _gap(request: Request, id: str) -> OccupationGap:
+async def _gap(request: Request, id: str) -> tuple[OccupationGap, Catalogue]:
     params = _params(request, {"optional", "distance", "lang"})
     optional = _flag(params, "optional")
     distance = _integer(params, "distance", 1, 0, MAX_DISTANCE)
-    iri = _occupation_iri(request, id)
+    iri = str(member_iri(request, "occupations", id))
     store = service(request).kg.store
     try:
         known = await run_in_threadpool(catalogue, request)
-        return await run_in_threadpool(occupation_gap, store, known, iri, optional=optional, distance=distance)
+        gap = await run_in_threadpool(occupation_gap, store, known, iri, optional=optional, distance=distance)
     except UnknownOccupation as error:
         raise Problem(404, "no such occupation", f"ESCO has no occupation <{iri}> in this graph") from error
+    return gap, known
 
 
 def gap_document(request: Request, gap: OccupationGap, known: Catalogue) -> dict:
@@ -103,8 +96,8 @@ async def occupation_gap_route(
     optional: bool = Query(False, description="Include the occupation's optional skills"),
     distance: int = Query(1, description=f"How many skos:broader steps up a taught skill may be (0 to {MAX_DISTANCE})"),
 ) -> JSONResponse:
-    gap = await _gap(request, id)
-    return JSONResponse(gap_document(request, gap, await run_in_threadpool(catalogue, request)))
+    gap, known = await _gap(request, id)
+    return JSONResponse(gap_document(request, gap, known))
 
 
 @router.get(
@@ -182,8 +175,7 @@ def chart(gap: OccupationGap) -> dict:
 
 @router.get("/occupations/{id}/gap", response_class=HTMLResponse, include_in_schema=False)
 async def gap_page(request: Request, id: str) -> HTMLResponse:
-    gap = await _gap(request, id)
-    known = await run_in_threadpool(catalogue, request)
+    gap, known = await _gap(request, id)
     base = service(request).settings.base_iri
     document = gap_document(request, gap, known)
     context = {

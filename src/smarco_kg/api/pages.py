@@ -99,15 +99,11 @@ def _member_path(entry: ResourceClass) -> str:
 
 def page_of(base_iri: str, iri: Node) -> str | None:
     """The path of the page describing ``iri``, or None when no page does."""
-    if not isinstance(iri, URIRef):
+    found = resources.member_of(base_iri, iri) if isinstance(iri, URIRef) else None
+    if found is None:
         return None
-    for entry in resources._entries(base_iri).values():
-        namespace = entry.namespace(base_iri)
-        if str(iri).startswith(namespace):
-            local = str(iri)[len(namespace) :]
-            if re.fullmatch(entry.id_pattern, local):
-                return f"/{entry.prefix}{local}" if _own(entry) else f"/{entry.collection}/{local}"
-    return None
+    entry, local = found
+    return f"/{entry.prefix}{local}" if _own(entry) else f"/{entry.collection}/{local}"
 
 
 def node_path(base_iri: str, iri: Node) -> str | None:

@@ -19,7 +19,7 @@ from smarco_kg.api.pages import page_of
 from smarco_kg.api.problems import Problem
 from smarco_kg.api.resource_writes import _answer, _mint, _store, _write_graph
 from smarco_kg.api.resource_writes import _setup as _write_setup
-from smarco_kg.api.resources import _bad, _bound_filters, _entries, describe
+from smarco_kg.api.resources import _bad, _bound_filters, describe, member_value
 from smarco_kg.api.resources import _setup as _collection_setup
 from smarco_kg.auth import log_write
 from smarco_kg.gaps import Catalogue, UnknownOccupation, occupation_skills
@@ -41,16 +41,6 @@ class PlanRequest:
     max_ects: float | None
 
 
-def _concept(request: Request, collection: str, name: str, raw: str) -> str:
-    base = service(request).settings.base_iri
-    entry = _entries(base)[collection]
-    namespace = entry.namespace(base)
-    iri = entry.iri(base, raw.strip().removeprefix(namespace))
-    if iri is None:
-        raise _bad(name, raw, f"an {entry.name} IRI ({namespace}…) or its id")
-    return str(iri)
-
-
 def _parse(request: Request, values: dict[str, list[str]]) -> PlanRequest:
     unknown = sorted(set(values) - _FIELDS - {"title"})
     if unknown:
@@ -60,8 +50,8 @@ def _parse(request: Request, values: dict[str, list[str]]) -> PlanRequest:
             raise _bad(name, str(given[0]), f"given {len(given)} times; give it once")
     if not values.get("occupation"):
         raise _bad("occupation", "", "required: the ESCO occupation to plan for")
-    occupation = _concept(request, "occupations", "occupation", str(values["occupation"][0]))
-    have = [_concept(request, "skills", "have", str(v)) for v in values.get("have", [])]
+    occupation = str(member_value(request, "occupations", "occupation", str(values["occupation"][0])))
+    have = [str(member_value(request, "skills", "have", str(v))) for v in values.get("have", [])]
     max_ects = None
     if values.get("max_ects"):
         raw = str(values["max_ects"][0]).strip()

@@ -102,6 +102,38 @@ def _setup(request: Request, collection: str) -> _Setup:
     )
 
 
+def member_of(base_iri: str, iri: object) -> tuple[ResourceClass, str] | None:
+    """The collection an IRI is a member IRI of, and its id there; None for any other IRI."""
+    for entry in _entries(base_iri).values():
+        namespace = entry.namespace(base_iri)
+        if isinstance(iri, str) and iri.startswith(namespace):
+            local = iri[len(namespace) :]
+            if entry.iri(base_iri, local) is not None:
+                return entry, local
+    return None
+
+
+def member_iri(request: Request, collection: str, id: str) -> URIRef:
+    """The IRI of the collection's member named by the id in a URL; 404 when the id cannot name one."""
+    base = service(request).settings.base_iri
+    entry = _entries(base)[collection]
+    iri = entry.iri(base, id)
+    if iri is None:
+        raise Problem(404, f"no such {entry.name}", f"{id!r} is not a {entry.name} id")
+    return iri
+
+
+def member_value(request: Request, collection: str, parameter: str, raw: str) -> URIRef:
+    """A parameter naming a member of the collection by IRI or id; 422 naming the parameter otherwise."""
+    base = service(request).settings.base_iri
+    entry = _entries(base)[collection]
+    namespace = entry.namespace(base)
+    iri = entry.iri(base, raw.strip().removeprefix(namespace))
+    if iri is None:
+        raise _bad(parameter, raw, f"a {entry.name} IRI ({namespace}…) or its id")
+    return iri
+
+
 # -- parameters --------------------------------------------------------------------------------------------------
 
 

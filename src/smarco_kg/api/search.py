@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from smarco_kg.api.context import service
 from smarco_kg.api.pages import page_of
-from smarco_kg.api.resources import _bad, _entries, _integer, _params
+from smarco_kg.api.resources import _bad, _integer, _params, member_of
 from smarco_kg.esco import scheme_iri
 from smarco_kg.search import TYPES, Hit, SearchError
 
@@ -59,11 +59,8 @@ def _item(request: Request, hit: Hit) -> dict:
 
 
 def _api_link(base: str, hit: Hit) -> str | None:
-    for entry in _entries(base).values():
-        namespace = entry.namespace(base)
-        if hit.iri.startswith(namespace) and entry.iri(base, hit.iri[len(namespace) :]) is not None:
-            return f"/api/{entry.collection}/{hit.iri[len(namespace) :]}"
-    return None
+    found = member_of(base, hit.iri)
+    return f"/api/{found[0].collection}/{found[1]}" if found else None
 
 
 @router.get(

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from smarco_kg.api.context import service
 from smarco_kg.api.problems import PROBLEM, Problem
 from smarco_kg.api.resource_writes import _PROBLEM_SCHEMA
-from smarco_kg.api.resources import _bad, _entries
+from smarco_kg.api.resources import _bad, member_iri, member_value
 from smarco_kg.stacking import (
     CERTIFICATE,
     Completion,
@@ -43,7 +43,7 @@ def _brief(credential: Credential) -> dict:
     }
 
 
-def _have(request: Request, namespace: str) -> dict[str, str]:
+def _have(request: Request) -> dict[str, str]:
     """The ``have`` values (IRI or id, repeated) as credential IRIs, in order, once each, mapped to the value as
     given (so an error names what the client sent); unknown parameters are refused first, as on every path."""
     given: dict[str, list[str]] = {}
@@ -52,14 +52,9 @@ def _have(request: Request, namespace: str) -> dict[str, str]:
     unknown = sorted(set(given) - _PARAMETERS)
     if unknown:
         raise _bad(unknown[0], given[unknown[0]][0], "unknown parameter; this path takes have")
-    base = service(request).settings.base_iri
-    entry = _entries(base)["credentials"]
     have: dict[str, str] = {}
     for raw in given.get("have", []):
-        iri = entry.iri(base, raw.strip().removeprefix(namespace))
-        if iri is None:
-            raise _bad("have", raw, f"a micro-credential IRI ({namespace}…) or its id")
-        have.setdefault(str(iri), raw)
+        have.setdefault(str(member_value(request, "credentials", "have", raw)), raw)
     return have
 
 
@@ -160,13 +155,8 @@ async def credential_stack(
         [], description="Micro-credentials the learner holds (IRI or id); repeat the parameter. Default: none"
     ),
 ) -> JSONResponse:
-    base = service(request).settings.base_iri
-    entry = _entries(base)["credentials"]
-    namespace = entry.namespace(base)
-    held = _have(request, namespace)
-    iri = entry.iri(base, id)
-    if iri is None:
-        raise Problem(404, "no such credential", f"{id!r} is not a credential id")
+    held = _have(request)
+    iri = member_iri(request, "credentials", id)
     store = service(request).kg.store
     credential, holding, judged = await run_in_threadpool(_analyse, store, str(iri), held)
     return JSONResponse(_document(credential, holding, judged))

@@ -222,10 +222,8 @@ def issue(
     if award.outcomes:  # the credential states the outcomes achieved
         for outcome in outcomes - set(award.outcomes):
             data.remove((spec, ELM.learningOutcome, outcome))
-    data.add(
-        (issuer.organisation, ELM.eidasLegalIdentifier, URIRef(f"urn:epass:legalIdentifier:{issuer.legal_identifier}"))
-    )
     legal = URIRef(f"urn:epass:legalIdentifier:{issuer.legal_identifier}")
+    data.add((issuer.organisation, ELM.eidasLegalIdentifier, legal))
     data.add((legal, RDF.type, ELM.LegalIdentifier))
     data.add((legal, SKOS.notation, Literal(issuer.legal_identifier)))
     data.add((legal, DCT.spatial, issuer.country))

@@ -22,7 +22,7 @@ from urllib.parse import urlencode
 
 import httpx
 import pyoxigraph as ox
-from rdflib import BNode, Dataset, Graph, Literal, URIRef, Variable
+from rdflib import Dataset, Graph, URIRef, Variable
 from rdflib.plugins.sparql.results.jsonresults import JSONResultSerializer
 from rdflib.query import Result
 from rdflib.term import Node
@@ -31,7 +31,7 @@ from smarco_kg.formats import RdfSyntax, ResultFormat
 from smarco_kg.sparql_text import prebinding_start, query_form, tokens
 from smarco_kg.store.base import Changeset, GraphStore, Progress, QueryResult, QuerySyntaxError, StoreError
 from smarco_kg.store.sparql_changes import changeset_update, insert_data
-from smarco_kg.terms import ox_format, sparql_term
+from smarco_kg.terms import from_json, ox_format, sparql_term
 
 SYSTEM_GRAPHS = (
     "http://www.openlinksw.com/schemas/virtrdf#",
@@ -85,17 +85,6 @@ class RemoteQueryResult(QueryResult):
             lines += ["\t".join(row[v].n3() if v in row else "" for v in self._variables) for row in self._rows]
             return ("\n".join(lines) + "\n").encode("utf-8")
         return result.serialize(format=fmt.name) or b""
-
-
-def _term(value: dict) -> Node:
-    kind = value.get("type")
-    if kind == "uri":
-        return URIRef(value["value"])
-    if kind == "bnode":
-        return BNode(value["value"])
-    datatype = value.get("datatype")
-    lang = value.get("xml:lang")
-    return Literal(value["value"], lang=lang, datatype=URIRef(datatype) if datatype and not lang else None)
 
 
 class RemoteStore(GraphStore):
@@ -160,7 +149,7 @@ class RemoteStore(GraphStore):
             data += [("default-graph-uri", g or DEFAULT_GRAPH) for g in default_graphs or [DEFAULT_GRAPH]]
             data += [("named-graph-uri", g) for g in named_graphs or self.graphs()]
         elif union_default_graph:  # the union of the dataset's graphs, the store's system graphs left out
-            graphs = [g or DEFAULT_GRAPH for g in self.graphs()] or [DEFAULT_GRAPH]
+            graphs = [*self.graphs(), DEFAULT_GRAPH]
             data += [("default-graph-uri", g) for g in graphs] + [("named-graph-uri", g) for g in graphs]
         else:  # the default graph alone (as in the embedded store), and every graph for GRAPH patterns
             data += [("default-graph-uri", DEFAULT_GRAPH)] + [("named-graph-uri", g) for g in self.graphs() if g]
@@ -180,57 +169,53 @@ class RemoteStore(GraphStore):
         if "boolean" in body:
             return RemoteQueryResult("boolean", [], [], bool(body["boolean"]), None)
         variables = body["head"].get("vars", [])
-        rows = [{k: _term(v) for k, v in row.items()} for row in body["results"]["bindings"]]
+        rows = [{k: from_json(v) for k, v in row.items()} for row in body["results"]["bindings"]]
         return RemoteQueryResult("solutions", variables, rows, None, None)
 
-    def graphs(self) -> list[str]:
-        return sorted(self.graph_sizes_raw())
-
-    def graph_sizes_raw(self) -> dict[str, int]:
-        data = [("query", "SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")]
-        response = self._post(self.query_url, data, "application/sparql-results+json", retry=True)
+    def _select(self, sparql: str) -> list[dict]:
+        """The bindings of a SELECT over the store's own dataset (its system graphs filtered out by the caller)."""
+        response = self._post(self.query_url, [("query", sparql)], "application/sparql-results+json", retry=True)
         if response.status_code >= 300:
             raise StoreError(f"{self.query_url}: {response.status_code} {response.text[:300]}")
-        sizes = {}
-        for row in response.json()["results"]["bindings"]:
-            name = row["g"]["value"]
-            if not name.startswith(SYSTEM_GRAPHS):
-                sizes["" if name == DEFAULT_GRAPH else name] = int(row["n"]["value"])
-        return sizes
+        return response.json()["results"]["bindings"]
+
+    def graphs(self) -> list[str]:
+        """The dataset's graphs, cheaply (every union query names them): no counting."""
+        rows = self._select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+        names = {row["g"]["value"] for row in rows} - {DEFAULT_GRAPH}
+        return sorted(n for n in names if not n.startswith(SYSTEM_GRAPHS))
 
     def graph_sizes(self) -> dict[str, int]:
-        return self.graph_sizes_raw()
+        rows = self._select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+        return {
+            ("" if row["g"]["value"] == DEFAULT_GRAPH else row["g"]["value"]): int(row["n"]["value"])
+            for row in rows
+            if not row["g"]["value"].startswith(SYSTEM_GRAPHS)
+        }
 
     def graph_size(self, graph: str) -> int:
-        return self.graph_sizes_raw().get(graph, 0)
+        rows = self._select(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph or DEFAULT_GRAPH}> {{ ?s ?p ?o }} }}")
+        return int(rows[0]["n"]["value"]) if rows else 0
 
     def is_empty(self) -> bool:
-        return not self.graph_sizes_raw()
+        return not self.graphs()
 
     def dump(self, output: BinaryIO, syntax: RdfSyntax, *, graph: str | None = None) -> None:
         dataset = Dataset()
-        for name in [graph] if graph is not None else self.graphs():
+        for name in [graph] if graph is not None else [*self.graphs(), *([""] if self.graph_size("") else [])]:
             result = self.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{name or DEFAULT_GRAPH}> {{ ?s ?p ?o }} }}")
             target = dataset.graph(URIRef(name)) if name else dataset.default_graph
             for triple in result.triples():
                 target.add(triple)  # type: ignore[arg-type]
-        fmt = syntax.rdflib_name
-        if syntax.name in ("nquads", "ntriples"):  # in a stable order, as the embedded store writes them
-            text = dataset.serialize(format=fmt) if syntax.datasets else Graph().serialize(format=fmt)
-            if not syntax.datasets:
-                merged = Graph()
-                for context in dataset.graphs():
-                    merged += context
-                text = merged.serialize(format=fmt)
-            output.write(("\n".join(sorted(line for line in text.splitlines() if line.strip())) + "\n").encode())
-            return
-        if not syntax.datasets:
-            merged = Graph()
+        written: Graph | Dataset = dataset
+        if not syntax.datasets:  # one graph: all of them merged
+            written = Graph()
             for context in dataset.graphs():
-                merged += context
-            output.write(merged.serialize(format=fmt, encoding="utf-8"))
-        else:
-            output.write(dataset.serialize(format=fmt, encoding="utf-8"))
+                written += context
+        text = written.serialize(format=syntax.rdflib_name)
+        if syntax.name in ("nquads", "ntriples"):  # lines in a stable order, as the embedded store writes them
+            text = "\n".join(sorted(line for line in text.splitlines() if line.strip())) + "\n"
+        output.write(text.encode("utf-8"))
 
     # -- writing
 
