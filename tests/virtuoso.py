@@ -49,7 +49,7 @@ MaxClientConnections = 8
 ServerThreads = 8
 
 [SPARQL]
-ResultSetMaxRows = 1000000
+ResultSetMaxRows = {max_rows}
 MaxQueryExecutionTime = 120
 MaxQueryCostEstimationTime = 0
 """
@@ -69,14 +69,15 @@ def _port() -> int:
 
 
 @contextmanager
-def virtuoso(root: Path) -> Iterator[str]:
-    """Start Virtuoso in ``root``; yield its base URL (``/sparql``, ``/sparql-graph-crud`` under it)."""
+def virtuoso(root: Path, *, max_rows: int = 1_000_000) -> Iterator[str]:
+    """Start Virtuoso in ``root``; yield its base URL (``/sparql``, ``/sparql-graph-crud`` under it).
+    ``max_rows``: its result cap (``ResultSetMaxRows``)."""
     binary = shutil.which("virtuoso-t")
     if binary is None:
         pytest.skip("Virtuoso is not installed (virtuoso-t not found: apt-get install virtuoso-opensource-7-bin)")
     (root / "db").mkdir(parents=True, exist_ok=True)
     sql_port, http_port = _port(), _port()
-    (root / "virtuoso.ini").write_text(INI.format(sql_port=sql_port, http_port=http_port))
+    (root / "virtuoso.ini").write_text(INI.format(sql_port=sql_port, http_port=http_port, max_rows=max_rows))
     process = subprocess.Popen(
         [binary, "+foreground", "+configfile", "virtuoso.ini"],
         cwd=root,

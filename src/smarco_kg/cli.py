@@ -33,8 +33,12 @@ out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 StoreOption = Annotated[
-    Path | None,
-    typer.Option("--store", help="Store directory [default: $SMARCO_STORE or ./var/store]", show_default=False),
+    str | None,
+    typer.Option(
+        "--store",
+        help="Store directory, or a remote store's SPARQL endpoint URL [default: $SMARCO_STORE or ./var/store]",
+        show_default=False,
+    ),
 ]
 GraphOption = Annotated[str | None, typer.Option("--graph", help="Named graph IRI")]
 
@@ -55,16 +59,15 @@ def _require(paths: list[Path], *, directories: bool = False) -> None:
             raise Failure(f"{path}: no such file{' or directory' if directories else ''}", code=2)
 
 
-def _settings(store: Path | None) -> Settings:
+def _settings(store: str | None) -> Settings:
     try:
-        settings = Settings()
+        return Settings(store=store) if store is not None else Settings()
     except ValueError as error:
         raise Failure("the SMARCO_* settings are invalid", str(error), 2) from error
-    return settings.model_copy(update={"store": store}) if store is not None else settings
 
 
 @contextmanager
-def _open(store: Path | None, *, create: bool = False) -> Iterator[KnowledgeGraph]:
+def _open(store: str | None, *, create: bool = False) -> Iterator[KnowledgeGraph]:
     settings = _settings(store)
     try:
         kg = KnowledgeGraph(settings, create=create)
@@ -124,7 +127,7 @@ def init(
                         markup=False,
                     )
                     return
-                kg.store.update("CLEAR ALL")
+                kg.store.clear()
             try:
                 report = initialise(
                     kg,
@@ -134,7 +137,7 @@ def init(
                     bar=lambda description, total: progress_bar(description, total, unit="bytes"),
                 )
             except (FileNotFoundError, ValueError, SyntaxError, EscoImportError) as error:
-                kg.store.update("CLEAR ALL")
+                kg.store.clear()
                 details = "\n".join([str(error), *getattr(error, "problems", [])[:20]])
                 raise Failure("initialisation failed; the store was left empty", details) from error
             for source, count in report.loaded.items():
@@ -174,7 +177,7 @@ def validate(
 
 
 def _write(
-    files: list[Path], *, store: Path | None, graph: str | None, fmt: str | None, base: str | None, dry_run: bool
+    files: list[Path], *, store: str | None, graph: str | None, fmt: str | None, base: str | None, dry_run: bool
 ) -> None:
     def action() -> None:
         _require(files)
@@ -314,7 +317,7 @@ def serve(
         level = os.environ.get("SMARCO_LOG_LEVEL", "info").upper()
         logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         settings = _settings(store)
-        if not Path(settings.store).exists():
+        if not settings.remote and not Path(settings.store).exists():
             raise Failure(f"no store at {settings.store}; run 'smarco-kg init' first")
         from smarco_kg.queries import QueryFileError
 

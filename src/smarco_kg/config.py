@@ -1,10 +1,16 @@
-"""Settings read from the environment (prefix ``SMARCO_``), so one deployment is one set of variables."""
+"""Settings read from the environment (prefix ``SMARCO_``), so one deployment is one set of variables; or from a
+TOML file (``SMARCO_CONFIG``) whose sections name the settings' groups: ``[store] url = …`` is ``SMARCO_STORE``,
+``[store] user = …`` is ``SMARCO_STORE_USER``. The environment wins over the file."""
 
+import os
+import tomllib
 from functools import cached_property
 from pathlib import Path
+from typing import Any, Literal
 
-from pydantic import field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import SecretStr, field_validator, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from smarco_kg.federation import FederationNode
 
@@ -16,7 +22,17 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="SMARCO_", frozen=True)
 
-    store: Path = Path("var/store")
+    store: Path | str = Path("var/store")  # a directory (embedded store) or a remote store's SPARQL query URL
+    store_update_url: str | None = None  # the remote store's SPARQL Update URL (default: the query URL)
+    store_graph_store_url: str | None = None  # its Graph Store Protocol URL, for bulk loads (default: by update)
+    store_auth: Literal["none", "basic", "digest", "bearer"] | None = None  # default: basic with a user, else none
+    store_user: str | None = None
+    store_password: SecretStr | None = None
+    store_token: SecretStr | None = None  # for bearer authentication
+    store_timeout: float = 60.0  # seconds a remote store may take per request
+    store_retries: int = 3  # retries of a read that failed on the connection or with a 502, 503 or 504
+    store_max_rows: int | None = None  # the remote store's result cap (Virtuoso's ResultSetMaxRows), if any
+    state_dir: Path | None = None  # the local files of a remote-store deployment (index, change feed, dumps)
     base_iri: str = "https://w3id.org/smarco/"
     ontology_dir: Path = PROJECT_ROOT / "ontology"
     shapes_dir: Path = PROJECT_ROOT / "shapes"
@@ -35,6 +51,50 @@ class Settings(BaseSettings):
     issuer_country: str = "BEL"  # country of that identifier (EU authority table code)
     federation_nodes: tuple[FederationNode, ...] = ()  # the partner nodes SERVICE may call (JSON list in the env)
 
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return init_settings, env_settings, _ConfigFile(settings_cls)
+
+    @field_validator("store", mode="before")
+    @classmethod
+    def _store_location(cls, value: object) -> Path | str:
+        """A URL names a remote store; anything else is the embedded store's directory."""
+        text = str(value)
+        if text.startswith(("http://", "https://")):
+            return text
+        if "://" in text:
+            raise ValueError(f"a remote store is named by an http(s) URL, not {text!r}")
+        return Path(text)
+
+    @model_validator(mode="after")
+    def _remote_credentials(self) -> "Settings":
+        auth = self.store_auth
+        if auth in ("basic", "digest") and not (self.store_user and self.store_password):
+            raise ValueError(f"store_auth {auth} needs store_user and store_password")
+        if auth == "bearer" and not self.store_token:
+            raise ValueError("store_auth bearer needs store_token")
+        return self
+
+    @property
+    def remote(self) -> bool:
+        """The store is a remote SPARQL store rather than an embedded one."""
+        return isinstance(self.store, str)
+
+    @cached_property
+    def local_state(self) -> Path:
+        """The stem of the files kept beside the store (``<stem>.search.sqlite``…): the store's directory for
+        the embedded store; ``state_dir/remote`` (default ``var/remote``) for a remote one."""
+        if isinstance(self.store, Path):
+            return self.store
+        return (self.state_dir or Path("var")) / "remote"
+
     @field_validator("base_iri")
     @classmethod
     def _base_ends_with_slash(cls, value: str) -> str:
@@ -52,12 +112,12 @@ class Settings(BaseSettings):
     @cached_property
     def checkpoints_dir(self) -> Path:
         """Where query workers read checkpoints of the store: beside it, never inside it."""
-        return self.store.parent / f"{self.store.name}.checkpoints"
+        return self.local_state.parent / f"{self.local_state.name}.checkpoints"
 
     @cached_property
     def search_index(self) -> Path:
         """The full-text index of labels and titles: beside the store, rebuilt from it when missing or stale."""
-        return self.store.parent / f"{self.store.name}.search.sqlite"
+        return self.local_state.parent / f"{self.local_state.name}.search.sqlite"
 
     @cached_property
     def issuer_iri(self) -> str:
@@ -67,7 +127,12 @@ class Settings(BaseSettings):
     @cached_property
     def changes_log(self) -> Path:
         """The change feed (what each write changed): beside the store."""
-        return self.store.parent / f"{self.store.name}.changes.sqlite"
+        return self.local_state.parent / f"{self.local_state.name}.changes.sqlite"
+
+    @cached_property
+    def dumps_dir(self) -> Path:
+        """The dataset's dumps (``/dumps``): beside the store."""
+        return self.local_state.parent / f"{self.local_state.name}.dumps"
 
     @cached_property
     def esco_export(self) -> Path:
@@ -81,3 +146,34 @@ class Settings(BaseSettings):
     @cached_property
     def esco_subset(self) -> Path:
         return self.shared_dir / "data" / "esco" / "esco-subset.ttl"
+
+
+class _ConfigFile(PydanticBaseSettingsSource):
+    """The TOML file named by ``SMARCO_CONFIG``: top-level keys are settings; a section's keys are prefixed with
+    its name (``[store] url`` is ``store``, ``[store] timeout`` is ``store_timeout``)."""
+
+    def __init__(self, settings_cls: type[BaseSettings]) -> None:
+        super().__init__(settings_cls)
+        self._values: dict[str, Any] = {}
+        name = os.environ.get("SMARCO_CONFIG")
+        if not name:
+            return
+        try:
+            document = tomllib.loads(Path(name).read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as error:
+            raise ValueError(f"SMARCO_CONFIG {name}: {error}") from error
+        for key, value in document.items():
+            if isinstance(value, dict):
+                for inner, item in value.items():
+                    self._values[key if inner == "url" else f"{key}_{inner}"] = item
+            else:
+                self._values[key] = value
+        unknown = sorted(set(self._values) - set(settings_cls.model_fields))
+        if unknown:
+            raise ValueError(f"SMARCO_CONFIG {name}: unknown setting(s) {', '.join(unknown)}")
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return self._values.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return dict(self._values)

@@ -11,7 +11,7 @@ from smarco_kg.changes import ChangeLog
 from smarco_kg.config import Settings
 from smarco_kg.graphs import Graphs
 from smarco_kg.search import SearchIndex
-from smarco_kg.store import GraphStore, open_store
+from smarco_kg.store import GraphStore, store_for
 from smarco_kg.validation import ShapesValidator
 from smarco_kg.write_path import WritePath
 
@@ -25,7 +25,7 @@ class KnowledgeGraph:
     create: bool = True
 
     def __post_init__(self) -> None:
-        self.store = open_store(self.settings.store, create=self.create)
+        self.store = store_for(self.settings, create=self.create)
 
     @cached_property
     def graphs(self) -> Graphs:
@@ -40,8 +40,9 @@ class KnowledgeGraph:
         return WritePath(self.store, self.validator)
 
     def _beside(self, path: Path) -> Path | None:
-        """Where a file kept beside the store goes: ``path`` for an on-disk store, None (in memory) otherwise."""
-        return path if getattr(self.store, "path", None) is not None else None
+        """Where a file kept beside the store goes: ``path`` for an on-disk or remote store, None (in memory) for
+        a store in memory."""
+        return path if self.settings.remote or getattr(self.store, "path", None) is not None else None
 
     @cached_property
     def search(self) -> SearchIndex:

@@ -5,6 +5,10 @@ the newest checkpoint of the store (``GraphStore.snapshot``: hard links, millise
 commit). A query that outlives its timeout is stopped by killing its process, which is replaced; the other
 workers keep answering meanwhile. Results are serialized in the worker by pyoxigraph's own serializers and
 cross the pipe as bytes.
+
+A remote store runs queries in its own processes and stops them by its own limits (Virtuoso's
+``MaxQueryExecutionTime``…), so ``StoreQueries`` sends them from threads, never more at once than its slots,
+and answers a timeout when the store takes longer.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from pathlib import Path
 
 from rdflib.term import Node
 
-from smarco_kg.store import GraphStore
+from smarco_kg.store import GraphStore, StoreError
 
 log = logging.getLogger("smarco_kg.queries")
 
@@ -121,6 +125,14 @@ def answer(store: GraphStore, request: QueryRequest) -> QueryAnswer:
     except (OSError, RuntimeError, ValueError) as error:
         raise QueryError("evaluation", " ".join(str(error).split())) from error
     return QueryAnswer(result.kind, media_type, body, time.perf_counter() - started)
+
+
+def _answer_from_store(store: GraphStore, request: QueryRequest) -> QueryAnswer:
+    """``answer`` with a remote store's failures (unreachable, a result it cut short…) as ``QueryError``."""
+    try:
+        return answer(store, request)
+    except StoreError as error:
+        raise QueryError("store", " ".join(str(error).split())) from error
 
 
 def _worker_main(connection: Connection) -> None:
@@ -270,3 +282,40 @@ class QueryWorkers:
             worker.process.join(5)
         self._workers.clear()
         shutil.rmtree(self.directory, ignore_errors=True)
+
+
+@dataclass
+class StoreQueries:
+    """Queries sent straight to a store that runs them itself (a remote SPARQL store), from threads, at most
+    ``size`` at a time; the same interface as ``QueryWorkers``."""
+
+    store: GraphStore
+    size: int = 8
+    _slots: asyncio.Semaphore | None = field(default=None, init=False)
+
+    def start(self) -> None:
+        """Nothing to start: the store answers."""
+
+    def refresh(self) -> bool:
+        """Nothing to refresh: every query reads the store as it is."""
+        return True
+
+    async def run(self, request: QueryRequest, timeout: float) -> QueryAnswer:
+        """Answer ``request`` within ``timeout`` seconds, or raise ``QueryTimeout`` (the store's own limits stop
+        the query there; the thread ends with the store's answer or its request timeout)."""
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self.size)
+        deadline = time.monotonic() + timeout
+        try:
+            await asyncio.wait_for(self._slots.acquire(), timeout)
+        except TimeoutError as error:
+            raise ServiceBusy("every query slot stayed busy for the whole timeout") from error
+        task = asyncio.ensure_future(asyncio.to_thread(_answer_from_store, self.store, request))
+        task.add_done_callback(lambda _: self._slots.release())  # type: ignore[union-attr]
+        try:
+            return await asyncio.wait_for(asyncio.shield(task), max(0.0, deadline - time.monotonic()))
+        except TimeoutError as error:
+            raise QueryTimeout(f"the query ran longer than {timeout:g} s and was abandoned") from error
+
+    def close(self) -> None:
+        """Nothing to close: the store is closed with the knowledge graph."""

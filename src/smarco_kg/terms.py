@@ -3,6 +3,7 @@
 pyoxigraph is used as a parser and serializer library here; only ``store.embedded`` uses its ``Store``.
 """
 
+import re
 from functools import lru_cache
 
 import pyoxigraph as ox
@@ -79,12 +80,15 @@ def sparql_term(term: Node) -> str:
     raise ValueError(f"cannot bind {term!r} in a query")
 
 
+_LABEL_UNSAFE = re.compile(r"[^A-Za-z0-9_]")
+
+
 def from_json(value: dict) -> Node:
     """A term of SPARQL JSON results (``typed-literal``, from SPARQL 1.0 stores such as Virtuoso, read as a literal)."""
     kind = value.get("type")
     if kind == "uri":
         return URIRef(value["value"])
-    if kind == "bnode":
-        return BNode(value["value"])
+    if kind == "bnode":  # a label valid in N-Triples (Virtuoso's look like nodeID://b10001)
+        return BNode(_LABEL_UNSAFE.sub("_", value["value"]))
     datatype, lang = value.get("datatype"), value.get("xml:lang")
     return Literal(value["value"], lang=lang, datatype=URIRef(datatype) if datatype and not lang else None)

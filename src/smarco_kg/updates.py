@@ -5,6 +5,11 @@ The resources it changed are then validated against the sandbox, which is the st
 and only if they conform is the same update applied to the store, in one transaction. Which graphs an
 update writes is read from its syntax before anything runs, so that a partner's token is held to its own
 graph, and writes to the default graph (which has no provenance) are refused.
+
+A store that cannot make checkpoints (a remote one) gets a sandbox of the graphs the update names: they are
+copied into a scratch store, the update runs there, the resources it changed are validated against the store
+with their new descriptions in place of the old, and the graphs it changed are swapped in by one update
+request. The store thus ends exactly as validated, whatever its own reading of the update would be.
 """
 
 from __future__ import annotations
@@ -22,7 +27,8 @@ from rdflib.term import URIRef, Variable
 
 from smarco_kg.formats import rdf_syntax
 from smarco_kg.sparql_text import keywords, tokens
-from smarco_kg.store import GraphStore, QuerySyntaxError, open_scratch_store, open_store
+from smarco_kg.store import Changeset, GraphStore, QuerySyntaxError, open_scratch_store, open_store
+from smarco_kg.store.sparql_changes import OWNED
 from smarco_kg.validation import Report
 from smarco_kg.write_path import Staged, WritePath, WriteRejected
 
@@ -40,6 +46,8 @@ class UpdatePlan:
 
     targets: set[str] = field(default_factory=set)
     has_dataset: bool = False  # USING, USING NAMED or WITH appear in it
+    named: set[str] = field(default_factory=set)  # every IRI in it (the graphs it reads are among them)
+    reads_any_graph: bool = False  # a GRAPH pattern with a variable: it may read any graph
 
 
 @dataclass
@@ -81,6 +89,7 @@ def plan(sparql: str, base_iri: str | None = None) -> UpdatePlan:
     except Exception as error:  # pyparsing and rdflib raise several types for bad input
         raise QuerySyntaxError(" ".join(str(error).split())) from error
     result = UpdatePlan()
+    _names(operations.algebra, result)
     for request in operations.algebra:
         name = request.name
         if name in ("InsertData", "DeleteData") or name == "DeleteWhere":
@@ -102,6 +111,21 @@ def plan(sparql: str, base_iri: str | None = None) -> UpdatePlan:
         else:
             result.targets.add(ANY_GRAPH)
     return result
+
+
+def _names(node: object, result: UpdatePlan) -> None:
+    """Collect every IRI of the algebra, and whether a GRAPH pattern reads a variable graph."""
+    if isinstance(node, URIRef):
+        result.named.add(str(node))
+    elif isinstance(node, dict):
+        if getattr(node, "name", None) == "Graph" and isinstance(node.get("term"), Variable):
+            result.reads_any_graph = True
+        for key, value in node.items():
+            _names(key, result)
+            _names(value, result)
+    elif isinstance(node, list | tuple | set):
+        for item in node:
+            _names(item, result)
 
 
 def _graph_ref(ref: object) -> str:
@@ -165,20 +189,18 @@ def apply_update(store: GraphStore, write_path: WritePath, sparql: str, *, base_
     """Apply ``sparql`` to a sandbox, validate what changed there, then apply it to ``store``; raises
     ``WriteRejected`` (nothing written) when the result breaks the shapes."""
     sparql = lenient_clear(sparql)
-    targets = plan(sparql, base_iri).targets
+    update_plan = plan(sparql, base_iri)
     folder = Path(tempfile.mkdtemp(prefix="smarco-update-"))
     try:
         sandbox_path = folder / "sandbox"
         if not store.snapshot(sandbox_path):
-            raise UpdateError(f"{store.description} cannot make a sandbox to validate updates in")
+            return _apply_by_graph_swap(store, write_path, sparql, base_iri, update_plan)
         sandbox = open_store(sandbox_path)
         try:
-            try:
-                sandbox.update(sparql, base_iri=base_iri)
-            except (OSError, RuntimeError, ValueError) as error:
-                raise UpdateError(" ".join(str(error).split())) from error
-            graphs = _written_graphs(targets, store, sandbox)
-            added, removed, subjects = _differences(store, sandbox, graphs)
+            graphs = _written_graphs(update_plan.targets, store.graphs(), sandbox)
+            before = {g: _graph_lines(store, g) for g in graphs}
+            _run(sandbox, sparql, base_iri)
+            added, removed, subjects = _differences(before, {g: _graph_lines(sandbox, g) for g in graphs})
             report = _validate(sandbox, write_path, subjects, graphs)
         finally:
             sandbox.close()
@@ -190,10 +212,55 @@ def apply_update(store: GraphStore, write_path: WritePath, sparql: str, *, base_
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _written_graphs(targets: set[str], before: GraphStore, after: GraphStore) -> list[str]:
+def _apply_by_graph_swap(
+    store: GraphStore, write_path: WritePath, sparql: str, base_iri: str | None, update_plan: UpdatePlan
+) -> UpdateResult:
+    """The sandbox of a store without checkpoints: the graphs the update names (all of them if it names a
+    graph by a variable), copied; the changed graphs then replace the stored ones in one update request."""
+    existing = store.graphs()
+    if ANY_GRAPH in update_plan.targets or update_plan.reads_any_graph:
+        copied = existing
+    else:
+        copied = sorted((update_plan.targets | update_plan.named) & set(existing))
+    sandbox = open_scratch_store()
+    try:
+        ntriples = rdf_syntax("ntriples")
+        for graph in [*copied, DEFAULT_GRAPH]:
+            buffer = io.BytesIO()
+            store.dump(buffer, ntriples, graph=graph)
+            if buffer.getvalue().strip():
+                sandbox.bulk_load(buffer.getvalue(), ntriples, graph=graph or None)
+        graphs = _written_graphs(update_plan.targets, existing, sandbox)
+        before = {g: _graph_lines(sandbox, g) for g in graphs}
+        _run(sandbox, sparql, base_iri)
+        after = {g: _graph_lines(sandbox, g) for g in graphs}
+        added, removed, subjects = _differences(before, after)
+        changed = [g for g in graphs if before[g] != after[g]]
+        report = _validate_against(store, sandbox, write_path, subjects, changed)
+        if not report.conforms:
+            raise WriteRejected(report)
+        if changed:
+            buffer = io.BytesIO()
+            for graph in changed:
+                for line in sorted(after[graph]):
+                    buffer.write(line[:-1].rstrip() + (f" <{graph}> .\n" if graph else " .\n").encode())
+            store.apply(Changeset(add=buffer.getvalue(), default_graph=None, clear_graphs=changed))
+        return UpdateResult(report, added, removed, sorted(subjects))
+    finally:
+        sandbox.close()
+
+
+def _run(sandbox: GraphStore, sparql: str, base_iri: str | None) -> None:
+    try:
+        sandbox.update(sparql, base_iri=base_iri)
+    except (OSError, RuntimeError, ValueError) as error:
+        raise UpdateError(" ".join(str(error).split())) from error
+
+
+def _written_graphs(targets: set[str], before: Iterable[str], after: GraphStore) -> list[str]:
     if ANY_GRAPH not in targets:
         return sorted(targets)
-    return sorted({DEFAULT_GRAPH, *before.graphs(), *after.graphs()})
+    return sorted({DEFAULT_GRAPH, *before, *after.graphs()})
 
 
 def _graph_lines(store: GraphStore, graph: str) -> set[bytes]:
@@ -205,14 +272,14 @@ def _graph_lines(store: GraphStore, graph: str) -> set[bytes]:
 
 
 def _differences(
-    before: GraphStore, after: GraphStore, graphs: Iterable[str]
+    before: dict[str, set[bytes]], after: dict[str, set[bytes]]
 ) -> tuple[dict[str, int], dict[str, int], set[str]]:
-    """Triples added and removed per graph, and the IRIs whose description changed."""
+    """Triples (N-Triples lines) added and removed per graph, and the IRIs whose description changed."""
     added: dict[str, int] = {}
     removed: dict[str, int] = {}
     subjects: set[str] = set()
-    for graph in graphs:
-        old, new = _graph_lines(before, graph), _graph_lines(after, graph)
+    for graph, old in before.items():
+        new = after[graph]
         plus, minus = new - old, old - new
         if plus:
             added[graph] = len(plus)
@@ -222,6 +289,31 @@ def _differences(
             if line.startswith(b"<"):
                 subjects.add(line[1 : line.index(b">")].decode())
     return added, removed, subjects
+
+
+def _validate_against(
+    store: GraphStore, sandbox: GraphStore, write_path: WritePath, subjects: set[str], graphs: list[str]
+) -> Report:
+    """Validate the changed IRIs with their descriptions as the sandbox has them, in place of the stored ones,
+    and the store as their neighbourhood (as a write that replaces resources is validated)."""
+    if not subjects or not graphs:
+        return Report()
+    scratch = open_scratch_store()
+    values = " ".join(f"<{s}>" for s in subjects)
+    for graph in graphs:
+        pattern = f"GRAPH <{graph}> {{ {OWNED.format(subject='?s')} }}" if graph else OWNED.format(subject="?s")
+        template = "?s ?p ?o . ?o ?p2 ?o2 . ?o2 ?p3 ?o3 . ?o3 ?p4 ?o4"
+        described = sandbox.query(
+            f"CONSTRUCT {{ {template} }} WHERE {{ VALUES ?s {{ {values} }} {pattern} }}"
+        ).serialize(rdf_syntax("ntriples"))
+        if described.strip():
+            scratch.bulk_load(described, rdf_syntax("ntriples"), graph=graph or "urn:smarco:changed")
+    staged = Staged(scratch, [g for g in graphs if g], 0)
+    try:
+        remove = [(g, s) for g in graphs if g for s in sorted(subjects)]
+        return write_path.check(staged, remove_resources=remove)
+    finally:
+        staged.close()
 
 
 def _validate(sandbox: GraphStore, write_path: WritePath, subjects: set[str], graphs: list[str]) -> Report:

@@ -39,7 +39,8 @@ from smarco_kg.auth import TokenStore
 from smarco_kg.config import Settings
 from smarco_kg.kg import KnowledgeGraph
 from smarco_kg.queries import load_queries
-from smarco_kg.query_workers import QueryWorkers
+from smarco_kg.query_workers import QueryWorkers, StoreQueries
+from smarco_kg.store import StoreError
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -47,7 +48,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings()
     named = load_queries(settings.queries_dir)  # first: a malformed .rq stops start-up (QueryFileError: file:line)
     kg = KnowledgeGraph(settings, create=False)
-    queries = QueryWorkers(kg.store, settings.checkpoints_dir, size=settings.query_workers)
+    queries: QueryWorkers | StoreQueries = (
+        StoreQueries(kg.store, size=4 * settings.query_workers)  # the remote store's processes do the work
+        if settings.remote
+        else QueryWorkers(kg.store, settings.checkpoints_dir, size=settings.query_workers)
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -72,6 +77,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(Problem)
     async def problem_response(_: Request, problem: Problem) -> JSONResponse:
         return problem.response()
+
+    @app.exception_handler(StoreError)
+    async def store_failed(_: Request, error: StoreError) -> JSONResponse:
+        """A remote store that cannot be reached or refuses a request: the gateway's failure, not the client's."""
+        return Problem(502, "the store could not answer", " ".join(str(error).split())[:1000]).response()
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:

@@ -15,14 +15,14 @@ from smarco_kg.auth import Principal, TokenStore, bearer_secret
 from smarco_kg.config import Settings
 from smarco_kg.gaps import CatalogueCache
 from smarco_kg.kg import KnowledgeGraph
-from smarco_kg.query_workers import QueryWorkers
+from smarco_kg.query_workers import QueryWorkers, StoreQueries
 from smarco_kg.write_path import WriteRejected
 
 
 @dataclass
 class Service:
     kg: KnowledgeGraph
-    queries: QueryWorkers
+    queries: QueryWorkers | StoreQueries
     tokens: TokenStore
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     members: MemberIndex = field(default_factory=MemberIndex)

@@ -31,8 +31,7 @@ _described: dict[tuple[int, int, str], bytes] = {}
 
 
 def _dump_dir(request: Request) -> Path:
-    store = service(request).settings.store
-    return store.parent / f"{store.name}.dumps"
+    return service(request).settings.dumps_dir
 
 
 def _dumps(request: Request) -> list[Dump]:

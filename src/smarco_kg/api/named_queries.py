@@ -174,6 +174,8 @@ async def _answer(request: Request, query: QueryRequest) -> QueryAnswer:
     except QueryError as error:
         if error.kind == "not-acceptable":
             raise Problem(406, "no acceptable result format", str(error), offered=error.offered) from error
+        if error.kind == "store":
+            raise Problem(502, "the store could not answer the query", str(error)) from error
         raise Problem(500, "the named query failed", str(error)) from error
     except QueryTimeout as error:
         raise Problem(503, "query timeout", f"{error}; narrow it with its parameters", {"Retry-After": "1"}) from error

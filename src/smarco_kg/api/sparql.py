@@ -176,6 +176,8 @@ async def _query(request: Request, sparql: str, params: Params) -> Response:
             raise Problem(400, "the query is not valid SPARQL", str(error)) from error
         if error.kind == "not-acceptable":
             raise Problem(406, "no acceptable result format", str(error), offered=error.offered) from error
+        if error.kind == "store":
+            raise Problem(502, "the store could not answer the query", str(error)) from error
         raise Problem(400, "the query could not be evaluated", str(error)) from error
     except QueryTimeout as error:
         raise Problem(503, "query timeout", f"{error}; lower its cost or ask for less", {"Retry-After": "1"}) from error

@@ -1,6 +1,9 @@
 """GraphStore backends; ``open_store`` picks one from the settings."""
 
+from __future__ import annotations
+
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from smarco_kg.store.base import (
     Changeset,
@@ -11,12 +14,30 @@ from smarco_kg.store.base import (
     StoreLockedError,
 )
 
+if TYPE_CHECKING:
+    from smarco_kg.config import Settings
+
 
 def open_store(location: Path | str, *, create: bool = True, read_only: bool = False) -> GraphStore:
-    """The store at ``location``: a directory for the embedded store."""
+    """The store at ``location``: an http(s) URL names a remote store's SPARQL endpoint (query, update and
+    Graph Store Protocol at that URL; ``store_for`` takes the other settings), anything else the embedded
+    store's directory."""
+    if isinstance(location, str) and location.startswith(("http://", "https://")):
+        from smarco_kg.store.remote import RemoteStore
+
+        return RemoteStore(location)
     from smarco_kg.store.embedded import EmbeddedStore
 
     return EmbeddedStore(Path(location), create=create, read_only=read_only)
+
+
+def store_for(settings: Settings, *, create: bool = True) -> GraphStore:
+    """The store ``settings`` name, with a remote store's endpoints, credentials, timeout and retries."""
+    if not settings.remote:
+        return open_store(settings.store, create=create)
+    from smarco_kg.store.remote import RemoteStore
+
+    return RemoteStore.from_settings(settings)
 
 
 def open_scratch_store(directory: Path | None = None) -> GraphStore:
@@ -36,4 +57,5 @@ __all__ = [
     "StoreLockedError",
     "open_scratch_store",
     "open_store",
+    "store_for",
 ]

@@ -164,6 +164,10 @@ class GraphStore(ABC):
         result = self.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}")
         return int(next(result.rows())["n"])
 
+    def clear(self) -> None:
+        """Empty the dataset: every graph of it (a remote store's own system graphs are not part of it)."""
+        self.update("CLEAR ALL")
+
     def is_empty(self) -> bool:
         result = self.query("ASK { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }")
         return not result.boolean

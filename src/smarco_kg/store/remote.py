@@ -1,6 +1,6 @@
 """A GraphStore over any SPARQL 1.1 store (Virtuoso, Fuseki, GraphDB…): the Query, Update and Graph Store protocols.
 
-Reads are retried with back-off on connection errors and 5xx answers; writes are never retried (a write is one
+Reads are retried with back-off on connection errors and 502/503/504 answers; writes are never retried (a write is one
 SPARQL Update request, which the store applies as one transaction, so a failed write leaves it as it was).
 Bulk loads go to a staging graph in Graph Store Protocol chunks and are added to their graph by one update.
 
@@ -8,7 +8,13 @@ Stores differ from the standard in places, handled here:
 - a store's own system graphs (Virtuoso's ``virtrdf#``…) are not part of the dataset: they are left out of
   ``graphs()`` and of the union default graph, which is named explicitly (``default-graph-uri``) on each query;
 - Virtuoso answers ``typed-literal`` in SPARQL JSON (SPARQL 1.0 JSON); it is read as ``literal``;
-- the store's default graph is never used: the "default graph" of a changeset is a named graph of its own.
+- the store's default graph is never used: the "default graph" of a changeset is a named graph of its own;
+- ``CLEAR ALL`` would empty Virtuoso's system graphs too: ``clear`` drops the dataset's graphs one by one;
+- Virtuoso cuts results at ``ResultSetMaxRows``: a SELECT says so in a header (``X-SPARQL-MaxRows``), a
+  CONSTRUCT not at all. A cut result is an error here, never a silently shorter answer: by the header, and for
+  graph results by the cap this backend is told (``max_rows``). Whole graphs are read in pages below the cap,
+  unsorted (Virtuoso refuses to sort more than ``MaxSortedTopRows``, 10,000 by default), and the rows read are
+  checked against the graph's size.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ import io
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import urlencode
 
 import httpx
@@ -33,6 +39,9 @@ from smarco_kg.store.base import Changeset, GraphStore, Progress, QueryResult, Q
 from smarco_kg.store.sparql_changes import changeset_update, insert_data
 from smarco_kg.terms import from_json, ox_format, sparql_term
 
+if TYPE_CHECKING:
+    from smarco_kg.config import Settings
+
 SYSTEM_GRAPHS = (
     "http://www.openlinksw.com/schemas/virtrdf#",
     "http://www.w3.org/ns/ldp#",
@@ -44,6 +53,15 @@ SYSTEM_GRAPHS = (
 )
 DEFAULT_GRAPH = "urn:x-smarco:default-graph"  # what this backend uses for a changeset's default graph
 _CHUNK = 2_000_000  # bytes of N-Triples per Graph Store Protocol request
+_PAGE = 10_000  # triples per page when a graph is read whole (Virtuoso's default ResultSetMaxRows)
+_GRAPHS_TTL = 1.0  # seconds the list of graphs that a union query names is reused (writes here refresh it)
+
+
+_TRANSIENT = (502, 503, 504)  # answers worth retrying a read after (a 500 is the query's own error)
+
+
+class ResultCapError(StoreError):
+    """The store cut a result short at its own row limit (Virtuoso's ``ResultSetMaxRows``)."""
 
 
 class RemoteQueryResult(QueryResult):
@@ -94,15 +112,44 @@ class RemoteStore(GraphStore):
         *,
         update_url: str | None = None,
         graph_store_url: str | None = None,
-        auth: httpx.Auth | tuple[str, str] | None = None,
+        auth: httpx.Auth | tuple[str, str] | str | None = None,  # a string: a bearer token
         timeout: float = 30.0,
         retries: int = 3,
+        max_rows: int | None = None,
     ) -> None:
         self.query_url, self.update_url = query_url, update_url or query_url
         self.graph_store_url = graph_store_url
         self.retries = retries
-        self._client = httpx.Client(auth=auth, timeout=timeout)
+        self.max_rows = max_rows  # the store's result cap, if it has one (Virtuoso's ResultSetMaxRows)
+        headers = {}
+        if isinstance(auth, str):  # a bearer token
+            headers["Authorization"] = f"Bearer {auth}"
+            auth = None
+        self._client = httpx.Client(auth=auth, timeout=timeout, headers=headers)
+        self._graphs: tuple[float, list[str]] | None = None
         self.description = f"remote SPARQL store at {query_url}"
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RemoteStore:
+        """The store ``SMARCO_STORE`` (a URL) and the ``SMARCO_STORE_*`` settings name."""
+        password = settings.store_password.get_secret_value() if settings.store_password else ""
+        kind = settings.store_auth or ("basic" if settings.store_user else "none")
+        auth: httpx.Auth | str | None = None
+        if kind == "basic":
+            auth = httpx.BasicAuth(settings.store_user or "", password)
+        elif kind == "digest":
+            auth = httpx.DigestAuth(settings.store_user or "", password)
+        elif kind == "bearer":
+            auth = settings.store_token.get_secret_value() if settings.store_token else ""
+        return cls(
+            str(settings.store),
+            update_url=settings.store_update_url,
+            graph_store_url=settings.store_graph_store_url,
+            auth=auth,
+            timeout=settings.store_timeout,
+            retries=settings.store_retries,
+            max_rows=settings.store_max_rows,
+        )
 
     # -- reading
 
@@ -119,7 +166,7 @@ class RemoteStore(GraphStore):
                 if attempt + 1 == attempts:
                     raise StoreError(f"{url}: {error}") from error
             else:
-                if response.status_code < 500 or attempt + 1 == attempts:
+                if response.status_code not in _TRANSIENT or attempt + 1 == attempts:
                     return response
             time.sleep(0.2 * 2**attempt)
         raise StoreError(f"{url}: no answer")  # pragma: no cover
@@ -147,12 +194,12 @@ class RemoteStore(GraphStore):
         data = [("query", sparql)]
         if default_graphs is not None or named_graphs is not None:
             data += [("default-graph-uri", g or DEFAULT_GRAPH) for g in default_graphs or [DEFAULT_GRAPH]]
-            data += [("named-graph-uri", g) for g in named_graphs or self.graphs()]
+            data += [("named-graph-uri", g) for g in named_graphs or self._dataset_graphs()]
         elif union_default_graph:  # the union of the dataset's graphs, the store's system graphs left out
-            graphs = [*self.graphs(), DEFAULT_GRAPH]
+            graphs = [*self._dataset_graphs(), DEFAULT_GRAPH]
             data += [("default-graph-uri", g) for g in graphs] + [("named-graph-uri", g) for g in graphs]
         else:  # the default graph alone (as in the embedded store), and every graph for GRAPH patterns
-            data += [("default-graph-uri", DEFAULT_GRAPH)] + [("named-graph-uri", g) for g in self.graphs() if g]
+            data += [("default-graph-uri", DEFAULT_GRAPH)] + [("named-graph-uri", g) for g in self._dataset_graphs()]
         graph_form = form in ("CONSTRUCT", "DESCRIBE")
         accept = "application/n-triples" if graph_form else "application/sparql-results+json"
         response = self._post(self.query_url, data, accept, retry=True)
@@ -160,8 +207,14 @@ class RemoteStore(GraphStore):
             raise QuerySyntaxError(response.text.strip()[:500])
         if response.status_code >= 300:
             raise StoreError(f"{self.query_url}: {response.status_code} {response.text[:300]}")
+        _check_cap(response)
         if graph_form:
             graph = Graph().parse(data=response.text, format="nt")
+            if self.max_rows is not None and len(graph) >= self.max_rows:
+                raise ResultCapError(
+                    f"the store may have cut this graph result at its limit of {self.max_rows} rows "
+                    "(Virtuoso's ResultSetMaxRows, which it does not report for CONSTRUCT); narrow the query"
+                )
             return RemoteQueryResult("graph", [], [], None, graph)
         body = response.json()
         if form == "ASK":
@@ -177,13 +230,23 @@ class RemoteStore(GraphStore):
         response = self._post(self.query_url, [("query", sparql)], "application/sparql-results+json", retry=True)
         if response.status_code >= 300:
             raise StoreError(f"{self.query_url}: {response.status_code} {response.text[:300]}")
+        _check_cap(response)
         return response.json()["results"]["bindings"]
 
     def graphs(self) -> list[str]:
-        """The dataset's graphs, cheaply (every union query names them): no counting."""
+        """The dataset's graphs, cheaply: no counting."""
         rows = self._select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
         names = {row["g"]["value"] for row in rows} - {DEFAULT_GRAPH}
-        return sorted(n for n in names if not n.startswith(SYSTEM_GRAPHS))
+        graphs = sorted(n for n in names if not n.startswith(SYSTEM_GRAPHS))
+        self._graphs = (time.monotonic(), graphs)
+        return graphs
+
+    def _dataset_graphs(self) -> list[str]:
+        """The graphs a query's dataset names: reused for a second (a write through this store refreshes them),
+        so a query costs one request rather than two; another client's new graph shows within that second."""
+        if self._graphs is not None and time.monotonic() - self._graphs[0] < _GRAPHS_TTL:
+            return self._graphs[1]
+        return self.graphs()
 
     def graph_sizes(self) -> dict[str, int]:
         rows = self._select("SELECT ?g (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
@@ -203,9 +266,8 @@ class RemoteStore(GraphStore):
     def dump(self, output: BinaryIO, syntax: RdfSyntax, *, graph: str | None = None) -> None:
         dataset = Dataset()
         for name in [graph] if graph is not None else [*self.graphs(), *([""] if self.graph_size("") else [])]:
-            result = self.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{name or DEFAULT_GRAPH}> {{ ?s ?p ?o }} }}")
             target = dataset.graph(URIRef(name)) if name else dataset.default_graph
-            for triple in result.triples():
+            for triple in self._triples(name or DEFAULT_GRAPH):
                 target.add(triple)  # type: ignore[arg-type]
         written: Graph | Dataset = dataset
         if not syntax.datasets:  # one graph: all of them merged
@@ -217,9 +279,37 @@ class RemoteStore(GraphStore):
             text = "\n".join(sorted(line for line in text.splitlines() if line.strip())) + "\n"
         output.write(text.encode("utf-8"))
 
+    def _triples(self, graph: str) -> list[tuple[Node, Node, Node]]:
+        """A whole graph, in pages below the store's cap. A blank node keeps its identity across pages (the store
+        labels it the same way throughout); the triples read must add up to the graph's size."""
+        size = min(_PAGE, self.max_rows - 1) if self.max_rows else _PAGE
+        expected = self.graph_size(graph)
+        triples: set[tuple[Node, Node, Node]] = set()
+        offset = 0
+        while offset < expected:
+            page = self.query(
+                f"SELECT ?s ?p ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} LIMIT {size} OFFSET {offset}"
+            )
+            rows = list(page.rows())
+            triples.update((row["s"], row["p"], row["o"]) for row in rows)
+            if len(rows) < size:
+                break
+            offset += size
+        if len(triples) != expected:
+            raise StoreError(
+                f"reading graph <{graph}> in pages gave {len(triples)} of its {expected} triples "
+                "(written to meanwhile?); try again"
+            )
+        return sorted(triples)
+
     # -- writing
 
+    def clear(self) -> None:
+        """Drop the dataset's graphs one by one in one request (``CLEAR ALL`` would reach the system graphs)."""
+        self.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in [*self.graphs(), DEFAULT_GRAPH]))
+
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+        self._graphs = None
         text = f"BASE <{base_iri}>\n{sparql}" if base_iri else sparql
         response = self._post(self.update_url, [("update", text)], "*/*", retry=False)
         if response.status_code == 400:
@@ -231,7 +321,17 @@ class RemoteStore(GraphStore):
         """One update request. The insertion is ``INSERT { … } WHERE {}`` rather than ``INSERT DATA``: Virtuoso
         refuses blank nodes in INSERT DATA (a standard feature); in a template they are fresh per request, as in
         INSERT DATA."""
-        removals = Changeset(b"", None, changes.clear_graphs, changes.drop_graphs, changes.remove_resources)
+
+        def named(graph: str) -> str:  # the store's own default graph is never written
+            return graph or DEFAULT_GRAPH
+
+        removals = Changeset(
+            b"",
+            None,
+            [named(g) for g in changes.clear_graphs],
+            [named(g) for g in changes.drop_graphs],
+            [(named(g), s) for g, s in changes.remove_resources],
+        )
         operations = [changeset_update(removals)] if not removals.is_additive else []
         if changes.add:
             data = insert_data(changes.add, changes.default_graph or DEFAULT_GRAPH)
@@ -290,6 +390,16 @@ class RemoteStore(GraphStore):
 
     def close(self) -> None:
         self._client.close()
+
+
+def _check_cap(response: httpx.Response) -> None:
+    """Refuse a result the store cut short (Virtuoso names its cap in ``X-SPARQL-MaxRows`` when it applied it)."""
+    cap = response.headers.get("x-sparql-maxrows")
+    if cap is not None:
+        raise ResultCapError(
+            f"the store cut the result at {cap} rows (its own limit, Virtuoso's ResultSetMaxRows); "
+            "add a LIMIT, or raise the limit in the store's configuration"
+        )
 
 
 def _ask_as_select(sparql: str) -> str:
