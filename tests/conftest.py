@@ -1,4 +1,7 @@
-"""Shared fixtures: real on-disk stores, copied cheaply from templates initialised once per session."""
+"""Shared fixtures: real stores, provisioned cheaply from templates initialised once per session.
+
+Every test that uses a template runs on both backends (``[embedded]`` and ``[virtuoso]``): the session's
+``backend`` parameter. Without Virtuoso installed, the ``[virtuoso]`` runs are skipped, saying why."""
 
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from smarco_kg.config import Settings
 from smarco_kg.ingest.demo import initialise
 from smarco_kg.kg import KnowledgeGraph
 from smarco_kg.store.embedded import EmbeddedStore
-from tests.server import copy_store
+from tests.backends import BACKENDS, Template, VirtuosoPool
 
 BASE = "https://w3id.org/smarco/"
 SHARED = Settings().shared_dir
@@ -23,7 +26,7 @@ def pytest_report_header() -> str:
     return f"shared reference files: {SHARED} ({'found' if SHARED.is_dir() else 'MISSING'})"
 
 
-def _template(root: Path, demo: bool) -> Iterator[EmbeddedStore]:
+def _initialised(root: Path, demo: bool) -> Iterator[EmbeddedStore]:
     kg = KnowledgeGraph(Settings(store=root / "template"))
     initialise(kg, demo=demo)
     yield kg.store  # type: ignore[misc]
@@ -31,31 +34,59 @@ def _template(root: Path, demo: bool) -> Iterator[EmbeddedStore]:
 
 
 @pytest.fixture(scope="session")
-def _base_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedStore]:
+def _base_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedStore]:
     """Initialised once per session: the ontology, code lists and ESCO subset."""
-    yield from _template(tmp_path_factory.mktemp("base"), demo=False)
+    yield from _initialised(tmp_path_factory.mktemp("base"), demo=False)
 
 
 @pytest.fixture(scope="session")
-def _demo_template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedStore]:
+def _demo_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedStore]:
     """Initialised once per session as `smarco-kg init` does, demo data included."""
-    yield from _template(tmp_path_factory.mktemp("demo"), demo=True)
+    yield from _initialised(tmp_path_factory.mktemp("demo"), demo=True)
 
 
-def _copy(template: EmbeddedStore, target: Path) -> Settings:
-    return Settings(store=copy_store(template, target))  # hard links: a private copy in milliseconds
+@pytest.fixture(scope="session")
+def _virtuoso_pool(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VirtuosoPool]:
+    pool = VirtuosoPool(tmp_path_factory.mktemp("virtuoso"))
+    yield pool
+    pool.close()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """The backend the test runs on; the Virtuoso runs are skipped, with the reason, where it is not installed."""
+    if request.param == "virtuoso" and not shutil.which("virtuoso-t"):
+        pytest.skip("Virtuoso is not installed (virtuoso-t not found: apt-get install virtuoso-opensource-7-bin)")
+    return request.param
+
+
+def _on(backend: str, store: EmbeddedStore, request: pytest.FixtureRequest) -> Template:
+    pool = request.getfixturevalue("_virtuoso_pool") if backend == "virtuoso" else None
+    return Template(store, backend, pool)
+
+
+@pytest.fixture(scope="session")
+def _base_template(_base_store: EmbeddedStore, backend: str, request: pytest.FixtureRequest) -> Template:
+    return _on(backend, _base_store, request)
+
+
+@pytest.fixture(scope="session")
+def _demo_template(_demo_store: EmbeddedStore, backend: str, request: pytest.FixtureRequest) -> Template:
+    return _on(backend, _demo_store, request)
 
 
 @pytest.fixture
-def base_settings(_base_template: EmbeddedStore, tmp_path: Path) -> Settings:
+def base_settings(_base_template: Template, tmp_path: Path) -> Iterator[Settings]:
     """Settings of a private store holding the ontology, code lists and ESCO subset, no demo data."""
-    return _copy(_base_template, tmp_path / "store")
+    with _base_template.provision(tmp_path / "store") as settings:
+        yield settings
 
 
 @pytest.fixture
-def demo_settings(_demo_template: EmbeddedStore, tmp_path: Path) -> Settings:
+def demo_settings(_demo_template: Template, tmp_path: Path) -> Iterator[Settings]:
     """Settings of a private store initialised as `smarco-kg init` does, demo data included."""
-    return _copy(_demo_template, tmp_path / "store")
+    with _demo_template.provision(tmp_path / "store") as settings:
+        yield settings
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import socket
-import sqlite3
 import subprocess
 import sys
 import time
@@ -17,8 +16,8 @@ import httpx
 
 from smarco_kg.auth import TokenStore
 from smarco_kg.config import Settings
-from smarco_kg.store import GraphStore, open_store
-from smarco_kg.store.embedded import EmbeddedStore
+from smarco_kg.store import GraphStore, store_for
+from tests.backends import Template, settings_env
 
 
 def free_port() -> int:
@@ -28,13 +27,17 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(store: Path, *, timeout: float = 30.0, env: dict[str, str] | None = None) -> Iterator[str]:
-    """Start ``smarco-kg serve`` on a free loopback port; yield its base URL; stop it afterwards.
+def running_server(
+    store: Path | Settings, *, timeout: float = 30.0, env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """Start ``smarco-kg serve`` on a free loopback port over ``store`` (a directory, or settings naming any
+    store); yield its base URL; stop it afterwards.
 
     ``env`` adds to (or overrides) the environment the server inherits, e.g. ``SMARCO_TOKENS_FILE``."""
     port = free_port()
-    command = [sys.executable, "-m", "smarco_kg", "serve", "--store", str(store), "--port", str(port)]
-    environment = {**os.environ, "SMARCO_LOG_LEVEL": "warning", **(env or {})}
+    named = settings_env(store) if isinstance(store, Settings) else {"SMARCO_STORE": str(store)}
+    command = [sys.executable, "-m", "smarco_kg", "serve", "--port", str(port)]
+    environment = {**os.environ, "SMARCO_LOG_LEVEL": "warning", **named, **(env or {})}
     process = subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -71,6 +74,7 @@ class LiveServer:
     partner: str
     tokens: TokenStore
     client: httpx.Client
+    settings: Settings  # the store the server runs on
 
     @property
     def sparql(self) -> str:
@@ -94,41 +98,30 @@ class LiveServer:
         return {"Authorization": f"Bearer {token or self.admin}"}
 
 
-def copy_store(template: EmbeddedStore, target: Path) -> Path:
-    """A private copy of a template store and of its text index (so a server starts without re-indexing)."""
-    template.snapshot(target)
-    assert template.path is not None
-    index = Settings(store=template.path).search_index
-    if index.is_file():
-        source, copy = sqlite3.connect(str(index)), sqlite3.connect(str(Settings(store=target).search_index))
-        try:
-            source.backup(copy)
-        finally:
-            source.close()
-            copy.close()
-    return target
-
-
 @contextmanager
 def live_server(
-    template: EmbeddedStore,
+    template: Template,
     root: Path,
     *,
     partner: str,
     seed: Callable[[GraphStore], None] | None = None,
     env: dict[str, str] | None = None,
 ) -> Iterator[LiveServer]:
-    """Copy ``template`` under ``root``, let ``seed`` add data, create the tokens, start a server on it."""
-    store = copy_store(template, root / "store")
-    if seed is not None:
-        with open_store(store) as seeded:
-            seed(seeded)
-    tokens = TokenStore(root / "tokens.json")
-    admin, _ = tokens.create(partner=None, admin=True, label="tests")
-    partner_token, _ = tokens.create(partner=partner, label="tests")
-    environment = {"SMARCO_TOKENS_FILE": str(tokens.path), **(env or {})}
-    with running_server(store, env=environment) as url, httpx.Client(timeout=60.0, follow_redirects=True) as client:
-        yield LiveServer(url, admin, partner_token, tokens, client)
+    """Provision a private store from ``template`` under ``root``, let ``seed`` add data, create the tokens,
+    start a server on it."""
+    with template.provision(root / "store") as settings:
+        if seed is not None:
+            with store_for(settings) as seeded:
+                seed(seeded)
+        tokens = TokenStore(root / "tokens.json")
+        admin, _ = tokens.create(partner=None, admin=True, label="tests")
+        partner_token, _ = tokens.create(partner=partner, label="tests")
+        environment = {"SMARCO_TOKENS_FILE": str(tokens.path), **(env or {})}
+        with (
+            running_server(settings, env=environment) as url,
+            httpx.Client(timeout=60.0, follow_redirects=True) as client,
+        ):
+            yield LiveServer(url, admin, partner_token, tokens, client, settings)
 
 
 def describe(response: httpx.Response) -> str:

@@ -11,30 +11,35 @@ from pathlib import Path
 import pytest
 
 from smarco_kg.config import Settings
+from tests.backends import embedded_only, store_arguments
 
 DATA = Path(__file__).parent / "data"
 COURSE = DATA / "course.trig"
 
 
-def run(*args: str | Path, store: Path | None = None, check: bool = False) -> subprocess.CompletedProcess[str]:
+def run(
+    *args: str | Path, store: Path | Settings | None = None, check: bool = False
+) -> subprocess.CompletedProcess[str]:
     command = [sys.executable, "-m", "smarco_kg", *map(str, args)]
-    if store is not None:
-        command += ["--store", str(store)]
     env = {**os.environ, "COLUMNS": "200"}
     env.pop("SMARCO_STORE", None)
+    if store is not None:
+        arguments, named = store_arguments(store)
+        command += arguments
+        env.update(named)
     done = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
     if check:
         assert done.returncode == 0, done.stderr
     return done
 
 
-def dump(store: Path) -> str:
+def dump(store: Path | Settings) -> str:
     return run("dump", store=store, check=True).stdout
 
 
 @pytest.fixture
-def store(base_settings: Settings) -> Path:
-    return base_settings.store
+def store(base_settings: Settings) -> Settings:
+    return base_settings
 
 
 def test_init_loads_the_ontology_code_lists_esco_and_demo(tmp_path: Path) -> None:
@@ -58,7 +63,7 @@ def test_init_without_demo_loads_no_partner_graph(tmp_path: Path) -> None:
     assert "graph/partner/" not in graphs.stdout
 
 
-def test_load_stores_a_conforming_file(store: Path) -> None:
+def test_load_stores_a_conforming_file(store: Settings) -> None:
     done = run("load", COURSE, store=store, check=True)
     assert "loaded" in done.stdout and "graph/partner/cefriel" in done.stdout
     titles = run(
@@ -67,7 +72,7 @@ def test_load_stores_a_conforming_file(store: Path) -> None:
     assert '"Urban data platforms"@en' in titles.stdout
 
 
-def test_load_of_a_nonconforming_file_prints_the_report_and_stores_nothing(store: Path, tmp_path: Path) -> None:
+def test_load_of_a_nonconforming_file_prints_the_report_and_stores_nothing(store: Settings, tmp_path: Path) -> None:
     bad = tmp_path / "bad.trig"
     bad.write_text(COURSE.read_text().replace("elm:mode mode:9191af2ed9 ;", ""))
     before = dump(store)
@@ -80,7 +85,7 @@ def test_load_of_a_nonconforming_file_prints_the_report_and_stores_nothing(store
     assert dump(store) == before
 
 
-def test_validate_reports_without_storing(store: Path) -> None:
+def test_validate_reports_without_storing(store: Settings) -> None:
     before = dump(store)
     done = run("validate", COURSE, store=store)
     assert done.returncode == 0, done.stderr
@@ -97,7 +102,7 @@ def test_validate_reports_without_storing(store: Path) -> None:
     ],
 )
 def test_bad_files_give_a_one_line_cause_and_change_nothing(
-    store: Path, tmp_path: Path, content: str, name: str, expected: str
+    store: Settings, tmp_path: Path, content: str, name: str, expected: str
 ) -> None:
     path = tmp_path / name
     path.write_text(content)
@@ -108,7 +113,7 @@ def test_bad_files_give_a_one_line_cause_and_change_nothing(
     assert dump(store) == before
 
 
-def test_a_missing_file_is_reported(store: Path) -> None:
+def test_a_missing_file_is_reported(store: Settings) -> None:
     done = run("load", "no/such/file.ttl", store=store)
     assert done.returncode == 2
     assert "no such file" in done.stderr
@@ -124,13 +129,14 @@ def test_a_directory_that_is_not_a_store_is_refused(tmp_path: Path) -> None:
 def test_a_store_in_use_by_another_process_is_refused(base_settings: Settings) -> None:
     from smarco_kg.kg import KnowledgeGraph
 
+    embedded_only(base_settings, "one process opens it for writing; a remote store serves many")
     with KnowledgeGraph(base_settings):
         done = run("load", COURSE, store=base_settings.store)
     assert done.returncode == 1
     assert "open in another process" in done.stderr
 
 
-def test_query_prints_json_results_and_reads_rq_files(store: Path, tmp_path: Path) -> None:
+def test_query_prints_json_results_and_reads_rq_files(store: Settings, tmp_path: Path) -> None:
     query = tmp_path / "count.rq"
     query.write_text("SELECT (COUNT(*) AS ?n) WHERE { ?s a esco:Skill }")
     done = run("query", query, store=store, check=True)
@@ -138,24 +144,24 @@ def test_query_prints_json_results_and_reads_rq_files(store: Path, tmp_path: Pat
     assert count > 3000
 
 
-def test_construct_queries_print_rdf(store: Path) -> None:
+def test_construct_queries_print_rdf(store: Settings) -> None:
     done = run("query", "CONSTRUCT WHERE { smarco:coordinator ?p ?o }", "--format", "nt", store=store, check=True)
     assert "<https://w3id.org/smarco/ontology#coordinator>" in done.stdout
 
 
-def test_a_query_syntax_error_is_a_clear_failure(store: Path) -> None:
+def test_a_query_syntax_error_is_a_clear_failure(store: Settings) -> None:
     done = run("query", "SELECT ?x WHERE { ?x ", store=store)
     assert done.returncode == 2
     assert "not valid SPARQL" in done.stderr
 
 
-def test_a_format_that_does_not_fit_the_query_is_refused(store: Path) -> None:
+def test_a_format_that_does_not_fit_the_query_is_refused(store: Settings) -> None:
     done = run("query", "SELECT * WHERE { ?s ?p ?o } LIMIT 1", "--format", "ttl", store=store)
     assert done.returncode == 2
     assert "does not fit a SELECT/ASK query" in done.stderr
 
 
-def test_dump_one_graph_as_turtle_and_the_dataset_as_trig(store: Path) -> None:
+def test_dump_one_graph_as_turtle_and_the_dataset_as_trig(store: Settings) -> None:
     graph = "https://w3id.org/smarco/graph/ontology"
     turtle = run("dump", "--graph", graph, "--format", "ttl", store=store, check=True).stdout
     assert "smarco:MicroCredential" in turtle
@@ -163,7 +169,7 @@ def test_dump_one_graph_as_turtle_and_the_dataset_as_trig(store: Path) -> None:
     assert f"<{graph}>" in trig and "graph/esco" in trig
 
 
-def test_dump_of_an_unknown_graph_fails(store: Path) -> None:
+def test_dump_of_an_unknown_graph_fails(store: Settings) -> None:
     done = run("dump", "--graph", "https://example.org/none", store=store)
     assert done.returncode == 1
     assert "no graph" in done.stderr

@@ -13,7 +13,7 @@ from rdflib import RDF, Dataset, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, Namespace
 
 from smarco_kg.config import Settings
-from smarco_kg.store.embedded import EmbeddedStore
+from tests.backends import Template
 from tests.server import LiveServer, describe, live_server
 
 VOID = Namespace("http://rdfs.org/ns/void#")
@@ -23,7 +23,7 @@ PARTNER = "cefriel"
 
 
 @pytest.fixture(scope="module")
-def api(_demo_template: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def api(_demo_template: Template, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     with live_server(_demo_template, tmp_path_factory.mktemp("void"), partner=PARTNER) as server:
         yield server
 

@@ -23,7 +23,7 @@ from rdflib import OWL, Graph, Literal, Namespace, URIRef
 from smarco_kg.config import Settings
 from smarco_kg.europass import seal
 from smarco_kg.europass.jsonld import read_document
-from smarco_kg.store.embedded import EmbeddedStore
+from tests.backends import Template
 from tests.server import LiveServer, describe, live_server, problem
 
 ELM = Namespace("http://data.europa.eu/snb/model/elm/")
@@ -60,9 +60,7 @@ def issuer_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def api(
-    _demo_template: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory, issuer_dir: Path
-) -> Iterator[LiveServer]:
+def api(_demo_template: Template, tmp_path_factory: pytest.TempPathFactory, issuer_dir: Path) -> Iterator[LiveServer]:
     env = {"SMARCO_ISSUER_DIR": str(issuer_dir), "SMARCO_ISSUER_LEGAL_IDENTIFIER": LEGAL_ID}
     with live_server(_demo_template, tmp_path_factory.mktemp("edc"), partner=AWARDER, env=env) as server:
         yield server

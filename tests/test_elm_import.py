@@ -35,8 +35,7 @@ from smarco_kg.europass.loq import export_courses, serialize
 from smarco_kg.kg import KnowledgeGraph
 from smarco_kg.namespaces import ELM, ROV, SMARCO
 from smarco_kg.store import GraphStore
-from smarco_kg.store.embedded import EmbeddedStore
-from tests.server import copy_store
+from tests.backends import Template, store_arguments
 
 BASE = "https://w3id.org/smarco/"
 ELM_DIR = Settings().elm_dir
@@ -55,16 +54,19 @@ ANY_URI = URIRef("http://www.w3.org/2001/XMLSchema#anyURI")
 
 
 @pytest.fixture
-def fresh(_base_template: EmbeddedStore, tmp_path: Path) -> Settings:
+def fresh(_base_template: Template, tmp_path: Path) -> Iterator[Settings]:
     """A store with the ontology, code lists and ESCO subset, no demo data, beside ``demo_settings``'s."""
-    return Settings(store=copy_store(_base_template, tmp_path / "fresh"))
+    with _base_template.provision(tmp_path / "fresh") as settings:
+        yield settings
 
 
-def run(*args: str | Path, store: Path) -> subprocess.CompletedProcess[str]:
+def run(*args: str | Path, store: Settings) -> subprocess.CompletedProcess[str]:
     """``smarco-kg import elm`` as a user runs it (the store is not open in this process meanwhile)."""
-    command = [sys.executable, "-m", "smarco_kg", "import", "elm", *map(str, args), "--store", str(store)]
+    arguments, named = store_arguments(store)
+    command = [sys.executable, "-m", "smarco_kg", "import", "elm", *map(str, args), *arguments]
     env = {**os.environ, "COLUMNS": "200"}
     env.pop("SMARCO_STORE", None)
+    env.update(named)
     return subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
 
 
@@ -155,7 +157,7 @@ def test_an_exported_course_comes_back_with_every_elm_fact(
     path = tmp_path / f"course{SUFFIX[fmt]}"
     path.write_bytes(serialize(first, fmt)[0])
     target = f"{BASE}graph/partner/imported" if fmt == "rdfxml" else None
-    done = run(path, "--aim", AIM, *(["--graph", target] if target else []), store=fresh.store)
+    done = run(path, "--aim", AIM, *(["--graph", target] if target else []), store=fresh)
     assert done.returncode == 0, done.stderr
     assert "imported 1 course(s) and 1 new organisation(s)" in done.stdout
     with KnowledgeGraph(fresh) as kg:
@@ -193,7 +195,7 @@ def test_every_demo_course_comes_back_and_a_second_import_is_refused(
         first = export(kg.store, demo)
     path = tmp_path / "catalogue.ttl"
     path.write_bytes(serialize(first, "ttl")[0])
-    done = run(path, "--aim", AIM, store=fresh.store)
+    done = run(path, "--aim", AIM, store=fresh)
     assert done.returncode == 0, done.stderr
     assert f"imported {len(demo)} course(s)" in done.stdout
     with KnowledgeGraph(fresh) as kg:
@@ -205,7 +207,7 @@ def test_every_demo_course_comes_back_and_a_second_import_is_refused(
     assert isomorphic(renamed(first, mapping), second)
     assert not flags, "smarco:isSampleData is the demo data's flag, not an ELM fact"
     stored = sizes(fresh)
-    again = run(path, "--aim", AIM, store=fresh.store)
+    again = run(path, "--aim", AIM, store=fresh)
     assert again.returncode == 1
     assert "is already in the catalogue as" in again.stderr and "nothing was stored" in again.stderr
     assert sizes(fresh) == stored
@@ -410,7 +412,7 @@ def test_the_official_examples_are_read_and_what_they_hold_is_planned_or_refused
 
 def test_the_micro_credential_example_is_reported_not_stored(base_settings: Settings) -> None:
     stored = sizes(base_settings)
-    done = run(EXAMPLES / "edc/Sample-MC-Annex1-signed.jsonld", "--aim", AIM, store=base_settings.store)
+    done = run(EXAMPLES / "edc/Sample-MC-Annex1-signed.jsonld", "--aim", AIM, store=base_settings)
     assert done.returncode == 1
     assert f"course {BASE}course/digital-micro-credential-creation <- {MC}" in done.stderr
     assert "property: dct:description" in done.stderr and "property: elm:providedBy" in done.stderr
@@ -421,7 +423,7 @@ def test_the_micro_credential_example_is_reported_not_stored(base_settings: Sett
 
 def test_a_credential_without_a_specification_says_nothing_course_like_is_in_it(base_settings: Settings) -> None:
     stored = sizes(base_settings)
-    done = run(EXAMPLES / "edc/Sample-CertOfPart-unsigned-uploadable.json", store=base_settings.store)
+    done = run(EXAMPLES / "edc/Sample-CertOfPart-unsigned-uploadable.json", store=base_settings)
     assert done.returncode == 1
     assert "nothing course-like" in done.stderr and "elm:LearningActivity" in done.stderr
     assert "nothing was stored" in done.stderr
@@ -456,7 +458,7 @@ def test_a_file_that_breaks_the_shapes_is_reported_and_nothing_is_stored(
     path = tmp_path / "broken.ttl"
     path.write_text(BROKEN, encoding="utf-8")
     stored = sizes(base_settings)
-    done = run(path, "--aim", AIM, store=base_settings.store)
+    done = run(path, "--aim", AIM, store=base_settings)
     assert done.returncode == 1
     for expected in (
         "property: dct:description",  # the course
@@ -498,8 +500,8 @@ def test_an_unreadable_file_exits_2_and_stores_nothing(base_settings: Settings, 
     good = tmp_path / "course.jsonld"
     good.write_text(json.dumps(JSONLD_COURSE), encoding="utf-8")
     stored = sizes(base_settings)
-    missing = run(tmp_path / "missing.ttl", store=base_settings.store)
+    missing = run(tmp_path / "missing.ttl", store=base_settings)
     assert missing.returncode == 2 and "no such file" in missing.stderr
-    xml = run(good, EXAMPLES / "loq/loq.xml", "--aim", AIM, store=base_settings.store)
+    xml = run(good, EXAMPLES / "loq/loq.xml", "--aim", AIM, store=base_settings)
     assert xml.returncode == 2 and "not RDF/XML" in xml.stderr
     assert sizes(base_settings) == stored

@@ -28,9 +28,8 @@ from smarco_kg.config import Settings
 from smarco_kg.formats import rdf_syntax
 from smarco_kg.graphs import Graphs
 from smarco_kg.ingest.esco import EscoImportError, EscoImportReport, import_esco, sniff_rdf
-from smarco_kg.store import GraphStore, QuerySyntaxError, open_store
-from smarco_kg.store.embedded import EmbeddedStore
-from tests.server import copy_store
+from smarco_kg.store import GraphStore, QuerySyntaxError, store_for
+from tests.backends import Template, store_arguments
 
 csv.field_size_limit(1 << 30)  # conceptSchemes_en.csv lists every top concept of a scheme in one cell
 
@@ -197,7 +196,7 @@ def no_leftovers(workdir: Path) -> None:
 
 @dataclass
 class Full:
-    store: EmbeddedStore
+    store: GraphStore
     report: EscoImportReport
     before: State
     started: datetime
@@ -206,16 +205,14 @@ class Full:
 
 
 @pytest.fixture(scope="module")
-def full(_base_template: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Full]:
+def full(_base_template: Template, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Full]:
     root = tmp_path_factory.mktemp("esco-full")
-    store = open_store(copy_store(_base_template, root / "store"))
-    assert isinstance(store, EmbeddedStore)
-    before = state(store)
-    started = datetime.now(UTC)
-    report = import_esco(store, GRAPH, [EXPORT], workdir=root)
-    finished = datetime.now(UTC)
-    yield Full(store, report, before, started, finished, root)
-    store.close()
+    with _base_template.provision(root / "store") as settings, store_for(settings) as store:
+        before = state(store)
+        started = datetime.now(UTC)
+        report = import_esco(store, GRAPH, [EXPORT], workdir=root)
+        finished = datetime.now(UTC)
+        yield Full(store, report, before, started, finished, root)
 
 
 def test_the_graph_iri() -> None:
@@ -512,12 +509,10 @@ def unused(export: Export, selection: Selection, kind: str, n: int) -> list[dict
 
 
 @pytest.fixture
-def store(base_settings: Settings) -> Iterator[EmbeddedStore]:
+def store(base_settings: Settings) -> Iterator[GraphStore]:
     """A private store with the ontology, code lists and the ESCO subset in the ESCO graph."""
-    opened = open_store(base_settings.store)
-    assert isinstance(opened, EmbeddedStore)
-    yield opened
-    opened.close()
+    with store_for(base_settings) as opened:
+        yield opened
 
 
 def relation_triples(store: GraphStore) -> set[tuple[str, str, str]]:
@@ -534,7 +529,7 @@ def expected_relations(occupation_skill: list[dict], skill_skill: list[dict]) ->
     }
 
 
-def test_a_small_export_replaces_the_subset(store: EmbeddedStore, export: Export, selection: Selection, tmp_path: Path):
+def test_a_small_export_replaces_the_subset(store: GraphStore, export: Export, selection: Selection, tmp_path: Path):
     written = write_export(tmp_path / "export", export, selection)
     assert state(store).sample  # the subset is there before
     report = import_esco(store, GRAPH, [written.root], workdir=tmp_path)
@@ -556,7 +551,7 @@ def test_a_small_export_replaces_the_subset(store: EmbeddedStore, export: Export
 
 @pytest.mark.parametrize("where", ["occupationSkillRelations", "skillSkillRelations", "broaderRelationsSkillPillar"])
 def test_a_relation_to_an_undescribed_concept_fails_and_changes_nothing(
-    store: EmbeddedStore, export: Export, selection: Selection, tmp_path: Path, where: str
+    store: GraphStore, export: Export, selection: Selection, tmp_path: Path, where: str
 ) -> None:
     stranger = unused(export, selection, "skills", 1)[0]["conceptUri"]  # a real skill no file of this export describes
     good = selection.rows[where][0]
@@ -580,7 +575,7 @@ def test_a_relation_to_an_undescribed_concept_fails_and_changes_nothing(
 
 
 def test_malformed_rows_are_skipped_with_file_and_line(
-    store: EmbeddedStore, export: Export, selection: Selection, tmp_path: Path
+    store: GraphStore, export: Export, selection: Selection, tmp_path: Path
 ) -> None:
     bad_iri, bad_type, bad_reuse, bad_date = unused(export, selection, "skills", 4)
     bad_iri["conceptUri"] = "http://data.europa.eu/esco/skill/not an iri"
@@ -655,7 +650,7 @@ RELATION_FILES = ("occupationSkillRelations", "skillSkillRelations", "broaderRel
     "keep", [(), RELATION_FILES, ("skills", *RELATION_FILES), ("occupations", *RELATION_FILES)], ids=str
 )
 def test_a_folder_without_skills_and_occupations_is_refused(
-    store: EmbeddedStore, export: Export, selection: Selection, tmp_path: Path, keep: tuple[str, ...]
+    store: GraphStore, export: Export, selection: Selection, tmp_path: Path, keep: tuple[str, ...]
 ) -> None:
     written = write_export(tmp_path / "export", export, selection)
     for key, path in written.paths.items():
@@ -668,7 +663,7 @@ def test_a_folder_without_skills_and_occupations_is_refused(
     no_leftovers(tmp_path)
 
 
-def test_a_missing_source_is_refused(store: EmbeddedStore, tmp_path: Path) -> None:
+def test_a_missing_source_is_refused(store: GraphStore, tmp_path: Path) -> None:
     before = state(store)
     with pytest.raises(EscoImportError, match="no such file or directory"):
         import_esco(store, GRAPH, [tmp_path / "nowhere"], workdir=tmp_path)
@@ -683,7 +678,7 @@ BROKEN_TURTLE = f"""@prefix skos: <{SKOS}> .
 
 @pytest.mark.parametrize("with_csv", [False, True])
 def test_a_broken_rdf_dump_fails_and_changes_nothing(
-    store: EmbeddedStore, export: Export, selection: Selection, tmp_path: Path, with_csv: bool
+    store: GraphStore, export: Export, selection: Selection, tmp_path: Path, with_csv: bool
 ) -> None:
     broken = tmp_path / "esco.ttl"
     broken.write_text(BROKEN_TURTLE, encoding="utf-8")
@@ -699,7 +694,7 @@ def test_a_broken_rdf_dump_fails_and_changes_nothing(
     no_leftovers(tmp_path)
 
 
-def test_a_dump_with_relative_iris_is_a_syntax_error_and_changes_nothing(store: EmbeddedStore, tmp_path: Path):
+def test_a_dump_with_relative_iris_is_a_syntax_error_and_changes_nothing(store: GraphStore, tmp_path: Path):
     dump = tmp_path / "esco.ttl"
     dump.write_text(f"<skill/no-base> a <{MODEL}Skill> .\n", encoding="utf-8")
     before = state(store)
@@ -711,7 +706,7 @@ def test_a_dump_with_relative_iris_is_a_syntax_error_and_changes_nothing(store: 
         no_leftovers(tmp_path)
 
 
-def test_an_empty_file_is_neither_an_export_nor_a_dump(store: EmbeddedStore, tmp_path: Path) -> None:
+def test_an_empty_file_is_neither_an_export_nor_a_dump(store: GraphStore, tmp_path: Path) -> None:
     empty = tmp_path / "esco.ttl"
     empty.write_bytes(b"")
     assert sniff_rdf(empty) is None
@@ -764,7 +759,7 @@ def test_sniff_rdf_sees_through_a_byte_order_mark_and_comments(tmp_path: Path) -
 
 
 @pytest.mark.parametrize("fmt", sorted(DUMPS))
-def test_an_rdf_dump_replaces_the_graph_exactly(store: EmbeddedStore, dump_graph: Graph, tmp_path: Path, fmt: str):
+def test_an_rdf_dump_replaces_the_graph_exactly(store: GraphStore, dump_graph: Graph, tmp_path: Path, fmt: str):
     path = tmp_path / "dump.txt"
     dump_graph.serialize(path, format=fmt, encoding="utf-8")
     report = import_esco(store, GRAPH, [path], version="v1.1.1", workdir=tmp_path)
@@ -789,7 +784,7 @@ GERMAN = {
 }
 
 
-def test_two_languages_keep_both_labels(store: EmbeddedStore, export: Export, selection: Selection, tmp_path: Path):
+def test_two_languages_keep_both_labels(store: GraphStore, export: Export, selection: Selection, tmp_path: Path):
     assert SKILL not in selection.skills
     skills = [*selection.rows["skills"], export.skills[SKILL]]
     english = Selection({**selection.rows, "skills": skills})
@@ -828,15 +823,17 @@ def test_two_languages_keep_both_labels(store: EmbeddedStore, export: Export, se
 # -- the command ------------------------------------------------------------------------------------------------------
 
 
-def cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
+def cli(*args: str | Path, store: Settings) -> subprocess.CompletedProcess[str]:
+    arguments, named = store_arguments(store)
     env = {**os.environ, "COLUMNS": "200"}
     env.pop("SMARCO_STORE", None)
-    command = [sys.executable, "-m", "smarco_kg", "import", "esco", *map(str, args)]
+    env.update(named)
+    command = [sys.executable, "-m", "smarco_kg", "import", "esco", *map(str, args), *arguments]
     return subprocess.run(command, capture_output=True, text=True, env=env, timeout=120)
 
 
-def stored_state(path: Path) -> State:
-    with open_store(path, create=False) as opened:
+def stored_state(settings: Settings) -> State:
+    with store_for(settings, create=False) as opened:
         return state(opened)
 
 
@@ -853,7 +850,7 @@ def test_cli_imports_and_prints_the_counts(
     base_settings: Settings, export: Export, selection: Selection, tmp_path: Path
 ):
     written = write_export(tmp_path / "export", export, selection)
-    done = cli(written.root, "--store", base_settings.store, "--version", "v1.1.1")
+    done = cli(written.root, "--version", "v1.1.1", store=base_settings)
     assert done.returncode == 0, done.stderr
     counts = printed_counts(done.stdout)
     assert counts["skills"] == len(selection.skills)
@@ -861,19 +858,19 @@ def test_cli_imports_and_prints_the_counts(
     assert counts["occupation-skill relations"] == len(selection.rows["occupationSkillRelations"])
     assert counts["skill-skill relations"] == 1
     assert f"ESCO v1.1.1 imported. {ATTRIBUTION}" in done.stdout
-    with open_store(base_settings.store, create=False) as opened:
+    with store_for(base_settings, create=False) as opened:
         assert counts["triples in the ESCO graph"] == opened.graph_size(GRAPH)
         assert count(opened, "?s a esco:Skill", "DISTINCT ?s") == len(selection.skills)
         assert description(opened, GRAPH)[URIRef("http://www.w3.org/2002/07/owl#versionInfo")] == {Literal("v1.1.1")}
 
 
 def test_cli_refuses_a_missing_path_with_exit_code_2(base_settings: Settings, tmp_path: Path) -> None:
-    before = stored_state(base_settings.store)
+    before = stored_state(base_settings)
     missing = tmp_path / "no-such-export"
-    done = cli(missing, "--store", base_settings.store)
+    done = cli(missing, store=base_settings)
     assert done.returncode == 2, done.stdout + done.stderr
     assert "no such file or directory" in done.stderr and str(missing) in done.stderr
-    assert stored_state(base_settings.store) == before
+    assert stored_state(base_settings) == before
 
 
 def test_cli_lists_a_dangling_relation_and_exits_1(
@@ -882,10 +879,10 @@ def test_cli_lists_a_dangling_relation_and_exits_1(
     stranger = unused(export, selection, "skills", 1)[0]["conceptUri"]
     bad = {**selection.rows["occupationSkillRelations"][0], "skillUri": stranger}
     written = write_export(tmp_path / "export", export, selection, {"occupationSkillRelations": [(4, bad)]})
-    before = stored_state(base_settings.store)
-    done = cli(written.root, "--store", base_settings.store)
+    before = stored_state(base_settings)
+    done = cli(written.root, store=base_settings)
     assert done.returncode == 1, done.stdout + done.stderr
     location = f"{written.paths['occupationSkillRelations']}:{written.lines['occupationSkillRelations'][4]}:"
     assert location in done.stderr and stranger in done.stderr
     assert "nothing was changed" in done.stderr
-    assert stored_state(base_settings.store) == before
+    assert stored_state(base_settings) == before

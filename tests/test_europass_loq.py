@@ -4,6 +4,7 @@ shapes see no project triple; the traps of the vendored files are handled in cod
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,8 +19,8 @@ from smarco_kg.api.resources import _entries
 from smarco_kg.config import Settings
 from smarco_kg.europass.loq import FORMATS, NotExportable, export_courses, serialize
 from smarco_kg.europass.official_shapes import PROFILES, check, profile, shape_terms
-from smarco_kg.store import GraphStore, open_store
-from smarco_kg.store.embedded import EmbeddedStore
+from smarco_kg.store import GraphStore, store_for
+from tests.backends import Template, store_arguments
 from tests.server import LiveServer, describe, live_server, problem
 
 ELM = Namespace("http://data.europa.eu/snb/model/elm/")
@@ -43,11 +44,10 @@ def _courses(store: GraphStore) -> list[URIRef]:
 
 
 @pytest.fixture(scope="module")
-def store(_demo_template: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphStore]:
+def store(_demo_template: Template, tmp_path_factory: pytest.TempPathFactory) -> Iterator[GraphStore]:
     """A private demo store with one project triple (schema:keywords) on a course, which LOQ must not see."""
     path = tmp_path_factory.mktemp("loq") / "store"
-    _demo_template.snapshot(path)
-    with open_store(path) as opened:
+    with _demo_template.provision(path) as settings, store_for(settings) as opened:
         opened.update(EXTRA)
         yield opened
 
@@ -213,7 +213,7 @@ def test_every_format_carries_the_same_graph(store: GraphStore, fmt: str) -> Non
 
 
 @pytest.fixture(scope="module")
-def api(_demo_template: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def api(_demo_template: Template, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     with live_server(_demo_template, tmp_path_factory.mktemp("loq-api"), partner=PARTNER) as server:
         yield server
 
@@ -261,17 +261,21 @@ def test_the_cli_exports_all_courses_to_a_file_and_refuses_bad_arguments(
     demo_settings: Settings, tmp_path: Path
 ) -> None:
     out = tmp_path / "all.rdf"
-    command = [sys.executable, "-m", "smarco_kg", "export", "europass", "--store", str(demo_settings.store)]
-    done = subprocess.run([*command, "--all", "--format", "rdfxml", "-o", str(out)], capture_output=True, text=True)
+    arguments, named = store_arguments(demo_settings)
+    env = {**os.environ, **named}
+    command = [sys.executable, "-m", "smarco_kg", "export", "europass", *arguments]
+    done = subprocess.run(
+        [*command, "--all", "--format", "rdfxml", "-o", str(out)], capture_output=True, text=True, env=env
+    )
     assert done.returncode == 0, done.stderr
     exported = Graph().parse(out, format="xml")
     assert len(set(exported.subjects(RDF.type, ELM.LearningOpportunity))) == 36
     assert official(exported)[0]
-    one = subprocess.run([*command, "--course", "urban-data-platforms"], capture_output=True, text=True)
+    one = subprocess.run([*command, "--course", "urban-data-platforms"], capture_output=True, text=True, env=env)
     assert one.returncode == 0 and (COURSE, RDF.type, ELM.LearningOpportunity) in Graph().parse(data=one.stdout)
     refused = subprocess.run(
-        [*command, "--course", "urban-data-platforms", "--qualification"], capture_output=True, text=True
+        [*command, "--course", "urban-data-platforms", "--qualification"], capture_output=True, text=True, env=env
     )
     assert refused.returncode == 1 and "NQFLevel" in refused.stderr and not refused.stdout
     for bad in (["--all", "--format", "pdf"], [], ["--all", "--course", "x"], ["--course", "Not A Course!"]):
-        assert subprocess.run([*command, *bad], capture_output=True, text=True).returncode == 2, bad
+        assert subprocess.run([*command, *bad], capture_output=True, text=True, env=env).returncode == 2, bad

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from smarco_kg.store import GraphStore
-from smarco_kg.store.embedded import EmbeddedStore
+from tests.backends import Template
 from tests.server import LiveServer, describe, live_server, problem
 from tests.test_federation_service import Listener
 
@@ -45,7 +45,7 @@ INSERT DATA {{ GRAPH <{BASE}graph/partner/cefriel> {{
 
 
 @pytest.fixture(scope="module")
-def nodes(_demo_template: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+def nodes(_demo_template: Template, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     root = tmp_path_factory.mktemp("fanout")
     for name in "abc":
         Path(root, name).mkdir()
@@ -118,7 +118,7 @@ def test_a_named_query_runs_on_every_node_that_has_it(nodes: dict) -> None:
 
 
 def test_three_nodes_search_and_service_then_one_stops(
-    _demo_template: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory
+    _demo_template: Template, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
     """Three nodes with their own stores: a federated search and a SERVICE query across the other two, then node
     C stops and the same requests answer within the deadline with C reported (partial results)."""

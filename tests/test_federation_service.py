@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from smarco_kg.federation import ServiceRefused, service_calls
-from smarco_kg.store.embedded import EmbeddedStore
+from tests.backends import Template
 from tests.server import LiveServer, describe, live_server, problem
 
 PREFIX = "PREFIX elm: <http://data.europa.eu/snb/model/elm/> PREFIX dct: <http://purl.org/dc/terms/> "
@@ -57,7 +57,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def nodes(_demo_template: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+def nodes(_demo_template: Template, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     root = tmp_path_factory.mktemp("federation")
     stranger, slow = Listener(), Listener()
     dead = f"http://127.0.0.1:{_free_port()}/sparql"

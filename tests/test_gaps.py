@@ -17,7 +17,7 @@ import pytest
 from rdflib import Dataset, Namespace, URIRef
 
 from smarco_kg.config import Settings
-from smarco_kg.store.embedded import EmbeddedStore
+from tests.backends import Template
 from tests.server import LiveServer, describe, live_server, problem
 
 ESCO_CSV = Settings().esco_export
@@ -33,7 +33,7 @@ PARTNER = "cefriel"
 
 
 @pytest.fixture(scope="module")
-def api(_demo_template: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def api(_demo_template: Template, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     with live_server(_demo_template, tmp_path_factory.mktemp("gaps"), partner=PARTNER) as server:
         yield server
 

@@ -21,7 +21,7 @@ import pytest
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 
-from smarco_kg.store.embedded import EmbeddedStore
+from tests.backends import Template
 from tests.server import LiveServer, describe, live_server, problem
 
 BASE = "https://w3id.org/smarco/"
@@ -35,7 +35,7 @@ BOUNDARY = "a6fe4cd636164618814be9f8d3d1a0de"
 
 
 @pytest.fixture(scope="module")
-def gsp(_demo_template: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def gsp(_demo_template: Template, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """One server for the module, over a private copy of the demo store (partners' graphs included)."""
     with live_server(_demo_template, tmp_path_factory.mktemp("graph-store-protocol"), partner=PARTNER) as server:
         yield server

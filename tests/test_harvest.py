@@ -4,6 +4,7 @@ a course deleted on B disappears from A; a run with nothing new changes nothing.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -12,9 +13,8 @@ from pathlib import Path
 import pytest
 
 from smarco_kg.config import Settings
-from smarco_kg.store import open_store
-from smarco_kg.store.embedded import EmbeddedStore
-from tests.conftest import _copy
+from smarco_kg.store import store_for
+from tests.backends import Template, store_arguments
 from tests.server import LiveServer, describe, live_server, problem
 
 BASE = "https://w3id.org/smarco/"
@@ -24,17 +24,19 @@ COURSE = f"{BASE}course/urban-data-platforms"  # cefriel's
 
 
 @pytest.fixture(scope="module")
-def node_b(_demo_template: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def node_b(_demo_template: Template, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     with live_server(_demo_template, tmp_path_factory.mktemp("node-b"), partner="cefriel") as server:
         yield server
 
 
 @pytest.fixture(scope="module")
-def node_a(_base_template: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    return _copy(_base_template, tmp_path_factory.mktemp("node-a") / "store")
+def node_a(_base_template: Template, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Settings]:
+    with _base_template.provision(tmp_path_factory.mktemp("node-a") / "store") as settings:
+        yield settings
 
 
 def harvest(node_a: Settings, node_b: LiveServer) -> subprocess.CompletedProcess[str]:
+    arguments, named = store_arguments(node_a)
     command = [
         sys.executable,
         "-m",
@@ -43,15 +45,14 @@ def harvest(node_a: Settings, node_b: LiveServer) -> subprocess.CompletedProcess
         node_b.url,
         "--name",
         "node-b",
-        "--store",
-        str(node_a.store),
+        *arguments,
     ]
-    return subprocess.run(command, capture_output=True, text=True, timeout=300)
+    return subprocess.run(command, capture_output=True, text=True, timeout=300, env={**os.environ, **named})
 
 
 def harvested(node_a: Settings) -> dict[str, set[str]]:
     """Course -> its titles, in A's harvest graph; and the graph's size under ''."""
-    with open_store(node_a.store) as store:
+    with store_for(node_a) as store:
         rows = store.query(
             f"SELECT ?c ?t WHERE {{ GRAPH <{GRAPH}> {{ ?c a <http://data.europa.eu/snb/model/elm/LearningOpportunity> ;"
             " <http://purl.org/dc/terms/title> ?t } }"
@@ -135,6 +136,7 @@ def test_a_course_deleted_upstream_disappears_downstream(node_a: Settings, node_
 
 
 def test_a_node_that_is_not_there_is_a_clear_failure(node_a: Settings, tmp_path: Path) -> None:
+    arguments, named = store_arguments(node_a)
     command = [
         sys.executable,
         "-m",
@@ -143,10 +145,10 @@ def test_a_node_that_is_not_there_is_a_clear_failure(node_a: Settings, tmp_path:
         "http://127.0.0.1:9",
         "--name",
         "x",
-        "--store",
-        str(node_a.store),
+        *arguments,
     ]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    env = {**os.environ, **named}
+    done = subprocess.run(command, capture_output=True, text=True, timeout=60, env=env)
     assert done.returncode == 1 and "cannot harvest" in done.stderr
-    bad = subprocess.run([*command[:4], "not-a-url", *command[5:]], capture_output=True, text=True, timeout=60)
+    bad = subprocess.run([*command[:4], "not-a-url", *command[5:]], capture_output=True, text=True, timeout=60, env=env)
     assert bad.returncode == 2

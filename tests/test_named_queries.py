@@ -24,7 +24,7 @@ from smarco_kg.queries import (
     load_queries,
     load_query,
 )
-from smarco_kg.store.embedded import EmbeddedStore
+from tests.backends import Template
 from tests.server import LiveServer, describe, live_server, problem
 
 REGISTRY = load_queries(PROJECT_ROOT / "queries")
@@ -34,7 +34,7 @@ ESCO_GREEN = "http://data.europa.eu/esco/concept-scheme/green"
 
 
 @pytest.fixture(scope="module")
-def server(_demo_template: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def server(_demo_template: Template, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """One server for the module, over a private copy of the demo store."""
     with live_server(_demo_template, tmp_path_factory.mktemp("named-queries"), partner="cefriel") as live:
         yield live
@@ -189,11 +189,11 @@ def test_a_malformed_query_stops_app_creation_and_leaves_the_store_free(
     (queries / "fine.rq").write_text(HEADER + SELECT)
     (queries / "typo.rq").write_text(HEADER + "#+ params:\n#+   - name: level\n#+     type: int\n" + SELECT)
     with pytest.raises(QueryFileError, match=r"typo\.rq:4: unknown type 'int'"):
-        create_app(Settings(store=demo_settings.store, queries_dir=queries))
+        create_app(demo_settings.model_copy(update={"queries_dir": queries}))
     with KnowledgeGraph(demo_settings, create=False):  # not left open (locked) by the failed start
         pass
     (queries / "typo.rq").unlink()
-    app = create_app(Settings(store=demo_settings.store, queries_dir=queries))
+    app = create_app(demo_settings.model_copy(update={"queries_dir": queries}))
     assert "/api/queries/fine" in app.openapi()["paths"]
     app.state.kg.close()
 

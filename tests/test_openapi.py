@@ -11,7 +11,7 @@ import pytest
 from smarco_kg.config import Settings
 from smarco_kg.queries import load_queries
 from smarco_kg.registry import registry, vocabulary
-from smarco_kg.store.embedded import EmbeddedStore
+from tests.backends import Template
 from tests.server import LiveServer, describe, live_server
 
 BASE = "https://w3id.org/smarco/"
@@ -24,7 +24,7 @@ WRITABLE = sorted(set(ENTRIES) - READ_ONLY)
 
 
 @pytest.fixture(scope="module")
-def api(_demo_template: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def api(_demo_template: Template, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     with live_server(_demo_template, tmp_path_factory.mktemp("openapi"), partner=PARTNER) as server:
         yield server
 

@@ -13,7 +13,8 @@ from rdflib import BNode, Graph, URIRef
 from rdflib.compare import isomorphic
 
 from smarco_kg.store.embedded import EmbeddedStore
-from tests.server import copy_store, describe, problem, running_server
+from tests.backends import Template
+from tests.server import describe, problem, running_server
 
 BASE = "https://w3id.org/smarco/"
 COURSE = "/course/urban-data-platforms"  # "Urban data platforms"@en, "Piattaforme di dati urbani"@it
@@ -22,9 +23,11 @@ BROWSER = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;
 
 
 @pytest.fixture(scope="module")
-def server(_demo_template: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    store = copy_store(_demo_template, tmp_path_factory.mktemp("pages") / "store")
-    with running_server(store) as url:
+def server(_demo_template: Template, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with (
+        _demo_template.provision(tmp_path_factory.mktemp("pages") / "store") as settings,
+        running_server(settings) as url,
+    ):
         yield url
 
 
@@ -176,15 +179,13 @@ def test_a_nested_iri_answers_html(server: str, path: str) -> None:
 
 
 @pytest.mark.parametrize("path", NESTED)
-def test_a_nested_iri_answers_its_own_description_in_turtle(
-    server: str, path: str, _demo_template: EmbeddedStore
-) -> None:
+def test_a_nested_iri_answers_its_own_description_in_turtle(server: str, path: str, _demo_template: Template) -> None:
     response = get(server, path, Accept="text/turtle")
     assert response.status_code == 200, describe(response)
     assert response.headers["content-type"].startswith("text/turtle")
     served = Graph().parse(data=response.text, format="turtle")
     iri = URIRef(BASE + path[1:])
-    expected = own_description(_demo_template, str(iri))
+    expected = own_description(_demo_template.store, str(iri))
     assert len(expected) > 0
     own = Graph()
     for s, p, o in served:

@@ -15,7 +15,7 @@ import pytest
 from smarco_kg.api.query_page import load_examples, parse_header, prefix_block
 from smarco_kg.config import PROJECT_ROOT
 from smarco_kg.namespaces import PREFIXES
-from tests.server import copy_store, running_server
+from tests.server import running_server
 
 QUERIES = PROJECT_ROOT / "queries"
 EXAMPLES = load_examples(QUERIES)
@@ -26,8 +26,10 @@ SCREENSHOT = Path("/tmp/smarco-query-page.png")
 @pytest.fixture(scope="module")
 def server(_demo_template, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A live server over a private copy of the demo store (read only: the page never writes)."""
-    store = copy_store(_demo_template, tmp_path_factory.mktemp("query-page") / "store")
-    with running_server(store) as url:
+    with (
+        _demo_template.provision(tmp_path_factory.mktemp("query-page") / "store") as settings,
+        running_server(settings) as url,
+    ):
         yield url
 
 

@@ -22,7 +22,7 @@ from rdflib.namespace import RDF, SKOS
 
 from smarco_kg.config import PROJECT_ROOT, Settings
 from smarco_kg.queries import load_queries
-from smarco_kg.store.embedded import EmbeddedStore
+from tests.backends import Template
 from tests.server import LiveServer, describe, live_server, problem
 
 REGISTRY = load_queries(PROJECT_ROOT / "queries")
@@ -40,7 +40,7 @@ PARTNERS = "partner-digital-and-green-coverage"
 
 
 @pytest.fixture(scope="module")
-def server(_demo_template: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def server(_demo_template: Template, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     with live_server(_demo_template, tmp_path_factory.mktemp("research-queries"), partner="cefriel") as live:
         yield live
 

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from smarco_kg.api.resource_writes import slug
-from smarco_kg.store.embedded import EmbeddedStore
+from tests.backends import Template
 from tests.server import LiveServer, describe, live_server, problem
 
 BASE = "https://w3id.org/smarco/"
@@ -20,7 +20,7 @@ OTHER = f"{BASE}course/standards-and-interoperability-for-smart-cities"  # europ
 
 
 @pytest.fixture(scope="module")
-def api(_demo_template: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def api(_demo_template: Template, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     with live_server(_demo_template, tmp_path_factory.mktemp("writes"), partner=PARTNER) as server:
         yield server
 

@@ -17,7 +17,7 @@ from rdflib.compare import isomorphic
 
 from smarco_kg.config import Settings
 from smarco_kg.registry import key_for, registry, vocabulary, vocabulary_from_shapes
-from smarco_kg.store.embedded import EmbeddedStore
+from tests.backends import Template
 from tests.server import LiveServer, describe, live_server, problem
 
 BASE = "https://w3id.org/smarco/"
@@ -60,7 +60,7 @@ MEMBERS: dict[str, tuple[str, int]] = {
 
 
 @pytest.fixture(scope="module")
-def api(_demo_template: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def api(_demo_template: Template, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """One server for the module, over a private copy of the demo store."""
     with live_server(_demo_template, tmp_path_factory.mktemp("resources"), partner=PARTNER) as server:
         yield server

@@ -9,8 +9,8 @@ import pytest
 from smarco_kg.config import Settings
 from smarco_kg.kg import KnowledgeGraph
 from smarco_kg.search import SearchIndex, fold
-from smarco_kg.store import open_store
-from smarco_kg.store.embedded import EmbeddedStore
+from smarco_kg.store import store_for
+from tests.backends import Template
 from tests.server import LiveServer, describe, live_server, problem
 
 PARTNER = "cefriel"
@@ -21,7 +21,7 @@ URBAN_PLANNER = "http://data.europa.eu/esco/occupation/a45b3a64-4c9e-4b6c-9b9a-a
 
 
 @pytest.fixture(scope="module")
-def api(_demo_template: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def api(_demo_template: Template, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     with live_server(_demo_template, tmp_path_factory.mktemp("search"), partner=PARTNER) as server:
         yield server
 
@@ -188,14 +188,14 @@ def test_the_index_catches_up_with_a_store_changed_behind_its_back(base_settings
     with KnowledgeGraph(base_settings, create=False) as kg:
         assert kg.search.ensure_fresh(kg.store) == set()
         before = kg.search.search("asdfghjk", types=["skill"])[1]
-    with open_store(base_settings.store) as store:
+    with store_for(base_settings) as store:
         store.update(
             "INSERT DATA { GRAPH <https://w3id.org/smarco/graph/esco> { <http://data.europa.eu/esco/skill/x-test> "
             "a <http://data.europa.eu/esco/model#Skill> ; <http://www.w3.org/2004/02/skos/core#prefLabel> "
             '"asdfghjk skill"@en } }'
         )
     index = SearchIndex(base_settings.search_index)
-    with open_store(base_settings.store) as store:
+    with store_for(base_settings) as store:
         assert index.stale_graphs(store) == {"https://w3id.org/smarco/graph/esco"}
         index.ensure_fresh(store)
         assert index.stale_graphs(store) == set()

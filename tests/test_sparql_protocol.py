@@ -30,7 +30,7 @@ from rdflib.compare import isomorphic
 
 from smarco_kg.formats import rdf_syntax
 from smarco_kg.store import GraphStore
-from smarco_kg.store.embedded import EmbeddedStore
+from tests.backends import Template
 from tests.server import LiveServer, describe, live_server, problem
 
 FORM = "application/x-www-form-urlencoded"
@@ -93,7 +93,7 @@ def _seed(store: GraphStore) -> None:
 
 
 @pytest.fixture(scope="module")
-def endpoint(_demo_template: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def endpoint(_demo_template: Template, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """One server for the module, over a private copy of the demo store plus the W3C tests' graphs."""
     root = tmp_path_factory.mktemp("sparql-protocol")
     env = {"SMARCO_CORS_ORIGINS": json.dumps([WRITE_ORIGIN])}

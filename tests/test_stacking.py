@@ -18,7 +18,7 @@ from rdflib import RDF, Dataset, Namespace, URIRef
 from smarco_kg.config import Settings
 from smarco_kg.formats import rdf_syntax
 from smarco_kg.store import GraphStore
-from smarco_kg.store.embedded import EmbeddedStore
+from tests.backends import Template
 from tests.server import LiveServer, describe, live_server, problem
 
 DATA = Settings().data_dir
@@ -117,7 +117,7 @@ def demo() -> Demo:
 
 
 @pytest.fixture(scope="module")
-def api(_demo_template: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def api(_demo_template: Template, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     with live_server(_demo_template, tmp_path_factory.mktemp("stacking"), partner="cefriel") as server:
         yield server
 
@@ -315,7 +315,7 @@ SEEDED = f"""
 
 
 @pytest.fixture(scope="module")
-def seeded(_demo_template: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def seeded(_demo_template: Template, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     def seed(store: GraphStore) -> None:
         store.bulk_load(SEEDED.encode(), rdf_syntax("trig"), base_iri=BASE)
 

@@ -37,8 +37,8 @@ Striping = 0
 
 [Parameters]
 ServerPort = 127.0.0.1:{sql_port}
-NumberOfBuffers = 20000
-MaxDirtyBuffers = 15000
+NumberOfBuffers = {buffers}
+MaxDirtyBuffers = {dirty}
 DirsAllowed = ., /tmp
 CheckpointInterval = 0
 
@@ -69,15 +69,17 @@ def _port() -> int:
 
 
 @contextmanager
-def virtuoso(root: Path, *, max_rows: int = 1_000_000) -> Iterator[str]:
+def virtuoso(root: Path, *, max_rows: int = 1_000_000, buffers: int = 20_000) -> Iterator[str]:
     """Start Virtuoso in ``root``; yield its base URL (``/sparql``, ``/sparql-graph-crud`` under it).
-    ``max_rows``: its result cap (``ResultSetMaxRows``)."""
+    ``max_rows``: its result cap (``ResultSetMaxRows``); ``buffers``: its page cache in 8 KiB pages."""
     binary = shutil.which("virtuoso-t")
     if binary is None:
         pytest.skip("Virtuoso is not installed (virtuoso-t not found: apt-get install virtuoso-opensource-7-bin)")
     (root / "db").mkdir(parents=True, exist_ok=True)
     sql_port, http_port = _port(), _port()
-    (root / "virtuoso.ini").write_text(INI.format(sql_port=sql_port, http_port=http_port, max_rows=max_rows))
+    (root / "virtuoso.ini").write_text(
+        INI.format(sql_port=sql_port, http_port=http_port, max_rows=max_rows, buffers=buffers, dirty=buffers * 3 // 4)
+    )
     process = subprocess.Popen(
         [binary, "+foreground", "+configfile", "virtuoso.ini"],
         cwd=root,

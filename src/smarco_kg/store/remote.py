@@ -5,8 +5,9 @@ SPARQL Update request, which the store applies as one transaction, so a failed w
 Bulk loads go to a staging graph in Graph Store Protocol chunks and are added to their graph by one update.
 
 Stores differ from the standard in places, handled here:
-- a store's own system graphs (Virtuoso's ``virtrdf#``…) are not part of the dataset: they are left out of
-  ``graphs()`` and of the union default graph, which is named explicitly (``default-graph-uri``) on each query;
+- a store's own system graphs (Virtuoso's ``virtrdf#``…), and this backend's own graphs (``urn:x-smarco:``:
+  staging graphs of a load in progress, the default graph below) are not part of the dataset: they are left out
+  of ``graphs()`` and of the union default graph, which is named explicitly (``default-graph-uri``) on each query;
 - Virtuoso answers ``typed-literal`` in SPARQL JSON (SPARQL 1.0 JSON); it is read as ``literal``;
 - the store's default graph is never used: the "default graph" of a changeset is a named graph of its own;
 - ``CLEAR ALL`` would empty Virtuoso's system graphs too: ``clear`` drops the dataset's graphs one by one;
@@ -47,11 +48,13 @@ SYSTEM_GRAPHS = (
     "http://www.w3.org/ns/ldp#",
     "http://www.w3.org/2002/07/owl#",
     "http://localhost:8890/",
+    "http://localuriqaserver/",
     "http://www.openlinksw.com/schemas/",
     "urn:activitystreams-owl:map",
     "urn:core:services:sparql",
 )
-DEFAULT_GRAPH = "urn:x-smarco:default-graph"  # what this backend uses for a changeset's default graph
+OWN_GRAPHS = "urn:x-smarco:"  # this backend's own graphs (staging, the default graph): not listed as the dataset's
+DEFAULT_GRAPH = f"{OWN_GRAPHS}default-graph"  # what this backend uses for a changeset's default graph
 _CHUNK = 2_000_000  # bytes of N-Triples per Graph Store Protocol request
 _PAGE = 10_000  # triples per page when a graph is read whole (Virtuoso's default ResultSetMaxRows)
 _GRAPHS_TTL = 1.0  # seconds the list of graphs that a union query names is reused (writes here refresh it)
@@ -235,9 +238,9 @@ class RemoteStore(GraphStore):
 
     def graphs(self) -> list[str]:
         """The dataset's graphs, cheaply: no counting."""
-        rows = self._select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
-        names = {row["g"]["value"] for row in rows} - {DEFAULT_GRAPH}
-        graphs = sorted(n for n in names if not n.startswith(SYSTEM_GRAPHS))
+        # GROUP BY rather than DISTINCT: Virtuoso answers it from an index (20 ms rather than 1.3 s at 120k quads)
+        rows = self._select("SELECT ?g WHERE { GRAPH ?g { ?s ?p ?o } } GROUP BY ?g")
+        graphs = sorted(n for row in rows if not (n := row["g"]["value"]).startswith((*SYSTEM_GRAPHS, OWN_GRAPHS)))
         self._graphs = (time.monotonic(), graphs)
         return graphs
 
@@ -253,7 +256,7 @@ class RemoteStore(GraphStore):
         return {
             ("" if row["g"]["value"] == DEFAULT_GRAPH else row["g"]["value"]): int(row["n"]["value"])
             for row in rows
-            if not row["g"]["value"].startswith(SYSTEM_GRAPHS)
+            if row["g"]["value"] == DEFAULT_GRAPH or not row["g"]["value"].startswith((*SYSTEM_GRAPHS, OWN_GRAPHS))
         }
 
     def graph_size(self, graph: str) -> int:

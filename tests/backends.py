@@ -1,0 +1,146 @@
+"""The stores the integration suite runs on: the embedded store, and a real Virtuoso reached over the SPARQL 1.1
+protocols. A test asks a ``Template`` for a private store holding the template's data and gets the settings that
+name it: a hard-linked copy of the embedded template, or a Virtuoso of a pool reset to the template's data."""
+
+from __future__ import annotations
+
+import io
+import sqlite3
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from smarco_kg.config import Settings
+from smarco_kg.formats import rdf_syntax
+from smarco_kg.store.embedded import EmbeddedStore
+from smarco_kg.store.remote import OWN_GRAPHS, RemoteStore
+from tests.virtuoso import virtuoso
+
+BACKENDS = ("embedded", "virtuoso")
+MAX_ROWS = 1_000_000  # the test Virtuoso's ResultSetMaxRows, which the backend is told
+
+
+def copy_index(template: EmbeddedStore, settings: Settings) -> None:
+    """Copy the template's text index to where ``settings`` keep theirs (a server then starts without indexing)."""
+    assert template.path is not None
+    index = Settings(store=template.path).search_index
+    if not index.is_file():
+        return
+    settings.search_index.parent.mkdir(parents=True, exist_ok=True)
+    source, copy = sqlite3.connect(str(index)), sqlite3.connect(str(settings.search_index))
+    try:
+        source.backup(copy)
+    finally:
+        source.close()
+        copy.close()
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The environment that names the same store to a server or CLI started as a subprocess."""
+    env = {"SMARCO_STORE": str(settings.store)}
+    if settings.remote:
+        env["SMARCO_STATE_DIR"] = str(settings.state_dir)
+        if settings.store_graph_store_url:
+            env["SMARCO_STORE_GRAPH_STORE_URL"] = settings.store_graph_store_url
+        if settings.store_max_rows:
+            env["SMARCO_STORE_MAX_ROWS"] = str(settings.store_max_rows)
+    return env
+
+
+@dataclass
+class _Instance:
+    url: str
+    store: RemoteStore
+    loaded: dict[int, list[tuple[str, str]]] = field(default_factory=dict)  # template → (kept copy, graph)
+    busy: bool = False
+
+
+@dataclass
+class VirtuosoPool:
+    """Virtuoso servers started on demand, one per store in use at a time, each reset for its next lease: the
+    dataset dropped, the template's graphs copied in from copies kept in the backend's own graphs (a server-side
+    COPY: a fraction of a second, where loading the data again takes seconds)."""
+
+    root: Path
+    _instances: list[_Instance] = field(default_factory=list)
+    _stack: ExitStack = field(default_factory=ExitStack)
+
+    @contextmanager
+    def lease(self, template: EmbeddedStore) -> Iterator[str]:
+        instance = next((i for i in self._instances if not i.busy), None)
+        if instance is None:
+            url = self._stack.enter_context(virtuoso(self.root / f"virtuoso-{len(self._instances)}", max_rows=MAX_ROWS))
+            instance = _Instance(url, RemoteStore(f"{url}/sparql", graph_store_url=f"{url}/sparql-graph-crud"))
+            self._instances.append(instance)
+        instance.busy = True
+        try:
+            self._reset(instance, template)
+            yield instance.url
+        finally:
+            instance.busy = False
+
+    def _reset(self, instance: _Instance, template: EmbeddedStore) -> None:
+        store = instance.store
+        store.clear()
+        key = id(template)
+        if key not in instance.loaded:
+            kept = []
+            for index, graph in enumerate(template.graphs()):
+                buffer = io.BytesIO()
+                template.dump(buffer, rdf_syntax("ntriples"), graph=graph)
+                copy = f"{OWN_GRAPHS}test-template:{key}:{index}"
+                store.bulk_load(buffer.getvalue(), rdf_syntax("ntriples"), graph=copy)
+                kept.append((copy, graph))
+            instance.loaded[key] = kept
+        store.update(" ;\n".join(f"COPY SILENT GRAPH <{c}> TO GRAPH <{g}>" for c, g in instance.loaded[key]))
+
+    def close(self) -> None:
+        for instance in self._instances:
+            instance.store.close()
+        self._stack.close()
+
+
+@dataclass
+class Template:
+    """A store initialised once per session, and the backend its private copies live on."""
+
+    store: EmbeddedStore
+    backend: str
+    pool: VirtuosoPool | None = None
+
+    @contextmanager
+    def provision(self, target: Path) -> Iterator[Settings]:
+        """Settings of a private store with the template's data; ``target``: a fresh folder for its files."""
+        if self.pool is None:
+            self.store.snapshot(target)  # hard links: a private copy in milliseconds
+            settings = Settings(store=target)
+            copy_index(self.store, settings)
+            yield settings
+            return
+        with self.pool.lease(self.store) as url:
+            target.mkdir(parents=True, exist_ok=True)
+            settings = Settings(
+                store=f"{url}/sparql",
+                store_graph_store_url=f"{url}/sparql-graph-crud",
+                store_max_rows=MAX_ROWS,
+                state_dir=target,
+            )
+            copy_index(self.store, settings)
+            yield settings
+
+
+def store_arguments(store: Path | Settings) -> tuple[list[str], dict[str, str]]:
+    """The command-line arguments and environment that name ``store`` to ``smarco-kg``: ``--store`` with the
+    directory or URL, and a remote store's other settings in the environment."""
+    if isinstance(store, Settings):
+        return ["--store", str(store.store)], settings_env(store)
+    return ["--store", str(store)], {}
+
+
+def embedded_only(settings: Settings, why: str) -> None:
+    """Skip a test of a property only the embedded store has (``why`` says which), on a remote store."""
+    if settings.remote:
+        import pytest
+
+        pytest.skip(f"embedded store only: {why}")

@@ -1,0 +1,248 @@
+"""The remote backend's own behaviour: chosen by configuration, credentials, and each way Virtuoso departs from the
+SPARQL 1.1 protocols handled (result caps, literal typing, blank nodes in updates, system graphs), on a real
+Virtuoso on loopback."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from pydantic import ValidationError
+from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import XSD
+
+from smarco_kg.config import Settings
+from smarco_kg.formats import rdf_syntax
+from smarco_kg.store import Changeset, QuerySyntaxError, StoreError, open_store, store_for
+from smarco_kg.store.embedded import EmbeddedStore
+from smarco_kg.store.remote import OWN_GRAPHS, RemoteStore, ResultCapError
+from tests.virtuoso import empty, remote_store, virtuoso
+
+G = "https://w3id.org/smarco/graph/partner/test"
+CAP = 100
+
+
+@pytest.fixture(scope="module")
+def capped(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Virtuoso that cuts results at 100 rows, as a default installation cuts them at 10,000."""
+    with virtuoso(tmp_path_factory.mktemp("virtuoso-capped"), max_rows=CAP) as url:
+        yield url
+
+
+@pytest.fixture
+def store(capped: str) -> Iterator[RemoteStore]:
+    remote = remote_store(capped)
+    remote.max_rows = CAP
+    empty(remote)
+    yield remote
+    remote.close()
+
+
+def _many(n: int) -> bytes:
+    return "".join(f'<http://ex.org/s{i}> <http://ex.org/p> "{i}" <{G}> .\n' for i in range(n)).encode()
+
+
+# ---- configuration -------------------------------------------------------------------------------------------------
+
+
+def test_a_url_names_a_remote_store_and_a_path_the_embedded_one(tmp_path: Path) -> None:
+    remote = Settings(store="http://127.0.0.1:8890/sparql", state_dir=tmp_path)
+    assert remote.remote and isinstance(open_store(str(remote.store)), RemoteStore)
+    assert remote.search_index == tmp_path / "remote.search.sqlite"
+    assert remote.changes_log.parent == tmp_path and remote.dumps_dir.parent == tmp_path
+    local = Settings(store=tmp_path / "store")
+    assert not local.remote and local.search_index == tmp_path / "store.search.sqlite"
+    with store_for(local) as opened:
+        assert isinstance(opened, EmbeddedStore)
+
+
+def test_the_environment_configures_the_remote_store(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SMARCO_STORE", "https://triples.example.org/sparql")
+    monkeypatch.setenv("SMARCO_STORE_UPDATE_URL", "https://triples.example.org/update")
+    monkeypatch.setenv("SMARCO_STORE_USER", "smarco")
+    monkeypatch.setenv("SMARCO_STORE_PASSWORD", "secret")
+    monkeypatch.setenv("SMARCO_STORE_TIMEOUT", "5")
+    with store_for(Settings()) as opened:
+        assert isinstance(opened, RemoteStore)
+        assert opened.update_url == "https://triples.example.org/update"
+        assert isinstance(opened._client.auth, httpx.BasicAuth)
+        assert opened._client.timeout.read == 5
+
+
+def test_a_config_file_section_configures_the_remote_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    config = tmp_path / "smarco.toml"
+    config.write_text(
+        'base_iri = "https://example.org/kg/"\n'
+        "[store]\n"
+        'url = "http://127.0.0.1:8890/sparql"\n'
+        'graph_store_url = "http://127.0.0.1:8890/sparql-graph-crud"\n'
+        'auth = "digest"\nuser = "dba"\npassword = "dba"\nmax_rows = 10000\n'
+    )
+    monkeypatch.setenv("SMARCO_CONFIG", str(config))
+    settings = Settings()
+    assert settings.store == "http://127.0.0.1:8890/sparql" and settings.base_iri == "https://example.org/kg/"
+    assert settings.store_graph_store_url == "http://127.0.0.1:8890/sparql-graph-crud"
+    with store_for(settings) as opened:
+        assert isinstance(opened._client.auth, httpx.DigestAuth) and opened.max_rows == 10000
+    monkeypatch.setenv("SMARCO_STORE_MAX_ROWS", "500")  # the environment wins over the file
+    assert Settings().store_max_rows == 500
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ('[store]\nurl = "http://x/sparql"\nflavour = "vanilla"\n', r"unknown setting\(s\) store_flavour"),
+        ("[store\n", "SMARCO_CONFIG"),
+    ],
+)
+def test_a_bad_config_file_is_refused_naming_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content: str, expected: str
+) -> None:
+    config = tmp_path / "smarco.toml"
+    config.write_text(content)
+    monkeypatch.setenv("SMARCO_CONFIG", str(config))
+    with pytest.raises(ValueError, match=expected):
+        Settings()
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ({"store": "ftp://example.org/sparql"}, "http"),
+        ({"store": "http://x/sparql", "store_auth": "basic", "store_user": "u"}, "store_password"),
+        ({"store": "http://x/sparql", "store_auth": "bearer"}, "store_token"),
+    ],
+)
+def test_bad_store_settings_are_refused(values: dict, expected: str) -> None:
+    with pytest.raises(ValidationError, match=expected):
+        Settings(**values)
+
+
+def test_the_cli_names_a_bad_store_setting(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "SMARCO_STORE": "http://x/sparql", "SMARCO_STORE_AUTH": "digest"}
+    done = subprocess.run([sys.executable, "-m", "smarco_kg", "dump"], capture_output=True, text=True, env=env)
+    assert done.returncode == 2 and "store_user and store_password" in done.stderr
+
+
+# ---- credentials ---------------------------------------------------------------------------------------------------
+
+
+def test_digest_credentials_reach_a_protected_endpoint(capped: str, tmp_path: Path) -> None:
+    """Virtuoso's /sparql-auth takes SPARQL Update from its users with HTTP digest authentication."""
+    good = Settings(store=f"{capped}/sparql-auth", store_auth="digest", store_user="dba", store_password="dba")
+    with store_for(good) as opened:
+        opened.apply(Changeset(add=_many(3)))
+        assert opened.graph_size(G) == 3
+    bad = good.model_copy(update={"store_password": good.store_password.__class__("wrong")})
+    with store_for(bad) as opened, pytest.raises(StoreError, match="401"):
+        opened.graph_size(G)
+
+
+def test_an_unreachable_store_is_a_store_error_after_the_retries() -> None:
+    with RemoteStore("http://127.0.0.1:9/sparql", retries=1, timeout=2) as opened, pytest.raises(StoreError):
+        opened.graphs()
+
+
+# ---- Virtuoso's deviations -----------------------------------------------------------------------------------------
+
+
+def test_a_select_cut_at_the_result_cap_is_an_error_not_a_short_answer(store: RemoteStore) -> None:
+    store.apply(Changeset(add=_many(CAP + 50)))
+    with pytest.raises(ResultCapError, match=f"cut the result at {CAP} rows"):
+        store.query(f"SELECT * WHERE {{ GRAPH <{G}> {{ ?s ?p ?o }} }}")
+    limited = store.query(f"SELECT * WHERE {{ GRAPH <{G}> {{ ?s ?p ?o }} }} LIMIT 10")
+    assert len(list(limited.rows())) == 10
+
+
+def test_a_construct_at_the_result_cap_is_an_error(store: RemoteStore) -> None:
+    """Virtuoso cuts a CONSTRUCT silently (no header): the cap the backend is told catches it."""
+    store.apply(Changeset(add=_many(CAP + 50)))
+    with pytest.raises(ResultCapError, match="may have cut"):
+        store.query(f"CONSTRUCT WHERE {{ GRAPH <{G}> {{ ?s ?p ?o }} }}")
+
+
+def test_a_graph_larger_than_the_cap_is_dumped_whole_in_pages(store: RemoteStore) -> None:
+    data = (
+        _many(2 * CAP + 37)
+        + f'<http://ex.org/s0> <http://ex.org/q> _:b <{G}> .\n_:b <http://ex.org/r> "1" <{G}> .\n'.encode()
+    )
+    store.apply(Changeset(add=data))
+    buffer = io.BytesIO()
+    store.dump(buffer, rdf_syntax("nquads"), graph=G)
+    lines = buffer.getvalue().decode().splitlines()
+    assert len(lines) == 2 * CAP + 39
+    [owner] = [line for line in lines if "<http://ex.org/q>" in line]
+    label = owner.split()[2]
+    assert any(line.startswith(label) and "<http://ex.org/r>" in line for line in lines)  # one node across pages
+
+
+def test_typed_literals_come_back_as_the_literals_stored(store: RemoteStore) -> None:
+    """Virtuoso answers SPARQL 1.0 ``typed-literal`` JSON, and stores xsd:string literals as plain ones."""
+    data = (
+        f'<http://ex.org/a> <http://ex.org/n> "5"^^<{XSD.integer}> <{G}> .\n'
+        f'<http://ex.org/a> <http://ex.org/d> "2026-11-25"^^<{XSD.date}> <{G}> .\n'
+        f'<http://ex.org/a> <http://ex.org/t> "plain" <{G}> .\n'
+        f'<http://ex.org/a> <http://ex.org/l> "Stadt"@de <{G}> .\n'
+    ).encode()
+    store.apply(Changeset(add=data))
+    rows = store.query(f"SELECT ?p ?o WHERE {{ GRAPH <{G}> {{ <http://ex.org/a> ?p ?o }} }}").rows()
+    found = {str(row["p"]): row["o"] for row in rows}
+    assert found["http://ex.org/n"] == Literal(5)
+    assert found["http://ex.org/d"] == Literal("2026-11-25", datatype=XSD.date)
+    assert found["http://ex.org/t"] == Literal("plain")
+    assert found["http://ex.org/l"] == Literal("Stadt", lang="de")
+
+
+def test_blank_nodes_in_a_changeset_are_inserted(store: RemoteStore) -> None:
+    """Virtuoso refuses blank nodes in INSERT DATA; the backend inserts them through a template."""
+    store.apply(
+        Changeset(add=f'<http://ex.org/a> <http://ex.org/q> _:x <{G}> .\n_:x <http://ex.org/r> "1" <{G}> .\n'.encode())
+    )
+    rows = list(store.query(f"SELECT ?b ?v WHERE {{ GRAPH <{G}> {{ <http://ex.org/a> ?q ?b . ?b ?r ?v }} }}").rows())
+    assert len(rows) == 1 and isinstance(rows[0]["b"], BNode) and rows[0]["v"] == Literal("1")
+
+
+def test_clearing_the_dataset_leaves_the_system_graphs(store: RemoteStore, capped: str) -> None:
+    store.apply(Changeset(add=_many(3)))
+    store.clear()
+    assert store.graphs() == [] and store.is_empty()
+    system = httpx.post(
+        f"{capped}/sparql",
+        data={"query": "ASK { GRAPH <http://www.openlinksw.com/schemas/virtrdf#> { ?s ?p ?o } }"},
+        headers={"Accept": "application/sparql-results+json"},
+    )
+    assert system.status_code == 200 and "true" in system.text  # Virtuoso still knows itself
+
+
+def test_system_and_staging_graphs_are_not_part_of_the_dataset(store: RemoteStore) -> None:
+    store.update(f"INSERT DATA {{ GRAPH <{OWN_GRAPHS}staging:1> {{ <http://ex.org/a> <http://ex.org/p> 1 }} }}")
+    store.apply(Changeset(add=_many(2)))
+    assert store.graphs() == [G]
+    assert set(store.graph_sizes()) == {G}
+    union = store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", union_default_graph=True)
+    assert int(next(union.rows())["n"]) == 2
+    everything = store.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
+    assert {str(row["g"]) for row in everything.rows()} == {G}
+
+
+def test_a_failed_write_leaves_the_store_as_it_was(store: RemoteStore) -> None:
+    store.apply(Changeset(add=_many(5)))
+    with pytest.raises(Exception):  # noqa: B017 - the store's refusal, whatever its form
+        store.apply(Changeset(add=b"<http://ex.org/a> <http://ex.org/p> 1 .\n"))  # no graph for it: refused here
+    bad = Changeset(
+        add=f'<http://ex.org/new> <http://ex.org/p> "x" <{G}> .\n'.encode(), remove_resources=[(G, "http://ex.org/s1")]
+    )
+    bad.clear_graphs = ["not an iri"]
+    with pytest.raises((StoreError, QuerySyntaxError)):
+        store.apply(bad)
+    assert store.graph_size(G) == 5
+    assert URIRef("http://ex.org/new") not in {
+        row["s"] for row in store.query(f"SELECT ?s WHERE {{ GRAPH <{G}> {{ ?s ?p ?o }} }}").rows()
+    }
