@@ -246,3 +246,20 @@ def test_a_failed_write_leaves_the_store_as_it_was(store: RemoteStore) -> None:
     assert URIRef("http://ex.org/new") not in {
         row["s"] for row in store.query(f"SELECT ?s WHERE {{ GRAPH <{G}> {{ ?s ?p ?o }} }}").rows()
     }
+
+
+def test_a_duration_survives_the_store(store: RemoteStore) -> None:
+    """Virtuoso keeps an xsd:duration as a number of seconds; the backend keeps it under a stand-in datatype."""
+    duration = f'"P3DT3H"^^<{XSD.duration}>'
+    store.apply(Changeset(add=f"<http://ex.org/a> <http://ex.org/d> {duration} <{G}> .\n".encode()))
+    store.bulk_load(f"<http://ex.org/b> <http://ex.org/d> {duration} .\n".encode(), rdf_syntax("ntriples"), graph=G)
+    rows = store.query(f"SELECT ?o WHERE {{ GRAPH <{G}> {{ ?s <http://ex.org/d> ?o }} }}").rows()
+    assert [row["o"] for row in rows] == [Literal("P3DT3H", datatype=XSD.duration)] * 2
+    graph = store.query(f"CONSTRUCT WHERE {{ GRAPH <{G}> {{ ?s <http://ex.org/d> ?o }} }}")
+    assert {o for _, _, o in graph.triples()} == {Literal("P3DT3H", datatype=XSD.duration)}
+
+
+def test_a_large_changeset_is_inserted_as_data(store: RemoteStore) -> None:
+    """Thousands of triples in one write: INSERT DATA (a template of that size takes Virtuoso minutes to compile)."""
+    store.apply(Changeset(add=_many(3000) + f"<http://ex.org/s0> <http://ex.org/q> _:b <{G}> .\n".encode()))
+    assert store.graph_size(G) == 3001

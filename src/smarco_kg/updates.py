@@ -200,7 +200,8 @@ def apply_update(store: GraphStore, write_path: WritePath, sparql: str, *, base_
             graphs = _written_graphs(update_plan.targets, store.graphs(), sandbox)
             before = {g: _graph_lines(store, g) for g in graphs}
             _run(sandbox, sparql, base_iri)
-            added, removed, subjects = _differences(before, {g: _graph_lines(sandbox, g) for g in graphs})
+            added, removed, changed = _differences(before, {g: _graph_lines(sandbox, g) for g in graphs})
+            subjects = set().union(*changed.values()) if changed else set()
             report = _validate(sandbox, write_path, subjects, graphs)
         finally:
             sandbox.close()
@@ -234,11 +235,12 @@ def _apply_by_graph_swap(
         before = {g: _graph_lines(sandbox, g) for g in graphs}
         _run(sandbox, sparql, base_iri)
         after = {g: _graph_lines(sandbox, g) for g in graphs}
-        added, removed, subjects = _differences(before, after)
+        added, removed, by_graph = _differences(before, after)
         changed = [g for g in graphs if before[g] != after[g]]
-        report = _validate_against(store, sandbox, write_path, subjects, changed)
+        report = _validate_against(store, sandbox, write_path, by_graph)
         if not report.conforms:
             raise WriteRejected(report)
+        subjects = set().union(*by_graph.values()) if by_graph else set()
         if changed:
             buffer = io.BytesIO()
             for graph in changed:
@@ -273,11 +275,11 @@ def _graph_lines(store: GraphStore, graph: str) -> set[bytes]:
 
 def _differences(
     before: dict[str, set[bytes]], after: dict[str, set[bytes]]
-) -> tuple[dict[str, int], dict[str, int], set[str]]:
-    """Triples (N-Triples lines) added and removed per graph, and the IRIs whose description changed."""
+) -> tuple[dict[str, int], dict[str, int], dict[str, set[str]]]:
+    """Triples (N-Triples lines) added and removed per graph, and per graph the IRIs whose description changed."""
     added: dict[str, int] = {}
     removed: dict[str, int] = {}
-    subjects: set[str] = set()
+    subjects: dict[str, set[str]] = {}
     for graph, old in before.items():
         new = after[graph]
         plus, minus = new - old, old - new
@@ -285,32 +287,42 @@ def _differences(
             added[graph] = len(plus)
         if minus:
             removed[graph] = len(minus)
-        for line in plus | minus:
-            if line.startswith(b"<"):
-                subjects.add(line[1 : line.index(b">")].decode())
+        changed = {line[1 : line.index(b">")].decode() for line in plus | minus if line.startswith(b"<")}
+        if changed:
+            subjects[graph] = changed
     return added, removed, subjects
 
 
 def _validate_against(
-    store: GraphStore, sandbox: GraphStore, write_path: WritePath, subjects: set[str], graphs: list[str]
+    store: GraphStore, sandbox: GraphStore, write_path: WritePath, changed: dict[str, set[str]]
 ) -> Report:
-    """Validate the changed IRIs with their descriptions as the sandbox has them, in place of the stored ones,
-    and the store as their neighbourhood (as a write that replaces resources is validated)."""
-    if not subjects or not graphs:
+    """Validate the changed IRIs that are still described, with their descriptions as the sandbox has them in
+    place of the stored ones, and the store as their neighbourhood (as a write that replaces resources is)."""
+    subjects = set().union(*changed.values()) if changed else set()
+    if not subjects:
         return Report()
+    values = " ".join(f"<{s}>" for s in sorted(subjects))
+    template = "?s ?p ?o . ?o ?p2 ?o2 . ?o2 ?p3 ?o3 . ?o3 ?p4 ?o4"
+    kept = {
+        str(row["s"])
+        for row in sandbox.query(
+            f"SELECT DISTINCT ?s WHERE {{ VALUES ?s {{ {values} }} ?s ?p ?o }}", union_default_graph=True
+        ).rows()
+    }
+    if not kept:  # every changed resource is gone: nothing left to check
+        return Report()
+    values = " ".join(f"<{s}>" for s in sorted(kept))
     scratch = open_scratch_store()
-    values = " ".join(f"<{s}>" for s in subjects)
-    for graph in graphs:
+    for graph in changed:
         pattern = f"GRAPH <{graph}> {{ {OWNED.format(subject='?s')} }}" if graph else OWNED.format(subject="?s")
-        template = "?s ?p ?o . ?o ?p2 ?o2 . ?o2 ?p3 ?o3 . ?o3 ?p4 ?o4"
         described = sandbox.query(
             f"CONSTRUCT {{ {template} }} WHERE {{ VALUES ?s {{ {values} }} {pattern} }}"
         ).serialize(rdf_syntax("ntriples"))
         if described.strip():
             scratch.bulk_load(described, rdf_syntax("ntriples"), graph=graph or "urn:smarco:changed")
-    staged = Staged(scratch, [g for g in graphs if g], 0)
+    staged = Staged(scratch, [g for g in changed if g], 0)
     try:
-        remove = [(g, s) for g in graphs if g for s in sorted(subjects)]
+        remove = [(g, s) for g, names in sorted(changed.items()) if g for s in sorted(names & kept)]
         return write_path.check(staged, remove_resources=remove)
     finally:
         staged.close()

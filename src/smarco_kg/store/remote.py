@@ -29,7 +29,7 @@ from urllib.parse import urlencode
 
 import httpx
 import pyoxigraph as ox
-from rdflib import Dataset, Graph, URIRef, Variable
+from rdflib import Dataset, Graph, Literal, URIRef, Variable
 from rdflib.plugins.sparql.results.jsonresults import JSONResultSerializer
 from rdflib.query import Result
 from rdflib.term import Node
@@ -38,7 +38,7 @@ from smarco_kg.formats import RdfSyntax, ResultFormat
 from smarco_kg.sparql_text import prebinding_start, query_form, tokens
 from smarco_kg.store.base import Changeset, GraphStore, Progress, QueryResult, QuerySyntaxError, StoreError
 from smarco_kg.store.sparql_changes import changeset_update, insert_data
-from smarco_kg.terms import from_json, ox_format, sparql_term
+from smarco_kg.terms import from_json, ox_format, sparql_term, to_ox
 
 if TYPE_CHECKING:
     from smarco_kg.config import Settings
@@ -61,6 +61,36 @@ _GRAPHS_TTL = 1.0  # seconds the list of graphs that a union query names is reus
 
 
 _TRANSIENT = (502, 503, 504)  # answers worth retrying a read after (a 500 is the query's own error)
+
+
+# Datatypes a store cannot keep, written under a stand-in datatype and read back as themselves: Virtuoso turns
+# an xsd:duration into a number of seconds (and refuses it in INSERT DATA).
+STAND_INS = {"http://www.w3.org/2001/XMLSchema#duration": f"{OWN_GRAPHS}datatype:duration"}
+_RESTORE = {URIRef(v): URIRef(k) for k, v in STAND_INS.items()}
+
+
+def _stand_in(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> object:
+    if isinstance(term, ox.Literal) and term.datatype.value in STAND_INS:
+        return ox.Literal(term.value, datatype=ox.NamedNode(STAND_INS[term.datatype.value]))
+    return term
+
+
+def _restored(term: Node) -> Node:
+    if isinstance(term, Literal) and term.datatype in _RESTORE:
+        return Literal(str(term), datatype=_RESTORE[term.datatype])
+    return term
+
+
+def _split(nquads: bytes) -> tuple[bytes, bytes]:
+    """N-Quads without blank nodes, and with them; stand-in datatypes written."""
+    plain: list[str] = []
+    blank: list[str] = []
+    for quad in ox.parse(nquads, ox.RdfFormat.N_QUADS):
+        graph = "" if isinstance(quad.graph_name, ox.DefaultGraph) else f" {quad.graph_name}"
+        line = f"{quad.subject} {quad.predicate} {_stand_in(quad.object)}{graph} ."
+        has_blank = isinstance(quad.subject, ox.BlankNode) or isinstance(quad.object, ox.BlankNode)
+        (blank if has_blank else plain).append(line)
+    return "\n".join(plain).encode(), "\n".join(blank).encode()
 
 
 class ResultCapError(StoreError):
@@ -184,14 +214,14 @@ class RemoteStore(GraphStore):
         bindings: Mapping[str, Node] | None = None,
         base_iri: str | None = None,
     ) -> RemoteQueryResult:
+        form = query_form(sparql)
+        if form == "ASK":  # Virtuoso answers ASK with an odd SELECT-shaped result (__ASK_RETVAL) or nothing
+            sparql = _ask_as_select(sparql)
         if bindings:
             names = " ".join(f"?{n}" for n in bindings)
             block = f"VALUES ({names}) {{ ({' '.join(sparql_term(v) for v in bindings.values())}) }}"
             start = prebinding_start(sparql, bindings)
             sparql = f"{sparql[:start]} {block}\n{sparql[start:]}" if start is not None else f"{sparql}\n{block}"
-        form = query_form(sparql)
-        if form == "ASK":  # Virtuoso answers ASK with an odd SELECT-shaped result (__ASK_RETVAL) or nothing
-            sparql = _ask_as_select(sparql)
         if base_iri:
             sparql = f"BASE <{base_iri}>\n{sparql}"
         data = [("query", sparql)]
@@ -212,7 +242,10 @@ class RemoteStore(GraphStore):
             raise StoreError(f"{self.query_url}: {response.status_code} {response.text[:300]}")
         _check_cap(response)
         if graph_form:
-            graph = Graph().parse(data=response.text, format="nt")
+            text = response.text
+            for datatype, stand_in in STAND_INS.items():
+                text = text.replace(f"^^<{stand_in}>", f"^^<{datatype}>")
+            graph = Graph().parse(data=text, format="nt")
             if self.max_rows is not None and len(graph) >= self.max_rows:
                 raise ResultCapError(
                     f"the store may have cut this graph result at its limit of {self.max_rows} rows "
@@ -225,7 +258,7 @@ class RemoteStore(GraphStore):
         if "boolean" in body:
             return RemoteQueryResult("boolean", [], [], bool(body["boolean"]), None)
         variables = body["head"].get("vars", [])
-        rows = [{k: from_json(v) for k, v in row.items()} for row in body["results"]["bindings"]]
+        rows = [{k: _restored(from_json(v)) for k, v in row.items()} for row in body["results"]["bindings"]]
         return RemoteQueryResult("solutions", variables, rows, None, None)
 
     def _select(self, sparql: str) -> list[dict]:
@@ -267,8 +300,18 @@ class RemoteStore(GraphStore):
         return not self.graphs()
 
     def dump(self, output: BinaryIO, syntax: RdfSyntax, *, graph: str | None = None) -> None:
+        names = [graph] if graph is not None else [*self.graphs(), *([""] if self.graph_size("") else [])]
+        if syntax.name in ("nquads", "ntriples"):  # lines written here, sorted as the embedded store writes them
+            lines = []
+            for name in names:
+                label = f" <{name}>" if name and syntax.datasets else ""
+                lines += [
+                    f"{to_ox(s)} {to_ox(p)} {to_ox(o)}{label} .\n" for s, p, o in self._triples(name or DEFAULT_GRAPH)
+                ]
+            output.write("".join(sorted(set(lines))).encode("utf-8"))
+            return
         dataset = Dataset()
-        for name in [graph] if graph is not None else [*self.graphs(), *([""] if self.graph_size("") else [])]:
+        for name in names:
             target = dataset.graph(URIRef(name)) if name else dataset.default_graph
             for triple in self._triples(name or DEFAULT_GRAPH):
                 target.add(triple)  # type: ignore[arg-type]
@@ -277,10 +320,7 @@ class RemoteStore(GraphStore):
             written = Graph()
             for context in dataset.graphs():
                 written += context
-        text = written.serialize(format=syntax.rdflib_name)
-        if syntax.name in ("nquads", "ntriples"):  # lines in a stable order, as the embedded store writes them
-            text = "\n".join(sorted(line for line in text.splitlines() if line.strip())) + "\n"
-        output.write(text.encode("utf-8"))
+        output.write(written.serialize(format=syntax.rdflib_name).encode("utf-8"))
 
     def _triples(self, graph: str) -> list[tuple[Node, Node, Node]]:
         """A whole graph, in pages below the store's cap. A blank node keeps its identity across pages (the store
@@ -321,9 +361,9 @@ class RemoteStore(GraphStore):
             raise StoreError(f"{self.update_url}: {response.status_code} {response.text[:300]}")
 
     def apply(self, changes: Changeset) -> None:
-        """One update request. The insertion is ``INSERT { … } WHERE {}`` rather than ``INSERT DATA``: Virtuoso
-        refuses blank nodes in INSERT DATA (a standard feature); in a template they are fresh per request, as in
-        INSERT DATA."""
+        """One update request. Triples with blank nodes are inserted by ``INSERT { … } WHERE {}`` rather than
+        ``INSERT DATA``: Virtuoso refuses blank nodes in INSERT DATA (a standard feature); in a template they are
+        fresh per request, as in INSERT DATA."""
 
         def named(graph: str) -> str:  # the store's own default graph is never written
             return graph or DEFAULT_GRAPH
@@ -336,9 +376,12 @@ class RemoteStore(GraphStore):
             [(named(g), s) for g, s in changes.remove_resources],
         )
         operations = [changeset_update(removals)] if not removals.is_additive else []
-        if changes.add:
-            data = insert_data(changes.add, changes.default_graph or DEFAULT_GRAPH)
-            operations.append("INSERT {" + data.removeprefix("INSERT DATA {") + " WHERE {}")
+        plain, blank = _split(changes.add)
+        default = changes.default_graph or DEFAULT_GRAPH
+        if plain:  # INSERT DATA: Virtuoso compiles a template into code, minutes for thousands of triples
+            operations.append(insert_data(plain, default))
+        if blank:
+            operations.append("INSERT {" + insert_data(blank, default).removeprefix("INSERT DATA {") + " WHERE {}")
         if operations:
             self.update(" ;\n".join(operations))
 
@@ -358,7 +401,9 @@ class RemoteStore(GraphStore):
         by_graph: dict[str, list[bytes]] = {}
         for quad in ox.parse(data, ox_format(syntax), base_iri=base_iri):
             target = graph or (quad.graph_name.value if isinstance(quad.graph_name, ox.NamedNode) else DEFAULT_GRAPH)
-            by_graph.setdefault(target, []).append(f"{quad.subject} {quad.predicate} {quad.object} .\n".encode())
+            by_graph.setdefault(target, []).append(
+                f"{quad.subject} {quad.predicate} {_stand_in(quad.object)} .\n".encode()
+            )
         staged = []
         try:
             done = 0
@@ -406,12 +451,11 @@ def _check_cap(response: httpx.Response) -> None:
 
 
 def _ask_as_select(sparql: str) -> str:
-    """``ASK [WHERE] { … }`` as ``SELECT * WHERE { … } LIMIT 1``: true exactly when it has a solution."""
+    """``ASK [FROM …] [WHERE] { … }`` as ``SELECT * [FROM …] [WHERE] { … } LIMIT 1``: true exactly when it has a
+    solution."""
     for match in tokens(sparql):
         if match.group().upper() == "ASK":
-            rest = sparql[match.end() :].lstrip()
-            where = "" if rest.upper().startswith("WHERE") else "WHERE "
-            return f"{sparql[: match.start()]}SELECT * {where}{rest}\nLIMIT 1"
+            return f"{sparql[: match.start()]}SELECT *{sparql[match.end() :]}\nLIMIT 1"
     return sparql
 
 
