@@ -165,7 +165,7 @@ def test_a_construct_at_the_result_cap_is_an_error(store: RemoteStore) -> None:
     """Virtuoso cuts a CONSTRUCT silently (no header): the cap the backend is told catches it."""
     store.apply(Changeset(add=_many(CAP + 50)))
     with pytest.raises(ResultCapError, match="may have cut"):
-        store.query(f"CONSTRUCT WHERE {{ GRAPH <{G}> {{ ?s ?p ?o }} }}")
+        store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{G}> {{ ?s ?p ?o }} }}")
 
 
 def test_a_graph_larger_than_the_cap_is_dumped_whole_in_pages(store: RemoteStore) -> None:
@@ -255,7 +255,9 @@ def test_a_duration_survives_the_store(store: RemoteStore) -> None:
     store.bulk_load(f"<http://ex.org/b> <http://ex.org/d> {duration} .\n".encode(), rdf_syntax("ntriples"), graph=G)
     rows = store.query(f"SELECT ?o WHERE {{ GRAPH <{G}> {{ ?s <http://ex.org/d> ?o }} }}").rows()
     assert [row["o"] for row in rows] == [Literal("P3DT3H", datatype=XSD.duration)] * 2
-    graph = store.query(f"CONSTRUCT WHERE {{ GRAPH <{G}> {{ ?s <http://ex.org/d> ?o }} }}")
+    graph = store.query(
+        f"CONSTRUCT {{ ?s <http://ex.org/d> ?o }} WHERE {{ GRAPH <{G}> {{ ?s <http://ex.org/d> ?o }} }}"
+    )
     assert {o for _, _, o in graph.triples()} == {Literal("P3DT3H", datatype=XSD.duration)}
 
 

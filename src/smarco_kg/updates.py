@@ -197,9 +197,9 @@ def apply_update(store: GraphStore, write_path: WritePath, sparql: str, *, base_
             return _apply_by_graph_swap(store, write_path, sparql, base_iri, update_plan)
         sandbox = open_store(sandbox_path)
         try:
+            _run(sandbox, sparql, base_iri)
             graphs = _written_graphs(update_plan.targets, store.graphs(), sandbox)
             before = {g: _graph_lines(store, g) for g in graphs}
-            _run(sandbox, sparql, base_iri)
             added, removed, changed = _differences(before, {g: _graph_lines(sandbox, g) for g in graphs})
             subjects = set().union(*changed.values()) if changed else set()
             report = _validate(sandbox, write_path, subjects, graphs)
@@ -231,9 +231,10 @@ def _apply_by_graph_swap(
             store.dump(buffer, ntriples, graph=graph)
             if buffer.getvalue().strip():
                 sandbox.bulk_load(buffer.getvalue(), ntriples, graph=graph or None)
-        graphs = _written_graphs(update_plan.targets, existing, sandbox)
-        before = {g: _graph_lines(sandbox, g) for g in graphs}
+        before = {g: _graph_lines(sandbox, g) for g in _written_graphs(update_plan.targets, existing, sandbox)}
         _run(sandbox, sparql, base_iri)
+        graphs = _written_graphs(update_plan.targets, existing, sandbox)  # with the graphs the update made
+        before.update({g: set() for g in graphs if g not in before})
         after = {g: _graph_lines(sandbox, g) for g in graphs}
         added, removed, by_graph = _differences(before, after)
         changed = [g for g in graphs if before[g] != after[g]]

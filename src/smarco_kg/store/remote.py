@@ -21,6 +21,7 @@ Stores differ from the standard in places, handled here:
 from __future__ import annotations
 
 import io
+import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
@@ -29,12 +30,13 @@ from urllib.parse import urlencode
 
 import httpx
 import pyoxigraph as ox
-from rdflib import Dataset, Graph, Literal, URIRef, Variable
+from rdflib import Graph, Literal, URIRef, Variable
 from rdflib.plugins.sparql.results.jsonresults import JSONResultSerializer
 from rdflib.query import Result
 from rdflib.term import Node
 
 from smarco_kg.formats import RdfSyntax, ResultFormat
+from smarco_kg.namespaces import PREFIXES
 from smarco_kg.sparql_text import prebinding_start, query_form, tokens
 from smarco_kg.store.base import Changeset, GraphStore, Progress, QueryResult, QuerySyntaxError, StoreError
 from smarco_kg.store.sparql_changes import changeset_update, insert_data
@@ -81,6 +83,12 @@ def _restored(term: Node) -> Node:
     return term
 
 
+def _restored_text(ntriples: str) -> str:
+    for datatype, stand_in in STAND_INS.items():
+        ntriples = ntriples.replace(f"^^<{stand_in}>", f"^^<{datatype}>")
+    return ntriples
+
+
 def _split(nquads: bytes) -> tuple[bytes, bytes]:
     """N-Quads without blank nodes, and with them; stand-in datatypes written."""
     plain: list[str] = []
@@ -119,8 +127,15 @@ class RemoteQueryResult(QueryResult):
         return iter(self._graph or Graph())  # type: ignore[arg-type]
 
     def serialize(self, fmt: ResultFormat | RdfSyntax) -> bytes:
-        if self.kind == "graph":
-            return (self._graph or Graph()).serialize(format=fmt.rdflib_name, encoding="utf-8")  # type: ignore[union-attr]
+        if self.kind == "graph":  # pyoxigraph's writers, as the embedded store's answers
+            if isinstance(fmt, ResultFormat):
+                raise TypeError("a graph result is serialized in an RDF syntax")
+            triples = [ox.Triple(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in self._graph or Graph()]
+            items = [ox.Quad(t.subject, t.predicate, t.object) for t in triples] if fmt.datasets else triples
+            options = {"prefixes": PREFIXES} if fmt.name in ("turtle", "trig") else {}
+            return ox.serialize(items, format=ox_format(fmt), **options) or b""
+        if not isinstance(fmt, ResultFormat):
+            raise TypeError(f"a {self.kind} result is serialized in a SPARQL results format")
         result = Result("ASK" if self.kind == "boolean" else "SELECT")
         if self.kind == "boolean":
             result.askAnswer = bool(self._boolean)
@@ -133,9 +148,25 @@ class RemoteQueryResult(QueryResult):
             return out.getvalue().encode("utf-8")
         if fmt.name == "tsv":  # rdflib has no TSV results writer
             lines = ["\t".join(f"?{v}" for v in self._variables)]
-            lines += ["\t".join(row[v].n3() if v in row else "" for v in self._variables) for row in self._rows]
+            lines += ["\t".join(_tsv(row[v]) if v in row else "" for v in self._variables) for row in self._rows]
             return ("\n".join(lines) + "\n").encode("utf-8")
         return result.serialize(format=fmt.name) or b""
+
+
+_BARE = {  # literals TSV writes bare (Turtle's short forms), as pyoxigraph writes them
+    "http://www.w3.org/2001/XMLSchema#integer": re.compile(r"[+-]?\d+"),
+    "http://www.w3.org/2001/XMLSchema#decimal": re.compile(r"[+-]?\d*\.\d+"),
+    "http://www.w3.org/2001/XMLSchema#double": re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)[eE][+-]?\d+"),
+    "http://www.w3.org/2001/XMLSchema#boolean": re.compile(r"true|false"),
+}
+
+
+def _tsv(term: Node) -> str:
+    if isinstance(term, Literal) and term.datatype is not None:
+        pattern = _BARE.get(str(term.datatype))
+        if pattern is not None and pattern.fullmatch(str(term)):
+            return str(term)
+    return str(to_ox(term))
 
 
 class RemoteStore(GraphStore):
@@ -214,6 +245,7 @@ class RemoteStore(GraphStore):
         bindings: Mapping[str, Node] | None = None,
         base_iri: str | None = None,
     ) -> RemoteQueryResult:
+        _check_syntax(sparql, base_iri)
         form = query_form(sparql)
         if form == "ASK":  # Virtuoso answers ASK with an odd SELECT-shaped result (__ASK_RETVAL) or nothing
             sparql = _ask_as_select(sparql)
@@ -242,10 +274,7 @@ class RemoteStore(GraphStore):
             raise StoreError(f"{self.query_url}: {response.status_code} {response.text[:300]}")
         _check_cap(response)
         if graph_form:
-            text = response.text
-            for datatype, stand_in in STAND_INS.items():
-                text = text.replace(f"^^<{stand_in}>", f"^^<{datatype}>")
-            graph = Graph().parse(data=text, format="nt")
+            graph = Graph().parse(data=_restored_text(response.text), format="nt")
             if self.max_rows is not None and len(graph) >= self.max_rows:
                 raise ResultCapError(
                     f"the store may have cut this graph result at its limit of {self.max_rows} rows "
@@ -300,50 +329,47 @@ class RemoteStore(GraphStore):
         return not self.graphs()
 
     def dump(self, output: BinaryIO, syntax: RdfSyntax, *, graph: str | None = None) -> None:
+        """Written by pyoxigraph's writers, as the embedded store writes (N-Triples and N-Quads lines sorted)."""
         names = [graph] if graph is not None else [*self.graphs(), *([""] if self.graph_size("") else [])]
-        if syntax.name in ("nquads", "ntriples"):  # lines written here, sorted as the embedded store writes them
-            lines = []
-            for name in names:
-                label = f" <{name}>" if name and syntax.datasets else ""
-                lines += [
-                    f"{to_ox(s)} {to_ox(p)} {to_ox(o)}{label} .\n" for s, p, o in self._triples(name or DEFAULT_GRAPH)
-                ]
-            output.write("".join(sorted(set(lines))).encode("utf-8"))
-            return
-        dataset = Dataset()
+        items: list = []
         for name in names:
-            target = dataset.graph(URIRef(name)) if name else dataset.default_graph
+            into = ox.NamedNode(name) if name else ox.DefaultGraph()
             for triple in self._triples(name or DEFAULT_GRAPH):
-                target.add(triple)  # type: ignore[arg-type]
-        written: Graph | Dataset = dataset
-        if not syntax.datasets:  # one graph: all of them merged
-            written = Graph()
-            for context in dataset.graphs():
-                written += context
-        output.write(written.serialize(format=syntax.rdflib_name).encode("utf-8"))
+                items.append(
+                    ox.Quad(triple.subject, triple.predicate, triple.object, into) if syntax.datasets else triple
+                )
+        if not syntax.datasets:
+            items = list(dict.fromkeys(items))  # one graph: all of them merged
+        options = {"prefixes": PREFIXES} if syntax.name in ("turtle", "trig", "rdfxml") else {}
+        data = ox.serialize(items, format=ox_format(syntax), **options) or b""
+        if syntax.name in ("nquads", "ntriples"):
+            data = b"".join(sorted(data.splitlines(keepends=True)))
+        output.write(data)
 
-    def _triples(self, graph: str) -> list[tuple[Node, Node, Node]]:
-        """A whole graph, in pages below the store's cap. A blank node keeps its identity across pages (the store
-        labels it the same way throughout); the triples read must add up to the graph's size."""
-        size = min(_PAGE, self.max_rows - 1) if self.max_rows else _PAGE
+    def _triples(self, graph: str) -> list[ox.Triple]:
+        """A whole graph: in one request below the store's cap (when it is known), else in pages of 10,000, parsed
+        by pyoxigraph. A blank node keeps its label across pages (the store labels it the same way throughout);
+        the triples read must add up to the graph's size."""
         expected = self.graph_size(graph)
-        triples: set[tuple[Node, Node, Node]] = set()
+        size = self.max_rows - 1 if self.max_rows else _PAGE
+        triples: set[ox.Triple] = set()
         offset = 0
         while offset < expected:
-            page = self.query(
-                f"SELECT ?s ?p ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} LIMIT {size} OFFSET {offset}"
-            )
-            rows = list(page.rows())
-            triples.update((row["s"], row["p"], row["o"]) for row in rows)
-            if len(rows) < size:
+            query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} LIMIT {size} OFFSET {offset}"
+            response = self._post(self.query_url, [("query", query)], "application/n-triples", retry=True)
+            if response.status_code >= 300:
+                raise StoreError(f"{self.query_url}: {response.status_code} {response.text[:300]}")
+            page = list(ox.parse(_restored_text(response.text).encode("utf-8"), ox.RdfFormat.N_TRIPLES))
+            triples.update(page)
+            if len(page) < size:
                 break
             offset += size
         if len(triples) != expected:
             raise StoreError(
-                f"reading graph <{graph}> in pages gave {len(triples)} of its {expected} triples "
-                "(written to meanwhile?); try again"
+                f"reading graph <{graph}> gave {len(triples)} of its {expected} triples (cut by a result cap the "
+                "backend was not told of, SMARCO_STORE_MAX_ROWS, or written to meanwhile)"
             )
-        return sorted(triples)
+        return sorted(triples, key=str)
 
     # -- writing
 
@@ -438,6 +464,20 @@ class RemoteStore(GraphStore):
 
     def close(self) -> None:
         self._client.close()
+
+
+_PARSER = ox.Store()  # empty: queries are only parsed on it (pyoxigraph evaluates when results are read)
+
+
+def _check_syntax(sparql: str, base_iri: str | None) -> None:
+    """Parse the query here first, so a syntax error reads the same on every store (line and column of the
+    query as written, before any rewriting) and costs no round trip."""
+    try:
+        _PARSER.query(sparql, base_iri=base_iri)
+    except SyntaxError as error:
+        raise QuerySyntaxError(str(error)) from error
+    except (OSError, RuntimeError, ValueError):
+        pass  # parsed; evaluation is the store's business
 
 
 def _check_cap(response: httpx.Response) -> None:
