@@ -11,6 +11,8 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pytest
+
 from smarco_kg.config import Settings
 from smarco_kg.formats import rdf_syntax
 from smarco_kg.store.embedded import EmbeddedStore
@@ -141,6 +143,4 @@ def store_arguments(store: Path | Settings) -> tuple[list[str], dict[str, str]]:
 def embedded_only(settings: Settings, why: str) -> None:
     """Skip a test of a property only the embedded store has (``why`` says which), on a remote store."""
     if settings.remote:
-        import pytest
-
         pytest.skip(f"embedded store only: {why}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -18,12 +17,7 @@ from smarco_kg.auth import TokenStore
 from smarco_kg.config import Settings
 from smarco_kg.store import GraphStore, store_for
 from tests.backends import Template, settings_env
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+from tests.processes import free_port, stop
 
 
 @contextmanager
@@ -55,11 +49,7 @@ def running_server(
             time.sleep(0.1)
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process, 10)
 
 
 PROBLEM = "application/problem+json"

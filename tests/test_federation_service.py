@@ -15,6 +15,7 @@ import pytest
 
 from smarco_kg.federation import ServiceRefused, service_calls
 from tests.backends import Template
+from tests.processes import free_port
 from tests.server import LiveServer, describe, live_server, problem
 
 PREFIX = "PREFIX elm: <http://data.europa.eu/snb/model/elm/> PREFIX dct: <http://purl.org/dc/terms/> "
@@ -50,17 +51,11 @@ class Listener:
         self.socket.close()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def nodes(_demo_template: Template, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     root = tmp_path_factory.mktemp("federation")
     stranger, slow = Listener(), Listener()
-    dead = f"http://127.0.0.1:{_free_port()}/sparql"
+    dead = f"http://127.0.0.1:{free_port()}/sparql"
     Path(root, "a").mkdir()
     Path(root, "b").mkdir()
     with live_server(_demo_template, Path(root, "b"), partner="cefriel") as b:

@@ -35,19 +35,14 @@ def node_a(_base_template: Template, tmp_path_factory: pytest.TempPathFactory) -
         yield settings
 
 
-def harvest(node_a: Settings, node_b: LiveServer) -> subprocess.CompletedProcess[str]:
+def harvest(
+    node_a: Settings, node_b: LiveServer | str, name: str = "node-b", timeout: float = 300
+) -> subprocess.CompletedProcess[str]:
+    """``smarco-kg harvest`` into A, as a user runs it; ``node_b``: the node or any URL."""
     arguments, named = store_arguments(node_a)
-    command = [
-        sys.executable,
-        "-m",
-        "smarco_kg",
-        "harvest",
-        node_b.url,
-        "--name",
-        "node-b",
-        *arguments,
-    ]
-    return subprocess.run(command, capture_output=True, text=True, timeout=300, env={**os.environ, **named})
+    url = node_b if isinstance(node_b, str) else node_b.url
+    command = [sys.executable, "-m", "smarco_kg", "harvest", url, "--name", name, *arguments]
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, env={**os.environ, **named})
 
 
 def harvested(node_a: Settings) -> dict[str, set[str]]:
@@ -136,19 +131,7 @@ def test_a_course_deleted_upstream_disappears_downstream(node_a: Settings, node_
 
 
 def test_a_node_that_is_not_there_is_a_clear_failure(node_a: Settings, tmp_path: Path) -> None:
-    arguments, named = store_arguments(node_a)
-    command = [
-        sys.executable,
-        "-m",
-        "smarco_kg",
-        "harvest",
-        "http://127.0.0.1:9",
-        "--name",
-        "x",
-        *arguments,
-    ]
-    env = {**os.environ, **named}
-    done = subprocess.run(command, capture_output=True, text=True, timeout=60, env=env)
+    done = harvest(node_a, "http://127.0.0.1:9", "x", timeout=60)
     assert done.returncode == 1 and "cannot harvest" in done.stderr
-    bad = subprocess.run([*command[:4], "not-a-url", *command[5:]], capture_output=True, text=True, timeout=60, env=env)
+    bad = harvest(node_a, "not-a-url", "x", timeout=60)
     assert bad.returncode == 2

@@ -19,7 +19,7 @@ from smarco_kg.formats import rdf_syntax
 from smarco_kg.store import Changeset, QuerySyntaxError, StoreError, open_store, store_for
 from smarco_kg.store.embedded import EmbeddedStore
 from smarco_kg.store.remote import OWN_GRAPHS, RemoteStore, ResultCapError
-from tests.virtuoso import empty, remote_store, virtuoso
+from tests.virtuoso import remote_store, virtuoso
 
 G = "https://w3id.org/smarco/graph/partner/test"
 CAP = 100
@@ -36,7 +36,7 @@ def capped(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def store(capped: str) -> Iterator[RemoteStore]:
     remote = remote_store(capped)
     remote.max_rows = CAP
-    empty(remote)
+    remote.clear()
     yield remote
     remote.close()
 

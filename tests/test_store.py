@@ -13,7 +13,7 @@ from rdflib import Literal, URIRef
 
 from smarco_kg.formats import rdf_syntax
 from smarco_kg.store import Changeset, QuerySyntaxError, StoreError, StoreLockedError, open_store
-from tests.virtuoso import empty, remote_store, virtuoso
+from tests.virtuoso import remote_store, virtuoso
 
 G = "https://w3id.org/smarco/graph/partner/test"
 NQ = f"""<http://ex.org/a> <http://ex.org/p> "one" <{G}> .
@@ -36,7 +36,7 @@ def store(request: pytest.FixtureRequest, tmp_path: Path):
             yield opened
         return
     remote = remote_store(request.getfixturevalue("virtuoso_url"))
-    empty(remote)
+    remote.clear()
     yield remote
     remote.close()
 

@@ -5,7 +5,6 @@ SPARQL update and Graph Store permissions the tests need; stopped afterwards. Wi
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import time
 from collections.abc import Iterator
@@ -15,7 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from smarco_kg.store.remote import DEFAULT_GRAPH, RemoteStore
+from smarco_kg.store.remote import RemoteStore
+from tests.processes import free_port, stop
 
 INI = """[Database]
 DatabaseFile = db/virtuoso.db
@@ -63,12 +63,6 @@ GRANTS = (
 )
 
 
-def _port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @contextmanager
 def virtuoso(root: Path, *, max_rows: int = 1_000_000, buffers: int = 20_000) -> Iterator[str]:
     """Start Virtuoso in ``root``; yield its base URL (``/sparql``, ``/sparql-graph-crud`` under it).
@@ -77,7 +71,7 @@ def virtuoso(root: Path, *, max_rows: int = 1_000_000, buffers: int = 20_000) ->
     if binary is None:
         pytest.skip("Virtuoso is not installed (virtuoso-t not found: apt-get install virtuoso-opensource-7-bin)")
     (root / "db").mkdir(parents=True, exist_ok=True)
-    sql_port, http_port = _port(), _port()
+    sql_port, http_port = free_port(), free_port()
     (root / "virtuoso.ini").write_text(
         INI.format(sql_port=sql_port, http_port=http_port, max_rows=max_rows, buffers=buffers, dirty=buffers * 3 // 4)
     )
@@ -107,18 +101,8 @@ def virtuoso(root: Path, *, max_rows: int = 1_000_000, buffers: int = 20_000) ->
         )
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop(process, 30)
 
 
 def remote_store(url: str) -> RemoteStore:
     return RemoteStore(f"{url}/sparql", graph_store_url=f"{url}/sparql-graph-crud")
-
-
-def empty(store: RemoteStore) -> None:
-    """Drop every graph of the dataset (never Virtuoso's system graphs)."""
-    for graph in [*store.graphs(), DEFAULT_GRAPH]:
-        store.update(f"DROP SILENT GRAPH <{graph}>")

@@ -28,7 +28,7 @@ from rdflib.term import URIRef, Variable
 from smarco_kg.formats import rdf_syntax
 from smarco_kg.sparql_text import keywords, tokens
 from smarco_kg.store import Changeset, GraphStore, QuerySyntaxError, open_scratch_store, open_store
-from smarco_kg.store.sparql_changes import OWNED
+from smarco_kg.store.sparql_changes import owned_construct
 from smarco_kg.validation import Report
 from smarco_kg.write_path import Staged, WritePath, WriteRejected
 
@@ -303,7 +303,6 @@ def _validate_against(
     if not subjects:
         return Report()
     values = " ".join(f"<{s}>" for s in sorted(subjects))
-    template = "?s ?p ?o . ?o ?p2 ?o2 . ?o2 ?p3 ?o3 . ?o3 ?p4 ?o4"
     kept = {
         str(row["s"])
         for row in sandbox.query(
@@ -312,13 +311,10 @@ def _validate_against(
     }
     if not kept:  # every changed resource is gone: nothing left to check
         return Report()
-    values = " ".join(f"<{s}>" for s in sorted(kept))
+    values = "VALUES ?s { " + " ".join(f"<{s}>" for s in sorted(kept)) + " }"
     scratch = open_scratch_store()
     for graph in changed:
-        pattern = f"GRAPH <{graph}> {{ {OWNED.format(subject='?s')} }}" if graph else OWNED.format(subject="?s")
-        described = sandbox.query(
-            f"CONSTRUCT {{ {template} }} WHERE {{ VALUES ?s {{ {values} }} {pattern} }}"
-        ).serialize(rdf_syntax("ntriples"))
+        described = sandbox.query(owned_construct("?s", graph or None, values)).serialize(rdf_syntax("ntriples"))
         if described.strip():
             scratch.bulk_load(described, rdf_syntax("ntriples"), graph=graph or "urn:smarco:changed")
     staged = Staged(scratch, [g for g in changed if g], 0)

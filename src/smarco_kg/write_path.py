@@ -25,6 +25,7 @@ from rdflib.term import Node
 
 from smarco_kg.formats import RdfSyntax, UnknownFormatError, rdf_syntax, rdf_syntax_for_path
 from smarco_kg.store import Changeset, GraphStore, open_scratch_store
+from smarco_kg.store.sparql_changes import owned_construct
 from smarco_kg.validation import Report, ShapesValidator
 
 BATCH_SIZE = 400
@@ -80,28 +81,6 @@ class Staged:
                 shutil.rmtree(self.directory, ignore_errors=True)
             self._closed = True
 
-
-# A node's description with the blank nodes it owns, three levels deep (locations, addresses, credit points).
-_DESCRIBE = """
-CONSTRUCT {{ ?s ?p ?o . ?o ?p2 ?o2 . ?o2 ?p3 ?o3 . ?o3 ?p4 ?o4 }}
-WHERE {{
-  {values}
-  ?s ?p ?o .
-  OPTIONAL {{ ?o ?p2 ?o2 FILTER isBlank(?o)
-    OPTIONAL {{ ?o2 ?p3 ?o3 FILTER isBlank(?o2)
-      OPTIONAL {{ ?o3 ?p4 ?o4 FILTER isBlank(?o3) }} }} }}
-}}"""
-
-# The stored description of $subject in graph $graph with the blank nodes it owns: what ``remove_resources``
-# removes. (IRIs pasted in, not bound: the embedded store does not bind a GRAPH variable.)
-_OWNED_IN_GRAPH = """
-CONSTRUCT { $subject ?p ?o . ?o ?p2 ?o2 . ?o2 ?p3 ?o3 . ?o3 ?p4 ?o4 }
-WHERE { GRAPH $graph {
-  $subject ?p ?o .
-  OPTIONAL { ?o ?p2 ?o2 FILTER isBlank(?o)
-    OPTIONAL { ?o2 ?p3 ?o3 FILTER isBlank(?o2)
-      OPTIONAL { ?o3 ?p4 ?o4 FILTER isBlank(?o3) } } }
-} }"""
 
 _TOP_LEVEL_BLANKS = """
 CONSTRUCT { ?s ?p ?o . ?o ?p2 ?o2 . ?o2 ?p3 ?o3 }
@@ -268,7 +247,7 @@ class WritePath:
     def _check_batch(self, staged: Staged, batch: list[Node], context: list[str] | None) -> Report:
         values = "VALUES ?s { " + " ".join(f"<{s}>" for s in batch) + " }"
         data = Graph()
-        describe = _DESCRIBE.format(values=values)
+        describe = owned_construct("?s", values=values)  # each node with the blank nodes it owns
         for triple in staged.store.query(describe, union_default_graph=True).triples():
             data.add(triple)
         for triple in self._store_triples(staged, describe, context):
@@ -302,7 +281,7 @@ class WritePath:
         }
         if not nested:
             return
-        describe = _DESCRIBE.format(values="VALUES ?s { " + " ".join(f"<{o}>" for o in nested) + " }")
+        describe = owned_construct("?s", values="VALUES ?s { " + " ".join(f"<{o}>" for o in nested) + " }")
         for triple in staged.store.query(describe, union_default_graph=True).triples():
             data.add(triple)
         for triple in self._store_triples(staged, describe, context):
@@ -348,7 +327,8 @@ class WritePath:
         """The stored triples of each (graph, subject) and of the blank nodes it owns, three levels deep."""
         found: set = set()
         for graph, subject in resources:
-            query = _OWNED_IN_GRAPH.replace("$graph", URIRef(graph).n3()).replace("$subject", URIRef(subject).n3())
+            # what ``remove_resources`` removes (IRIs pasted in, not bound: the embedded store binds no GRAPH)
+            query = owned_construct(URIRef(subject).n3(), graph)
             result = self.store.query(query)
             found.update(result.triples())
         return frozenset(found)

@@ -30,7 +30,7 @@ from urllib.parse import urlencode
 
 import httpx
 import pyoxigraph as ox
-from rdflib import Graph, Literal, URIRef, Variable
+from rdflib import Literal, URIRef, Variable
 from rdflib.plugins.sparql.results.jsonresults import JSONResultSerializer
 from rdflib.query import Result
 from rdflib.term import Node
@@ -40,7 +40,7 @@ from smarco_kg.namespaces import PREFIXES
 from smarco_kg.sparql_text import prebinding_start, query_form, tokens
 from smarco_kg.store.base import Changeset, GraphStore, Progress, QueryResult, QuerySyntaxError, StoreError
 from smarco_kg.store.sparql_changes import changeset_update, insert_data
-from smarco_kg.terms import from_json, ox_format, sparql_term, to_ox
+from smarco_kg.terms import from_json, ox_format, sparql_term, to_ox, to_rdflib
 
 if TYPE_CHECKING:
     from smarco_kg.config import Settings
@@ -107,7 +107,12 @@ class ResultCapError(StoreError):
 
 class RemoteQueryResult(QueryResult):
     def __init__(
-        self, kind: str, variables: list[str], rows: list[dict[str, Node]], boolean: bool | None, graph: Graph | None
+        self,
+        kind: str,
+        variables: list[str],
+        rows: list[dict[str, Node]],
+        boolean: bool | None,
+        graph: list[ox.Triple] | None,
     ) -> None:
         self.kind = kind  # type: ignore[assignment]
         self._variables, self._rows, self._boolean, self._graph = variables, rows, boolean, graph
@@ -124,13 +129,14 @@ class RemoteQueryResult(QueryResult):
         return bool(self._boolean)
 
     def triples(self) -> Iterator[tuple[Node, Node, Node]]:
-        return iter(self._graph or Graph())  # type: ignore[arg-type]
+        for t in self._graph or []:
+            yield to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)
 
     def serialize(self, fmt: ResultFormat | RdfSyntax) -> bytes:
         if self.kind == "graph":  # pyoxigraph's writers, as the embedded store's answers
             if isinstance(fmt, ResultFormat):
                 raise TypeError("a graph result is serialized in an RDF syntax")
-            triples = [ox.Triple(to_ox(s), to_ox(p), to_ox(o)) for s, p, o in self._graph or Graph()]
+            triples = self._graph or []
             items = [ox.Quad(t.subject, t.predicate, t.object) for t in triples] if fmt.datasets else triples
             options = {"prefixes": PREFIXES} if fmt.name in ("turtle", "trig") else {}
             return ox.serialize(items, format=ox_format(fmt), **options) or b""
@@ -235,6 +241,17 @@ class RemoteStore(GraphStore):
             time.sleep(0.2 * 2**attempt)
         raise StoreError(f"{url}: no answer")  # pragma: no cover
 
+    def _answer(self, url: str, data: list[tuple[str, str]], accept: str, *, retry: bool) -> httpx.Response:
+        """A successful answer, or the store's refusal as an error: a 400 is the request's syntax, anything else
+        the store's failure; a result the store cut short is refused (``_check_cap``)."""
+        response = self._post(url, data, accept, retry=retry)
+        if response.status_code == 400:
+            raise QuerySyntaxError(response.text.strip()[:500])
+        if response.status_code >= 300:
+            raise StoreError(f"{url}: {response.status_code} {response.text[:300]}")
+        _check_cap(response)
+        return response
+
     def query(
         self,
         sparql: str,
@@ -267,14 +284,10 @@ class RemoteStore(GraphStore):
             data += [("default-graph-uri", DEFAULT_GRAPH)] + [("named-graph-uri", g) for g in self._dataset_graphs()]
         graph_form = form in ("CONSTRUCT", "DESCRIBE")
         accept = "application/n-triples" if graph_form else "application/sparql-results+json"
-        response = self._post(self.query_url, data, accept, retry=True)
-        if response.status_code == 400:
-            raise QuerySyntaxError(response.text.strip()[:500])
-        if response.status_code >= 300:
-            raise StoreError(f"{self.query_url}: {response.status_code} {response.text[:300]}")
-        _check_cap(response)
+        response = self._answer(self.query_url, data, accept, retry=True)
         if graph_form:
-            graph = Graph().parse(data=_restored_text(response.text), format="nt")
+            text = _restored_text(response.text).encode("utf-8")
+            graph = list(dict.fromkeys(ox.parse(text, ox.RdfFormat.N_TRIPLES)))  # a set, in the store's order
             if self.max_rows is not None and len(graph) >= self.max_rows:
                 raise ResultCapError(
                     f"the store may have cut this graph result at its limit of {self.max_rows} rows "
@@ -292,10 +305,7 @@ class RemoteStore(GraphStore):
 
     def _select(self, sparql: str) -> list[dict]:
         """The bindings of a SELECT over the store's own dataset (its system graphs filtered out by the caller)."""
-        response = self._post(self.query_url, [("query", sparql)], "application/sparql-results+json", retry=True)
-        if response.status_code >= 300:
-            raise StoreError(f"{self.query_url}: {response.status_code} {response.text[:300]}")
-        _check_cap(response)
+        response = self._answer(self.query_url, [("query", sparql)], "application/sparql-results+json", retry=True)
         return response.json()["results"]["bindings"]
 
     def graphs(self) -> list[str]:
@@ -356,9 +366,7 @@ class RemoteStore(GraphStore):
         offset = 0
         while offset < expected:
             query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }} LIMIT {size} OFFSET {offset}"
-            response = self._post(self.query_url, [("query", query)], "application/n-triples", retry=True)
-            if response.status_code >= 300:
-                raise StoreError(f"{self.query_url}: {response.status_code} {response.text[:300]}")
+            response = self._answer(self.query_url, [("query", query)], "application/n-triples", retry=True)
             page = list(ox.parse(_restored_text(response.text).encode("utf-8"), ox.RdfFormat.N_TRIPLES))
             triples.update(page)
             if len(page) < size:
@@ -380,11 +388,7 @@ class RemoteStore(GraphStore):
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         self._graphs = None
         text = f"BASE <{base_iri}>\n{sparql}" if base_iri else sparql
-        response = self._post(self.update_url, [("update", text)], "*/*", retry=False)
-        if response.status_code == 400:
-            raise QuerySyntaxError(response.text.strip()[:500])
-        if response.status_code >= 300:
-            raise StoreError(f"{self.update_url}: {response.status_code} {response.text[:300]}")
+        self._answer(self.update_url, [("update", text)], "*/*", retry=False)
 
     def apply(self, changes: Changeset) -> None:
         """One update request. Triples with blank nodes are inserted by ``INSERT { … } WHERE {}`` rather than

@@ -12,6 +12,15 @@ OWNED = """
   OPTIONAL {{ ?o ?p2 ?o2 FILTER isBlank(?o)
     OPTIONAL {{ ?o2 ?p3 ?o3 FILTER isBlank(?o2)
       OPTIONAL {{ ?o3 ?p4 ?o4 FILTER isBlank(?o3) }} }} }}"""
+OWNED_TEMPLATE = "{subject} ?p ?o . ?o ?p2 ?o2 . ?o2 ?p3 ?o3 . ?o3 ?p4 ?o4 ."
+
+
+def owned_construct(subject: str, graph: str | None = None, values: str = "") -> str:
+    """A CONSTRUCT of ``subject``'s description (a term or a variable) and the blank nodes it owns, in ``graph``
+    (None: the query's default graph); ``values``: a VALUES block that binds the subject variable."""
+    pattern = OWNED.format(subject=subject)
+    where = f"GRAPH <{graph}> {{{pattern}\n}}" if graph is not None else pattern
+    return f"CONSTRUCT {{ {OWNED_TEMPLATE.format(subject=subject)} }}\nWHERE {{ {values}\n{where}\n}}"
 
 
 def graph_ref(graph: str) -> str:
@@ -37,7 +46,7 @@ def changeset_update(changes: Changeset) -> str:
     operations += ["CLEAR SILENT DEFAULT" if not g else f"DROP SILENT GRAPH <{g}>" for g in changes.drop_graphs]
     for graph, subject in changes.remove_resources:
         pattern = OWNED.format(subject=f"<{subject}>")
-        template = f"<{subject}> ?p ?o . ?o ?p2 ?o2 . ?o2 ?p3 ?o3 . ?o3 ?p4 ?o4 ."
+        template = OWNED_TEMPLATE.format(subject=f"<{subject}>")
         operations.append(f"DELETE {{ GRAPH <{graph}> {{ {template} }} }} WHERE {{ GRAPH <{graph}> {{ {pattern} }} }}")
     if changes.add:
         operations.append(insert_data(changes.add, changes.default_graph))
