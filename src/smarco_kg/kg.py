@@ -41,8 +41,11 @@ class KnowledgeGraph:
 
     def _beside(self, path: Path) -> Path | None:
         """Where a file kept beside the store goes: ``path`` for an on-disk or remote store, None (in memory) for
-        a store in memory."""
-        return path if self.settings.remote or getattr(self.store, "path", None) is not None else None
+        a store in memory. A remote store's state directory is created on first use."""
+        if self.settings.remote:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            return path
+        return path if getattr(self.store, "path", None) is not None else None
 
     @cached_property
     def search(self) -> SearchIndex:

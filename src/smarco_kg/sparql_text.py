@@ -56,6 +56,37 @@ def where_group_start(text: str) -> int | None:
     return None
 
 
+def dataset_clause_start(text: str) -> int | None:
+    """Where ``FROM`` / ``FROM NAMED`` clauses can go in a query: just before its top-level ``WHERE`` (or the
+    ``{`` of its WHERE group when the keyword is left out); None for an update, a DESCRIBE without a WHERE
+    clause, or text this lexer cannot follow."""
+    form: str | None = None
+    template = False
+    braces = parens = 0
+    for match in tokens(text):
+        token = match.group()
+        word = token.upper()
+        if form is None:
+            if word in ("SELECT", "CONSTRUCT", "ASK", "DESCRIBE"):
+                form, template = word, word == "CONSTRUCT"
+            elif word in ("INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"):
+                return None
+            continue
+        if token == "(":
+            parens += 1
+        elif token == ")":
+            parens -= 1
+        elif token == "}":
+            braces -= 1
+        elif braces == 0 and parens == 0 and (word == "WHERE" or (token == "{" and not template)):
+            return match.start()
+        elif token == "{":
+            if braces == 0 and parens == 0:
+                template = False
+            braces += 1
+    return None
+
+
 def prebinding_start(text: str, names: Iterable[str]) -> int | None:
     """Where a ``VALUES`` block for ``names`` can open the WHERE group with the meaning of substituting the values
     into the query, or None where it cannot.

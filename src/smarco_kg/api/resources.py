@@ -388,28 +388,32 @@ async def _list_response(request: Request, collection: str) -> Response:
 
 
 def _describe_query(entry: ResourceClass) -> str:
+    """One query for a member, the nodes it embeds, their blank nodes (three levels deep) and the labels of what
+    they link to. Description rows bind ``?p ?o``, label rows ``?lp ?lo``: the kind of a row shows in which
+    variables it binds, not in a constant bound per branch, which Virtuoso's compiler refuses beside a FILTER in a
+    UNION (``SP031 sparp_gp_deprecate()``)."""
     classes = " ".join(f"<{c}>" for c in entry.classes)
     if entry.embed:
         path = "|".join(f"<{p}>" for p in entry.embed)
         described = f"?r ({path})* ?n . FILTER(isIRI(?n))"
     else:
         described = "BIND(?r AS ?n)"
-    labels = f"FILTER(?p IN ({', '.join(f'<{p}>' for p in LABEL_PROPERTIES)}))"  # not VALUES: see above
+    labels = f"FILTER(?lp IN ({', '.join(f'<{p}>' for p in LABEL_PROPERTIES)}))"  # not VALUES: see above
     return f"""{PREFIXES_SPARQL}
-SELECT DISTINCT ?r ?x ?p ?o ?k WHERE {{
+SELECT DISTINCT ?r ?x ?p ?o ?lp ?lo WHERE {{
   VALUES ?member_class {{ {classes} }}
   ?r a ?member_class .
   {described}
-  {{ ?n ?p ?o . BIND(?n AS ?x) BIND("d" AS ?k) }}
-  UNION {{ ?n ?q1 ?x . FILTER(isBlank(?x)) ?x ?p ?o . BIND("d" AS ?k) }}
-  UNION {{ ?n ?q1 ?b1 . FILTER(isBlank(?b1)) ?b1 ?q2 ?x . FILTER(isBlank(?x)) ?x ?p ?o . BIND("d" AS ?k) }}
+  {{ ?n ?p ?o . BIND(?n AS ?x) }}
+  UNION {{ ?n ?q1 ?x . FILTER(isBlank(?x)) ?x ?p ?o . }}
+  UNION {{ ?n ?q1 ?b1 . FILTER(isBlank(?b1)) ?b1 ?q2 ?x . FILTER(isBlank(?x)) ?x ?p ?o . }}
   UNION {{ ?n ?q1 ?b1 . FILTER(isBlank(?b1)) ?b1 ?q2 ?b2 . FILTER(isBlank(?b2)) ?b2 ?q3 ?x . FILTER(isBlank(?x))
-           ?x ?p ?o . BIND("d" AS ?k) }}
-  UNION {{ ?n ?q1 ?x . FILTER(isIRI(?x) && ?q1 != rdf:type) ?x ?p ?o . {labels} BIND("l" AS ?k) }}
+           ?x ?p ?o . }}
+  UNION {{ ?n ?q1 ?x . FILTER(isIRI(?x) && ?q1 != rdf:type) ?x ?lp ?lo . {labels} }}
   UNION {{ ?n ?q1 ?b1 . FILTER(isBlank(?b1)) ?b1 ?q2 ?x . FILTER(isIRI(?x) && ?q2 != rdf:type)
-           ?x ?p ?o . {labels} BIND("l" AS ?k) }}
+           ?x ?lp ?lo . {labels} }}
   UNION {{ ?n ?q1 ?b1 . FILTER(isBlank(?b1)) ?b1 ?q2 ?b2 . FILTER(isBlank(?b2)) ?b2 ?q3 ?x .
-           FILTER(isIRI(?x) && ?q3 != rdf:type) ?x ?p ?o . {labels} BIND("l" AS ?k) }}
+           FILTER(isIRI(?x) && ?q3 != rdf:type) ?x ?lp ?lo . {labels} }}
 }}"""
 
 
@@ -421,10 +425,10 @@ def describe(store: GraphStore, entry: ResourceClass, iri: URIRef) -> Graph | No
     graph = Graph()
     labels: dict[Node, dict[Node, list[Node]]] = {}
     for row in rows:
-        if str(row["k"]) == "d":
+        if row.get("p") is not None:
             graph.add((row["x"], row["p"], row["o"]))
-        else:
-            labels.setdefault(row["x"], {}).setdefault(row["p"], []).append(row["o"])
+        elif row.get("lp") is not None:
+            labels.setdefault(row["x"], {}).setdefault(row["lp"], []).append(row["lo"])
     described = set(graph.subjects())
     for linked, by_property in labels.items():
         if linked in described:

@@ -7,7 +7,7 @@ Bulk loads go to a staging graph in Graph Store Protocol chunks and are added to
 Stores differ from the standard in places, handled here:
 - a store's own system graphs (Virtuoso's ``virtrdf#``…), and this backend's own graphs (``urn:x-smarco:``:
   staging graphs of a load in progress, the default graph below) are not part of the dataset: they are left out
-  of ``graphs()`` and of the union default graph, which is named explicitly (``default-graph-uri``) on each query;
+  of ``graphs()`` and of the union default graph, which is named explicitly (``FROM`` clauses) on each query;
 - Virtuoso answers ``typed-literal`` in SPARQL JSON (SPARQL 1.0 JSON); it is read as ``literal``;
 - the store's default graph is never used: the "default graph" of a changeset is a named graph of its own;
 - ``CLEAR ALL`` would empty Virtuoso's system graphs too: ``clear`` drops the dataset's graphs one by one;
@@ -37,7 +37,7 @@ from rdflib.term import Node
 
 from smarco_kg.formats import RdfSyntax, ResultFormat
 from smarco_kg.namespaces import PREFIXES
-from smarco_kg.sparql_text import prebinding_start, query_form, tokens
+from smarco_kg.sparql_text import dataset_clause_start, keywords, prebinding_start, query_form, tokens
 from smarco_kg.store.base import Changeset, GraphStore, Progress, QueryResult, QuerySyntaxError, StoreError
 from smarco_kg.store.sparql_changes import changeset_update, insert_data
 from smarco_kg.terms import from_json, ox_format, sparql_term, to_ox, to_rdflib
@@ -273,15 +273,7 @@ class RemoteStore(GraphStore):
             sparql = f"{sparql[:start]} {block}\n{sparql[start:]}" if start is not None else f"{sparql}\n{block}"
         if base_iri:
             sparql = f"BASE <{base_iri}>\n{sparql}"
-        data = [("query", sparql)]
-        if default_graphs is not None or named_graphs is not None:
-            data += [("default-graph-uri", g or DEFAULT_GRAPH) for g in default_graphs or [DEFAULT_GRAPH]]
-            data += [("named-graph-uri", g) for g in named_graphs or self._dataset_graphs()]
-        elif union_default_graph:  # the union of the dataset's graphs, the store's system graphs left out
-            graphs = [*self._dataset_graphs(), DEFAULT_GRAPH]
-            data += [("default-graph-uri", g) for g in graphs] + [("named-graph-uri", g) for g in graphs]
-        else:  # the default graph alone (as in the embedded store), and every graph for GRAPH patterns
-            data += [("default-graph-uri", DEFAULT_GRAPH)] + [("named-graph-uri", g) for g in self._dataset_graphs()]
+        data = self._with_dataset(sparql, union_default_graph, default_graphs, named_graphs)
         graph_form = form in ("CONSTRUCT", "DESCRIBE")
         accept = "application/n-triples" if graph_form else "application/sparql-results+json"
         response = self._answer(self.query_url, data, accept, retry=True)
@@ -307,6 +299,39 @@ class RemoteStore(GraphStore):
         """The bindings of a SELECT over the store's own dataset (its system graphs filtered out by the caller)."""
         response = self._answer(self.query_url, [("query", sparql)], "application/sparql-results+json", retry=True)
         return response.json()["results"]["bindings"]
+
+    def _with_dataset(
+        self,
+        sparql: str,
+        union_default_graph: bool,
+        default_graphs: Sequence[str] | None,
+        named_graphs: Sequence[str] | None,
+    ) -> list[tuple[str, str]]:
+        """The request's form fields: the query, its dataset written into it as ``FROM`` / ``FROM NAMED`` clauses.
+        In the text, not as ``default-graph-uri`` / ``named-graph-uri`` fields: Virtuoso takes ~60 ms to read 500
+        graph fields and ~1 ms to read 500 clauses. Graphs are named only where the query can reach them (no
+        ``FROM NAMED`` without a ``GRAPH`` pattern); a query's own ``FROM`` clauses stand unless the protocol
+        gives a dataset, which then goes as fields (as the protocol says, they replace the query's)."""
+        words = keywords(sparql)
+        protocol = default_graphs is not None or named_graphs is not None
+        if "FROM" in words and not protocol:
+            return [("query", sparql)]
+        if protocol:
+            defaults = [g or DEFAULT_GRAPH for g in default_graphs or [DEFAULT_GRAPH]]
+            named = list(named_graphs) if named_graphs is not None else self._dataset_graphs()
+        elif union_default_graph:  # the union of the dataset's graphs, the store's system graphs left out
+            defaults = named = [*self._dataset_graphs(), DEFAULT_GRAPH]
+        else:  # the default graph alone (as in the embedded store), and every graph for GRAPH patterns
+            defaults, named = [DEFAULT_GRAPH], self._dataset_graphs()
+        start = None if "FROM" in words else dataset_clause_start(sparql)
+        if start is None:
+            return [("query", sparql), *(("default-graph-uri", g) for g in defaults)] + [
+                ("named-graph-uri", g) for g in named
+            ]
+        if "GRAPH" not in words:
+            named = []
+        clauses = " ".join([*(f"FROM <{g}>" for g in defaults), *(f"FROM NAMED <{g}>" for g in named)])
+        return [("query", f"{sparql[:start]}{clauses}\n{sparql[start:]}")]
 
     def graphs(self) -> list[str]:
         """The dataset's graphs, cheaply: no counting."""
