@@ -265,3 +265,39 @@ def test_a_large_changeset_is_inserted_as_data(store: RemoteStore) -> None:
     """Thousands of triples in one write: INSERT DATA (a template of that size takes Virtuoso minutes to compile)."""
     store.apply(Changeset(add=_many(3000) + f"<http://ex.org/s0> <http://ex.org/q> _:b <{G}> .\n".encode()))
     assert store.graph_size(G) == 3001
+
+
+def test_boolean_values_come_back_as_booleans(store: RemoteStore) -> None:
+    """Virtuoso answers a boolean bound to a variable as the integer 0 or 1."""
+    store.apply(Changeset(add=_many(1)))
+    query = f"""SELECT (true AS ?t) (BOUND(?none) AS ?b) (?o = "0" AS ?eq) (IF(?o != "0", true, false) AS ?i)
+      (STRLEN(?o) AS ?n) ?e WHERE {{ GRAPH <{G}> {{ ?s ?p ?o BIND(EXISTS {{ ?s ?p ?o }} AS ?e) }} }}"""
+    row = next(store.query(query).rows())
+    assert row == {
+        "t": Literal(True), "b": Literal(False), "eq": Literal(True), "i": Literal(False), "n": Literal(1),
+        "e": Literal(True),
+    }  # fmt: skip
+
+
+def test_a_separator_outside_ascii_is_kept(store: RemoteStore) -> None:
+    """Virtuoso turns a GROUP_CONCAT separator such as " · " into " ? "."""
+    store.apply(Changeset(add=_many(2)))
+    query = f'SELECT (GROUP_CONCAT(?o; SEPARATOR=" · ") AS ?all) WHERE {{ GRAPH <{G}> {{ ?s ?p ?o }} }}'
+    assert sorted(str(next(store.query(query).rows())["all"]).split(" · ")) == ["0", "1"]
+
+
+def test_a_bound_value_reaches_filters_in_nested_groups(store: RemoteStore) -> None:
+    store.apply(Changeset(add=_many(3)))
+    query = f"""SELECT ?s ?v WHERE {{ {{ GRAPH <{G}> {{ ?s ?p ?o }} FILTER(?s = ?v) }}
+      UNION {{ GRAPH <{G}> {{ ?s <http://ex.org/none> ?o }} }} }}"""
+    rows = list(store.query(query, bindings={"v": URIRef("http://ex.org/s2")}).rows())
+    assert rows == [{"s": URIRef("http://ex.org/s2"), "v": URIRef("http://ex.org/s2")}]
+
+
+def test_a_query_names_its_own_dataset(store: RemoteStore) -> None:
+    """The dataset goes into the query as FROM clauses, unless the query has its own, which then stand."""
+    store.apply(Changeset(add=_many(2) + f'<http://ex.org/x> <http://ex.org/p> "x" <{G}-other> .\n'.encode()))
+    count = "SELECT (COUNT(*) AS ?n) {} WHERE {{ ?s ?p ?o }}"
+    assert int(next(store.query(count.format(""), union_default_graph=True).rows())["n"]) == 3
+    assert int(next(store.query(count.format(f"FROM <{G}-other>"), union_default_graph=True).rows())["n"]) == 1
+    assert int(next(store.query(count.format(""), default_graphs=[G]).rows())["n"]) == 2

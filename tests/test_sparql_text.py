@@ -4,7 +4,7 @@ binding values before the pattern."""
 import pytest
 from rdflib import Literal, URIRef
 
-from smarco_kg.sparql_text import keywords, prebinding_start, where_group_start
+from smarco_kg.sparql_text import dataset_clause_start, keywords, prebinding_start, substituted, where_group_start
 from smarco_kg.store.embedded import EmbeddedStore
 
 
@@ -76,3 +76,32 @@ def test_a_value_used_in_a_nested_filter_is_substituted() -> None:
     query = "SELECT DISTINCT ?c ?v WHERE { { ?c a <http://x/K> FILTER(?c = ?v) } UNION { ?c <http://x/none> ?o } }"
     rows = list(store.query(query, bindings={"v": URIRef("http://x/b")}).rows())
     assert [str(r["c"]) for r in rows] == ["http://x/b"]
+
+
+@pytest.mark.parametrize(
+    ("text", "before"),
+    [
+        ("SELECT ?s WHERE { ?s ?p ?o }", "SELECT ?s "),
+        ("SELECT (COUNT(*) AS ?n) { ?s ?p ?o }", "SELECT (COUNT(*) AS ?n) "),
+        ("CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }", "CONSTRUCT { ?s ?p ?o } "),
+        ("CONSTRUCT WHERE { ?s ?p ?o }", "CONSTRUCT "),
+        ("PREFIX ex: <http://x/where> ASK { ?s ex:where ?o }", "PREFIX ex: <http://x/where> ASK "),
+    ],
+)
+def test_dataset_clauses_go_before_the_where_clause(text: str, before: str) -> None:
+    assert text[: dataset_clause_start(text)] == before
+
+
+def test_no_dataset_clause_in_an_update_or_a_describe_without_where() -> None:
+    assert dataset_clause_start("INSERT DATA { <http://x> <http://y> 1 }") is None
+    assert dataset_clause_start("DESCRIBE <http://x>") is None
+
+
+def test_a_value_is_substituted_in_nested_scopes_but_not_where_it_is_assigned() -> None:
+    text = 'SELECT ?v WHERE { { ?s ?p ?o FILTER(?o = ?v) } UNION { ?s ?p "?v" } } ORDER BY ?v'
+    assert substituted(text, {"v": "<http://x>"}) == (
+        'SELECT ?v WHERE { { ?s ?p ?o FILTER(?o = <http://x>) } UNION { ?s ?p "?v" } } ORDER BY ?v'
+    )
+    assert substituted("SELECT * WHERE { BIND(1 AS ?v) }", {"v": "<http://x>"}) is None
+    assert substituted("SELECT * WHERE { VALUES ?v { 1 } }", {"v": "<http://x>"}) is None
+    assert substituted("SELECT * WHERE { { SELECT ?v WHERE { ?v ?p ?o } } }", {"v": "<http://x>"}) is None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 
 TOKENS = re.compile(
     r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\''
@@ -116,6 +116,40 @@ def prebinding_start(text: str, names: Iterable[str]) -> int | None:
         elif token[0] in "?$" and token[1:] in wanted and (subqueries or (parens and depth != 1)):
             return None
     return start
+
+
+def substituted(text: str, terms: Mapping[str, str]) -> str | None:
+    """``text`` with the variables of ``terms`` replaced by those terms (SPARQL syntax) throughout the WHERE group,
+    nested scopes included: what a store without pre-bound variables needs where a ``VALUES`` block first in the
+    group would not reach (``prebinding_start``). None where one of them is assigned there (``AS``, ``VALUES``)
+    or projected by a subquery, which a term cannot stand for."""
+    start = where_group_start(text)
+    if start is None:
+        return None
+    pieces, last, depth = [text[:start]], start, 1
+    previous = ""
+    header = False  # between SELECT and the group of a subquery, or between VALUES and its data block
+    for match in tokens(text):
+        if match.start() < start:
+            continue
+        token = match.group()
+        if token == "{":
+            depth, header = depth + 1, False
+        elif token == "}":
+            depth -= 1
+            if depth == 0:
+                break
+        elif token.upper() in ("SELECT", "VALUES"):
+            header = True
+        elif token.upper() == "WHERE":
+            header = False
+        elif token[0] in "?$" and token[1:] in terms:
+            if header or previous.upper() == "AS":
+                return None
+            pieces += [text[last : match.start()], terms[token[1:]]]
+            last = match.end()
+        previous = token
+    return "".join([*pieces, text[last:]])
 
 
 def query_form(text: str) -> str | None:

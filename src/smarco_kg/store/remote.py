@@ -21,6 +21,7 @@ Stores differ from the standard in places, handled here:
 from __future__ import annotations
 
 import io
+import json
 import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -37,8 +38,17 @@ from rdflib.term import Node
 
 from smarco_kg.formats import RdfSyntax, ResultFormat
 from smarco_kg.namespaces import PREFIXES
-from smarco_kg.sparql_text import dataset_clause_start, keywords, prebinding_start, query_form, tokens
+from smarco_kg.sparql_text import (
+    dataset_clause_start,
+    keywords,
+    prebinding_start,
+    query_form,
+    substituted,
+    tokens,
+    where_group_start,
+)
 from smarco_kg.store.base import Changeset, GraphStore, Progress, QueryResult, QuerySyntaxError, StoreError
+from smarco_kg.store.dialect import rewrite
 from smarco_kg.store.sparql_changes import changeset_update, insert_data
 from smarco_kg.terms import from_json, ox_format, sparql_term, to_ox, to_rdflib
 
@@ -270,15 +280,20 @@ class RemoteStore(GraphStore):
             names = " ".join(f"?{n}" for n in bindings)
             block = f"VALUES ({names}) {{ ({' '.join(sparql_term(v) for v in bindings.values())}) }}"
             start = prebinding_start(sparql, bindings)
+            if start is None:  # substituted where a nested scope uses them; the block binds the projection
+                terms = {n: sparql_term(v) for n, v in bindings.items()}
+                sparql = substituted(sparql, terms) or sparql
+                start = where_group_start(sparql)
             sparql = f"{sparql[:start]} {block}\n{sparql[start:]}" if start is not None else f"{sparql}\n{block}"
         if base_iri:
             sparql = f"BASE <{base_iri}>\n{sparql}"
-        data = self._with_dataset(sparql, union_default_graph, default_graphs, named_graphs)
+        sent = rewrite(sparql)
+        data = self._with_dataset(sent.sparql, union_default_graph, default_graphs, named_graphs)
         graph_form = form in ("CONSTRUCT", "DESCRIBE")
         accept = "application/n-triples" if graph_form else "application/sparql-results+json"
         response = self._answer(self.query_url, data, accept, retry=True)
         if graph_form:
-            text = _restored_text(response.text).encode("utf-8")
+            text = sent.restore_text(_restored_text(response.text)).encode("utf-8")
             graph = list(dict.fromkeys(ox.parse(text, ox.RdfFormat.N_TRIPLES)))  # a set, in the store's order
             if self.max_rows is not None and len(graph) >= self.max_rows:
                 raise ResultCapError(
@@ -286,13 +301,14 @@ class RemoteStore(GraphStore):
                     "(Virtuoso's ResultSetMaxRows, which it does not report for CONSTRUCT); narrow the query"
                 )
             return RemoteQueryResult("graph", [], [], None, graph)
-        body = response.json()
+        body = json.loads(sent.restore_text(response.text, json_text=True))
         if form == "ASK":
             return RemoteQueryResult("boolean", [], [], bool(body["results"]["bindings"]), None)
         if "boolean" in body:
             return RemoteQueryResult("boolean", [], [], bool(body["boolean"]), None)
         variables = body["head"].get("vars", [])
-        rows = [{k: _restored(from_json(v)) for k, v in row.items()} for row in body["results"]["bindings"]]
+        bindings = body["results"]["bindings"]
+        rows = [sent.restore_row({k: _restored(from_json(v)) for k, v in row.items()}) for row in bindings]
         return RemoteQueryResult("solutions", variables, rows, None, None)
 
     def _select(self, sparql: str) -> list[dict]:

@@ -1,0 +1,130 @@
+"""Query-text rewrites that undo two ways Virtuoso departs from the standard, found lexically (no parse):
+
+- a ``GROUP_CONCAT`` separator outside ASCII comes back as ``?`` (Virtuoso narrows it to Latin-1 and then to
+  ASCII): such a separator goes to the store as an ASCII marker, and the marker is put back in the answers;
+- a boolean value (``true``, a comparison, ``BOUND``, ``EXISTS``…) bound to a variable comes back as the integer
+  0 or 1: the variables bound to a boolean expression (``(expr AS ?v)``, ``BIND(expr AS ?v)``) are known, and
+  their 0/1 integers read back as ``false``/``true``."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+
+from rdflib import XSD, Literal
+from rdflib.term import Node
+
+from smarco_kg.sparql_text import tokens
+
+_BOOLEAN_CALLS = {
+    "BOUND", "EXISTS", "ISIRI", "ISURI", "ISBLANK", "ISLITERAL", "ISNUMERIC", "SAMETERM", "LANGMATCHES", "REGEX",
+    "CONTAINS", "STRSTARTS", "STRENDS", "TRUE", "FALSE",
+}  # fmt: skip
+_BOOLEAN_OPERATORS = {"=", "<", ">", "&", "|", "!", "IN", "NOT"}  # comparisons, logic, (NOT) IN, NOT EXISTS
+_MARKER = "~x-smarco-separator-{}~"
+_MARKER_RE = re.compile(r"~x-smarco-separator-(\d+)~")
+
+
+@dataclass
+class Rewritten:
+    """A query as sent to the store, and how to read its answers back."""
+
+    sparql: str
+    separators: list[str] = field(default_factory=list)  # marker n stands for separators[n]
+    booleans: set[str] = field(default_factory=set)  # variables bound to boolean expressions
+
+    def restore_text(self, text: str, json_text: bool = False) -> str:
+        """Put the separators back in an answer's text (JSON-escaped in a SPARQL JSON answer)."""
+        if not self.separators:
+            return text
+
+        def back(match: re.Match[str]) -> str:
+            separator = self.separators[int(match.group(1))]
+            return json.dumps(separator, ensure_ascii=False)[1:-1] if json_text else separator
+
+        return _MARKER_RE.sub(back, text)
+
+    def restore_row(self, row: dict[str, Node]) -> dict[str, Node]:
+        for name in self.booleans & row.keys():
+            value = row[name]
+            if isinstance(value, Literal) and value.datatype == XSD.integer and str(value) in ("0", "1"):
+                row[name] = Literal(str(value) == "1")
+        return row
+
+
+def rewrite(sparql: str) -> Rewritten:
+    """The query with ASCII separators, and the variables it binds to boolean expressions."""
+    found = list(tokens(sparql))
+    words = [m.group() for m in found]
+    rewritten = Rewritten(sparql)
+    pieces, last = [], 0
+    for index, word in enumerate(words):
+        if word.upper() == "SEPARATOR" and index + 2 < len(found) and words[index + 1] == "=":
+            literal = found[index + 2]
+            if literal.group()[:1] in "\"'" and not literal.group().isascii():
+                quoted = literal.group()
+                quote = 3 if quoted[:3] in ('"""', "'''") else 1
+                rewritten.separators.append(quoted[quote:-quote])
+                pieces += [sparql[last : literal.start()], f'"{_MARKER.format(len(rewritten.separators) - 1)}"']
+                last = literal.end()
+    if rewritten.separators:
+        rewritten.sparql = "".join([*pieces, sparql[last:]])
+    rewritten.booleans = _boolean_variables(words)
+    return rewritten
+
+
+def _boolean_variables(words: list[str]) -> set[str]:
+    opened: list[int] = []  # where each open parenthesis is
+    found: set[str] = set()
+    for index, word in enumerate(words):
+        if word == "(":
+            opened.append(index)
+        elif word == ")" and opened:
+            start = opened.pop()
+            bound = index - start >= 3 and words[index - 2].upper() == "AS" and words[index - 1][:1] in "?$"
+            if bound and _is_boolean(words[start + 1 : index - 2]):
+                found.add(words[index - 1][1:])
+    return found
+
+
+def _top_level(expr: list[str]) -> list[tuple[int, str]]:
+    depth, top = 0, []
+    for index, word in enumerate(expr):
+        if depth == 0:
+            top.append((index, word))
+        if word in ("(", "{"):
+            depth += 1
+        elif word in (")", "}"):
+            depth -= 1
+    return top
+
+
+def _arguments(expr: list[str]) -> list[list[str]]:
+    """The comma-separated arguments of a call ``NAME ( … )``."""
+    inner, depth, args, current = expr[2:-1], 0, [], []
+    for word in inner:
+        if word == "," and depth == 0:
+            args.append(current)
+            current = []
+            continue
+        depth += word in ("(", "{")
+        depth -= word in (")", "}")
+        current.append(word)
+    return [*args, current]
+
+
+def _is_boolean(expr: list[str]) -> bool:
+    while len(expr) >= 2 and expr[0] == "(" and len(_top_level(expr)) == 1:
+        expr = expr[1:-1]  # (( expr ))
+    if not expr:
+        return False
+    top = _top_level(expr)
+    if any(word.upper() in _BOOLEAN_OPERATORS for _, word in top):
+        return True
+    head = expr[0].upper()
+    if head in ("IF", "COALESCE") and len(top) == 2 and expr[1] == "(":
+        args = _arguments(expr)
+        chosen = args[1:] if head == "IF" else args
+        return len(args) == (3 if head == "IF" else len(args)) and all(_is_boolean(a) for a in chosen)
+    return head in _BOOLEAN_CALLS and all(word in ("(", "{") for _, word in top[1:])
