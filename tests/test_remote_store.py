@@ -301,3 +301,6 @@ def test_a_query_names_its_own_dataset(store: RemoteStore) -> None:
     assert int(next(store.query(count.format(""), union_default_graph=True).rows())["n"]) == 3
     assert int(next(store.query(count.format(f"FROM <{G}-other>"), union_default_graph=True).rows())["n"]) == 1
     assert int(next(store.query(count.format(""), default_graphs=[G]).rows())["n"]) == 2
+    # Virtuoso counts one solution in a graph a query names but its dataset leaves out
+    missing = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <http://ex.org/missing> { ?s ?p ?o } }"
+    assert int(next(store.query(missing).rows())["n"]) == 0

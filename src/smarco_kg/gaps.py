@@ -52,6 +52,12 @@ class Catalogue:
         return courses
 
 
+def _given(variable: str, values: str) -> str:
+    """``?variable`` bound to ``values`` ahead of a path from it: a subquery rather than a bare VALUES block, which
+    Virtuoso does not take as the start of a transitive path ("transitive start not given")."""
+    return f"{{ SELECT ?{variable} WHERE {{ VALUES ?{variable} {{ {values} }} }} }}"
+
+
 def _label(value: object) -> str:
     return str(value) if value is not None else ""
 
@@ -97,7 +103,7 @@ def read_catalogue(store: GraphStore, course_namespace: str) -> Catalogue:
             catalogue.taught[str(row["skill"])].add(str(row["course"]))
     if catalogue.taught:
         values = " ".join(f"<{s}>" for s in catalogue.taught)
-        ancestors = f"SELECT DISTINCT ?skill ?up WHERE {{ VALUES ?skill {{ {values} }} ?skill <{SKOS}broader>+ ?up }}"
+        ancestors = f"SELECT DISTINCT ?skill ?up WHERE {{ {_given('skill', values)} ?skill <{SKOS}broader>+ ?up }}"
         for row in store.query(ancestors, union_default_graph=True).rows():
             catalogue.below[str(row["up"])].add(str(row["skill"]))
     return catalogue
@@ -228,7 +234,7 @@ def skill_context(store: GraphStore, skills: list[str], distance: int) -> tuple[
                 up[skill].setdefault(b, step)
             frontier[skill] = nxt
     top_query = f"""SELECT ?skill ?group ?label WHERE {{
-  VALUES ?skill {{ {values} }} ?skill <{SKOS}broader>+ ?group . ?group <{SKOS}broader> ?root .
+  {_given("skill", values)} ?skill <{SKOS}broader>+ ?group . ?group <{SKOS}broader> ?root .
   FILTER NOT EXISTS {{ ?root <{SKOS}broader> ?higher }}
   OPTIONAL {{ ?group <{SKOS}prefLabel> ?label FILTER(LANGMATCHES(LANG(?label), "en")) }}
 }}"""

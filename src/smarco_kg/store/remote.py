@@ -346,6 +346,8 @@ class RemoteStore(GraphStore):
             ]
         if "GRAPH" not in words:
             named = []
+        elif not protocol:  # a graph a GRAPH pattern names, empty or not: Virtuoso counts 1 in one it is not told of
+            named = [*named, *(g for g in _named_in(sparql) if g not in named)]
         clauses = " ".join([*(f"FROM <{g}>" for g in defaults), *(f"FROM NAMED <{g}>" for g in named)])
         return [("query", f"{sparql[:start]}{clauses}\n{sparql[start:]}")]
 
@@ -509,6 +511,22 @@ class RemoteStore(GraphStore):
 
     def close(self) -> None:
         self._client.close()
+
+
+def _named_in(sparql: str) -> list[str]:
+    """The absolute IRIs written after ``GRAPH`` in a query, the store's own graphs left out."""
+    found, after_graph = [], False
+    for match in tokens(sparql):
+        token = match.group()
+        if (
+            after_graph
+            and token.startswith("<")
+            and ":" in token
+            and not token[1:-1].startswith((*SYSTEM_GRAPHS, OWN_GRAPHS))
+        ):
+            found.append(token[1:-1])
+        after_graph = token.upper() == "GRAPH"
+    return found
 
 
 _PARSER = ox.Store()  # empty: queries are only parsed on it (pyoxigraph evaluates when results are read)
