@@ -304,3 +304,19 @@ def test_a_query_names_its_own_dataset(store: RemoteStore) -> None:
     # Virtuoso counts one solution in a graph a query names but its dataset leaves out
     missing = "SELECT (COUNT(*) AS ?n) WHERE { GRAPH <http://ex.org/missing> { ?s ?p ?o } }"
     assert int(next(store.query(missing).rows())["n"]) == 0
+
+
+def test_thousands_of_blank_nodes_are_inserted_and_stay_connected(store: RemoteStore) -> None:
+    """Virtuoso refuses a template that compiles to over 10,000 lines of SQL (~1,500 triples): blank-node triples go
+    in several templates, each keeping connected blank nodes together."""
+    lines = "".join(
+        f'<http://ex.org/s{i}> <http://ex.org/q> _:a{i} <{G}> .\n_:a{i} <http://ex.org/r> _:b{i} <{G}> .\n'
+        f'_:b{i} <http://ex.org/v> "{i}" <{G}> .\n'
+        for i in range(1500)
+    )
+    store.apply(Changeset(add=lines.encode()))
+    assert store.graph_size(G) == 4500
+    path = "<http://ex.org/q>/<http://ex.org/r>/<http://ex.org/v>"
+    chains = f"""SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{G}> {{ ?s {path} ?v
+      FILTER(STR(?s) = CONCAT("http://ex.org/s", ?v)) }} }}"""
+    assert int(next(store.query(chains).rows())["n"]) == 1500

@@ -68,6 +68,7 @@ SYSTEM_GRAPHS = (
 OWN_GRAPHS = "urn:x-smarco:"  # this backend's own graphs (staging, the default graph): not listed as the dataset's
 DEFAULT_GRAPH = f"{OWN_GRAPHS}default-graph"  # what this backend uses for a changeset's default graph
 _CHUNK = 2_000_000  # bytes of N-Triples per Graph Store Protocol request
+_TEMPLATE = 500  # triples with blank nodes per INSERT template (see _split)
 _PAGE = 10_000  # triples per page when a graph is read whole (Virtuoso's default ResultSetMaxRows)
 _GRAPHS_TTL = 1.0  # seconds the list of graphs that a union query names is reused (writes here refresh it)
 
@@ -99,16 +100,39 @@ def _restored_text(ntriples: str) -> str:
     return ntriples
 
 
-def _split(nquads: bytes) -> tuple[bytes, bytes]:
-    """N-Quads without blank nodes, and with them; stand-in datatypes written."""
+def _split(nquads: bytes) -> tuple[bytes, list[bytes]]:
+    """N-Quads without blank nodes; and those with them, in groups of at most ``_TEMPLATE`` lines that keep each
+    set of connected blank nodes together (a template's blank nodes are fresh per operation). Stand-in datatypes
+    written."""
     plain: list[str] = []
-    blank: list[str] = []
+    blank: list[tuple[str, list[str]]] = []  # a line and its blank node labels
+    parent: dict[str, str] = {}
+
+    def root(label: str) -> str:
+        while parent.setdefault(label, label) != label:
+            parent[label] = parent[parent[label]]
+            label = parent[label]
+        return label
+
     for quad in ox.parse(nquads, ox.RdfFormat.N_QUADS):
         graph = "" if isinstance(quad.graph_name, ox.DefaultGraph) else f" {quad.graph_name}"
         line = f"{quad.subject} {quad.predicate} {_stand_in(quad.object)}{graph} ."
-        has_blank = isinstance(quad.subject, ox.BlankNode) or isinstance(quad.object, ox.BlankNode)
-        (blank if has_blank else plain).append(line)
-    return "\n".join(plain).encode(), "\n".join(blank).encode()
+        labels = [t.value for t in (quad.subject, quad.object) if isinstance(t, ox.BlankNode)]
+        if not labels:
+            plain.append(line)
+            continue
+        blank.append((line, labels))
+        for label in labels[1:]:
+            parent[root(label)] = root(labels[0])
+    components: dict[str, list[str]] = {}
+    for line, labels in blank:
+        components.setdefault(root(labels[0]), []).append(line)
+    groups: list[list[str]] = []
+    for lines in components.values():
+        if not groups or len(groups[-1]) + len(lines) > _TEMPLATE:
+            groups.append([])
+        groups[-1].extend(lines)
+    return "\n".join(plain).encode(), ["\n".join(group).encode() for group in groups]
 
 
 class ResultCapError(StoreError):
@@ -453,8 +477,8 @@ class RemoteStore(GraphStore):
         default = changes.default_graph or DEFAULT_GRAPH
         if plain:  # INSERT DATA: Virtuoso compiles a template into code, minutes for thousands of triples
             operations.append(insert_data(plain, default))
-        if blank:
-            operations.append("INSERT {" + insert_data(blank, default).removeprefix("INSERT DATA {") + " WHERE {}")
+        for group in blank:  # Virtuoso compiles a template to SQL of at most 10,000 lines: ~1,500 triples
+            operations.append("INSERT {" + insert_data(group, default).removeprefix("INSERT DATA {") + " WHERE {}")
         if operations:
             self.update(" ;\n".join(operations))
 
