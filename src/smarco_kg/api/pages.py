@@ -388,41 +388,14 @@ async def _resource_page(request: Request, collection: str, local: str) -> Respo
     return templates.TemplateResponse(request, "resource.html", context, headers={"Vary": VARY})
 
 
-_NODE_QUERY = f"""SELECT DISTINCT ?x ?p ?o ?k WHERE {{
-  {{ ?r ?p ?o . BIND(?r AS ?x) BIND("d" AS ?k) }}
-  UNION {{ ?r ?q1 ?x . FILTER(isBlank(?x)) ?x ?p ?o . BIND("d" AS ?k) }}
-  UNION {{ ?r ?q1 ?b1 . FILTER(isBlank(?b1)) ?b1 ?q2 ?x . FILTER(isBlank(?x)) ?x ?p ?o . BIND("d" AS ?k) }}
-  UNION {{ ?r ?q1 ?b1 . FILTER(isBlank(?b1)) ?b1 ?q2 ?b2 . FILTER(isBlank(?b2)) ?b2 ?q3 ?x . FILTER(isBlank(?x))
-           ?x ?p ?o . BIND("d" AS ?k) }}
-  UNION {{ ?r ?q1 ?x . FILTER(isIRI(?x) && ?q1 != <{RDF.type}>) ?x ?p ?o . {{_LABELS}} BIND("l" AS ?k) }}
-  UNION {{ ?r ?q1 ?b1 . FILTER(isBlank(?b1)) ?b1 ?q2 ?x . FILTER(isIRI(?x) && ?q2 != <{RDF.type}>)
-           ?x ?p ?o . {{_LABELS}} BIND("l" AS ?k) }}
-  UNION {{ ?r ?q1 ?b1 . FILTER(isBlank(?b1)) ?b1 ?q2 ?b2 . FILTER(isBlank(?b2)) ?b2 ?q3 ?x .
-           FILTER(isIRI(?x) && ?q3 != <{RDF.type}>) ?x ?p ?o . {{_LABELS}} BIND("l" AS ?k) }}
-}}""".replace("{_LABELS}", f"FILTER(?p IN ({', '.join(f'<{p}>' for p in LABEL_PROPERTIES)}))")
+_NODE_QUERY = resources.description_query("BIND(?r AS ?n)")
 
 
 def describe_node(store: GraphStore, iri: URIRef) -> Graph | None:
     """Any node's own description: its triples, the blank nodes it owns (three deep) and the labels of what it
     links to, as ``resources.describe`` gives a member's; None when the store has no triple about it."""
-    rows = list(store.query(_NODE_QUERY, union_default_graph=True, bindings={"r": iri}).rows())
-    graph = Graph()
-    labels: dict[Node, dict[Node, list[Node]]] = {}
-    for row in rows:
-        if str(row["k"]) == "d":
-            graph.add((row["x"], row["p"], row["o"]))
-        else:
-            labels.setdefault(row["x"], {}).setdefault(row["p"], []).append(row["o"])
-    if (iri, None, None) not in graph:
-        return None
-    described = set(graph.subjects())
-    for linked, by_property in labels.items():
-        if linked in described:
-            continue
-        chosen = next(p for p in LABEL_PROPERTIES if p in by_property)
-        for value in by_property[chosen]:
-            graph.add((linked, chosen, value))
-    return graph
+    graph = resources.read_description(store, _NODE_QUERY, iri)
+    return graph if (iri, None, None) in graph else None
 
 
 _PARENTS = f"""SELECT DISTINCT ?s ?label WHERE {{

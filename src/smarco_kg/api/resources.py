@@ -387,23 +387,15 @@ async def _list_response(request: Request, collection: str) -> Response:
 # -- one member ------------------------------------------------------------------------------------------------------
 
 
-def _describe_query(entry: ResourceClass) -> str:
-    """One query for a member, the nodes it embeds, their blank nodes (three levels deep) and the labels of what
-    they link to. Description rows bind ``?p ?o``, label rows ``?lp ?lo``: the kind of a row shows in which
-    variables it binds, not in a constant bound per branch, which Virtuoso's compiler refuses beside a FILTER in a
-    UNION (``SP031 sparp_gp_deprecate()``)."""
-    classes = " ".join(f"<{c}>" for c in entry.classes)
-    if entry.embed:
-        path = "|".join(f"<{p}>" for p in entry.embed)
-        described = f"?r ({path})* ?n . FILTER(isIRI(?n))"
-    else:
-        described = "BIND(?r AS ?n)"
+def description_query(start: str) -> str:
+    """One query for the nodes ``start`` binds to ``?n`` (from ``?r``), the blank nodes they own (three levels
+    deep) and the labels of what they link to. Description rows bind ``?p ?o``, label rows ``?lp ?lo``: the kind of
+    a row shows in which variables it binds, not in a constant bound per branch, which Virtuoso's compiler refuses
+    beside a FILTER in a UNION (``SP031 sparp_gp_deprecate()``)."""
     labels = f"FILTER(?lp IN ({', '.join(f'<{p}>' for p in LABEL_PROPERTIES)}))"  # not VALUES: see above
     return f"""{PREFIXES_SPARQL}
-SELECT DISTINCT ?r ?x ?p ?o ?lp ?lo WHERE {{
-  VALUES ?member_class {{ {classes} }}
-  ?r a ?member_class .
-  {described}
+SELECT DISTINCT ?x ?p ?o ?lp ?lo WHERE {{
+  {start}
   {{ ?n ?p ?o . BIND(?n AS ?x) }}
   UNION {{ ?n ?q1 ?x . FILTER(isBlank(?x)) ?x ?p ?o . }}
   UNION {{ ?n ?q1 ?b1 . FILTER(isBlank(?b1)) ?b1 ?q2 ?x . FILTER(isBlank(?x)) ?x ?p ?o . }}
@@ -417,14 +409,23 @@ SELECT DISTINCT ?r ?x ?p ?o ?lp ?lo WHERE {{
 }}"""
 
 
-def describe(store: GraphStore, entry: ResourceClass, iri: URIRef) -> Graph | None:
-    """The member's description with the labels of what it links to; None when ``iri`` is no member."""
-    rows = list(store.query(_describe_query(entry), union_default_graph=True, bindings={"r": iri}).rows())
-    if not rows:
-        return None
+def _describe_query(entry: ResourceClass) -> str:
+    """A member (``?r`` of one of the entry's classes) and the nodes it embeds."""
+    classes = " ".join(f"<{c}>" for c in entry.classes)
+    if entry.embed:
+        path = "|".join(f"<{p}>" for p in entry.embed)
+        described = f"?r ({path})* ?n . FILTER(isIRI(?n))"
+    else:
+        described = "BIND(?r AS ?n)"
+    return description_query(f"VALUES ?member_class {{ {classes} }}\n  ?r a ?member_class .\n  {described}")
+
+
+def read_description(store: GraphStore, query: str, iri: URIRef) -> Graph:
+    """The triples of a ``description_query`` for ``iri``, with one label property (the first it has) for each
+    linked node that is not described itself."""
     graph = Graph()
     labels: dict[Node, dict[Node, list[Node]]] = {}
-    for row in rows:
+    for row in store.query(query, union_default_graph=True, bindings={"r": iri}).rows():
         if row.get("p") is not None:
             graph.add((row["x"], row["p"], row["o"]))
         elif row.get("lp") is not None:
@@ -437,6 +438,12 @@ def describe(store: GraphStore, entry: ResourceClass, iri: URIRef) -> Graph | No
         for value in by_property[chosen]:
             graph.add((linked, chosen, value))
     return graph
+
+
+def describe(store: GraphStore, entry: ResourceClass, iri: URIRef) -> Graph | None:
+    """The member's description with the labels of what it links to; None when ``iri`` is no member."""
+    graph = read_description(store, _describe_query(entry), iri)
+    return graph if len(graph) else None
 
 
 def etag(graph: Graph) -> str:
