@@ -22,11 +22,20 @@ BASE = "https://w3id.org/smarco/"
 SHARED = Settings().shared_dir
 
 
-# The modules whose tests run on Virtuoso too; the others' [virtuoso] runs are skipped, saying so, until they pass
-# there (tests/test_store.py and tests/test_remote_store.py start their own Virtuoso).
+# The modules whose tests run on Virtuoso too in `make test`; the others' [virtuoso] runs are skipped, saying so
+# (tests/test_store.py and tests/test_remote_store.py start their own Virtuoso). SMARCO_TEST_ALL_ON_VIRTUOSO=1 runs
+# every module on both backends.
 ON_VIRTUOSO = {
     "test_cli",
     "test_dataset_description",
+    "test_edc",
+    "test_gaps",
+    "test_named_queries",
+    "test_query_page",
+    "test_research_queries",
+    "test_search",
+    "test_sparql_protocol",
+    "test_stacking",
     "test_updates",
     "test_write_path",
 }
@@ -35,7 +44,7 @@ ON_VIRTUOSO = {
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     if os.environ.get("SMARCO_TEST_ALL_ON_VIRTUOSO"):
         return
-    skip = pytest.mark.skip(reason="not yet run on the remote backend: embedded store only")
+    skip = pytest.mark.skip(reason="not run on the remote backend in make test: embedded store only")
     for item in items:
         callspec = getattr(item, "callspec", None)
         on_virtuoso = callspec is not None and callspec.params.get("backend") == "virtuoso"
