@@ -310,7 +310,7 @@ def test_thousands_of_blank_nodes_are_inserted_and_stay_connected(store: RemoteS
     """Virtuoso refuses a template that compiles to over 10,000 lines of SQL (~1,500 triples): blank-node triples go
     in several templates, each keeping connected blank nodes together."""
     lines = "".join(
-        f'<http://ex.org/s{i}> <http://ex.org/q> _:a{i} <{G}> .\n_:a{i} <http://ex.org/r> _:b{i} <{G}> .\n'
+        f"<http://ex.org/s{i}> <http://ex.org/q> _:a{i} <{G}> .\n_:a{i} <http://ex.org/r> _:b{i} <{G}> .\n"
         f'_:b{i} <http://ex.org/v> "{i}" <{G}> .\n'
         for i in range(1500)
     )
