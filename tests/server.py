@@ -84,6 +84,14 @@ class LiveServer:
         assert response.status_code == 200, describe(response)
         return [{k: v["value"] for k, v in row.items()} for row in response.json()["results"]["bindings"]]
 
+    def update(self, sparql: str, token: str | None = None) -> httpx.Response:
+        """A SPARQL Update POSTed to ``/sparql`` with a bearer token (the partner's by default)."""
+        return self.client.post(
+            self.sparql,
+            content=sparql.encode(),
+            headers={**self.auth(token or self.partner), "Content-Type": "application/sparql-update"},
+        )
+
     def auth(self, token: str | None = None) -> dict[str, str]:
         return {"Authorization": f"Bearer {token or self.admin}"}
 

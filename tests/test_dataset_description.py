@@ -98,11 +98,7 @@ def test_a_write_refreshes_the_figures_and_the_dumps(api: LiveServer) -> None:
         f"PREFIX dct: <http://purl.org/dc/terms/> INSERT DATA {{ GRAPH <{BASE}graph/partner/{PARTNER}> {{ "
         f"<{BASE}course/urban-data-platforms> dct:title 'Plataformas de datos urbanos'@es }} }}"
     )
-    response = api.client.post(
-        api.sparql,
-        content=update.encode(),
-        headers={**api.auth(api.partner), "Content-Type": "application/sparql-update"},
-    )
+    response = api.update(update)
     assert response.status_code == 204, describe(response)
     after = description(api)
     assert int(after.value(DATASET, VOID.triples)) == int(before.value(DATASET, VOID.triples)) + 1

@@ -70,11 +70,7 @@ def test_the_change_feed_pages_through_the_writes(node_b: LiveServer) -> None:
             f"INSERT {{ GRAPH <{graph}> {{ <{COURSE}> dct:title 'Plataformas urbanas {n}'@es }} }} "
             f"WHERE {{ OPTIONAL {{ GRAPH <{graph}> {{ <{COURSE}> dct:title ?old FILTER(LANG(?old) = 'es') }} }} }}"
         )
-        response = node_b.client.post(
-            node_b.sparql,
-            content=update.encode(),
-            headers={**node_b.auth(node_b.partner), "Content-Type": "application/sparql-update"},
-        )
+        response = node_b.update(update)
         assert response.status_code == 204, describe(response)
     page = node_b.client.get(f"{node_b.url}/api/changes", params={"since": 0, "limit": 2})
     body = page.json()

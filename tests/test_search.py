@@ -174,11 +174,7 @@ def test_a_sparql_update_reaches_the_index(api: LiveServer) -> None:
         f"INSERT {{ GRAPH <{graph}> {{ ?c dct:title 'Qwertyuiop platforms'@en }} }} "
         f"WHERE {{ GRAPH <{graph}> {{ ?c dct:title ?t FILTER(?c = <{BASE}course/urban-data-platforms>) }} }}"
     )
-    response = api.client.post(
-        api.sparql,
-        content=update.encode(),
-        headers={**api.auth(api.partner), "Content-Type": "application/sparql-update"},
-    )
+    response = api.update(update)
     assert response.status_code == 204, describe(response)
     assert [h["id"] for h in search(api, text="qwertyuiop")["items"]] == [f"{BASE}course/urban-data-platforms"]
 

@@ -95,6 +95,10 @@ class Settings(BaseSettings):
             return self.store
         return (self.state_dir or Path("var")) / "remote"
 
+    def _beside_store(self, suffix: str) -> Path:
+        """``<stem>.<suffix>`` next to the local-state stem: files that must never be inside the store."""
+        return self.local_state.parent / f"{self.local_state.name}.{suffix}"
+
     @field_validator("base_iri")
     @classmethod
     def _base_ends_with_slash(cls, value: str) -> str:
@@ -112,12 +116,12 @@ class Settings(BaseSettings):
     @cached_property
     def checkpoints_dir(self) -> Path:
         """Where query workers read checkpoints of the store: beside it, never inside it."""
-        return self.local_state.parent / f"{self.local_state.name}.checkpoints"
+        return self._beside_store("checkpoints")
 
     @cached_property
     def search_index(self) -> Path:
         """The full-text index of labels and titles: beside the store, rebuilt from it when missing or stale."""
-        return self.local_state.parent / f"{self.local_state.name}.search.sqlite"
+        return self._beside_store("search.sqlite")
 
     @cached_property
     def issuer_iri(self) -> str:
@@ -127,12 +131,12 @@ class Settings(BaseSettings):
     @cached_property
     def changes_log(self) -> Path:
         """The change feed (what each write changed): beside the store."""
-        return self.local_state.parent / f"{self.local_state.name}.changes.sqlite"
+        return self._beside_store("changes.sqlite")
 
     @cached_property
     def dumps_dir(self) -> Path:
         """The dataset's dumps (``/dumps``): beside the store."""
-        return self.local_state.parent / f"{self.local_state.name}.dumps"
+        return self._beside_store("dumps")
 
     @cached_property
     def esco_export(self) -> Path:

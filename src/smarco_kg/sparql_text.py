@@ -20,16 +20,22 @@ def tokens(text: str) -> Iterator[re.Match[str]]:
 
 def keywords(text: str) -> set[str]:
     """The bare words of ``text`` in upper case (keywords, prefixed-name parts), strings and IRIs left out."""
-    words = (m.group() for m in tokens(text))
+    return bare_words(m.group() for m in tokens(text))
+
+
+def bare_words(words: Iterable[str]) -> set[str]:
+    """``keywords`` of tokens already read."""
     return {w.upper() for w in words if (w[0].isalpha() or w[0] == "_") and ":" not in w}
 
 
-def where_group_start(text: str) -> int | None:
-    """Where the top-level ``WHERE`` group of a query opens (just after its ``{``), or None when there is none to
-    add patterns to (an update, ``CONSTRUCT WHERE`` shorthand, or text this lexer cannot follow)."""
+def _where_clause(text: str) -> tuple[int, int | None] | None:
+    """The top-level WHERE clause of a query: where it starts (its ``WHERE`` keyword, or its ``{`` when the
+    keyword is left out) and where its group opens (just after the ``{``; None for ``CONSTRUCT WHERE``, a
+    template of triples only). None for an update, a DESCRIBE without one, or text this lexer cannot follow."""
     form: str | None = None
-    template = False  # CONSTRUCT's template comes before its WHERE group
+    template = False  # CONSTRUCT's template comes before its WHERE clause
     braces = parens = 0
+    start: int | None = None
     for match in tokens(text):
         token = match.group()
         word = token.upper()
@@ -45,46 +51,32 @@ def where_group_start(text: str) -> int | None:
             parens -= 1
         elif token == "}":
             braces -= 1
+        elif braces == 0 and parens == 0 and word == "WHERE":
+            if template:
+                return match.start(), None
+            start = match.start()
         elif token == "{":
             if braces == 0 and parens == 0:
                 if not template:
-                    return match.end()
+                    return (match.start() if start is None else start), match.end()
                 template = False
             braces += 1
-        elif word == "WHERE" and braces == 0 and parens == 0 and template:
-            return None  # CONSTRUCT WHERE { … }: a template of triples only
     return None
+
+
+def where_group_start(text: str) -> int | None:
+    """Where the top-level ``WHERE`` group of a query opens (just after its ``{``), or None when there is none to
+    add patterns to (an update, ``CONSTRUCT WHERE`` shorthand, or text this lexer cannot follow)."""
+    clause = _where_clause(text)
+    return clause[1] if clause else None
 
 
 def dataset_clause_start(text: str) -> int | None:
     """Where ``FROM`` / ``FROM NAMED`` clauses can go in a query: just before its top-level ``WHERE`` (or the
     ``{`` of its WHERE group when the keyword is left out); None for an update, a DESCRIBE without a WHERE
     clause, or text this lexer cannot follow."""
-    form: str | None = None
-    template = False
-    braces = parens = 0
-    for match in tokens(text):
-        token = match.group()
-        word = token.upper()
-        if form is None:
-            if word in ("SELECT", "CONSTRUCT", "ASK", "DESCRIBE"):
-                form, template = word, word == "CONSTRUCT"
-            elif word in ("INSERT", "DELETE", "LOAD", "CLEAR", "DROP", "CREATE", "ADD", "MOVE", "COPY", "WITH"):
-                return None
-            continue
-        if token == "(":
-            parens += 1
-        elif token == ")":
-            parens -= 1
-        elif token == "}":
-            braces -= 1
-        elif braces == 0 and parens == 0 and (word == "WHERE" or (token == "{" and not template)):
-            return match.start()
-        elif token == "{":
-            if braces == 0 and parens == 0:
-                template = False
-            braces += 1
-    return None
+    clause = _where_clause(text)
+    return clause[0] if clause else None
 
 
 def prebinding_start(text: str, names: Iterable[str]) -> int | None:

@@ -4,6 +4,7 @@ pyoxigraph is used as a parser and serializer library here; only ``store.embedde
 """
 
 import re
+from collections.abc import Mapping
 from functools import lru_cache
 
 import pyoxigraph as ox
@@ -78,6 +79,12 @@ def sparql_term(term: Node) -> str:
     if isinstance(term, Literal):
         return term.n3()  # rdflib escapes quotes, backslashes and line breaks
     raise ValueError(f"cannot bind {term!r} in a query")
+
+
+def values_block(bindings: Mapping[str, Node]) -> str:
+    """One row of values for ``bindings``, as a ``VALUES`` block (each term checked by ``sparql_term``)."""
+    names = " ".join(f"?{name}" for name in bindings)
+    return f"VALUES ({names}) {{ ({' '.join(sparql_term(term) for term in bindings.values())}) }}"
 
 
 _LABEL_UNSAFE = re.compile(r"[^A-Za-z0-9_]")

@@ -33,6 +33,7 @@ class Rewritten:
     sparql: str
     separators: list[str] = field(default_factory=list)  # marker n stands for separators[n]
     booleans: set[str] = field(default_factory=set)  # variables bound to boolean expressions
+    words: list[str] = field(default_factory=list)  # the query's tokens, read once for the caller too
 
     def restore_text(self, text: str, json_text: bool = False) -> str:
         """Put the separators back in an answer's text (JSON-escaped in a SPARQL JSON answer)."""
@@ -71,6 +72,7 @@ def rewrite(sparql: str) -> Rewritten:
     if rewritten.separators:
         rewritten.sparql = "".join([*pieces, sparql[last:]])
     rewritten.booleans = _boolean_variables(words)
+    rewritten.words = words
     return rewritten
 
 

@@ -24,7 +24,7 @@ from smarco_kg.store.base import (
     StoreLockedError,
 )
 from smarco_kg.store.sparql_changes import changeset_update
-from smarco_kg.terms import ox_format, sparql_term, to_ox, to_rdflib
+from smarco_kg.terms import ox_format, to_ox, to_rdflib, values_block
 
 _RESULTS_FORMATS = {
     "json": ox.QueryResultsFormat.JSON,
@@ -145,9 +145,7 @@ class EmbeddedStore(GraphStore):
         if named_graphs is not None:
             options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
         if bindings:
-            names = " ".join(f"?{name}" for name in bindings)
-            values = " ".join(sparql_term(term) for term in bindings.values())  # refuses malformed IRIs
-            block = f"VALUES ({names}) {{ ({values}) }}"
+            block = values_block(bindings)  # refuses malformed IRIs
             start = prebinding_start(sparql, bindings)
             if start is not None:
                 # The values first in the WHERE group, as escaped terms, where that means the same as substituting

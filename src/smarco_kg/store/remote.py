@@ -25,6 +25,7 @@ import json
 import re
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 from urllib.parse import urlencode
@@ -39,8 +40,8 @@ from rdflib.term import Node
 from smarco_kg.formats import RdfSyntax, ResultFormat
 from smarco_kg.namespaces import PREFIXES
 from smarco_kg.sparql_text import (
+    bare_words,
     dataset_clause_start,
-    keywords,
     prebinding_start,
     query_form,
     substituted,
@@ -50,7 +51,7 @@ from smarco_kg.sparql_text import (
 from smarco_kg.store.base import Changeset, GraphStore, Progress, QueryResult, QuerySyntaxError, StoreError
 from smarco_kg.store.dialect import rewrite
 from smarco_kg.store.sparql_changes import changeset_update, insert_data
-from smarco_kg.terms import from_json, ox_format, sparql_term, to_ox, to_rdflib
+from smarco_kg.terms import from_json, ox_format, sparql_term, to_ox, to_rdflib, values_block
 
 if TYPE_CHECKING:
     from smarco_kg.config import Settings
@@ -301,8 +302,7 @@ class RemoteStore(GraphStore):
         if form == "ASK":  # Virtuoso answers ASK with an odd SELECT-shaped result (__ASK_RETVAL) or nothing
             sparql = _ask_as_select(sparql)
         if bindings:
-            names = " ".join(f"?{n}" for n in bindings)
-            block = f"VALUES ({names}) {{ ({' '.join(sparql_term(v) for v in bindings.values())}) }}"
+            block = values_block(bindings)
             start = prebinding_start(sparql, bindings)
             if start is None:  # substituted where a nested scope uses them; the block binds the projection
                 terms = {n: sparql_term(v) for n, v in bindings.items()}
@@ -312,7 +312,7 @@ class RemoteStore(GraphStore):
         if base_iri:
             sparql = f"BASE <{base_iri}>\n{sparql}"
         sent = rewrite(sparql)
-        data = self._with_dataset(sent.sparql, union_default_graph, default_graphs, named_graphs)
+        data = self._with_dataset(sent.sparql, sent.words, union_default_graph, default_graphs, named_graphs)
         graph_form = form in ("CONSTRUCT", "DESCRIBE")
         accept = "application/n-triples" if graph_form else "application/sparql-results+json"
         response = self._answer(self.query_url, data, accept, retry=True)
@@ -343,6 +343,7 @@ class RemoteStore(GraphStore):
     def _with_dataset(
         self,
         sparql: str,
+        lexed: list[str],
         union_default_graph: bool,
         default_graphs: Sequence[str] | None,
         named_graphs: Sequence[str] | None,
@@ -352,7 +353,7 @@ class RemoteStore(GraphStore):
         graph fields and ~1 ms to read 500 clauses. Graphs are named only where the query can reach them (no
         ``FROM NAMED`` without a ``GRAPH`` pattern); a query's own ``FROM`` clauses stand unless the protocol
         gives a dataset, which then goes as fields (as the protocol says, they replace the query's)."""
-        words = keywords(sparql)
+        words = bare_words(lexed)
         protocol = default_graphs is not None or named_graphs is not None
         if "FROM" in words and not protocol:
             return [("query", sparql)]
@@ -371,7 +372,7 @@ class RemoteStore(GraphStore):
         if "GRAPH" not in words:
             named = []
         elif not protocol:  # a graph a GRAPH pattern names, empty or not: Virtuoso counts 1 in one it is not told of
-            named = [*named, *(g for g in _named_in(sparql) if g not in named)]
+            named = [*named, *(g for g in _named_in(lexed) if g not in named)]
         clauses = " ".join([*(f"FROM <{g}>" for g in defaults), *(f"FROM NAMED <{g}>" for g in named)])
         return [("query", f"{sparql[:start]}{clauses}\n{sparql[start:]}")]
 
@@ -537,20 +538,16 @@ class RemoteStore(GraphStore):
         self._client.close()
 
 
-def _named_in(sparql: str) -> list[str]:
-    """The absolute IRIs written after ``GRAPH`` in a query, the store's own graphs left out."""
-    found, after_graph = [], False
-    for match in tokens(sparql):
-        token = match.group()
-        if (
-            after_graph
-            and token.startswith("<")
-            and ":" in token
-            and not token[1:-1].startswith((*SYSTEM_GRAPHS, OWN_GRAPHS))
-        ):
-            found.append(token[1:-1])
-        after_graph = token.upper() == "GRAPH"
-    return found
+def _named_in(lexed: list[str]) -> list[str]:
+    """The absolute IRIs written after ``GRAPH`` in a query's tokens, the store's own graphs left out."""
+    return [
+        token[1:-1]
+        for before, token in pairwise(lexed)
+        if before.upper() == "GRAPH"
+        and token.startswith("<")
+        and ":" in token
+        and not token[1:-1].startswith((*SYSTEM_GRAPHS, OWN_GRAPHS))
+    ]
 
 
 _PARSER = ox.Store()  # empty: queries are only parsed on it (pyoxigraph evaluates when results are read)
