@@ -226,14 +226,14 @@ def _render(
 def _resolve(store: GraphStore, item: Filter, raw: str, lookup: Lookup) -> URIRef:
     """The vocabulary concept a filter value names by IRI, local name or label; 422 when none does.
 
-    (pyoxigraph binds values in triple patterns and filters but not in ``BIND`` expressions: hence ``FILTER``.)"""
+    (pyoxigraph binds values in triple patterns and filters but not in ``BIND`` expressions: hence ``FILTER``; the
+    vocabulary pattern appears once, as Virtuoso fails with SP031 on a ``UNION`` nested in filtered ``UNION`` branches.)"""
     vocabulary_pattern = item.value.vocabulary
     query = f"""{PREFIXES_SPARQL}
-SELECT DISTINCT ?c ?iri ?text WHERE {{
-  {{ {vocabulary_pattern} FILTER(?c = ?iri) }}
-  UNION
-  {{ {vocabulary_pattern} ?c skos:prefLabel|rdfs:label|dct:title ?label .
-     FILTER(REPLACE(LCASE(STR(?label)), "[-_\\\\s]+", " ") = ?text) }}
+SELECT DISTINCT ?c WHERE {{
+  {{ {vocabulary_pattern} }}
+  OPTIONAL {{ ?c skos:prefLabel|rdfs:label|dct:title ?label }}
+  FILTER(?c = ?iri || REPLACE(LCASE(STR(?label)), "[-_\\\\s]+", " ") = ?text)
 }} ORDER BY ?c"""
     rows = store.query(query, union_default_graph=True, bindings={"iri": lookup.iri, "text": Literal(lookup.text)})
     found = [row["c"] for row in rows.rows() if isinstance(row.get("c"), URIRef)]
