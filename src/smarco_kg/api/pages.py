@@ -388,13 +388,10 @@ async def _resource_page(request: Request, collection: str, local: str) -> Respo
     return templates.TemplateResponse(request, "resource.html", context, headers={"Vary": VARY})
 
 
-_NODE_QUERY = resources.description_query("BIND(?r AS ?n)")
-
-
 def describe_node(store: GraphStore, iri: URIRef) -> Graph | None:
     """Any node's own description: its triples, the blank nodes it owns (three deep) and the labels of what it
     links to, as ``resources.describe`` gives a member's; None when the store has no triple about it."""
-    graph = resources.read_description(store, _NODE_QUERY, iri)
+    graph = resources.read_description(store, [iri])
     return graph if (iri, None, None) in graph else None
 
 

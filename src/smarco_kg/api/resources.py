@@ -41,6 +41,7 @@ from smarco_kg.registry import (
     vocabulary,
 )
 from smarco_kg.store import GraphStore
+from smarco_kg.terms import sparql_term
 
 router = APIRouter(tags=["Collections"])
 
@@ -226,8 +227,8 @@ def _render(
 def _resolve(store: GraphStore, item: Filter, raw: str, lookup: Lookup) -> URIRef:
     """The vocabulary concept a filter value names by IRI, local name or label; 422 when none does.
 
-    (pyoxigraph binds values in triple patterns and filters but not in ``BIND`` expressions: hence ``FILTER``; the
-    vocabulary pattern appears once, as Virtuoso fails with SP031 on a ``UNION`` nested in filtered ``UNION`` branches.)"""
+    (pyoxigraph binds values in triple patterns and filters but not in ``BIND`` expressions: hence ``FILTER``. The
+    vocabulary pattern appears once: Virtuoso fails with SP031 on a ``UNION`` nested in filtered ``UNION`` branches.)"""
     vocabulary_pattern = item.value.vocabulary
     query = f"""{PREFIXES_SPARQL}
 SELECT DISTINCT ?c WHERE {{
@@ -387,15 +388,17 @@ async def _list_response(request: Request, collection: str) -> Response:
 # -- one member ------------------------------------------------------------------------------------------------------
 
 
-def description_query(start: str) -> str:
-    """One query for the nodes ``start`` binds to ``?n`` (from ``?r``), the blank nodes they own (three levels
-    deep) and the labels of what they link to. Description rows bind ``?p ?o``, label rows ``?lp ?lo``: the kind of
-    a row shows in which variables it binds, not in a constant bound per branch, which Virtuoso's compiler refuses
-    beside a FILTER in a UNION (``SP031 sparp_gp_deprecate()``)."""
+def description_query(nodes: list[URIRef]) -> str:
+    """One query for ``nodes``, the blank nodes they own (three levels deep) and the labels of what they link to.
+    Description rows bind ``?p ?o``, label rows ``?lp ?lo``: the kind of a row shows in which variables it binds,
+    not in a constant bound per branch, which Virtuoso's compiler refuses beside a FILTER in a UNION (``SP031
+    sparp_gp_deprecate()``). The nodes are given, not found by a path in the same query: Virtuoso's planner, its
+    statistics freshly sampled, joins such a path to the UNION in whole seconds where the given nodes take
+    milliseconds."""
     labels = f"FILTER(?lp IN ({', '.join(f'<{p}>' for p in LABEL_PROPERTIES)}))"  # not VALUES: see above
     return f"""{PREFIXES_SPARQL}
 SELECT DISTINCT ?x ?p ?o ?lp ?lo WHERE {{
-  {start}
+  VALUES ?n {{ {" ".join(sparql_term(node) for node in nodes)} }}
   {{ ?n ?p ?o . BIND(?n AS ?x) }}
   UNION {{ ?n ?q1 ?x . FILTER(isBlank(?x)) ?x ?p ?o . }}
   UNION {{ ?n ?q1 ?b1 . FILTER(isBlank(?b1)) ?b1 ?q2 ?x . FILTER(isBlank(?x)) ?x ?p ?o . }}
@@ -409,23 +412,25 @@ SELECT DISTINCT ?x ?p ?o ?lp ?lo WHERE {{
 }}"""
 
 
-def _describe_query(entry: ResourceClass) -> str:
-    """A member (``?r`` of one of the entry's classes) and the nodes it embeds."""
-    classes = " ".join(f"<{c}>" for c in entry.classes)
-    if entry.embed:
-        path = "|".join(f"<{p}>" for p in entry.embed)
-        described = f"?r ({path})* ?n . FILTER(isIRI(?n))"
+@lru_cache(maxsize=64)
+def _nodes_query(member_classes: tuple[URIRef, ...], embed: tuple[URIRef, ...]) -> str:
+    """The nodes a member's description holds: the member (``?r`` of one of ``member_classes``) and the nodes it
+    embeds; none when ``?r`` is no member."""
+    classes = " ".join(f"<{c}>" for c in member_classes)
+    if embed:
+        path = "|".join(f"<{p}>" for p in embed)
+        described = f"?r a ?member_class . ?r ({path})* ?n . FILTER(isIRI(?n))"
     else:
-        described = "BIND(?r AS ?n)"
-    return description_query(f"VALUES ?member_class {{ {classes} }}\n  ?r a ?member_class .\n  {described}")
+        described = "?r a ?member_class . BIND(?r AS ?n)"
+    return f"SELECT DISTINCT ?n WHERE {{ VALUES ?member_class {{ {classes} }} {described} }}"
 
 
-def read_description(store: GraphStore, query: str, iri: URIRef) -> Graph:
-    """The triples of a ``description_query`` for ``iri``, with one label property (the first it has) for each
+def read_description(store: GraphStore, nodes: list[URIRef]) -> Graph:
+    """The triples of a ``description_query`` for ``nodes``, with one label property (the first it has) for each
     linked node that is not described itself."""
     graph = Graph()
     labels: dict[Node, dict[Node, list[Node]]] = {}
-    for row in store.query(query, union_default_graph=True, bindings={"r": iri}).rows():
+    for row in store.query(description_query(nodes), union_default_graph=True).rows():
         if row.get("p") is not None:
             graph.add((row["x"], row["p"], row["o"]))
         elif row.get("lp") is not None:
@@ -442,7 +447,11 @@ def read_description(store: GraphStore, query: str, iri: URIRef) -> Graph:
 
 def describe(store: GraphStore, entry: ResourceClass, iri: URIRef) -> Graph | None:
     """The member's description with the labels of what it links to; None when ``iri`` is no member."""
-    graph = read_description(store, _describe_query(entry), iri)
+    rows = store.query(_nodes_query(entry.classes, entry.embed), union_default_graph=True, bindings={"r": iri}).rows()
+    nodes = sorted(row["n"] for row in rows if isinstance(row.get("n"), URIRef))
+    if not nodes:
+        return None
+    graph = read_description(store, nodes)
     return graph if len(graph) else None
 
 
