@@ -99,6 +99,17 @@ def test_query_syntax_error_names_the_position(store) -> None:
         store.query("SELECT WHERE { ?s }")
 
 
+def test_a_broken_file_to_load_is_a_syntax_error_naming_it_and_loads_nothing(store, tmp_path: Path) -> None:
+    good = "".join(f"<http://example.org/s{i}> <http://example.org/p> <http://example.org/o> .\n" for i in range(2000))
+    broken = tmp_path / "broken.nt"
+    broken.write_text(good + '<http://example.org/s> <http://example.org/p> "unterminated .\n', encoding="utf-8")
+    with pytest.raises(QuerySyntaxError, match=r"broken\.nt"):
+        store.bulk_load(broken, rdf_syntax("ntriples"), graph="http://example.org/g")
+    assert store.graph_size("http://example.org/g") == 0
+    store.bulk_load(broken.read_bytes()[: len(good)], rdf_syntax("ntriples"), graph="http://example.org/g")
+    assert store.graph_size("http://example.org/g") == 2000
+
+
 def test_results_serialise_in_every_sparql_format(store) -> None:
     from smarco_kg.formats import RESULT_FORMATS
 

@@ -193,12 +193,15 @@ class EmbeddedStore(GraphStore):
     ) -> None:
         to_graph = ox.NamedNode(graph) if graph else None
         fmt = ox_format(syntax)
-        if isinstance(source, Path):
-            with source.open("rb") as handle:
-                reader = _ProgressReader(handle, progress) if progress else handle
-                self._store.bulk_load(reader, fmt, base_iri=base_iri, to_graph=to_graph)
-        else:
-            self._store.bulk_load(source, fmt, base_iri=base_iri, to_graph=to_graph)
+        try:
+            if isinstance(source, Path):
+                with source.open("rb") as handle:
+                    reader = _ProgressReader(handle, progress) if progress else handle
+                    self._store.bulk_load(reader, fmt, base_iri=base_iri, to_graph=to_graph)
+            else:
+                self._store.bulk_load(source, fmt, base_iri=base_iri, to_graph=to_graph)
+        except SyntaxError as error:  # Oxigraph's loader keeps nothing of a file it cannot parse
+            raise QuerySyntaxError(f"{source}: {error}" if isinstance(source, Path) else str(error)) from error
         self._store.flush()
 
     def graphs(self) -> list[str]:

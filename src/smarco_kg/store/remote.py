@@ -497,11 +497,15 @@ class RemoteStore(GraphStore):
         data = source.read_bytes() if isinstance(source, Path) else source
         stage = f"urn:x-smarco:staging:{time.time_ns()}"
         by_graph: dict[str, list[bytes]] = {}
-        for quad in ox.parse(data, ox_format(syntax), base_iri=base_iri):
-            target = graph or (quad.graph_name.value if isinstance(quad.graph_name, ox.NamedNode) else DEFAULT_GRAPH)
-            by_graph.setdefault(target, []).append(
-                f"{quad.subject} {quad.predicate} {_stand_in(quad.object)} .\n".encode()
-            )
+        try:
+            for quad in ox.parse(data, ox_format(syntax), base_iri=base_iri):
+                named = quad.graph_name
+                target = graph or (named.value if isinstance(named, ox.NamedNode) else DEFAULT_GRAPH)
+                by_graph.setdefault(target, []).append(
+                    f"{quad.subject} {quad.predicate} {_stand_in(quad.object)} .\n".encode()
+                )
+        except SyntaxError as error:  # before anything is sent: nothing changes
+            raise QuerySyntaxError(f"{source}: {error}" if isinstance(source, Path) else str(error)) from error
         staged = []
         try:
             done = 0
