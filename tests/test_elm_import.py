@@ -256,17 +256,33 @@ JSONLD_COURSE = {
 }
 
 
+LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+
+
 @pytest.fixture
 def no_network(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
-    """Every attempt to open a connection or URL is recorded and fails."""
+    """Every attempt to open a connection or URL beyond loopback (where a test's remote store may be) is recorded
+    and fails."""
     attempts: list[str] = []
+    connect, create_connection = socket.socket.connect, socket.create_connection
 
     def refuse(*args: object, **kwargs: object) -> None:
         attempts.append(repr(args[1:] or args))
         raise OSError("network use in a test")
 
-    monkeypatch.setattr(socket.socket, "connect", refuse)
-    monkeypatch.setattr(socket, "create_connection", refuse)
+    def guarded_connect(self: socket.socket, address: object) -> None:
+        if isinstance(address, tuple) and address[0] in LOOPBACK:
+            return connect(self, address)
+        refuse(self, address)
+
+    def guarded_create_connection(address: tuple[str, int], *args: object, **kwargs: object) -> socket.socket:
+        if address[0] in LOOPBACK:
+            return create_connection(address, *args, **kwargs)  # type: ignore[arg-type]
+        refuse(None, address)
+        raise AssertionError("unreachable")
+
+    monkeypatch.setattr(socket.socket, "connect", guarded_connect)
+    monkeypatch.setattr(socket, "create_connection", guarded_create_connection)
     monkeypatch.setattr(rdflib.parser, "_urlopen", refuse)
     monkeypatch.setattr(urllib.request, "urlopen", refuse)
     yield attempts

@@ -320,3 +320,17 @@ def test_thousands_of_blank_nodes_are_inserted_and_stay_connected(store: RemoteS
     chains = f"""SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{G}> {{ ?s {path} ?v
       FILTER(STR(?s) = CONCAT("http://ex.org/s", ?v)) }} }}"""
     assert int(next(store.query(chains).rows())["n"]) == 1500
+
+
+def test_an_insert_template_into_several_graphs_is_answered_and_applied_once(store: RemoteStore) -> None:
+    """Virtuoso applies ``INSERT { GRAPH ?g … } WHERE`` (or a template naming two graphs) and then answers 500
+    (SR002 while wording its report): sent with a DELETE template of nothing, it is applied once and answered."""
+    other = f"{G}-other"
+    template = "INSERT { GRAPH ?g { <http://ex.org/s> <http://ex.org/p> ?g } }"
+    store.update(f"{template} WHERE {{ VALUES ?g {{ <{G}> <{other}> }} }}")
+    lines = f'_:a <http://ex.org/p> "a" <{G}> .\n_:b <http://ex.org/p> "b" <{other}> .\n'
+    store.apply(Changeset(add=lines.encode()))
+    assert (store.graph_size(G), store.graph_size(other)) == (2, 2)
+    rows = store.query("SELECT ?g ?o WHERE { GRAPH ?g { <http://ex.org/s> ?p ?o } } ORDER BY ?g").rows()
+    assert [(str(r["g"]), str(r["o"])) for r in rows] == [(G, G), (other, other)]
+    assert not store.query("ASK { GRAPH <urn:x-smarco:nothing> { ?s ?p ?o } }").boolean

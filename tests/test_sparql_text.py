@@ -5,6 +5,7 @@ import pytest
 from rdflib import Literal, URIRef
 
 from smarco_kg.sparql_text import dataset_clause_start, keywords, prebinding_start, substituted, where_group_start
+from smarco_kg.store.dialect import modify_text
 from smarco_kg.store.embedded import EmbeddedStore
 
 
@@ -105,3 +106,29 @@ def test_a_value_is_substituted_in_nested_scopes_but_not_where_it_is_assigned() 
     assert substituted("SELECT * WHERE { BIND(1 AS ?v) }", {"v": "<http://x>"}) is None
     assert substituted("SELECT * WHERE { VALUES ?v { 1 } }", {"v": "<http://x>"}) is None
     assert substituted("SELECT * WHERE { { SELECT ?v WHERE { ?v ?p ?o } } }", {"v": "<http://x>"}) is None
+
+
+NOTHING_DELETED = (
+    "DELETE { GRAPH <urn:x-smarco:nothing> { <urn:x-smarco:nothing> <urn:x-smarco:nothing> <urn:x-smarco:nothing> } } "
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "INSERT { GRAPH ?g { ?s ?p 1 } } WHERE { ?s ?p ?o }",
+            NOTHING_DELETED + "INSERT { GRAPH ?g { ?s ?p 1 } } WHERE { ?s ?p ?o }",
+        ),
+        ("WITH <g> INSERT { ?s <p> 1 } WHERE {}", "WITH <g> " + NOTHING_DELETED + "INSERT { ?s <p> 1 } WHERE {}"),
+        ("DELETE { ?s ?p ?o } INSERT { ?s ?p 1 } WHERE { ?s ?p ?o }", None),
+        ("INSERT DATA { <a> <b> <c> }", None),
+        ('INSERT DATA { <a> <b> "INSERT {" } ; DELETE WHERE { ?s ?p ?o }', None),
+        (
+            "DELETE WHERE { ?s ?p ?o } ; INSERT { ?s ?p 1 } WHERE {}",
+            "DELETE WHERE { ?s ?p ?o } ; " + NOTHING_DELETED + "INSERT { ?s ?p 1 } WHERE {}",
+        ),
+    ],
+)
+def test_an_insert_only_template_gets_a_delete_template_of_nothing(text: str, expected: str | None) -> None:
+    assert modify_text(text) == (expected or text)

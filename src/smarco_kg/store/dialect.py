@@ -4,7 +4,11 @@
   ASCII): such a separator goes to the store as an ASCII marker, and the marker is put back in the answers;
 - a boolean value (``true``, a comparison, ``BOUND``, ``EXISTS``…) bound to a variable comes back as the integer
   0 or 1: the variables bound to a boolean expression (``(expr AS ?v)``, ``BIND(expr AS ?v)``) are known, and
-  their 0/1 integers read back as ``false``/``true``."""
+  their 0/1 integers read back as ``false``/``true``;
+- an ``INSERT { … } WHERE`` whose template writes to a variable graph or to more than one graph is applied and then
+  answered with a 500 (``SR002 string_output_string``, raised while wording the report): such an operation goes
+  with a ``DELETE`` template of a triple that is never stored, which makes it the modify form Virtuoso reports
+  without failing (``modify_text``)."""
 
 from __future__ import annotations
 
@@ -16,6 +20,8 @@ from rdflib import XSD, Literal
 from rdflib.term import Node
 
 from smarco_kg.sparql_text import tokens
+
+NOTHING = "<urn:x-smarco:nothing>"  # a term never stored: a DELETE template of it deletes nothing
 
 _BOOLEAN_CALLS = {
     "BOUND", "EXISTS", "ISIRI", "ISURI", "ISBLANK", "ISLITERAL", "ISNUMERIC", "SAMETERM", "LANGMATCHES", "REGEX",
@@ -130,3 +136,27 @@ def _is_boolean(expr: list[str]) -> bool:
         chosen = args[1:] if head == "IF" else args
         return len(args) == (3 if head == "IF" else len(args)) and all(_is_boolean(a) for a in chosen)
     return head in _BOOLEAN_CALLS and all(word in ("(", "{") for _, word in top[1:])
+
+
+def modify_text(sparql: str) -> str:
+    """The update with a ``DELETE { nothing }`` before each insert-only ``INSERT { … }`` template."""
+    pieces, last, depth, deleting = [], 0, 0, False
+    found = list(tokens(sparql))
+    for index, match in enumerate(found):
+        word = match.group()
+        depth += word == "{"
+        depth -= word == "}"
+        upper = word.upper()
+        if depth or word == "}":
+            continue
+        if word == ";":
+            deleting = False
+        elif upper == "DELETE":
+            deleting = True
+        elif upper == "INSERT" and not deleting and index + 1 < len(found) and found[index + 1].group() == "{":
+            pieces += [
+                sparql[last : match.start()],
+                f"DELETE {{ GRAPH {NOTHING} {{ {NOTHING} {NOTHING} {NOTHING} }} }} ",
+            ]
+            last = match.start()
+    return "".join([*pieces, sparql[last:]]) if pieces else sparql

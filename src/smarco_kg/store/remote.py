@@ -49,7 +49,7 @@ from smarco_kg.sparql_text import (
     where_group_start,
 )
 from smarco_kg.store.base import Changeset, GraphStore, Progress, QueryResult, QuerySyntaxError, StoreError
-from smarco_kg.store.dialect import rewrite
+from smarco_kg.store.dialect import modify_text, rewrite
 from smarco_kg.store.sparql_changes import changeset_update, insert_data
 from smarco_kg.terms import from_json, ox_format, sparql_term, to_ox, to_rdflib, values_block
 
@@ -455,7 +455,7 @@ class RemoteStore(GraphStore):
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         self._graphs = None
-        text = f"BASE <{base_iri}>\n{sparql}" if base_iri else sparql
+        text = modify_text(f"BASE <{base_iri}>\n{sparql}" if base_iri else sparql)
         self._answer(self.update_url, [("update", text)], "*/*", retry=False)
 
     def apply(self, changes: Changeset) -> None:
