@@ -334,3 +334,13 @@ def test_an_insert_template_into_several_graphs_is_answered_and_applied_once(sto
     rows = store.query("SELECT ?g ?o WHERE { GRAPH ?g { <http://ex.org/s> ?p ?o } } ORDER BY ?g").rows()
     assert [(str(r["g"]), str(r["o"])) for r in rows] == [(G, G), (other, other)]
     assert not store.query("ASK { GRAPH <urn:x-smarco:nothing> { ?s ?p ?o } }").boolean
+
+
+def test_insert_data_with_blank_nodes_is_accepted(store: RemoteStore) -> None:
+    """Virtuoso refuses blank nodes in INSERT DATA (SP031 "not allowed in a constant clause")."""
+    data = '<s> <p> _:a . _:a <v> "1" ; <w> [ <v> "2" ]'.replace("<", "<http://ex.org/")
+    store.update(f"INSERT DATA {{ GRAPH <{G}> {{ {data} }} }}")
+    pattern = "<s> <p> ?a . ?a <v> ?v ; <w>/<v> ?w".replace("<", "<http://ex.org/")
+    rows = store.query(f"SELECT ?v ?w WHERE {{ GRAPH <{G}> {{ {pattern} }} }}").rows()
+    assert [(str(r["v"]), str(r["w"])) for r in rows] == [("1", "2")]
+    assert store.graph_size(G) == 4

@@ -5,7 +5,7 @@ import pytest
 from rdflib import Literal, URIRef
 
 from smarco_kg.sparql_text import dataset_clause_start, keywords, prebinding_start, substituted, where_group_start
-from smarco_kg.store.dialect import modify_text
+from smarco_kg.store.dialect import update_text
 from smarco_kg.store.embedded import EmbeddedStore
 
 
@@ -123,12 +123,21 @@ NOTHING_DELETED = (
         ("WITH <g> INSERT { ?s <p> 1 } WHERE {}", "WITH <g> " + NOTHING_DELETED + "INSERT { ?s <p> 1 } WHERE {}"),
         ("DELETE { ?s ?p ?o } INSERT { ?s ?p 1 } WHERE { ?s ?p ?o }", None),
         ("INSERT DATA { <a> <b> <c> }", None),
-        ('INSERT DATA { <a> <b> "INSERT {" } ; DELETE WHERE { ?s ?p ?o }', None),
+        ('INSERT DATA { <a> <b> "INSERT { _:x [" } ; DELETE WHERE { ?s ?p ?o }', None),
+        (
+            "INSERT DATA { GRAPH <g> { <a> <b> _:c . _:c <d> ( 1 ) } } ; INSERT DATA { <a> <b> [ <c> 1 ] }",
+            NOTHING_DELETED
+            + "INSERT { GRAPH <g> { <a> <b> _:c . _:c <d> ( 1 ) } } WHERE {} ; "
+            + NOTHING_DELETED
+            + "INSERT { <a> <b> [ <c> 1 ] } WHERE {}",
+        ),
         (
             "DELETE WHERE { ?s ?p ?o } ; INSERT { ?s ?p 1 } WHERE {}",
             "DELETE WHERE { ?s ?p ?o } ; " + NOTHING_DELETED + "INSERT { ?s ?p 1 } WHERE {}",
         ),
     ],
 )
-def test_an_insert_only_template_gets_a_delete_template_of_nothing(text: str, expected: str | None) -> None:
-    assert modify_text(text) == (expected or text)
+def test_an_insert_only_template_or_data_with_blank_nodes_gets_a_delete_template_of_nothing(
+    text: str, expected: str | None
+) -> None:
+    assert update_text(text) == (expected or text)

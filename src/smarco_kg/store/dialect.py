@@ -1,4 +1,4 @@
-"""Query-text rewrites that undo two ways Virtuoso departs from the standard, found lexically (no parse):
+"""Query- and update-text rewrites that undo ways Virtuoso departs from the standard, found lexically (no parse):
 
 - a ``GROUP_CONCAT`` separator outside ASCII comes back as ``?`` (Virtuoso narrows it to Latin-1 and then to
   ASCII): such a separator goes to the store as an ASCII marker, and the marker is put back in the answers;
@@ -8,7 +8,8 @@
 - an ``INSERT { … } WHERE`` whose template writes to a variable graph or to more than one graph is applied and then
   answered with a 500 (``SR002 string_output_string``, raised while wording the report): such an operation goes
   with a ``DELETE`` template of a triple that is never stored, which makes it the modify form Virtuoso reports
-  without failing (``modify_text``)."""
+  without failing (``update_text``);
+- blank nodes in ``INSERT DATA`` (standard) are refused: such data goes in a template of that form, ``WHERE {}``."""
 
 from __future__ import annotations
 
@@ -138,25 +139,54 @@ def _is_boolean(expr: list[str]) -> bool:
     return head in _BOOLEAN_CALLS and all(word in ("(", "{") for _, word in top[1:])
 
 
-def modify_text(sparql: str) -> str:
-    """The update with a ``DELETE { nothing }`` before each insert-only ``INSERT { … }`` template."""
-    pieces, last, depth, deleting = [], 0, 0, False
+_NOTHING_DELETED = f"DELETE {{ GRAPH {NOTHING} {{ {NOTHING} {NOTHING} {NOTHING} }} }} "
+
+
+def update_text(sparql: str) -> str:
+    """The update as Virtuoso takes it: each insert-only ``INSERT { … }`` template after a ``DELETE`` template of
+    nothing, and an ``INSERT DATA`` with blank nodes (which Virtuoso refuses) as such a template ``WHERE {}``."""
     found = list(tokens(sparql))
-    for index, match in enumerate(found):
-        word = match.group()
+    words = [m.group() for m in found]
+    edits: list[tuple[int, int, str]] = []  # (start, end, replacement) in the text, in order
+    depth, deleting = 0, False
+    for index, word in enumerate(words):
+        upper = word.upper()
+        if depth == 0 and word == ";":
+            deleting = False
+        elif depth == 0 and upper == "DELETE":
+            deleting = True
+        elif depth == 0 and upper == "INSERT" and not deleting:
+            following = [w.upper() for w in words[index + 1 : index + 3]]
+            if following[:1] == ["{"]:
+                edits.append((found[index].start(), found[index].start(), _NOTHING_DELETED))
+            elif following == ["DATA", "{"]:
+                close = _closing(words, index + 2)
+                if close is not None and _has_blank_node(words[index + 3 : close]):
+                    edits.append((found[index].start(), found[index + 1].end(), _NOTHING_DELETED + "INSERT"))
+                    edits.append((found[close].end(), found[close].end(), " WHERE {}"))
         depth += word == "{"
         depth -= word == "}"
-        upper = word.upper()
-        if depth or word == "}":
-            continue
-        if word == ";":
-            deleting = False
-        elif upper == "DELETE":
-            deleting = True
-        elif upper == "INSERT" and not deleting and index + 1 < len(found) and found[index + 1].group() == "{":
-            pieces += [
-                sparql[last : match.start()],
-                f"DELETE {{ GRAPH {NOTHING} {{ {NOTHING} {NOTHING} {NOTHING} }} }} ",
-            ]
-            last = match.start()
-    return "".join([*pieces, sparql[last:]]) if pieces else sparql
+    pieces, last = [], 0
+    for start, end, replacement in edits:
+        pieces += [sparql[last:start], replacement]
+        last = end
+    return "".join([*pieces, sparql[last:]])
+
+
+def _closing(words: list[str], opening: int) -> int | None:
+    """Where the brace opened at ``opening`` closes."""
+    depth = 0
+    for index in range(opening, len(words)):
+        depth += words[index] == "{"
+        depth -= words[index] == "}"
+        if depth == 0:
+            return index
+    return None
+
+
+def _has_blank_node(words: list[str]) -> bool:
+    """Whether data holds a blank node: a label (``_`` then ``:b1``), ``[ … ]`` or a collection ``( … )``."""
+    return any(
+        word in ("[", "(") or (word == "_" and index + 1 < len(words) and words[index + 1].startswith(":"))
+        for index, word in enumerate(words)
+    )

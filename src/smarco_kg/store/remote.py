@@ -49,7 +49,7 @@ from smarco_kg.sparql_text import (
     where_group_start,
 )
 from smarco_kg.store.base import Changeset, GraphStore, Progress, QueryResult, QuerySyntaxError, StoreError
-from smarco_kg.store.dialect import modify_text, rewrite
+from smarco_kg.store.dialect import rewrite, update_text
 from smarco_kg.store.sparql_changes import changeset_update, insert_data
 from smarco_kg.terms import from_json, ox_format, sparql_term, to_ox, to_rdflib, values_block
 
@@ -455,13 +455,13 @@ class RemoteStore(GraphStore):
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         self._graphs = None
-        text = modify_text(f"BASE <{base_iri}>\n{sparql}" if base_iri else sparql)
+        text = update_text(f"BASE <{base_iri}>\n{sparql}" if base_iri else sparql)
         self._answer(self.update_url, [("update", text)], "*/*", retry=False)
 
     def apply(self, changes: Changeset) -> None:
-        """One update request. Triples with blank nodes are inserted by ``INSERT { … } WHERE {}`` rather than
-        ``INSERT DATA``: Virtuoso refuses blank nodes in INSERT DATA (a standard feature); in a template they are
-        fresh per request, as in INSERT DATA."""
+        """One update request. Triples with blank nodes go in ``INSERT DATA`` operations of their own, which
+        ``update_text`` sends as templates: Virtuoso refuses blank nodes in INSERT DATA (a standard feature); in a
+        template they are fresh per request, as in INSERT DATA."""
 
         def named(graph: str) -> str:  # the store's own default graph is never written
             return graph or DEFAULT_GRAPH
@@ -478,8 +478,8 @@ class RemoteStore(GraphStore):
         default = changes.default_graph or DEFAULT_GRAPH
         if plain:  # INSERT DATA: Virtuoso compiles a template into code, minutes for thousands of triples
             operations.append(insert_data(plain, default))
-        for group in blank:  # Virtuoso compiles a template to SQL of at most 10,000 lines: ~1,500 triples
-            operations.append("INSERT {" + insert_data(group, default).removeprefix("INSERT DATA {") + " WHERE {}")
+        for group in blank:  # sent as templates (update_text), compiled to SQL of at most 10,000 lines: ~1,500 triples
+            operations.append(insert_data(group, default))
         if operations:
             self.update(" ;\n".join(operations))
 
