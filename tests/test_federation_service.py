@@ -98,6 +98,15 @@ def test_an_allowed_node_answers_its_part_of_the_query(nodes: dict) -> None:
     assert joined and all(r["title"]["xml:lang"] == "en" and r["there"]["xml:lang"] == "it" for r in joined)
 
 
+@pytest.mark.parametrize(("pattern", "expected"), [("elm:LearningOpportunity", 36), ("elm:Nothing", 0)])
+def test_a_service_group_without_variables_joins_as_yes_or_no(nodes: dict, pattern: str, expected: int) -> None:
+    """The node's answer binds no variable: one empty solution (the identity) or none."""
+    a, b = nodes["a"], nodes["b"]
+    group = f"<https://w3id.org/smarco/course/solar-pv-installation> a {pattern}"
+    query = f"SELECT ?c WHERE {{ ?c a elm:LearningOpportunity SERVICE <{b.url}/sparql> {{ {group} }} }}"
+    assert len(rows(ask(a, query))) == expected
+
+
 @pytest.mark.parametrize("target", ["stranger", "variable"])
 def test_any_other_endpoint_is_refused_before_anything_is_sent(nodes: dict, target: str) -> None:
     stranger = nodes["stranger"]

@@ -124,10 +124,11 @@ async def _ask(client: httpx.AsyncClient, node: FederationNode, group: str, prol
 
 
 def _values(rows: list[dict]) -> str:
-    """SPARQL JSON solutions as a VALUES block (UNDEF where a solution leaves a variable unbound)."""
+    """SPARQL JSON solutions as a VALUES block (UNDEF where a solution leaves a variable unbound); solutions that
+    bind nothing as empty groups (Virtuoso fails on ``VALUES () { () }``)."""
     names = sorted({name for row in rows for name in row})
     if not names:
-        return "VALUES () { " + "() " * len(rows) + "}"
+        return " UNION ".join(["{ }"] * len(rows)) if rows else "{ FILTER(false) }"
     lines = []
     for row in rows:
         cells = [sparql_term(from_json(row[n])) if n in row and "value" in row[n] else "UNDEF" for n in names]
@@ -173,7 +174,7 @@ async def resolve_services(sparql: str, nodes: list[FederationNode], client: htt
             if not call.silent:
                 raise ServiceFailed(why)
             failed.append(why)
-            replacement = "VALUES () { () }"  # SERVICE SILENT: the empty solution, joined as the identity
+            replacement = _values([{}])  # SERVICE SILENT: the empty solution, joined as the identity
         else:
             replacement = _values(answer)
         pieces += [sparql[last : call.start], replacement]
