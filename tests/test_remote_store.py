@@ -344,3 +344,13 @@ def test_insert_data_with_blank_nodes_is_accepted(store: RemoteStore) -> None:
     rows = store.query(f"SELECT ?v ?w WHERE {{ GRAPH <{G}> {{ {pattern} }} }}").rows()
     assert [(str(r["v"]), str(r["w"])) for r in rows] == [("1", "2")]
     assert store.graph_size(G) == 4
+
+
+def test_a_union_of_inline_values_gives_every_solution(store: RemoteStore) -> None:
+    """Virtuoso answers no solution for a UNION of groups holding only VALUES (how a SERVICE answer is inlined), and
+    drops an empty group's one empty solution (how a failed SERVICE SILENT is inlined)."""
+    query = (
+        "SELECT ?c WHERE { { VALUES ?c { 1 2 } } UNION { VALUES (?c) { (3) } } UNION { BIND(4 AS ?c) } UNION { { } } }"
+    )
+    rows = list(store.query(query).rows())
+    assert sorted(int(row["c"]) for row in rows if row) == [1, 2, 3, 4] and rows.count({}) == 1

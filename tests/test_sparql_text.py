@@ -5,7 +5,7 @@ import pytest
 from rdflib import Literal, URIRef
 
 from smarco_kg.sparql_text import dataset_clause_start, keywords, prebinding_start, substituted, where_group_start
-from smarco_kg.store.dialect import update_text
+from smarco_kg.store.dialect import rewrite, update_text
 from smarco_kg.store.embedded import EmbeddedStore
 
 
@@ -141,3 +141,22 @@ def test_an_insert_only_template_or_data_with_blank_nodes_gets_a_delete_template
     text: str, expected: str | None
 ) -> None:
     assert update_text(text) == (expected or text)
+
+
+def test_values_alone_get_a_filter_empty_union_branches_a_subquery_and_separators_a_marker() -> None:
+    text = (
+        'SELECT (GROUP_CONCAT(?c; SEPARATOR=" · ") AS ?a) WHERE { { VALUES ?c { "}" } }'
+        " UNION { VALUES ?c { 1 } ?c ?p ?o } }"
+    )
+    assert rewrite("SELECT * WHERE { {} UNION { { } } OPTIONAL { } VALUES ?x { } }").sparql == (
+        "SELECT * WHERE { { SELECT * WHERE { } } UNION { { SELECT * WHERE { } } } OPTIONAL { } VALUES ?x { } }"
+    )
+    assert rewrite("ASK {}").sparql == "ASK {}"
+    assert rewrite(text).sparql == (
+        'SELECT (GROUP_CONCAT(?c; SEPARATOR="~x-smarco-separator-0~") AS ?a) WHERE { { VALUES ?c { "}" } FILTER(true) }'
+        " UNION { VALUES ?c { 1 } ?c ?p ?o } }"
+    )
+    assert rewrite("SELECT * WHERE { {} UNION { { } } OPTIONAL { } VALUES ?x { } }").sparql == (
+        "SELECT * WHERE { { SELECT * WHERE { } } UNION { { SELECT * WHERE { } } } OPTIONAL { } VALUES ?x { } }"
+    )
+    assert rewrite("ASK {}").sparql == "ASK {}"

@@ -9,7 +9,12 @@
   answered with a 500 (``SR002 string_output_string``, raised while wording the report): such an operation goes
   with a ``DELETE`` template of a triple that is never stored, which makes it the modify form Virtuoso reports
   without failing (``update_text``);
-- blank nodes in ``INSERT DATA`` (standard) are refused: such data goes in a template of that form, ``WHERE {}``."""
+- blank nodes in ``INSERT DATA`` (standard) are refused: such data goes in a template of that form, ``WHERE {}``;
+- a group holding only a ``VALUES`` block gives no solution as a ``UNION`` branch: it gets a ``FILTER(true)``;
+- an empty group in a group or as a ``UNION`` branch is dropped rather than giving its one empty solution: it goes
+  as a subquery.
+
+``MINUS`` and ``FILTER NOT EXISTS`` over such groups give wrong answers too; no rewrite was found for them."""
 
 from __future__ import annotations
 
@@ -62,11 +67,12 @@ class Rewritten:
 
 
 def rewrite(sparql: str) -> Rewritten:
-    """The query with ASCII separators, and the variables it binds to boolean expressions."""
+    """The query with ASCII separators, lone VALUES blocks filtered and empty UNION branches as subqueries; and the
+    variables it binds to boolean expressions."""
     found = list(tokens(sparql))
     words = [m.group() for m in found]
     rewritten = Rewritten(sparql)
-    pieces, last = [], 0
+    edits = [*_lone_values(found, words), *_empty_groups(found, words)]
     for index, word in enumerate(words):
         if word.upper() == "SEPARATOR" and index + 2 < len(found) and words[index + 1] == "=":
             literal = found[index + 2]
@@ -74,13 +80,50 @@ def rewrite(sparql: str) -> Rewritten:
                 quoted = literal.group()
                 quote = 3 if quoted[:3] in ('"""', "'''") else 1
                 rewritten.separators.append(quoted[quote:-quote])
-                pieces += [sparql[last : literal.start()], f'"{_MARKER.format(len(rewritten.separators) - 1)}"']
-                last = literal.end()
-    if rewritten.separators:
-        rewritten.sparql = "".join([*pieces, sparql[last:]])
+                marker = f'"{_MARKER.format(len(rewritten.separators) - 1)}"'
+                edits.append((literal.start(), literal.end(), marker))
+    rewritten.sparql = _edited(sparql, edits)
     rewritten.booleans = _boolean_variables(words)
     rewritten.words = words
     return rewritten
+
+
+def _lone_values(found: list[re.Match[str]], words: list[str]) -> list[tuple[int, int, str]]:
+    """A ``FILTER(true)`` in each group that holds nothing but a VALUES block: Virtuoso answers no solution for
+    ``{ VALUES ?x { … } } UNION { … }`` (a SERVICE clause answered by its node is inlined in that form)."""
+    edits = []
+    for index, word in enumerate(words):
+        if word != "{" or index + 2 >= len(words) or words[index + 1].upper() != "VALUES":
+            continue
+        opening = index + 2
+        while opening < len(words) and words[opening] != "{":  # the variables: ?x or ( ?x ?y )
+            opening += 1
+        data_end = _closing(words, opening)
+        if data_end is not None and data_end + 1 < len(words) and words[data_end + 1] == "}":
+            edits.append((found[data_end].end(), found[data_end].end(), " FILTER(true)"))
+    return edits
+
+
+def _empty_groups(found: list[re.Match[str]], words: list[str]) -> list[tuple[int, int, str]]:
+    """Each empty group that is an element of a group or a ``UNION`` branch, as a subquery of the empty group:
+    Virtuoso drops such a group (``{ … } UNION { { } }``), where SPARQL gives its one empty solution (a failed
+    ``SERVICE SILENT`` is inlined as one). Empty groups after a keyword (``WHERE {}``, ``OPTIONAL {}``) stay."""
+    edits = []
+    for index in range(1, len(words) - 1):
+        if words[index] == "{" and words[index + 1] == "}":
+            after = words[index + 2].upper() if index + 2 < len(words) else ""
+            if words[index - 1].upper() in ("{", "}", ".", "UNION") or after == "UNION":
+                edits.append((found[index].start(), found[index + 1].end(), "{ SELECT * WHERE { } }"))
+    return edits
+
+
+def _edited(text: str, edits: list[tuple[int, int, str]]) -> str:
+    """``text`` with each (start, end, replacement), the spans apart from one another."""
+    pieces, last = [], 0
+    for start, end, replacement in sorted(edits):
+        pieces += [text[last:start], replacement]
+        last = end
+    return "".join([*pieces, text[last:]])
 
 
 def _boolean_variables(words: list[str]) -> set[str]:
@@ -166,11 +209,7 @@ def update_text(sparql: str) -> str:
                     edits.append((found[close].end(), found[close].end(), " WHERE {}"))
         depth += word == "{"
         depth -= word == "}"
-    pieces, last = [], 0
-    for start, end, replacement in edits:
-        pieces += [sparql[last:start], replacement]
-        last = end
-    return "".join([*pieces, sparql[last:]])
+    return _edited(sparql, [*edits, *_lone_values(found, words), *_empty_groups(found, words)])
 
 
 def _closing(words: list[str], opening: int) -> int | None:
