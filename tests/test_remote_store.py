@@ -354,3 +354,17 @@ def test_a_union_of_inline_values_gives_every_solution(store: RemoteStore) -> No
     )
     rows = list(store.query(query).rows())
     assert sorted(int(row["c"]) for row in rows if row) == [1, 2, 3, 4] and rows.count({}) == 1
+
+
+def test_an_update_reaches_only_the_dataset_graphs(store: RemoteStore) -> None:
+    """Virtuoso matches GRAPH ?g of an update in every graph it holds, its system graphs and this backend's own
+    included: an update is told the dataset, as a query is."""
+    own = "urn:x-smarco:kept-copy"
+    store.bulk_load(_many(3).replace(f"<{G}>".encode(), f"<{own}>".encode()), rdf_syntax("nquads"))
+    store.apply(Changeset(add=_many(3)))
+    store.update('DELETE WHERE { GRAPH ?g { ?s <http://ex.org/p> "1" } }')
+    store.update('INSERT { GRAPH ?g { ?s <http://ex.org/q> "x" } } WHERE { GRAPH ?g { ?s <http://ex.org/p> "2" } }')
+    assert store.graph_size(G) == 3 and store.graph_size(own) == 3
+    rows = store.query(f"SELECT ?o WHERE {{ GRAPH <{own}> {{ <http://ex.org/s1> ?p ?o }} }}", named_graphs=[own])
+    assert [str(r["o"]) for r in rows.rows()] == ["1"]
+    store.update(f"DROP SILENT GRAPH <{own}>")

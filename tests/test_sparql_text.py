@@ -160,3 +160,17 @@ def test_values_alone_get_a_filter_empty_union_branches_a_subquery_and_separator
         "SELECT * WHERE { { SELECT * WHERE { } } UNION { { SELECT * WHERE { } } } OPTIONAL { } VALUES ?x { } }"
     )
     assert rewrite("ASK {}").sparql == "ASK {}"
+
+
+def test_an_update_naming_graphs_is_told_its_dataset_unless_it_has_one() -> None:
+    using = "USING <d> USING NAMED <a>"
+    assert update_text('DELETE WHERE { GRAPH ?g { ?s <p> "x"@en } }', using) == (
+        f'DELETE WHERE {{ GRAPH ?g {{ ?s <p> "x"@en }} }} {using} WHERE {{ GRAPH ?g {{ ?s <p> "x"@en }} }}'.replace(
+            "DELETE WHERE { GRAPH", "DELETE { GRAPH", 1
+        )
+    )
+    for untouched in ("WITH <g> DELETE { ?s ?p ?o } WHERE { GRAPH ?g { ?s ?p ?o } }", "DELETE WHERE { ?s <p> 1 }"):
+        assert update_text(untouched, using) == untouched
+    assert update_text("DELETE { GRAPH ?g { ?s ?p 1 } } WHERE { GRAPH ?g { ?s ?p 1 } }", using).endswith(
+        f"}} {using} WHERE {{ GRAPH ?g {{ ?s ?p 1 }} }}"
+    )

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from rdflib import XSD, Literal
 from rdflib.term import Node
 
-from smarco_kg.sparql_text import tokens
+from smarco_kg.sparql_text import bare_words, tokens
 
 NOTHING = "<urn:x-smarco:nothing>"  # a term never stored: a DELETE template of it deletes nothing
 
@@ -185,17 +185,20 @@ def _is_boolean(expr: list[str]) -> bool:
 _NOTHING_DELETED = f"DELETE {{ GRAPH {NOTHING} {{ {NOTHING} {NOTHING} {NOTHING} }} }} "
 
 
-def update_text(sparql: str) -> str:
+def update_text(sparql: str, dataset: str = "") -> str:
     """The update as Virtuoso takes it: each insert-only ``INSERT { … }`` template after a ``DELETE`` template of
-    nothing, and an ``INSERT DATA`` with blank nodes (which Virtuoso refuses) as such a template ``WHERE {}``."""
+    nothing, and an ``INSERT DATA`` with blank nodes (which Virtuoso refuses) as such a template ``WHERE {}``.
+    ``dataset``: ``USING`` / ``USING NAMED`` clauses for each operation whose pattern names a graph and that has
+    none of its own (``DELETE WHERE`` spelt out to take them): Virtuoso matches ``GRAPH ?g`` in every graph it
+    holds, its own included, where a query is told its dataset."""
     found = list(tokens(sparql))
     words = [m.group() for m in found]
     edits: list[tuple[int, int, str]] = []  # (start, end, replacement) in the text, in order
-    depth, deleting = 0, False
+    depth, deleting, first = 0, False, 0
     for index, word in enumerate(words):
         upper = word.upper()
         if depth == 0 and word == ";":
-            deleting = False
+            deleting, first = False, index + 1
         elif depth == 0 and upper == "DELETE":
             deleting = True
         elif depth == 0 and upper == "INSERT" and not deleting:
@@ -207,9 +210,28 @@ def update_text(sparql: str) -> str:
                 if close is not None and _has_blank_node(words[index + 3 : close]):
                     edits.append((found[index].start(), found[index + 1].end(), _NOTHING_DELETED + "INSERT"))
                     edits.append((found[close].end(), found[close].end(), " WHERE {}"))
+        elif depth == 0 and upper == "WHERE" and dataset:
+            edits += _using(found, words, first, index, dataset)
         depth += word == "{"
         depth -= word == "}"
     return _edited(sparql, [*edits, *_lone_values(found, words), *_empty_groups(found, words)])
+
+
+def _using(
+    found: list[re.Match[str]], words: list[str], first: int, where: int, dataset: str
+) -> list[tuple[int, int, str]]:
+    """The dataset clauses before an operation's ``WHERE``, if it names a graph and no dataset of its own."""
+    close = _closing(words, where + 1)
+    if close is None:
+        return []
+    operation = bare_words(words[first : close + 1])
+    if "GRAPH" not in operation or operation & {"WITH", "USING"}:
+        return []
+    at = found[where].start()
+    if words[where - 1].upper() == "DELETE":  # DELETE WHERE { quads } is DELETE { quads } WHERE { quads }
+        quads = found[0].string[found[where + 1].start() : found[close].end()]
+        return [(at, at, f"{quads} {dataset} ")]
+    return [(at, at, f"{dataset} ")]
 
 
 def _closing(words: list[str], opening: int) -> int | None:

@@ -42,6 +42,7 @@ from smarco_kg.namespaces import PREFIXES
 from smarco_kg.sparql_text import (
     bare_words,
     dataset_clause_start,
+    keywords,
     prebinding_start,
     query_form,
     substituted,
@@ -454,8 +455,13 @@ class RemoteStore(GraphStore):
         self.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in [*self.graphs(), DEFAULT_GRAPH]))
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
+        words = keywords(sparql)
+        dataset = ""
+        if {"GRAPH", "WHERE"} <= words:  # the dataset, as a query is told it (see dialect.update_text)
+            named = " ".join(f"USING NAMED <{g}>" for g in self._dataset_graphs())
+            dataset = f"USING <{DEFAULT_GRAPH}> {named}"
         self._graphs = None
-        text = update_text(f"BASE <{base_iri}>\n{sparql}" if base_iri else sparql)
+        text = update_text(f"BASE <{base_iri}>\n{sparql}" if base_iri else sparql, dataset)
         self._answer(self.update_url, [("update", text)], "*/*", retry=False)
 
     def apply(self, changes: Changeset) -> None:
