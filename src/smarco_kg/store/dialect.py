@@ -12,7 +12,9 @@
 - blank nodes in ``INSERT DATA`` (standard) are refused: such data goes in a template of that form, ``WHERE {}``;
 - a group holding only a ``VALUES`` block gives no solution as a ``UNION`` branch: it gets a ``FILTER(true)``;
 - an empty group in a group or as a ``UNION`` branch is dropped rather than giving its one empty solution: it goes
-  as a subquery.
+  as a subquery;
+- ``GRAPH ?g`` in an update's pattern matches every graph Virtuoso holds, its own included: an update that names
+  graphs is told the dataset in ``USING`` / ``USING NAMED`` clauses.
 
 ``MINUS`` and ``FILTER NOT EXISTS`` over such groups give wrong answers too; no rewrite was found for them."""
 
