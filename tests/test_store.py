@@ -65,6 +65,13 @@ def test_removing_a_resource_removes_its_owned_blank_nodes_but_not_other_resourc
     assert rows == [{"s": URIRef("http://ex.org/c"), "o": Literal("other")}]
 
 
+def test_a_resource_in_the_default_graph_is_removed_with_its_blank_nodes(store) -> None:
+    store.apply(Changeset(add=b'<http://ex.org/a> <http://ex.org/p> _:b .\n_:b <http://ex.org/q> "1" .\n'))
+    assert store.graph_size("") == 2
+    store.apply(Changeset(remove_resources=[("", "http://ex.org/a")]))
+    assert store.graph_size("") == 0
+
+
 def test_failing_changeset_changes_nothing(store) -> None:
     store.apply(Changeset(add=NQ))
     before = _canonical(_dump(store))

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import httpx
 from pydantic import BaseModel, field_validator
 
-from smarco_kg.sparql_text import tokens
+from smarco_kg.sparql_text import closing_brace, tokens
 from smarco_kg.terms import from_json, sparql_term
 
 _RESULTS = "application/sparql-results+json"
@@ -67,6 +67,7 @@ def service_calls(sparql: str) -> list[ServiceCall]:
     """The top-level SERVICE clauses of a query, outside strings, IRIs and comments (nested ones are inside)."""
     found: list[ServiceCall] = []
     stream = list(tokens(sparql))
+    words = [m.group() for m in stream]
     index = 0
     while index < len(stream):
         token = stream[index]
@@ -79,12 +80,8 @@ def service_calls(sparql: str) -> list[ServiceCall]:
         if position + 1 >= len(stream) or stream[position + 1].group() != "{":
             raise ServiceRefused("SERVICE must name an endpoint IRI followed by a group { … }")
         target = stream[position].group()
-        depth, close = 0, position + 1
-        for close in range(position + 1, len(stream)):
-            depth += {"{": 1, "}": -1}.get(stream[close].group(), 0)
-            if depth == 0:
-                break
-        if depth != 0:
+        close = closing_brace(words, position + 1)
+        if close is None:
             raise ServiceRefused("a SERVICE group is not closed")
         start, end = token.start(), stream[close].end()
         found.append(ServiceCall(start, end, target, silent, sparql[stream[position + 1].start() : end]))

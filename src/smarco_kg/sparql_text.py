@@ -28,6 +28,17 @@ def bare_words(words: Iterable[str]) -> set[str]:
     return {w.upper() for w in words if (w[0].isalpha() or w[0] == "_") and ":" not in w}
 
 
+def closing_brace(words: list[str], opening: int) -> int | None:
+    """Where the brace opened at token ``opening`` closes; None when it does not."""
+    depth = 0
+    for index in range(opening, len(words)):
+        depth += words[index] == "{"
+        depth -= words[index] == "}"
+        if depth == 0:
+            return index
+    return None
+
+
 def _where_clause(text: str) -> tuple[int, int | None] | None:
     """The top-level WHERE clause of a query: where it starts (its ``WHERE`` keyword, or its ``{`` when the
     keyword is left out) and where its group opens (just after the ``{``; None for ``CONSTRUCT WHERE``, a

@@ -23,11 +23,12 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 from rdflib import XSD, Literal
 from rdflib.term import Node
 
-from smarco_kg.sparql_text import bare_words, tokens
+from smarco_kg.sparql_text import bare_words, closing_brace, tokens
 
 NOTHING = "<urn:x-smarco:nothing>"  # a term never stored: a DELETE template of it deletes nothing
 
@@ -100,7 +101,7 @@ def _lone_values(found: list[re.Match[str]], words: list[str]) -> list[tuple[int
         opening = index + 2
         while opening < len(words) and words[opening] != "{":  # the variables: ?x or ( ?x ?y )
             opening += 1
-        data_end = _closing(words, opening)
+        data_end = closing_brace(words, opening)
         if data_end is not None and data_end + 1 < len(words) and words[data_end + 1] == "}":
             edits.append((found[data_end].end(), found[data_end].end(), " FILTER(true)"))
     return edits
@@ -187,12 +188,17 @@ def _is_boolean(expr: list[str]) -> bool:
 _NOTHING_DELETED = f"DELETE {{ GRAPH {NOTHING} {{ {NOTHING} {NOTHING} {NOTHING} }} }} "
 
 
+def insert_template(data: str) -> str:
+    """An ``INSERT DATA { … }`` as the template Virtuoso takes when the data has blank nodes."""
+    return f"{_NOTHING_DELETED}INSERT {data.strip().removeprefix('INSERT DATA')} WHERE {{}}"
+
+
 def update_text(sparql: str, dataset: str = "") -> str:
     """The update as Virtuoso takes it: each insert-only ``INSERT { … }`` template after a ``DELETE`` template of
     nothing, and an ``INSERT DATA`` with blank nodes (which Virtuoso refuses) as such a template ``WHERE {}``.
-    ``dataset``: ``USING`` / ``USING NAMED`` clauses for each operation whose pattern names a graph and that has
-    none of its own (``DELETE WHERE`` spelt out to take them): Virtuoso matches ``GRAPH ?g`` in every graph it
-    holds, its own included, where a query is told its dataset."""
+    ``dataset``: ``USING`` / ``USING NAMED`` clauses for each operation whose pattern names a graph by a variable
+    and that has none of its own (``DELETE WHERE`` spelt out to take them): Virtuoso matches ``GRAPH ?g`` in every
+    graph it holds, its own included, where a query is told its dataset."""
     found = list(tokens(sparql))
     words = [m.group() for m in found]
     edits: list[tuple[int, int, str]] = []  # (start, end, replacement) in the text, in order
@@ -208,7 +214,7 @@ def update_text(sparql: str, dataset: str = "") -> str:
             if following[:1] == ["{"]:
                 edits.append((found[index].start(), found[index].start(), _NOTHING_DELETED))
             elif following == ["DATA", "{"]:
-                close = _closing(words, index + 2)
+                close = closing_brace(words, index + 2)
                 if close is not None and _has_blank_node(words[index + 3 : close]):
                     edits.append((found[index].start(), found[index + 1].end(), _NOTHING_DELETED + "INSERT"))
                     edits.append((found[close].end(), found[close].end(), " WHERE {}"))
@@ -222,29 +228,20 @@ def update_text(sparql: str, dataset: str = "") -> str:
 def _using(
     found: list[re.Match[str]], words: list[str], first: int, where: int, dataset: str
 ) -> list[tuple[int, int, str]]:
-    """The dataset clauses before an operation's ``WHERE``, if it names a graph and no dataset of its own."""
-    close = _closing(words, where + 1)
+    """The dataset clauses before an operation's ``WHERE``, if it names a graph by a variable and has no dataset of
+    its own (a graph named by its IRI is matched exactly)."""
+    close = closing_brace(words, where + 1)
     if close is None:
         return []
-    operation = bare_words(words[first : close + 1])
-    if "GRAPH" not in operation or operation & {"WITH", "USING"}:
+    operation = words[first : close + 1]
+    variable_graph = any(a.upper() == "GRAPH" and b[:1] in "?$" for a, b in pairwise(operation))
+    if not variable_graph or bare_words(operation) & {"WITH", "USING"}:
         return []
     at = found[where].start()
     if words[where - 1].upper() == "DELETE":  # DELETE WHERE { quads } is DELETE { quads } WHERE { quads }
         quads = found[0].string[found[where + 1].start() : found[close].end()]
         return [(at, at, f"{quads} {dataset} ")]
     return [(at, at, f"{dataset} ")]
-
-
-def _closing(words: list[str], opening: int) -> int | None:
-    """Where the brace opened at ``opening`` closes."""
-    depth = 0
-    for index in range(opening, len(words)):
-        depth += words[index] == "{"
-        depth -= words[index] == "}"
-        if depth == 0:
-            return index
-    return None
 
 
 def _has_blank_node(words: list[str]) -> bool:

@@ -50,7 +50,7 @@ from smarco_kg.sparql_text import (
     where_group_start,
 )
 from smarco_kg.store.base import Changeset, GraphStore, Progress, QueryResult, QuerySyntaxError, StoreError
-from smarco_kg.store.dialect import rewrite, update_text
+from smarco_kg.store.dialect import insert_template, rewrite, update_text
 from smarco_kg.store.sparql_changes import changeset_update, insert_data
 from smarco_kg.terms import from_json, ox_format, sparql_term, to_ox, to_rdflib, values_block
 
@@ -455,18 +455,21 @@ class RemoteStore(GraphStore):
         self.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in [*self.graphs(), DEFAULT_GRAPH]))
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
-        words = keywords(sparql)
+        """Any update, rewritten where Virtuoso departs from the standard (``dialect.update_text``)."""
         dataset = ""
-        if {"GRAPH", "WHERE"} <= words:  # the dataset, as a query is told it (see dialect.update_text)
+        if {"GRAPH", "WHERE"} <= keywords(sparql):  # the dataset, as a query is told it
             named = " ".join(f"USING NAMED <{g}>" for g in self._dataset_graphs())
             dataset = f"USING <{DEFAULT_GRAPH}> {named}"
+        self._send(update_text(f"BASE <{base_iri}>\n{sparql}" if base_iri else sparql, dataset))
+
+    def _send(self, update: str) -> None:
+        """An update as written: the backend's own, in the forms Virtuoso takes (no lexing of large data)."""
         self._graphs = None
-        text = update_text(f"BASE <{base_iri}>\n{sparql}" if base_iri else sparql, dataset)
-        self._answer(self.update_url, [("update", text)], "*/*", retry=False)
+        self._answer(self.update_url, [("update", update)], "*/*", retry=False)
 
     def apply(self, changes: Changeset) -> None:
-        """One update request. Triples with blank nodes go in ``INSERT DATA`` operations of their own, which
-        ``update_text`` sends as templates: Virtuoso refuses blank nodes in INSERT DATA (a standard feature); in a
+        """One update request, sent as built (graphs named by IRI, nothing to rewrite). Triples with blank nodes go
+        in templates (``insert_template``): Virtuoso refuses blank nodes in INSERT DATA (a standard feature); in a
         template they are fresh per request, as in INSERT DATA."""
 
         def named(graph: str) -> str:  # the store's own default graph is never written
@@ -484,10 +487,10 @@ class RemoteStore(GraphStore):
         default = changes.default_graph or DEFAULT_GRAPH
         if plain:  # INSERT DATA: Virtuoso compiles a template into code, minutes for thousands of triples
             operations.append(insert_data(plain, default))
-        for group in blank:  # sent as templates (update_text), compiled to SQL of at most 10,000 lines: ~1,500 triples
-            operations.append(insert_data(group, default))
+        for group in blank:  # Virtuoso compiles a template to SQL of at most 10,000 lines: ~1,500 triples
+            operations.append(insert_template(insert_data(group, default)))
         if operations:
-            self.update(" ;\n".join(operations))
+            self._send(" ;\n".join(operations))
 
     def bulk_load(
         self,

@@ -47,7 +47,9 @@ def changeset_update(changes: Changeset) -> str:
     for graph, subject in changes.remove_resources:
         pattern = OWNED.format(subject=f"<{subject}>")
         template = OWNED_TEMPLATE.format(subject=f"<{subject}>")
-        operations.append(f"DELETE {{ GRAPH <{graph}> {{ {template} }} }} WHERE {{ GRAPH <{graph}> {{ {pattern} }} }}")
+        if graph:
+            template, pattern = f"GRAPH <{graph}> {{ {template} }}", f"GRAPH <{graph}> {{ {pattern} }}"
+        operations.append(f"DELETE {{ {template} }} WHERE {{ {pattern} }}")  # graph "": the default graph
     if changes.add:
         operations.append(insert_data(changes.add, changes.default_graph))
     return " ;\n".join(operations)
