@@ -22,23 +22,6 @@ BASE = "https://w3id.org/smarco/"
 SHARED = Settings().shared_dir
 
 
-# The modules whose [virtuoso] runs take minutes (loads and exports of every demo course through the protocols)
-# are skipped in `make test`, saying so; they pass on Virtuoso with SMARCO_TEST_ALL_ON_VIRTUOSO=1, which runs
-# every module on both backends. Every other module runs on both in `make test`.
-SLOW_ON_VIRTUOSO = {"test_elm_import", "test_esco_import", "test_europass_loq", "test_harvest"}
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    if os.environ.get("SMARCO_TEST_ALL_ON_VIRTUOSO"):
-        return
-    skip = pytest.mark.skip(reason="minutes on Virtuoso: run with SMARCO_TEST_ALL_ON_VIRTUOSO=1 (embedded only here)")
-    for item in items:
-        callspec = getattr(item, "callspec", None)
-        on_virtuoso = callspec is not None and callspec.params.get("backend") == "virtuoso"
-        if on_virtuoso and item.module is not None and item.module.__name__.rsplit(".", 1)[-1] in SLOW_ON_VIRTUOSO:
-            item.add_marker(skip)
-
-
 def pytest_report_header() -> str:
     return f"shared reference files: {SHARED} ({'found' if SHARED.is_dir() else 'MISSING'})"
 

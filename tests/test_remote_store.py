@@ -232,6 +232,26 @@ def test_system_and_staging_graphs_are_not_part_of_the_dataset(store: RemoteStor
     assert {str(row["g"]) for row in everything.rows()} == {G}
 
 
+def test_a_load_in_progress_is_not_seen_by_union_queries(store: RemoteStore) -> None:
+    """On Virtuoso the union default graph is every graph but the left-out ones (its dataset pragma), so a
+    staging graph must be left out from the moment this store creates it, not from the next graph listing."""
+    store.apply(Changeset(add=_many(3)))
+    seen: list[int] = []
+
+    def count(_done: int) -> None:  # called after each chunk reaches its staging graph
+        union = store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", union_default_graph=True)
+        seen.append(int(next(union.rows())["n"]))
+
+    other = "https://w3id.org/smarco/graph/partner/other"
+    count(0)  # the graph list read just before the load: the staging graph is not in it
+    store.bulk_load(_many(50).replace(G.encode(), other.encode()), rdf_syntax("nquads"), progress=count)
+    assert store.virtuoso
+    assert seen == [3, 3]
+    assert store.graph_sizes() == {G: 3, other: 50}
+    union = store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", union_default_graph=True)
+    assert int(next(union.rows())["n"]) == 53
+
+
 def test_a_failed_write_leaves_the_store_as_it_was(store: RemoteStore) -> None:
     store.apply(Changeset(add=_many(5)))
     with pytest.raises(Exception):  # noqa: B017 - the store's refusal, whatever its form
