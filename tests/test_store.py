@@ -13,6 +13,7 @@ from rdflib import Literal, URIRef
 
 from smarco_kg.formats import rdf_syntax
 from smarco_kg.store import Changeset, QuerySyntaxError, StoreError, StoreLockedError, open_store
+from smarco_kg.store.remote import RemoteStore
 from tests.virtuoso import remote_store, virtuoso
 
 G = "https://w3id.org/smarco/graph/partner/test"
@@ -115,6 +116,37 @@ def test_a_broken_file_to_load_is_a_syntax_error_naming_it_and_loads_nothing(sto
     assert store.graph_size("http://example.org/g") == 0
     store.bulk_load(broken.read_bytes()[: len(good)], rdf_syntax("ntriples"), graph="http://example.org/g")
     assert store.graph_size("http://example.org/g") == 2000
+
+
+def _lines(n: int, label: str) -> str:
+    return "".join(f'<http://example.org/s{i}> <http://example.org/p> "{label}" .\n' for i in range(n))
+
+
+def test_replacing_a_graph_is_atomic_reports_progress_and_shows_no_staging_graph(store, tmp_path: Path) -> None:
+    graph, other = "http://example.org/g", "http://example.org/other"
+    store.bulk_load(_lines(3, "old").encode(), rdf_syntax("ntriples"), graph=graph)
+    store.bulk_load(_lines(2, "kept").encode(), rdf_syntax("ntriples"), graph=other)
+    first, second = tmp_path / "a.nt", tmp_path / "b.ttl"
+    first.write_text(_lines(1500, "new"), encoding="utf-8")
+    second.write_text('<http://example.org/t> <http://example.org/p> "new" .\n', encoding="utf-8")
+    seen: list[tuple[int, list[str], int]] = []
+
+    def progress(done: int) -> None:  # while the new data is on its way in
+        union = store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", union_default_graph=True)
+        seen.append((done, store.graphs(), int(next(union.rows())["n"])))
+
+    sources = [(first, rdf_syntax("ntriples")), (second, rdf_syntax("turtle"))]
+    assert store.replace_graph(graph, sources, progress=progress) == 1501
+    assert seen and all(set(graphs) <= {graph, other} for _, graphs, _ in seen)  # no staging graph shows
+    if isinstance(store, RemoteStore):  # staged beside the old graph, which stays whole until one update
+        assert all(graphs == [graph, other] and count == 5 for _, graphs, count in seen)
+    assert [done for done, _, _ in seen] == sorted(done for done, _, _ in seen) and seen[-1][0] > 0
+    assert store.graph_sizes() == {graph: 1501, other: 2}
+    broken = tmp_path / "broken.ttl"
+    broken.write_text("<http://example.org/u> <http://example.org/p> .\n", encoding="utf-8")
+    with pytest.raises(QuerySyntaxError, match=r"broken\.ttl"):
+        store.replace_graph(graph, [(first, rdf_syntax("ntriples")), (broken, rdf_syntax("turtle"))])
+    assert store.graph_sizes() == {graph: 1501, other: 2}
 
 
 def test_results_serialise_in_every_sparql_format(store) -> None:

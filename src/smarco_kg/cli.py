@@ -353,14 +353,14 @@ def import_esco_command(
     """Replace the ESCO graph with SOURCES, atomically; rows that cannot be read are listed and skipped."""
 
     def action() -> None:
-        from smarco_kg.ingest.esco import EscoImportError, import_esco
+        from smarco_kg.ingest.esco import LOADING, EscoImportError, import_esco
 
         _require(sources, directories=True)
         with _open(store) as kg:
             with progress_bar("importing ESCO", unit="lines") as update:
 
-                def progress(_what: str, done: int, total: int) -> None:
-                    update(done, total)
+                def progress(what: str, done: int, total: int) -> None:
+                    update(done, total, stage=what if what == LOADING else None)
 
                 try:
                     report = import_esco(kg.store, kg.graphs.esco, sources, version=version, progress=progress)

@@ -14,15 +14,16 @@ DELAY_SECONDS = 1.0
 
 @contextmanager
 def progress_bar(description: str, total: int | None = None, *, unit: str = "") -> Iterator[Callable[..., None]]:
-    """Yield ``update(done, total=None)``; a bar appears on stderr only if it is a terminal and 1 s has passed."""
+    """Yield ``update(done, total=None, stage=None)``; a bar appears on stderr only if it is a terminal and 1 s has
+    passed. ``stage`` renames the bar for a later stage of the same load (e.g. from reading to storing)."""
     if not sys.stderr.isatty():
-        yield lambda done, total=None: None
+        yield lambda done, total=None, stage=None: None
         return
     started = time.monotonic()
     bar: Progress | None = None
     task = None
 
-    def update(done: int, new_total: int | None = None) -> None:
+    def update(done: int, new_total: int | None = None, stage: str | None = None) -> None:
         nonlocal bar, task
         if bar is None:
             if time.monotonic() - started < DELAY_SECONDS:
@@ -31,6 +32,8 @@ def progress_bar(description: str, total: int | None = None, *, unit: str = "") 
             bar = Progress(*columns, transient=True)
             bar.start()
             task = bar.add_task(f"{description}{(' (' + unit + ')') if unit else ''}", total=new_total or total)
+        if stage is not None:
+            bar.update(task, description=stage)
         bar.update(task, completed=done, total=new_total or total)
 
     try:

@@ -59,7 +59,8 @@ class EscoImportReport:
 
 
 Progress = Callable[[str, int, int], None]
-"""(what, done, total) for each file being read."""
+"""(what, done, total): for each file being read (its name, lines), then for the store's load (LOADING, bytes)."""
+LOADING = "loading into the store (bytes)"
 
 
 # -- N-Triples writing --------------------------------------------------------------------------------------------
@@ -457,7 +458,10 @@ def import_esco(
             _CsvImport(writer, report, progress).run(directories)
         writer.file.write(_metadata(graph, report, datetime.now(UTC)))
         writer.close()
-        report.triples = store.replace_graph(graph, [(writer.path, rdf_syntax("ntriples")), *dumps])
+        files = [(writer.path, rdf_syntax("ntriples")), *dumps]
+        total = sum(path.stat().st_size for path, _ in files)
+        loaded = (lambda done: progress(LOADING, min(done, total), total)) if progress else None
+        report.triples = store.replace_graph(graph, files, progress=loaded)
         if dumps:
             _count_from_store(store, graph, report)
         return report

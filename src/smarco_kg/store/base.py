@@ -6,7 +6,6 @@ store understands, so a backend is a translation, never a new model.
 
 from __future__ import annotations
 
-import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -118,19 +117,13 @@ class GraphStore(ABC):
     ) -> None:
         """Load trusted data fast (no validation); all or nothing."""
 
-    def replace_graph(self, graph: str, sources: Sequence[tuple[Path, RdfSyntax]]) -> int:
-        """Replace a named graph with trusted files, atomically: they are bulk-loaded into a staging graph that one
-        update then moves over the old graph, so a failure at any point leaves the old graph as it was.
+    @abstractmethod
+    def replace_graph(
+        self, graph: str, sources: Sequence[tuple[Path, RdfSyntax]], *, progress: Progress | None = None
+    ) -> int:
+        """Replace a named graph with trusted files, atomically: a failure at any point (a file that cannot be
+        parsed included) leaves the old graph as it was. ``progress`` is told the bytes loaded so far.
         Returns the new graph's size."""
-        staging = f"{graph}-staging-{uuid.uuid4().hex}"
-        try:
-            for path, syntax in sources:
-                self.bulk_load(path, syntax, graph=staging)
-            self.update(f"MOVE SILENT GRAPH <{staging}> TO GRAPH <{graph}>")
-        except BaseException:
-            self.update(f"DROP SILENT GRAPH <{staging}>")
-            raise
-        return self.graph_size(graph)
 
     @abstractmethod
     def graphs(self) -> list[str]:

@@ -522,31 +522,42 @@ class RemoteStore(GraphStore):
     ) -> None:
         """Parsed here; sent to a staging graph per target graph in Graph Store Protocol chunks; then one update
         adds the staging graphs to their graphs and drops them (all or nothing for the data already staged)."""
-        data = source.read_bytes() if isinstance(source, Path) else source
-        stage = f"urn:x-smarco:staging:{time.time_ns()}"
-        by_graph: dict[str, list[bytes]] = {}
-        try:
-            for quad in ox.parse(data, ox_format(syntax), base_iri=base_iri):
-                named = quad.graph_name
-                target = graph or (named.value if isinstance(named, ox.NamedNode) else DEFAULT_GRAPH)
-                by_graph.setdefault(target, []).append(
-                    f"{quad.subject} {quad.predicate} {_stand_in(quad.object)} .\n".encode()
-                )
-        except SyntaxError as error:  # before anything is sent: nothing changes
-            raise QuerySyntaxError(f"{source}: {error}" if isinstance(source, Path) else str(error)) from error
-        staged = []
+        self._load([(source, syntax)], graph=graph, base_iri=base_iri, progress=progress, replace=False)
+
+    def replace_graph(
+        self, graph: str, sources: Sequence[tuple[Path, RdfSyntax]], *, progress: Progress | None = None
+    ) -> int:
+        """Staged as a bulk load is; the one update that adds the staging graphs first drops the old graph."""
+        self._load(list(sources), graph=graph, base_iri=None, progress=progress, replace=True)
+        return self.graph_size(graph)
+
+    def _load(
+        self,
+        sources: list[tuple[Path | bytes, RdfSyntax]],
+        *,
+        graph: str | None,
+        base_iri: str | None,
+        progress: Progress | None,
+        replace: bool,
+    ) -> None:
+        """Each source parsed whole before any of it is sent (a bad file changes nothing) and sent to staging
+        graphs of this backend's own, which no query sees; one update then moves them into place."""
+        stage = f"{OWN_GRAPHS}staging:{time.time_ns()}"
+        staged: list[tuple[str, str]] = []
         try:
             done = 0
-            for index, (target, lines) in enumerate(sorted(by_graph.items())):
-                staging = f"{stage}:{index}"
-                staged.append((staging, target))
-                self._staging.add(staging)
-                for chunk in _chunks(lines):
-                    self._gsp_post(staging, chunk)
-                    done += len(chunk)
-                    if progress:
-                        progress(done)
-            moves = [f"ADD SILENT GRAPH <{s}> TO GRAPH <{t}> ; DROP SILENT GRAPH <{s}>" for s, t in staged]
+            for source, syntax in sources:
+                for target, lines in sorted(_parsed(source, syntax, graph, base_iri).items()):
+                    staging = f"{stage}:{len(staged)}"
+                    staged.append((staging, target))
+                    self._staging.add(staging)
+                    for chunk in _chunks(lines):
+                        self._gsp_post(staging, chunk)
+                        done += len(chunk)
+                        if progress:
+                            progress(done)
+            moves = [f"DROP SILENT GRAPH <{graph or DEFAULT_GRAPH}>"] if replace else []
+            moves += [f"ADD SILENT GRAPH <{s}> TO GRAPH <{t}> ; DROP SILENT GRAPH <{s}>" for s, t in staged]
             if moves:
                 self.update(" ;\n".join(moves))
         except BaseException:
@@ -616,6 +627,23 @@ def _ask_as_select(sparql: str) -> str:
         if match.group().upper() == "ASK":
             return f"{sparql[: match.start()]}SELECT *{sparql[match.end() :]}\nLIMIT 1"
     return sparql
+
+
+def _parsed(source: Path | bytes, syntax: RdfSyntax, graph: str | None, base_iri: str | None) -> dict[str, list[bytes]]:
+    """N-Triples lines per target graph (``graph``, else each quad's own), stand-in datatypes applied; a syntax
+    error names the file."""
+    data = source.read_bytes() if isinstance(source, Path) else source
+    by_graph: dict[str, list[bytes]] = {}
+    try:
+        for quad in ox.parse(data, ox_format(syntax), base_iri=base_iri):
+            named = quad.graph_name
+            target = graph or (named.value if isinstance(named, ox.NamedNode) else DEFAULT_GRAPH)
+            by_graph.setdefault(target, []).append(
+                f"{quad.subject} {quad.predicate} {_stand_in(quad.object)} .\n".encode()
+            )
+    except SyntaxError as error:
+        raise QuerySyntaxError(f"{source}: {error}" if isinstance(source, Path) else str(error)) from error
+    return by_graph
 
 
 def _chunks(lines: list[bytes]) -> Iterator[bytes]:
