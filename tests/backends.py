@@ -17,10 +17,11 @@ from smarco_kg.config import Settings
 from smarco_kg.formats import rdf_syntax
 from smarco_kg.store.embedded import EmbeddedStore
 from smarco_kg.store.remote import OWN_GRAPHS, RemoteStore
-from tests.virtuoso import virtuoso
+from tests.virtuoso import checkpoint, virtuoso
 
 BACKENDS = ("embedded", "virtuoso")
 MAX_ROWS = 1_000_000  # the test Virtuoso's ResultSetMaxRows, which the backend is told
+LOG_LIMIT = 200_000_000  # bytes of a pool server's transaction log past which a reset checkpoints it
 
 
 def copy_index(template: EmbeddedStore, settings: Settings) -> None:
@@ -52,6 +53,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
 
 @dataclass
 class _Instance:
+    root: Path
     url: str
     store: RemoteStore
     loaded: dict[int, list[tuple[str, str]]] = field(default_factory=dict)  # template → (kept copy, graph)
@@ -72,8 +74,9 @@ class VirtuosoPool:
     def lease(self, template: EmbeddedStore) -> Iterator[str]:
         instance = next((i for i in self._instances if not i.busy), None)
         if instance is None:
-            url = self._stack.enter_context(virtuoso(self.root / f"virtuoso-{len(self._instances)}", max_rows=MAX_ROWS))
-            instance = _Instance(url, RemoteStore(f"{url}/sparql", graph_store_url=f"{url}/sparql-graph-crud"))
+            root = self.root / f"virtuoso-{len(self._instances)}"
+            url = self._stack.enter_context(virtuoso(root, max_rows=MAX_ROWS))
+            instance = _Instance(root, url, RemoteStore(f"{url}/sparql", graph_store_url=f"{url}/sparql-graph-crud"))
             self._instances.append(instance)
         instance.busy = True
         try:
@@ -96,6 +99,8 @@ class VirtuosoPool:
                 kept.append((copy, graph))
             instance.loaded[key] = kept
         store.update(" ;\n".join(f"COPY SILENT GRAPH <{c}> TO GRAPH <{g}>" for c, g in instance.loaded[key]))
+        if (instance.root / "db" / "virtuoso.trx").stat().st_size > LOG_LIMIT:
+            checkpoint(instance.root)
 
     def close(self) -> None:
         for instance in self._instances:
