@@ -46,9 +46,11 @@ virtuoso:
 			"the remote-store tests will be skipped" >&2; \
 	fi
 
+# Test modules are spread over worker processes (each with its own template stores and Virtuoso pool); a module
+# stays on one worker, so its module-scoped servers start once.
 test: $(STAMP) browser virtuoso
 	$(BIN)/ruff check src tests bench
-	$(BIN)/pytest
+	$(BIN)/pytest -n auto --maxprocesses 4 --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
