@@ -94,26 +94,26 @@ def virtuoso(root: Path, *, max_rows: int = 1_000_000, buffers: int = 20_000) ->
             if process.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"Virtuoso did not start: {(root / 'db' / 'virtuoso.log').read_text()[-2000:]}")
             time.sleep(0.3)
-        subprocess.run(
-            ["isql-vt", f"127.0.0.1:{sql_port}", "dba", "dba", f"exec={GRANTS}"],
-            check=True,
-            capture_output=True,
-            timeout=60,
-        )
+        sql(root, GRANTS)
         yield url
     finally:
         stop(process, 30)
+
+
+def sql(root: Path, statements: str) -> None:
+    """Run SQL as ``dba`` on the Virtuoso started in ``root`` (its port read from its ini)."""
+    port = re.search(r"^ServerPort = (\S+)", (root / "virtuoso.ini").read_text(), re.MULTILINE)
+    assert port is not None
+    subprocess.run(
+        ["isql-vt", port.group(1), "dba", "dba", f"exec={statements}"], check=True, capture_output=True, timeout=120
+    )
 
 
 def checkpoint(root: Path) -> None:
     """Have the Virtuoso started in ``root`` write its changes to its database and start a new transaction log.
     These servers checkpoint only when told (``CheckpointInterval = 0``, no pauses mid-test); left to grow over
     hundreds of resets, the log passed 1.5 GB and a drop then ran for many minutes at full CPU."""
-    port = re.search(r"^ServerPort = (\S+)", (root / "virtuoso.ini").read_text(), re.MULTILINE)
-    assert port is not None
-    subprocess.run(
-        ["isql-vt", port.group(1), "dba", "dba", "exec=checkpoint;"], check=True, capture_output=True, timeout=120
-    )
+    sql(root, "checkpoint;")
 
 
 def remote_store(url: str) -> RemoteStore:

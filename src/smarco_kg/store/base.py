@@ -31,6 +31,11 @@ class StoreLockedError(StoreError):
 class QuerySyntaxError(ValueError):
     """A SPARQL query or update that does not parse; the message gives the position."""
 
+    @classmethod
+    def of_data(cls, source: Path | bytes, error: SyntaxError) -> QuerySyntaxError:
+        """Data that does not parse: the parser's message, after the file's name when it came from a file."""
+        return cls(f"{source}: {error}" if isinstance(source, Path) else str(error))
+
 
 @dataclass
 class Changeset:

@@ -201,7 +201,7 @@ class EmbeddedStore(GraphStore):
             else:
                 self._store.bulk_load(source, fmt, base_iri=base_iri, to_graph=to_graph)
         except SyntaxError as error:  # Oxigraph's loader keeps nothing of a file it cannot parse
-            raise QuerySyntaxError(f"{source}: {error}" if isinstance(source, Path) else str(error)) from error
+            raise QuerySyntaxError.of_data(source, error) from error
         self._store.flush()
 
     def graphs(self) -> list[str]:
@@ -236,7 +236,7 @@ class EmbeddedStore(GraphStore):
                     for _ in ox.parse(handle, ox_format(syntax)):  # no base: relative IRIs are errors here
                         pass
             except SyntaxError as error:
-                raise QuerySyntaxError(f"{path}: {error}") from error
+                raise QuerySyntaxError.of_data(path, error) from error
         name = ox.NamedNode(graph)
         with tempfile.TemporaryDirectory(dir=self.path.parent if self.path else None) as directory:
             saved = Path(directory) / "previous.nq"

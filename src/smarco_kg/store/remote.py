@@ -471,7 +471,7 @@ class RemoteStore(GraphStore):
 
     def clear(self) -> None:
         """Drop the dataset's graphs one by one in one request (``CLEAR ALL`` would reach the system graphs)."""
-        self.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in [*self.graphs(), DEFAULT_GRAPH]))
+        self._send(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in [*self.graphs(), DEFAULT_GRAPH]))
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         """Any update, rewritten where Virtuoso departs from the standard (``dialect.update_text``)."""
@@ -540,8 +540,9 @@ class RemoteStore(GraphStore):
         progress: Progress | None,
         replace: bool,
     ) -> None:
-        """Each source parsed whole before any of it is sent (a bad file changes nothing) and sent to staging
-        graphs of this backend's own, which no query sees; one update then moves them into place."""
+        """Each source parsed whole, then sent to staging graphs of this backend's own, which no query sees; one
+        update then moves them into place. A failure (a later source that does not parse included) drops what
+        was staged, so nothing changes."""
         stage = f"{OWN_GRAPHS}staging:{time.time_ns()}"
         staged: list[tuple[str, str]] = []
         try:
@@ -559,10 +560,10 @@ class RemoteStore(GraphStore):
             moves = [f"DROP SILENT GRAPH <{graph or DEFAULT_GRAPH}>"] if replace else []
             moves += [f"ADD SILENT GRAPH <{s}> TO GRAPH <{t}> ; DROP SILENT GRAPH <{s}>" for s, t in staged]
             if moves:
-                self.update(" ;\n".join(moves))
+                self._send(" ;\n".join(moves))
         except BaseException:
             for staging, _ in staged:
-                self.update(f"DROP SILENT GRAPH <{staging}>")
+                self._send(f"DROP SILENT GRAPH <{staging}>")
             raise
         finally:
             self._staging.difference_update(s for s, _ in staged)
@@ -642,7 +643,7 @@ def _parsed(source: Path | bytes, syntax: RdfSyntax, graph: str | None, base_iri
                 f"{quad.subject} {quad.predicate} {_stand_in(quad.object)} .\n".encode()
             )
     except SyntaxError as error:
-        raise QuerySyntaxError(f"{source}: {error}" if isinstance(source, Path) else str(error)) from error
+        raise QuerySyntaxError.of_data(source, error) from error
     return by_graph
 
 
