@@ -1,4 +1,4 @@
-"""Errors as RFC 9457 problem details (``application/problem+json``): a status, a title, what went wrong."""
+"""Errors as RFC 9457 problem details (``application/problem+json``): the one place errors become responses."""
 
 from __future__ import annotations
 
@@ -6,21 +6,27 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 
+from smarco_kg.errors import SmarcoError, error_for
+
 PROBLEM = "application/problem+json"
 
 
-class Problem(Exception):
-    """Raise to answer with a problem document; ``extra`` adds members (``errors``, ``offered``…)."""
+class Problem(SmarcoError):
+    """An error raised in the HTTP layer by its status: ``Problem(404, title, detail)``. Its problem type is that
+    of the error class for the status (``errors.NotFound``…); ``extra`` adds members (``errors``, ``offered``…)."""
 
     def __init__(
         self, status: int, title: str, detail: str = "", headers: dict[str, str] | None = None, **extra: Any
     ) -> None:
-        super().__init__(detail or title)
-        self.status, self.title, self.detail, self.headers, self.extra = status, title, detail, headers or {}, extra
+        super().__init__(detail, title=title, headers=headers, **extra)
+        self.status = status  # type: ignore[misc]
+        self.kind = type(error_for(status, title)).kind  # type: ignore[misc]
+        self.args = (status, title, detail)  # so that it pickles across processes
 
     def response(self) -> JSONResponse:
-        body = {"type": "about:blank", "title": self.title, "status": self.status}
-        if self.detail:
-            body["detail"] = self.detail
-        body.update(self.extra)
-        return JSONResponse(body, status_code=self.status, media_type=PROBLEM, headers=self.headers)
+        return problem_response(self)
+
+
+def problem_response(error: SmarcoError) -> JSONResponse:
+    """The problem document of ``error`` with its status and headers."""
+    return JSONResponse(error.problem(), status_code=error.status, media_type=PROBLEM, headers=error.headers)
