@@ -143,14 +143,13 @@ def task_inprocess(args: dict) -> dict:
     and with JSON-LD compaction."""
     from rdflib import URIRef
 
-    from smarco_kg.api.jsonld import compact
-    from smarco_kg.api.members import MemberIndex
-    from smarco_kg.api.resources import _entries, _list, _Setup
+    from smarco_kg.catalogue.jsonld import compact
+    from smarco_kg.catalogue.members import MemberIndex
+    from smarco_kg.catalogue.read import Listing
     from smarco_kg.config import Settings
     from smarco_kg.kg import KnowledgeGraph
     from smarco_kg.queries import load_queries
     from smarco_kg.query_workers import QueryRequest, answer
-    from smarco_kg.registry import vocabulary
 
     settings = Settings(store=Path(args["store"]))
     kg = KnowledgeGraph(settings, create=False)
@@ -165,13 +164,9 @@ def task_inprocess(args: dict) -> dict:
     named_ms = _timed(lambda i: answer(kg.store, named[i % len(named)]), args["repeats"], args["budget"])
     rows = len(answer(kg.store, named[0]).body.split(b"\n")) - 2
 
-    setup = _Setup(
-        settings.base_iri,
-        _entries(settings.base_iri)["courses"],
-        vocabulary(settings.shapes_dir),
-        kg.store,
-        MemberIndex(),
-    )
+    courses = kg.catalogue.entry("courses")
+    vocabulary = kg.catalogue.vocabulary
+    setup = Listing(kg.store, MemberIndex(), settings.base_iri)
     parts: dict[str, dict] = {}
     for kind, variants in args["params"].items():
         variants = variants[:50]
@@ -179,18 +174,18 @@ def task_inprocess(args: dict) -> dict:
         def listing(i: int, variants: list[dict] = variants, generation: int = 0) -> Any:
             params = dict(variants[i % len(variants)])
             offset = int(params.pop("offset", 0))
-            return _list(setup, params, 20, offset, "en", generation)
+            return setup.page(courses, params, 20, offset, "en", generation)
 
         def after_a_write(i: int, variants: list[dict] = variants) -> Any:
             params = dict(variants[i % len(variants)])
             offset = int(params.pop("offset", 0))
             fresh = replace(setup, index=MemberIndex())  # as after a write: the member list is read again
-            return _list(fresh, params, 20, offset, "en", 0)
+            return fresh.page(courses, params, 20, offset, "en", 0)
 
         def whole(i: int, variants: list[dict] = variants) -> bytes:
             page = listing(i, variants)
             here = URIRef("http://127.0.0.1/api/courses")
-            body = compact(page.graph, here, setup.vocabulary, "http://127.0.0.1/api/context.jsonld")
+            body = compact(page.graph, here, vocabulary, "http://127.0.0.1/api/context.jsonld")
             return json.dumps(body, ensure_ascii=False, indent=1).encode("utf-8")
 
         count, budget = args["repeats"] // 2, args["budget"] / 3

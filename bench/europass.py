@@ -47,7 +47,7 @@ def _time(step: Callable[[], object], repeats: int) -> dict:
 def run(options: argparse.Namespace) -> dict:
     from rdflib import URIRef
 
-    from smarco_kg.api.resources import _entries
+    from smarco_kg.catalogue import Catalogue
     from smarco_kg.config import Settings
     from smarco_kg.europass import seal
     from smarco_kg.europass.edc import Award, Issuer, Learner, issue
@@ -63,7 +63,7 @@ def run(options: argparse.Namespace) -> dict:
         subprocess.run([sys.executable, "-m", "smarco_kg", "init", "--esco", "subset", "--store", str(store_path)],
                        env=env, check=True, capture_output=True)  # fmt: skip
         settings = Settings(store=store_path)
-        base, entries = settings.base_iri, _entries(settings.base_iri)
+        base, entries = settings.base_iri, Catalogue(settings.base_iri, settings.shapes_dir).entries
         store = open_store(store_path, read_only=True)
         key = seal.generate(work / "issuer", name="European Digital SME Alliance", legal_identifier="BE0843123456",
                             country="BEL")  # fmt: skip

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from smarco_kg.ingest.demo import demo_files
 from smarco_kg.kg import KnowledgeGraph
 
 SEED_ORGANISATIONS = 22
@@ -21,7 +20,9 @@ def _count(kg: KnowledgeGraph, where: str) -> int:
 
 
 def test_the_whole_demo_graph_conforms_through_the_validated_write_path(base_kg: KnowledgeGraph) -> None:
-    result = base_kg.write_path.write(demo_files(base_kg.settings.data_dir), base_iri=base_kg.settings.base_iri)
+    result = base_kg.write_path.write(
+        base_kg.catalogue.demo_files(base_kg.settings.data_dir), base_iri=base_kg.settings.base_iri
+    )
     assert result.report.conforms
     assert result.report.problems == []  # no warnings either: every ESCO IRI is in the ESCO graph
     assert result.report.focus_nodes > 200

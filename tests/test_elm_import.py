@@ -21,8 +21,8 @@ from rdflib import OWL, RDF, Graph, Literal, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS
 
-from smarco_kg.api.resources import _entries
-from smarco_kg.config import Settings
+from smarco_kg.catalogue import Catalogue
+from smarco_kg.config import PROJECT_ROOT, Settings
 from smarco_kg.europass.elm_import import (
     CONTEXTS,
     NothingToImport,
@@ -76,7 +76,7 @@ def sizes(settings: Settings) -> dict[str, int]:
 
 
 def export(store: GraphStore, courses: list[URIRef]) -> Graph:
-    entries = _entries(BASE)
+    entries = Catalogue(BASE, PROJECT_ROOT / "shapes").entries
     return export_courses(store, courses, entries["courses"], entries["partners"], ELM_DIR, BASE).graph
 
 
@@ -302,7 +302,7 @@ def test_json_ld_with_the_remote_contexts_is_imported_without_the_network(
     path = tmp_path / "course.jsonld"
     path.write_text(json.dumps(JSONLD_COURSE), encoding="utf-8")
     with KnowledgeGraph(base_settings) as kg:
-        plan, result = import_elm(kg.store, kg.write_path, [path], BASE, ELM_DIR, aims=[SMARCO[AIM]], progress=None)
+        plan, result = import_elm(kg, [path], BASE, ELM_DIR, aims=[SMARCO[AIM]], progress=None)
         course = URIRef(f"{BASE}course/smart-water-networks")
         organisation = URIRef(f"{BASE}organisation/aqua-academy")
         assert plan.courses == {URIRef(ORIGINAL): course}

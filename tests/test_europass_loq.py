@@ -15,8 +15,8 @@ from pyshacl import validate
 from rdflib import RDF, SKOS, Graph, Literal, Namespace, URIRef
 from rdflib.compare import isomorphic
 
-from smarco_kg.api.resources import _entries
-from smarco_kg.config import Settings
+from smarco_kg.catalogue import Catalogue
+from smarco_kg.config import PROJECT_ROOT, Settings
 from smarco_kg.europass.loq import FORMATS, NotExportable, export_courses, serialize
 from smarco_kg.europass.official_shapes import PROFILES, check, profile, shape_terms
 from smarco_kg.store import GraphStore, store_for
@@ -53,7 +53,7 @@ def store(_demo_template: Template, tmp_path_factory: pytest.TempPathFactory) ->
 
 
 def export(store: GraphStore, courses: list[URIRef], **options: bool):  # -> LoqExport
-    entries = _entries(BASE)
+    entries = Catalogue(BASE, PROJECT_ROOT / "shapes").entries
     return export_courses(store, courses, entries["courses"], entries["partners"], ELM_DIR, BASE, **options)
 
 

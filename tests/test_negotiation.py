@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from smarco_kg.api.negotiation import NotAcceptable, accepts_html, negotiate
+from smarco_kg.negotiation import NotAcceptable, accepts_html, negotiate
 
 OFFERED = ["application/sparql-results+json", "application/sparql-results+xml", "text/csv"]
 

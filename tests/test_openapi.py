@@ -8,9 +8,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from smarco_kg.config import Settings
+from smarco_kg.catalogue import Catalogue
+from smarco_kg.config import PROJECT_ROOT
 from smarco_kg.queries import load_queries
-from smarco_kg.registry import registry, vocabulary
 from tests.backends import Template
 from tests.server import LiveServer, describe, live_server
 
@@ -18,9 +18,10 @@ BASE = "https://w3id.org/smarco/"
 PARTNER = "cefriel"
 JSONLD, JSON_MEDIA, TURTLE, NTRIPLES = "application/ld+json", "application/json", "text/turtle", "application/n-triples"
 PROBLEM = "application/problem+json"
-ENTRIES = {entry.collection: entry for entry in registry(BASE)}
-READ_ONLY = {"skills", "occupations"}
-WRITABLE = sorted(set(ENTRIES) - READ_ONLY)
+CATALOGUE = Catalogue(BASE, PROJECT_ROOT / "shapes")
+ENTRIES = CATALOGUE.entries
+WRITABLE = sorted(e.collection for e in CATALOGUE.owned)
+READ_ONLY = set(ENTRIES) - set(WRITABLE)
 
 
 @pytest.fixture(scope="module")
@@ -38,7 +39,8 @@ def spec(api: LiveServer) -> dict:
 
 def derived_keys(collection: str) -> set[str]:
     """The keys a member of ``collection`` may have, as the registry derives them from the shapes."""
-    terms = vocabulary(Settings().shapes_dir).properties_of(ENTRIES[collection])
+    entry = ENTRIES[collection]
+    terms = CATALOGUE.vocabulary.properties_of(entry.all_shapes, entry.properties)
     return {"@context", "id", "type", *(t.key for t in terms)}
 
 
@@ -135,7 +137,7 @@ def test_the_examples_use_the_schemas_keys_and_the_service_accepts_them(
 
 
 def test_every_named_query_route_documents_its_parameters(spec: dict) -> None:
-    queries = load_queries(Settings().queries_dir)
+    queries = load_queries(PROJECT_ROOT / "queries")
     assert queries
     for query in queries.values():
         operation = spec["paths"][f"/api/queries/{query.name}"]["get"]

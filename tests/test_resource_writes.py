@@ -8,7 +8,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from smarco_kg.api.resource_writes import slug
+from smarco_kg.catalogue.write import slug
 from tests.backends import Template
 from tests.server import LiveServer, describe, live_server, problem
 

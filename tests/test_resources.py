@@ -15,8 +15,9 @@ import pytest
 from rdflib import Graph, URIRef
 from rdflib.compare import isomorphic
 
+from smarco_kg.catalogue import Catalogue
+from smarco_kg.catalogue.vocabulary import key_for, vocabulary_from_shapes
 from smarco_kg.config import Settings
-from smarco_kg.registry import key_for, registry, vocabulary, vocabulary_from_shapes
 from tests.backends import Template
 from tests.server import LiveServer, describe, live_server, problem
 
@@ -599,11 +600,13 @@ def test_reserved_and_shared_keys_are_prefixed_whatever_the_order() -> None:
 
 def test_every_registry_class_has_its_shapes_and_a_unique_path() -> None:
     settings = Settings()
-    shapes = vocabulary(settings.shapes_dir)
-    entries = registry(settings.base_iri)
-    assert len({e.collection for e in entries}) == len(entries)
+    catalogue = Catalogue(settings.base_iri, settings.shapes_dir)
+    shapes = catalogue.vocabulary
+    entries = list(catalogue)
+    assert len({e.collection for e in entries}) == len(entries) == 7
     for entry in entries:
-        assert all(shape in shapes.shape_properties for shape in entry.shapes), entry.collection
+        assert entry.classes, entry.collection
+        assert all(shape in shapes.shape_properties for shape in entry.all_shapes), entry.collection
         assert entry.label in shapes.terms
         assert {p for path in entry.summary for p in path} <= set(shapes.terms), entry.collection
         assert all(c in shapes.classes for c in entry.classes)

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from smarco_kg.catalogue import Catalogue
 from smarco_kg.config import Settings
 from smarco_kg.kg import KnowledgeGraph
 from smarco_kg.search import SearchIndex, fold
@@ -190,7 +191,8 @@ def test_the_index_catches_up_with_a_store_changed_behind_its_back(base_settings
             "a <http://data.europa.eu/esco/model#Skill> ; <http://www.w3.org/2004/02/skos/core#prefLabel> "
             '"asdfghjk skill"@en } }'
         )
-    index = SearchIndex(base_settings.search_index)
+    catalogue = Catalogue(base_settings.base_iri, base_settings.shapes_dir)
+    index = SearchIndex(base_settings.search_index, catalogue.search_types, catalogue.described_search_types)
     with store_for(base_settings) as store:
         assert index.stale_graphs(store) == {"https://w3id.org/smarco/graph/esco"}
         index.ensure_fresh(store)

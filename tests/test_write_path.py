@@ -169,10 +169,9 @@ def test_small_batches_see_references_across_batches(base_kg: KnowledgeGraph) ->
 
 
 def test_large_writes_are_checked_in_worker_processes_with_the_same_verdict(base_kg: KnowledgeGraph) -> None:
-    from smarco_kg.ingest.demo import demo_files
 
     base_kg.write_path.parallel_from, base_kg.write_path.batch_size, base_kg.write_path.workers = 1, 50, 2
-    files = demo_files(base_kg.settings.data_dir)
+    files = base_kg.catalogue.demo_files(base_kg.settings.data_dir)
     result = base_kg.write_path.write(files, base_iri=BASE, dry_run=True)
     assert result.report.conforms and result.report.problems == []
     assert result.report.focus_nodes > 200

@@ -191,7 +191,7 @@ def _write(
             verb = "checking" if dry_run else "loading"
             try:
                 with progress_bar(f"{verb} {name}", unit="resources") as update:
-                    result = kg.write_path.write(
+                    result = kg.commit(
                         files, syntax, graph=graph, base_iri=base_iri, dry_run=dry_run, progress=update, name=name
                     )
             except ParseError as error:
@@ -209,7 +209,6 @@ def _write(
                     markup=False,
                 )
             else:
-                kg.changed(result.graphs)
                 out.print(
                     f"loaded {result.quads} triples into {_graph_list(result.graphs)} "
                     f"({result.report.focus_nodes} resources validated) in {result.seconds:.2f} s",
@@ -368,7 +367,7 @@ def import_esco_command(
                     raise Failure(f"{error}", "\n".join(error.problems[:50]), 1) from error
                 except QuerySyntaxError as error:
                     raise Failure("an RDF dump does not parse; nothing was changed", str(error), 1) from error
-            kg.changed([kg.graphs.esco])
+            kg.committed([kg.graphs.esco])
             for what, count in report.counts.items():
                 out.print(f"{what:>30}: {count:>8,}", markup=False)
             out.print(f"{'triples in the ESCO graph':>30}: {report.triples:>8,}", markup=False)
@@ -428,8 +427,7 @@ def import_elm_command(
             try:
                 with progress_bar(f"importing {name}", unit="resources") as update:
                     plan, result = import_elm(
-                        kg.store,
-                        kg.write_path,
+                        kg,
                         files,
                         kg.settings.base_iri,
                         kg.settings.elm_dir,
@@ -452,7 +450,6 @@ def import_elm_command(
                 ) from rejected
             mapping(plan, out)
             _print_report(result.report, stream=err)
-            kg.changed(result.graphs)
             out.print(
                 f"imported {len(plan.courses)} course(s) and {len(plan.organisations)} new organisation(s): "
                 f"{result.quads} triples into {_graph_list(result.graphs)} in {result.seconds:.2f} s",
@@ -487,7 +484,6 @@ def export_europass(
     def action() -> None:
         from rdflib import URIRef
 
-        from smarco_kg.api.resources import _entries
         from smarco_kg.europass.loq import FORMATS, NotExportable, export_courses, serialize
 
         if fmt not in FORMATS:
@@ -496,7 +492,7 @@ def export_europass(
             raise Failure("name courses with --course, or give --all (not both)", code=2)
         with _open(store) as kg:
             base = kg.settings.base_iri
-            entries = _entries(base)
+            entries = kg.catalogue.entries
             namespace = entries["courses"].namespace(base)
             if all_courses:
                 query = (

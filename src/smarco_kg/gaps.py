@@ -110,7 +110,7 @@ def read_catalogue(store: GraphStore, course_namespace: str) -> Catalogue:
 
 
 class CatalogueCache:
-    """The catalogue as of one write generation (see ``api.members``)."""
+    """The catalogue as of one write generation (see ``catalogue.members``)."""
 
     def __init__(self) -> None:
         self._cached: tuple[int, Catalogue] | None = None

@@ -194,14 +194,16 @@ def _write(
     data.add((state, PROV_DERIVED, URIRef(url)))
     data.add((state, DCT_MODIFIED, Literal(dt.datetime.now(dt.UTC).replace(microsecond=0), datatype=XSD.dateTime)))
     remove = [(graph, graph)] + [(graph, c) for c in replaced]
-    result = kg.write_path.write(
+    result = kg.commit(
         data.serialize(format="nt", encoding="utf-8"),
         rdf_syntax("ntriples"),
+        actor="harvest",
+        operation="replace" if full else "update",
+        subjects=replaced,
         graph=graph,
         base_iri=kg.settings.base_iri,
         allowed_graphs=lambda g: g == graph,
         replace_graphs=[graph] if full else (),
         remove_resources=[] if full else remove,
     )
-    kg.changed([graph], actor="harvest", operation="replace" if full else "update", subjects=replaced)
     return result.quads

@@ -1,31 +1,49 @@
-"""The knowledge graph as the CLI and the server see it: settings, store, shapes and the write path."""
+"""The knowledge graph as the CLI and the server see it: settings, store, catalogue, shapes and one commit call."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
+from smarco_kg.catalogue import CLASSES, Catalogue, ClassEntry
 from smarco_kg.changes import ChangeLog
 from smarco_kg.config import Settings
+from smarco_kg.dumps import Dumps
+from smarco_kg.formats import RdfSyntax
 from smarco_kg.graphs import Graphs
 from smarco_kg.search import SearchIndex
-from smarco_kg.store import GraphStore, store_for
+from smarco_kg.store import Changeset, GraphStore, store_for
+from smarco_kg.updates import UpdateResult, apply_update
 from smarco_kg.validation import ShapesValidator
-from smarco_kg.write_path import WritePath
+from smarco_kg.write_path import WritePath, WriteResult
+
+Listener = Callable[[], None]
 
 
 @dataclass
 class KnowledgeGraph:
-    """One open store with the pieces built on it; open it once per process and close it at the end."""
+    """One open store with the pieces built on it; open it once per process and close it at the end.
+
+    Every write goes through one call (``commit`` for validated data, ``apply`` for removals, ``update`` for
+    SPARQL Update): it writes, records the change in the feed, brings the text index in step, marks the dumps
+    stale, moves the write ``generation`` on and tells the listeners (the server's query workers)."""
 
     settings: Settings
     store: GraphStore = field(init=False)
     create: bool = True
+    classes: Sequence[ClassEntry] = CLASSES
+    generation: int = field(default=0, init=False)  # commits so far: what cached views of the store are keyed by
+    listeners: list[Listener] = field(default_factory=list, init=False)
 
     def __post_init__(self) -> None:
         self.store = store_for(self.settings, create=self.create)
+
+    @cached_property
+    def catalogue(self) -> Catalogue:
+        return Catalogue(self.settings.base_iri, self.settings.shapes_dir, self.classes)
 
     @cached_property
     def graphs(self) -> Graphs:
@@ -50,22 +68,68 @@ class KnowledgeGraph:
     @cached_property
     def search(self) -> SearchIndex:
         """The text index beside the store."""
-        return SearchIndex(self._beside(self.settings.search_index))
+        catalogue = self.catalogue
+        return SearchIndex(
+            self._beside(self.settings.search_index), catalogue.search_types, catalogue.described_search_types
+        )
 
     @cached_property
     def changes(self) -> ChangeLog:
         """The change feed beside the store."""
         return ChangeLog(self._beside(self.settings.changes_log))
 
-    def changed(
+    @cached_property
+    def dumps(self) -> Dumps:
+        """The dataset's dumps beside the store."""
+        return Dumps(self.settings.dumps_dir)
+
+    # -- writes -------------------------------------------------------------------------------------------------
+
+    def commit(
+        self,
+        data: bytes | str | Path | Sequence[Path],
+        syntax: RdfSyntax | None,
+        *,
+        actor: str = "cli",
+        operation: str = "replace",
+        subjects: Iterable[str] = (),
+        **options: Any,
+    ) -> WriteResult:
+        """Validate and store ``data`` (``WritePath.write`` takes ``options``), then everything a commit implies;
+        a dry run commits nothing."""
+        result = self.write_path.write(data, syntax, **options)
+        if not options.get("dry_run"):
+            self.committed(result.graphs, actor=actor, operation=operation, subjects=subjects)
+        return result
+
+    def apply(
+        self, changes: Changeset, *, graphs: Iterable[str], actor: str, operation: str, subjects: Iterable[str] = ()
+    ) -> None:
+        """Apply trusted changes (removals of a member's description) unvalidated, then commit."""
+        self.store.apply(changes)
+        self.committed(graphs, actor=actor, operation=operation, subjects=subjects)
+
+    def update(self, sparql: str, *, actor: str, base_iri: str | None = None) -> UpdateResult:
+        """Apply a SPARQL Update through the validated path, then commit the graphs it changed."""
+        result = apply_update(self.store, self.write_path, sparql, base_iri=base_iri)
+        changed = set(result.added) | set(result.removed)
+        self.committed(changed, actor=actor, operation="update", subjects=result.subjects)
+        return result
+
+    def committed(
         self, graphs: Iterable[str], *, actor: str = "cli", operation: str = "replace", subjects: Iterable[str] = ()
     ) -> None:
-        """After a commit: record the change in the feed and bring what is derived from these graphs (the text
-        index) in step with them. ``subjects``: the resources written (none: the graphs as a whole)."""
+        """After a write made through the store itself (a bulk import): the feed, the text index, the dumps, the
+        generation and the listeners. ``subjects``: the resources written (none: the graphs as a whole)."""
         graphs = [g for g in graphs if g]
-        if graphs:
-            self.changes.record(graphs, actor=actor, operation=operation, subjects=subjects)
-            self.search.reindex(self.store, graphs)
+        if not graphs:
+            return
+        self.generation += 1
+        self.changes.record(graphs, actor=actor, operation=operation, subjects=subjects)
+        self.search.reindex(self.store, graphs)
+        self.dumps.invalidate()
+        for listener in self.listeners:
+            listener()
 
     def close(self) -> None:
         if "search" in self.__dict__:

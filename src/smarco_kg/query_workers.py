@@ -88,8 +88,8 @@ class QueryAnswer:
 
 def answer(store: GraphStore, request: QueryRequest) -> QueryAnswer:
     """Run ``request`` on ``store`` and serialize the result as negotiated (also used in-process)."""
-    from smarco_kg.api.negotiation import NotAcceptable, negotiate
     from smarco_kg.formats import UnknownFormatError, rdf_syntax, result_format
+    from smarco_kg.negotiation import NotAcceptable, negotiate
     from smarco_kg.sparql_text import keywords
     from smarco_kg.store import QuerySyntaxError
 

@@ -18,22 +18,13 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from smarco_kg.namespaces import ELM, ESCO, SMARCO
+from smarco_kg.errors import Unprocessable
 from smarco_kg.sidecar import open_sidecar
 from smarco_kg.store import GraphStore
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 DCT = "http://purl.org/dc/terms/"
 
-# what ``type=`` names -> the classes of that type
-TYPES: dict[str, tuple[str, ...]] = {
-    "skill": (str(ESCO.Skill),),
-    "occupation": (str(ESCO.Occupation),),
-    "course": (str(ELM.LearningOpportunity),),
-    "credential": (str(SMARCO.MicroCredential), str(SMARCO.Certificate)),
-    "practice": (str(SMARCO.BestPractice),),
-}
-_TYPE_OF = {cls: name for name, classes in TYPES.items() for cls in classes}
 # kind of text -> (predicate, weight: a match in a text of higher weight ranks lower)
 KINDS: dict[str, tuple[str, float]] = {
     "preferred": (f"{SKOS}prefLabel", 1.0),
@@ -43,7 +34,6 @@ KINDS: dict[str, tuple[str, float]] = {
     "description": (f"{DCT}description", 4.0),
 }
 _KIND_OF = {predicate: kind for kind, (predicate, _) in KINDS.items()}
-_DESCRIBED = {"course", "credential", "practice"}  # types whose descriptions are searched too
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS entry (
   id INTEGER PRIMARY KEY, iri TEXT NOT NULL, graph TEXT NOT NULL, type TEXT NOT NULL,
@@ -60,7 +50,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS entry_text USING fts5(
 _MAX_TEXT = 200
 
 
-class SearchError(ValueError):
+class SearchError(Unprocessable, ValueError):
     """A search request that cannot be answered (bad parameter), with a message for the user."""
 
 
@@ -88,29 +78,27 @@ def _words(text: str) -> list[str]:
 class SearchIndex:
     """The index file beside the store; safe to share between the server's threads."""
 
-    def __init__(self, path: Path | None) -> None:
+    def __init__(
+        self, path: Path | None, types: dict[str, tuple[str, ...]], described: frozenset[str] = frozenset()
+    ) -> None:
+        """``types``: what ``type=`` names -> the classes of that type (the catalogue's search types);
+        ``described``: the types whose descriptions are searched too."""
         self.path = path
+        self.types = types
+        self.described = described
+        self._type_of = {cls: name for name, classes in types.items() for cls in classes}
         self._lock = threading.Lock()
         self._db = open_sidecar(path, _SCHEMA)
 
     def close(self) -> None:
         self._db.close()
 
-    def copy_to(self, path: Path) -> None:
-        """A consistent copy of the index in ``path`` (SQLite's online backup)."""
-        target = sqlite3.connect(str(path))
-        try:
-            with self._lock:
-                self._db.backup(target)
-        finally:
-            target.close()
-
     # -- keeping it in step with the store
 
     def reindex(self, store: GraphStore, graphs: Iterable[str]) -> int:
         """Re-read the texts of these graphs from the store, in one SQLite transaction; returns rows written."""
         graphs = sorted(set(graphs))
-        texts = [row for graph in graphs for row in _texts(store, graph)]
+        texts = [row for graph in graphs for row in _texts(store, graph, self._type_of, self.described)]
         schemes = [row for graph in graphs for row in _schemes(store, graph)]
         sizes = {graph: store.graph_size(graph) for graph in graphs}
         with self._lock, self._db:
@@ -170,8 +158,8 @@ class SearchIndex:
             raise SearchError("give some text: at least one letter or digit")
         types = list(types)
         for t in types:
-            if t not in TYPES:
-                raise SearchError(f"unknown type {t!r}; use one of {', '.join(TYPES)}")
+            if t not in self.types:
+                raise SearchError(f"unknown type {t!r}; use one of {', '.join(self.types)}")
         match = " ".join(f'"{w}"' for w in words[:-1])
         match = f'{match} "{words[-1]}"{"*" if prefix else ""}'.strip()
         conditions: list[str] = []
@@ -242,16 +230,18 @@ def _language_rank(lang: str, wanted: str) -> int:
     return 2 if lang == "en" else 3 if not lang else 4
 
 
-def _texts(store: GraphStore, graph: str) -> Iterator[tuple[str, str, str, str, str, str, str]]:
-    classes = " ".join(f"<{c}>" for c in _TYPE_OF)
+def _texts(
+    store: GraphStore, graph: str, type_of: dict[str, str], described: frozenset[str]
+) -> Iterator[tuple[str, str, str, str, str, str, str]]:
+    classes = " ".join(f"<{c}>" for c in type_of)
     predicates = ", ".join(f"<{p}>" for p, _ in KINDS.values())
     query = f"""SELECT ?s ?class ?p ?text WHERE {{ GRAPH <{graph}> {{
   VALUES ?class {{ {classes} }} ?s a ?class . ?s ?p ?text . FILTER(?p IN ({predicates}) && isLiteral(?text))
 }} }}"""
     for row in store.query(query).rows():
-        type_ = _TYPE_OF[str(row["class"])]
+        type_ = type_of[str(row["class"])]
         kind = _KIND_OF[str(row["p"])]
-        if kind == "description" and type_ not in _DESCRIBED:
+        if kind == "description" and type_ not in described:
             continue
         literal = row["text"]
         text = str(literal)

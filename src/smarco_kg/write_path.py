@@ -23,6 +23,7 @@ from pathlib import Path
 from rdflib import RDF, BNode, Graph, URIRef
 from rdflib.term import Node
 
+from smarco_kg.errors import BadRequest, Unprocessable
 from smarco_kg.formats import RdfSyntax, UnknownFormatError, rdf_syntax, rdf_syntax_for_path
 from smarco_kg.store import Changeset, GraphStore, open_scratch_store
 from smarco_kg.store.sparql_changes import owned_construct
@@ -41,15 +42,34 @@ BatchProgress = Callable[[int, int], None]
 """Called with (focus nodes checked, focus nodes in all)."""
 
 
-class ParseError(ValueError):
+class ParseError(BadRequest, ValueError):
     """The input is not RDF in the format it claims, or puts triples where no graph is named."""
 
+    title = "the body is not RDF in the format it claims"
 
-class WriteRejected(Exception):
-    """The data breaks the shapes; nothing was written. ``report`` says what and where."""
+
+class WriteRejected(Unprocessable):
+    """The data breaks the shapes; nothing was written. ``report`` says what and where, one entry per result."""
+
+    kind = "shapes-violation"
+    title = "the data does not conform to the shapes"
 
     def __init__(self, report: Report) -> None:
-        super().__init__(f"the data does not conform to the shapes: {len(report.violations)} violation(s)")
+        super().__init__(
+            f"{len(report.violations)} violation(s); nothing was stored",
+            errors=[
+                {
+                    "focusNode": p.focus_node,
+                    "path": p.path,
+                    "value": p.value,
+                    "message": p.message,
+                    "severity": p.severity,
+                    "shape": p.shape,
+                }
+                for p in report.problems
+            ],
+        )
+        self.args = (report,)
         self.report = report
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
@@ -34,20 +34,23 @@ from smarco_kg.api import (
 )
 from smarco_kg.api.context import Service
 from smarco_kg.api.cors import CorsMiddleware
-from smarco_kg.api.problems import Problem
+from smarco_kg.api.problems import problem_response
 from smarco_kg.auth import TokenStore
+from smarco_kg.catalogue import CLASSES, ClassEntry
 from smarco_kg.config import Settings
+from smarco_kg.errors import SmarcoError, error_for
 from smarco_kg.kg import KnowledgeGraph
 from smarco_kg.queries import load_queries
 from smarco_kg.query_workers import QueryWorkers, StoreQueries
-from smarco_kg.store import StoreError
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """A FastAPI app over the store named by ``settings`` (default: the environment)."""
+def create_app(settings: Settings | None = None, classes: Sequence[ClassEntry] = CLASSES) -> FastAPI:
+    """A FastAPI app over the store named by ``settings`` (default: the environment), serving ``classes``; every
+    router is built from these, so two apps in one process serve their own base IRIs, shapes and classes."""
     settings = settings or Settings()
     named = load_queries(settings.queries_dir)  # first: a malformed .rq stops start-up (QueryFileError: file:line)
-    kg = KnowledgeGraph(settings, create=False)
+    kg = KnowledgeGraph(settings, create=False, classes=classes)
+    catalogue = kg.catalogue
     queries: QueryWorkers | StoreQueries = (
         StoreQueries(kg.store, size=4 * settings.query_workers)  # the remote store's processes do the work
         if settings.remote
@@ -73,15 +76,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.kg = kg
     app.state.service = Service(kg, queries, TokenStore(settings.tokens_file))
+    kg.listeners.append(queries.refresh)  # after every commit, the next query sees it
 
-    @app.exception_handler(Problem)
-    async def problem_response(_: Request, problem: Problem) -> JSONResponse:
-        return problem.response()
-
-    @app.exception_handler(StoreError)
-    async def store_failed(_: Request, error: StoreError) -> JSONResponse:
-        """A remote store that cannot be reached or refuses a request: the gateway's failure, not the client's."""
-        return Problem(502, "the store could not answer", " ".join(str(error).split())[:1000]).response()
+    @app.exception_handler(SmarcoError)
+    async def problem(_: Request, error: SmarcoError) -> JSONResponse:
+        """Every error the project raises, in one place: its status, problem type, detail and errors."""
+        return problem_response(error)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, error: RequestValidationError) -> JSONResponse:
@@ -92,7 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ]
         first = errors[0] if errors else {"parameter": "?", "message": "invalid"}
         detail = f"{first['parameter']}: {first['message']}"
-        return Problem(422, f"bad value for '{first['parameter']}'", detail, errors=errors).response()
+        return problem_response(error_for(422, f"bad value for '{first['parameter']}'", detail, errors=errors))
 
     @app.exception_handler(StarletteHTTPException)
     async def http_problem(request: Request, error: StarletteHTTPException) -> JSONResponse:
@@ -106,14 +106,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 for m in getattr(route, "methods", None) or ()
             }
             headers["Allow"] = ", ".join(sorted(methods | ({"HEAD"} if "GET" in methods else set())))
-        return Problem(error.status_code, str(error.detail), headers=headers).response()
+        return problem_response(error_for(error.status_code, str(error.detail), headers=headers))
 
     app.add_middleware(GZipMiddleware, minimum_size=4096)
     app.add_middleware(CorsMiddleware, write_origins=settings.cors_origins)
     app.include_router(home.router)
     app.include_router(sparql.router)
     app.include_router(graph_store.router)
-    app.include_router(search.router)
+    app.include_router(search.router(catalogue))
     app.include_router(federation.router)
     app.include_router(changes.router)
     app.include_router(dataset.router)
@@ -122,11 +122,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(credentials.router)
     app.include_router(planner.router)  # before the collections: /api/pathways/plan is not a pathway's id
     app.include_router(stacking.router)
-    app.include_router(resources.router)
-    app.include_router(resource_writes.router)
+    app.include_router(resources.router(catalogue))
+    app.include_router(resource_writes.router(catalogue, settings))
     app.include_router(named_queries.router(named))
     app.state.named_queries = named
-    app.include_router(pages.router)
+    app.include_router(pages.router(catalogue))
     app.mount("/static", StaticFiles(packages=[("smarco_kg", "static")]), name="static")
     return app
 

@@ -13,7 +13,7 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from smarco_kg.api.context import service
-from smarco_kg.api.resources import _integer, _params
+from smarco_kg.api.params import integer, query_params
 
 router = APIRouter(tags=["Federation"])
 AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
@@ -26,9 +26,9 @@ async def changes(
     since: int = Query(0, description="The cursor: the last change seen (0: from the beginning)"),
     limit: int = Query(100, description="At most 1000"),
 ) -> JSONResponse:
-    params = _params(request, {"since", "limit"})
-    cursor = _integer(params, "since", 0, 0, None)
-    size = _integer(params, "limit", 100, 1, 1000)
+    params = query_params(request, {"since", "limit"})
+    cursor = integer(params, "since", 0, 0, None)
+    size = integer(params, "limit", 100, 1, 1000)
     svc = service(request)
     log = svc.kg.changes
     events = log.since(cursor, size + 1)

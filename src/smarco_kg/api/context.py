@@ -1,22 +1,23 @@
-"""What every route shares: the knowledge graph, the query workers, the tokens and the single writer's lock."""
+"""What every route shares: the knowledge graph, its catalogue, the query workers, the tokens and the writer's lock."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import httpx
 from fastapi import Request
 
-from smarco_kg.api.members import MemberIndex
 from smarco_kg.api.problems import Problem
 from smarco_kg.auth import Principal, TokenStore, bearer_secret
+from smarco_kg.catalogue import Catalogue
+from smarco_kg.catalogue.members import MemberIndex
+from smarco_kg.catalogue.read import Listing
+from smarco_kg.catalogue.write import MemberWrites
 from smarco_kg.config import Settings
 from smarco_kg.gaps import CatalogueCache
 from smarco_kg.kg import KnowledgeGraph
 from smarco_kg.query_workers import QueryWorkers, StoreQueries
-from smarco_kg.write_path import WriteRejected
 
 
 @dataclass
@@ -26,8 +27,7 @@ class Service:
     tokens: TokenStore
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     members: MemberIndex = field(default_factory=MemberIndex)
-    catalogue: CatalogueCache = field(default_factory=CatalogueCache)
-    generation: int = 0  # how many commits this server has made: what cached views of the store are keyed by
+    taught: CatalogueCache = field(default_factory=CatalogueCache)  # what the catalogue teaches, for gaps
     http: httpx.AsyncClient = field(default_factory=lambda: httpx.AsyncClient(follow_redirects=False))
     # one client for every call to partner nodes: making one (its TLS context) costs ~20 ms
 
@@ -35,32 +35,23 @@ class Service:
     def settings(self) -> Settings:
         return self.kg.settings
 
-    def committed(self, graphs: Iterable[str], *, actor: str, operation: str, subjects: Iterable[str] = ()) -> None:
-        """After every commit: a new checkpoint, so the next query sees the write; cached views are stale; the
-        change is recorded in the feed and the text index re-reads the graphs written."""
-        self.generation += 1
-        self.kg.changed(graphs, actor=actor, operation=operation, subjects=subjects)
-        self.queries.refresh()
+    @property
+    def catalogue(self) -> Catalogue:
+        return self.kg.catalogue
 
-    @staticmethod
-    def rejected(rejected: WriteRejected) -> Problem:
-        report = rejected.report
-        return Problem(
-            422,
-            "the data does not conform to the shapes",
-            f"{len(report.violations)} violation(s); nothing was stored",
-            errors=[
-                {
-                    "focusNode": p.focus_node,
-                    "path": p.path,
-                    "value": p.value,
-                    "message": p.message,
-                    "severity": p.severity,
-                    "shape": p.shape,
-                }
-                for p in report.problems
-            ],
-        )
+    @property
+    def generation(self) -> int:
+        """How many commits this process has made: what cached views of the store are keyed by."""
+        return self.kg.generation
+
+    @property
+    def listing(self) -> Listing:
+        return Listing(self.kg.store, self.members, self.settings.base_iri)
+
+    @property
+    def writes(self) -> MemberWrites:
+        kg = self.kg
+        return MemberWrites(kg.store, kg, kg.graphs, self.settings.base_iri, kg.catalogue.vocabulary)
 
 
 def service(request: Request) -> Service:

@@ -19,9 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from smarco_kg import openbadges
 from smarco_kg.api.context import authenticate, service
-from smarco_kg.api.pages import page_of
 from smarco_kg.api.problems import Problem
-from smarco_kg.api.resources import _entries, member_iri
 from smarco_kg.europass import seal
 from smarco_kg.europass.edc import Award, IssueError, Issuer, Learner, NotConforming, issue
 from smarco_kg.europass.jsonld import read_document
@@ -120,7 +118,7 @@ async def _awarded(request: Request, id: str) -> tuple[URIRef, Award]:
     """The credential to award and the award asked for: only by its awarding partner (or an admin)."""
     principal = authenticate(request)
     svc = service(request)
-    spec = member_iri(request, "credentials", id)
+    spec = service(request).catalogue.member_iri("credentials", id)
     graphs = [
         str(r["g"]) for r in svc.kg.store.query(f"SELECT DISTINCT ?g WHERE {{ GRAPH ?g {{ <{spec}> a ?t }} }}").rows()
     ]
@@ -147,7 +145,7 @@ async def issue_credential(request: Request, id: str) -> JSONResponse:
     spec, award = await _awarded(request, id)
     svc = service(request)
     base = svc.settings.base_iri
-    entries = _entries(base)
+    entries = svc.catalogue.entries
     issuer, key = _issuer(request)
     try:
         issued = await run_in_threadpool(
@@ -247,8 +245,9 @@ async def verify(request: Request) -> JSONResponse:
 def _badge_source(request: Request, id: str) -> tuple[URIRef, Graph, dict[str, str]]:
     svc = service(request)
     base = svc.settings.base_iri
-    entries = _entries(base)
-    spec = member_iri(request, "credentials", id)
+    catalogue = svc.catalogue
+    entries = catalogue.entries
+    spec = catalogue.member_iri("credentials", id)
     try:
         data = gather(svc.kg.store, [(entries["credentials"], spec)], entries["partners"], base)
     except LookupError as error:
@@ -256,7 +255,9 @@ def _badge_source(request: Request, id: str) -> tuple[URIRef, Graph, dict[str, s
     data += concepts_of(svc.kg.store, (o for o in data.objects() if isinstance(o, URIRef)))
     root = str(request.base_url).rstrip("/")
     pages = {
-        str(n): f"{root}{page_of(base, n)}" for n in data.all_nodes() if isinstance(n, URIRef) and page_of(base, n)
+        str(n): f"{root}{catalogue.page_of(n)}"
+        for n in data.all_nodes()
+        if isinstance(n, URIRef) and catalogue.page_of(n)
     }
     return spec, data, pages
 
@@ -283,7 +284,7 @@ async def issue_openbadge(request: Request, id: str) -> JSONResponse:
     svc = service(request)
     spec, data, pages = await run_in_threadpool(_badge_source, request, id)
     issuer, key = _issuer(request)
-    partners = _entries(svc.settings.base_iri)["partners"]
+    partners = svc.catalogue.entry("partners")
     issuer_data = await run_in_threadpool(
         gather, svc.kg.store, [(partners, issuer.organisation)], partners, svc.settings.base_iri
     )

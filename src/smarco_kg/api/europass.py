@@ -12,10 +12,11 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from smarco_kg.api.context import service
-from smarco_kg.api.negotiation import NotAcceptable, negotiate
+from smarco_kg.api.params import query_params
 from smarco_kg.api.problems import Problem
-from smarco_kg.api.resources import _bad, _entries, _params, member_iri
+from smarco_kg.errors import BadParameter
 from smarco_kg.europass.loq import FORMATS, NotExportable, export_courses, serialize
+from smarco_kg.negotiation import NotAcceptable, negotiate
 
 router = APIRouter(tags=["Europass"])
 _OFFERED = ("application/ld+json", "text/turtle", "application/rdf+xml", "application/n-triples")
@@ -47,15 +48,15 @@ async def course_europass(
     format: str | None = Query(None, description="ttl, rdfxml, jsonld or nt (else by Accept; JSON-LD first)"),
     qualification: bool = Query(False, description="Export the specification as an elm:Qualification (needs NQF)"),
 ) -> Response:
-    params = _params(request, {"format", "qualification"})
+    params = query_params(request, {"format", "qualification"})
     as_qualification = params.get("qualification", "false").lower()
     if as_qualification not in ("true", "false"):
-        raise _bad("qualification", params["qualification"], "true or false")
+        raise BadParameter("qualification", params["qualification"], "true or false")
     fmt = _format(request, params)
     svc = service(request)
     base = svc.settings.base_iri
-    entries = _entries(base)
-    iri = member_iri(request, "courses", id)
+    entries = service(request).catalogue.entries
+    iri = service(request).catalogue.member_iri("courses", id)
     try:
         export = await run_in_threadpool(
             export_courses,

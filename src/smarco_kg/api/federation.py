@@ -19,7 +19,7 @@ from fastapi.responses import JSONResponse
 
 from smarco_kg.api.context import service
 from smarco_kg.api.problems import Problem
-from smarco_kg.api.resources import _bad
+from smarco_kg.errors import BadParameter
 
 router = APIRouter(tags=["Federation"])
 DEFAULT_DEADLINE, MAX_DEADLINE = 5.0, 30.0
@@ -48,9 +48,9 @@ def _deadline(request: Request) -> float:
     try:
         value = float(raw)
     except ValueError as error:
-        raise _bad("deadline", raw, f"seconds, more than 0 and at most {MAX_DEADLINE:g}") from error
+        raise BadParameter("deadline", raw, f"seconds, more than 0 and at most {MAX_DEADLINE:g}") from error
     if not 0 < value <= MAX_DEADLINE:
-        raise _bad("deadline", raw, f"seconds, more than 0 and at most {MAX_DEADLINE:g}")
+        raise BadParameter("deadline", raw, f"seconds, more than 0 and at most {MAX_DEADLINE:g}")
     return value
 
 

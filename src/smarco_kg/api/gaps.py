@@ -11,9 +11,11 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from smarco_kg.api.context import service
-from smarco_kg.api.pages import _collections, chosen_language, page_of, templates
+from smarco_kg.api.pages import chosen_language, collections
+from smarco_kg.api.params import integer, query_params
 from smarco_kg.api.problems import Problem
-from smarco_kg.api.resources import _bad, _entries, _integer, _params, member_iri
+from smarco_kg.api.templating import templates
+from smarco_kg.errors import BadParameter
 from smarco_kg.esco import COLLECTIONS
 from smarco_kg.gaps import MAX_DISTANCE, Catalogue, OccupationGap, UnknownOccupation, collection_gaps, occupation_gap
 
@@ -22,22 +24,22 @@ router = APIRouter(tags=["Skill gaps"])
 
 def catalogue(request: Request) -> Catalogue:
     svc = service(request)
-    namespace = _entries(svc.settings.base_iri)["courses"].namespace(svc.settings.base_iri)
-    return svc.catalogue.get(svc.kg.store, namespace, svc.generation)
+    namespace = svc.catalogue.entry("courses").namespace(svc.settings.base_iri)
+    return svc.taught.get(svc.kg.store, namespace, svc.generation)
 
 
 def _flag(params: dict[str, str], name: str) -> bool:
     raw = params.get(name, "false").strip().lower()
     if raw not in ("true", "false", "1", "0", "yes", "no"):
-        raise _bad(name, params[name], "true or false")
+        raise BadParameter(name, params[name], "true or false")
     return raw in ("true", "1", "yes")
 
 
 async def _gap(request: Request, id: str) -> tuple[OccupationGap, Catalogue]:
-    params = _params(request, {"optional", "distance", "lang"})
+    params = query_params(request, {"optional", "distance", "lang"})
     optional = _flag(params, "optional")
-    distance = _integer(params, "distance", 1, 0, MAX_DISTANCE)
-    iri = str(member_iri(request, "occupations", id))
+    distance = integer(params, "distance", 1, 0, MAX_DISTANCE)
+    iri = str(service(request).catalogue.member_iri("occupations", id))
     store = service(request).kg.store
     try:
         known = await run_in_threadpool(catalogue, request)
@@ -50,9 +52,9 @@ async def _gap(request: Request, id: str) -> tuple[OccupationGap, Catalogue]:
 def gap_document(request: Request, gap: OccupationGap, known: Catalogue) -> dict:
     def course(iri: str) -> dict:
         c = known.courses[iri]
-        return {"id": iri, "title": c.title, **({"page": page_of(base, iri)} if page_of(base, iri) else {})}
+        return {"id": iri, "title": c.title, **({"page": page} if (page := pages.page_of(iri)) else {})}
 
-    base = service(request).settings.base_iri
+    pages = service(request).catalogue
     return {
         "occupation": {"id": gap.occupation, "label": gap.label},
         "relations": sorted({s.relation for s in gap.skills}),
@@ -109,10 +111,10 @@ async def collection_gaps_route(
     request: Request,
     collection: str = Query(..., description=f"One of {', '.join(COLLECTIONS)}"),
 ) -> JSONResponse:
-    params = _params(request, {"collection"})
+    params = query_params(request, {"collection"})
     name = params.get("collection", "").strip().lower()
     if name not in COLLECTIONS:
-        raise _bad("collection", params.get("collection", ""), f"use one of {', '.join(COLLECTIONS)}")
+        raise BadParameter("collection", params.get("collection", ""), f"use one of {', '.join(COLLECTIONS)}")
     known = await run_in_threadpool(catalogue, request)
     scheme, members, grouped = await run_in_threadpool(collection_gaps, service(request).kg.store, known, name)
     untaught = sum(len(skills) for skills in grouped.values())
@@ -176,15 +178,14 @@ def chart(gap: OccupationGap) -> dict:
 @router.get("/occupations/{id}/gap", response_class=HTMLResponse, include_in_schema=False)
 async def gap_page(request: Request, id: str) -> HTMLResponse:
     gap, known = await _gap(request, id)
-    base = service(request).settings.base_iri
     document = gap_document(request, gap, known)
     context = {
         "gap": gap,
         "document": document,
         "chart": chart(gap),
         "lang": chosen_language(request),
-        "collections": _collections(base),
-        "occupation_page": page_of(base, gap.occupation),
+        "collections": collections(service(request).catalogue),
+        "occupation_page": service(request).catalogue.page_of(gap.occupation),
         "api": f"/api/occupations/{id}/gap",
         "percent": round(gap.ratio * 100),
     }

@@ -9,18 +9,18 @@ from __future__ import annotations
 
 import io
 import uuid
+from functools import partial
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from smarco_kg.api.context import Service, authenticate, service
-from smarco_kg.api.negotiation import NotAcceptable, negotiate
 from smarco_kg.api.problems import Problem
 from smarco_kg.auth import Principal, log_write
 from smarco_kg.formats import RDF_SYNTAXES, UnknownFormatError, rdf_syntax
+from smarco_kg.negotiation import NotAcceptable, negotiate
 from smarco_kg.store import Changeset
-from smarco_kg.write_path import ParseError, WriteRejected
 
 router = APIRouter(tags=["Graph Store"])
 
@@ -137,23 +137,20 @@ async def _write(request: Request, graph: str, *, replace: bool) -> tuple[int, b
         existed = _exists(svc, graph)
         try:
             result = await run_in_threadpool(
-                svc.kg.write_path.write,
+                partial(
+                    svc.kg.commit,
+                    actor=principal.name,
+                    operation="replace" if replace else "update",
+                    graph=graph,
+                    base_iri=str(request.url),
+                    replace_graphs=[graph] if replace else (),
+                    allowed_graphs=lambda g: g == graph,
+                ),
                 data,
                 syntax,
-                graph=graph,
-                base_iri=str(request.url),
-                replace_graphs=[graph] if replace else (),
-                allowed_graphs=lambda g: g == graph,
             )
-        except ParseError as error:
-            raise Problem(400, "the body is not RDF in the format it claims", str(error)) from error
         except PermissionError as error:
             raise Problem(400, "the body names other graphs", f"{error}; send the triples of one graph") from error
-        except WriteRejected as rejected:
-            raise svc.rejected(rejected) from rejected
-        await run_in_threadpool(
-            svc.committed, [graph], actor=principal.name, operation="replace" if replace else "update"
-        )
     log_write(principal, graph or "default", result.quads, 0, "graph-store-" + ("put" if replace else "post"))
     return result.quads, existed
 
@@ -196,7 +193,9 @@ async def graph_store_delete(request: Request, path: str | None = None) -> Respo
         if not _exists(svc, graph):
             raise Problem(404, "no such graph", f"the store has no graph <{graph}>")
         size = await run_in_threadpool(svc.kg.store.graph_size, graph) if graph else 0
-        await run_in_threadpool(svc.kg.store.apply, Changeset(drop_graphs=[graph]))
-        await run_in_threadpool(svc.committed, [graph], actor=principal.name, operation="delete")
+        await run_in_threadpool(
+            partial(svc.kg.apply, graphs=[graph], actor=principal.name, operation="delete"),
+            Changeset(drop_graphs=[graph]),
+        )
     log_write(principal, graph or "default", 0, size, "graph-store-delete")
     return Response(status_code=204)

@@ -2,30 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
-from fastapi.templating import Jinja2Templates
 
 from smarco_kg import __version__
+from smarco_kg.api.templating import templates
 from smarco_kg.kg import KnowledgeGraph
 from smarco_kg.store import StoreError
 
 router = APIRouter()
-templates = Jinja2Templates(directory=Path(__file__).resolve().parents[1] / "templates")
-
-# What the home page counts, by class: the label people read and the class IRI.
-CATALOGUE = (
-    ("courses", "http://data.europa.eu/snb/model/elm/LearningOpportunity"),
-    ("micro-credentials", "https://w3id.org/smarco/ontology#MicroCredential"),
-    ("certificates", "https://w3id.org/smarco/ontology#Certificate"),
-    ("training pathways", "https://w3id.org/smarco/ontology#TrainingPathway"),
-    ("best practices", "https://w3id.org/smarco/ontology#BestPractice"),
-    ("organisations", "http://data.europa.eu/snb/model/elm/Organisation"),
-    ("ESCO skills", "http://data.europa.eu/esco/model#Skill"),
-    ("ESCO occupations", "http://data.europa.eu/esco/model#Occupation"),
-)
 
 
 def _kg(request: Request) -> KnowledgeGraph:
@@ -52,10 +37,12 @@ def health(request: Request) -> JSONResponse:
 
 
 def counts(kg: KnowledgeGraph) -> list[tuple[str, int]]:
-    values = " ".join(f"<{iri}>" for _, iri in CATALOGUE)
+    """(label, members) for each count the catalogue's classes put on the home page."""
+    wanted = kg.catalogue.home_counts()
+    values = " ".join(sorted({f"<{c}>" for _, classes in wanted for c in classes}))
     query = f"SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ VALUES ?c {{ {values} }} ?s a ?c }} GROUP BY ?c"
     found = {str(row["c"]): int(row["n"]) for row in kg.store.query(query, union_default_graph=True).rows()}
-    return [(label, found.get(iri, 0)) for label, iri in CATALOGUE]
+    return [(label, sum(found.get(str(c), 0) for c in classes)) for label, classes in wanted]
 
 
 @router.get("/", response_class=HTMLResponse, summary="What the knowledge graph holds")

@@ -17,9 +17,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
 from smarco_kg.api.context import service
-from smarco_kg.api.negotiation import NotAcceptable, negotiate
 from smarco_kg.api.problems import Problem
 from smarco_kg.formats import RDF_SYNTAXES, RESULT_FORMATS, UnknownFormatError, result_format
+from smarco_kg.negotiation import NotAcceptable, negotiate
 from smarco_kg.queries import MAX_LIMIT, NamedQuery, ParameterError, QueryRegistry
 from smarco_kg.query_workers import RESULT_MEDIA_TYPES, QueryAnswer, QueryError, QueryRequest, QueryTimeout, ServiceBusy
 

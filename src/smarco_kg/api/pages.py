@@ -30,30 +30,31 @@ import json
 import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
-from fastapi.templating import Jinja2Templates
 from rdflib import RDF, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS
 from rdflib.term import Node
 from starlette.concurrency import run_in_threadpool
 from starlette.convertors import Convertor, register_url_convertor
 
-from smarco_kg.api import resources
-from smarco_kg.api.negotiation import NotAcceptable, negotiate
-from smarco_kg.api.problems import PROBLEM, Problem
-from smarco_kg.config import Settings
+from smarco_kg.api.context import service
+from smarco_kg.api.params import integer
+from smarco_kg.api.problems import PROBLEM, Problem, problem_response
+from smarco_kg.api.representations import JSONLD, Representation, render, representation
+from smarco_kg.api.templating import templates
+from smarco_kg.catalogue import Catalogue, ClassEntry
+from smarco_kg.catalogue.read import DEFAULT_LIMIT, MAX_LIMIT, describe, describe_node, label_of, pick_label
+from smarco_kg.catalogue.vocabulary import LABEL_PROPERTIES, curie, local_name
+from smarco_kg.errors import BadParameter, SmarcoError
 from smarco_kg.namespaces import ELM, ESCO, SMARCO
-from smarco_kg.registry import EQF, LABEL_PROPERTIES, LANGUAGE, ResourceClass, curie, local_name, registry
+from smarco_kg.negotiation import NotAcceptable, negotiate
+from smarco_kg.schemaorg import markup, name_of, skills_in
 from smarco_kg.store import GraphStore
 
-router = APIRouter(tags=["Pages"])
-templates = Jinja2Templates(directory=Path(__file__).resolve().parents[1] / "templates")
-
 HTML = "text/html"
-OFFERED = (HTML, "text/turtle", resources.JSONLD, "application/n-triples", "application/rdf+xml", "application/json")
+OFFERED = (HTML, "text/turtle", JSONLD, "application/n-triples", "application/rdf+xml", "application/json")
 VARY = "Accept, Accept-Language"
 _LANG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
 _MAX_DEPTH = 4
@@ -77,33 +78,9 @@ class _IriPath(Convertor[str]):
 
 
 register_url_convertor("smarco_iri", _IriPath())
-# ISO 639-2/B codes of the EU language authority -> BCP 47, for schema.org inLanguage and the switcher.
-_LANGUAGE_TAGS = {
-    "BUL": "bg", "CES": "cs", "DAN": "da", "DEU": "de", "ELL": "el", "ENG": "en", "EST": "et", "FIN": "fi",
-    "FRA": "fr", "GLE": "ga", "HRV": "hr", "HUN": "hu", "ITA": "it", "LAV": "lv", "LIT": "lt", "MLT": "mt",
-    "NLD": "nl", "POL": "pl", "POR": "pt", "RON": "ro", "SLK": "sk", "SLV": "sl", "SPA": "es", "SWE": "sv",
-}  # fmt: skip
 
 
-# -- the registry, mapped onto paths ----------------------------------------------------------------------------
-
-
-def _own(entry: ResourceClass) -> bool:
-    """Whether the class's IRIs are minted under the base IRI (else they are external, ESCO's)."""
-    return not entry.prefix.startswith(("http://", "https://"))
-
-
-def _member_path(entry: ResourceClass) -> str:
-    return f"/{entry.prefix}{{id}}" if _own(entry) else f"/{entry.collection}/{{id}}"
-
-
-def page_of(base_iri: str, iri: Node) -> str | None:
-    """The path of the page describing ``iri``, or None when no page does."""
-    found = resources.member_of(base_iri, iri) if isinstance(iri, URIRef) else None
-    if found is None:
-        return None
-    entry, local = found
-    return f"/{entry.prefix}{local}" if _own(entry) else f"/{entry.collection}/{local}"
+# -- paths ------------------------------------------------------------------------------------------------------
 
 
 def node_path(base_iri: str, iri: Node) -> str | None:
@@ -147,21 +124,6 @@ def chosen_language(request: Request) -> str:
     return lang or _accept_language(request.headers.get("accept-language")) or "en"
 
 
-def label_of(graph: Graph, node: Node, lang: str) -> Literal | None:
-    for prop in LABEL_PROPERTIES:
-        values = [v for v in graph.objects(node, prop) if isinstance(v, Literal)]
-        if values:
-            return resources._pick_label(values, lang)
-    return None
-
-
-def _name(graph: Graph, node: Node, lang: str) -> str:
-    label = label_of(graph, node, lang)
-    if label is not None:
-        return str(label)
-    return curie(node) if isinstance(node, URIRef) else "(unnamed)"
-
-
 # -- the page model ---------------------------------------------------------------------------------------------
 
 
@@ -182,13 +144,14 @@ class PropertyView:
 
 
 class _Builder:
-    def __init__(self, graph: Graph, root: URIRef, base_iri: str, lang: str) -> None:
-        self.graph, self.root, self.base_iri, self.lang = graph, root, base_iri, lang
+    def __init__(self, graph: Graph, root: URIRef, catalogue: Catalogue, lang: str) -> None:
+        self.graph, self.root, self.catalogue, self.lang = graph, root, catalogue, lang
+        self.base_iri = catalogue.base_iri
         self.seen: set[Node] = {root}
 
     def link(self, node: URIRef) -> ValueView:
-        page = page_of(self.base_iri, node) or node_path(self.base_iri, node)
-        text = _name(self.graph, node, self.lang)
+        page = self.catalogue.page_of(node) or node_path(self.base_iri, node)
+        text = name_of(self.graph, node, self.lang)
         label = label_of(self.graph, node, self.lang)
         lang = label.language if label is not None else None
         return ValueView(text, page or str(node), external=page is None, lang=lang)
@@ -206,14 +169,14 @@ class _Builder:
         literals = [o for o in objects if isinstance(o, Literal)]
         shown: list[ValueView] = []
         if literals and all(v.language for v in literals):
-            picked = resources._pick_label(literals, self.lang)
+            picked = pick_label(literals, self.lang)
             literals = [picked] if picked is not None else []
         for value in sorted(literals, key=str):
             shown.append(ValueView(str(value), lang=value.language))
-        nodes = sorted((o for o in objects if not isinstance(o, Literal)), key=lambda n: _name(self.graph, n, "en"))
+        nodes = sorted((o for o in objects if not isinstance(o, Literal)), key=lambda n: name_of(self.graph, n, "en"))
         for node in nodes:
             described = any(p not in LABEL_PROPERTIES for p in self.graph.predicates(node))  # not only its label
-            if described and node not in self.seen and depth < _MAX_DEPTH and page_of(self.base_iri, node) is None:
+            if described and node not in self.seen and depth < _MAX_DEPTH and self.catalogue.page_of(node) is None:
                 self.seen.add(node)
                 view = self.link(node) if isinstance(node, URIRef) else ValueView("")
                 if isinstance(node, URIRef) and view.external and str(node).startswith(self.base_iri):
@@ -227,12 +190,8 @@ class _Builder:
         return shown
 
 
-def _languages(graph: Graph, root: URIRef, entry: ResourceClass) -> list[str]:
+def _languages(graph: Graph, root: URIRef, entry: ClassEntry) -> list[str]:
     return sorted({v.language for v in graph.objects(root, entry.label) if isinstance(v, Literal) and v.language})
-
-
-def _skills(graph: Graph) -> list[URIRef]:
-    return sorted({o for o in graph.objects(None, ELM.relatedESCOSkill) if isinstance(o, URIRef)}, key=str)
 
 
 _INCOMING = f"""SELECT DISTINCT ?s ?label WHERE {{
@@ -244,7 +203,7 @@ _INCOMING = f"""SELECT DISTINCT ?s ?label WHERE {{
 }} LIMIT 5000"""
 
 
-def incoming(store: GraphStore, base_iri: str, iri: URIRef, lang: str) -> list[tuple[str, list[ValueView]]]:
+def incoming(store: GraphStore, catalogue: Catalogue, iri: URIRef, lang: str) -> list[tuple[str, list[ValueView]]]:
     """What links to ``iri`` (courses teaching a skill, occupations needing it, a partner's courses…), by
     collection."""
     labels: dict[Node, list[Literal]] = {}
@@ -253,77 +212,18 @@ def incoming(store: GraphStore, base_iri: str, iri: URIRef, lang: str) -> list[t
         if isinstance(row.get("label"), Literal):
             values.append(row["label"])
     groups: dict[str, list[ValueView]] = {}
-    for entry in registry(base_iri):
-        namespace = entry.namespace(base_iri)
+    for entry in catalogue:
+        namespace = entry.namespace(catalogue.base_iri)
         for node, values in labels.items():
-            page = page_of(base_iri, node)
+            page = catalogue.page_of(node)
             if page is None or node == iri or not str(node).startswith(namespace):
                 continue
-            label = resources._pick_label(values, lang)
+            label = pick_label(values, lang)
             text = str(label) if label is not None else local_name(str(node))
             groups.setdefault(entry.collection, []).append(
                 ValueView(text, page, lang=label.language if label is not None else None)
             )
     return [(name, sorted(views, key=lambda v: v.text.lower())) for name, views in groups.items()]
-
-
-def _language_tag(iri: Node) -> str:
-    code = str(iri)[len(LANGUAGE) :] if str(iri).startswith(LANGUAGE) else local_name(str(iri))
-    return _LANGUAGE_TAGS.get(code.upper(), code.lower())
-
-
-def course_jsonld(graph: Graph, root: URIRef, base_iri: str, lang: str) -> dict:
-    """The schema.org ``Course`` search engines read: name, description, provider, languages, credential, skills,
-    EQF level."""
-
-    def text(node: Node, prop: URIRef) -> str | None:
-        values = [v for v in graph.objects(node, prop) if isinstance(v, Literal)]
-        picked = resources._pick_label(values, lang) if values else None
-        return str(picked) if picked is not None else None
-
-    body: dict = {"@context": "https://schema.org", "@type": "Course", "@id": str(root), "url": str(root)}
-    body["name"] = _name(graph, root, lang)
-    if description := text(root, DCTERMS.description):
-        body["description"] = description
-    providers = [
-        {"@type": "Organization", "@id": str(o), "name": _name(graph, o, lang), "url": str(o)}
-        for o in sorted(graph.objects(root, ELM.providedBy), key=str)
-    ]
-    if providers:
-        body["provider"] = providers[0] if len(providers) == 1 else providers
-    specifications = list(graph.objects(root, ELM.learningAchievementSpecification))
-    languages = {_language_tag(o) for o in graph.objects(root, ELM.defaultLanguage)}
-    for spec in specifications:
-        languages |= {_language_tag(o) for o in graph.objects(spec, DCTERMS.language)}
-    if languages:
-        body["inLanguage"] = sorted(languages)[0] if len(languages) == 1 else sorted(languages)
-    credentials = [
-        {"@type": "EducationalOccupationalCredential", "@id": str(s), "name": _name(graph, s, lang), "url": str(s)}
-        for s in specifications
-        if str(s).startswith(f"{base_iri}credential/")
-        or any(t in (SMARCO.MicroCredential, SMARCO.Certificate) for t in graph.objects(s, RDF.type))
-    ]
-    if credentials:
-        body["educationalCredentialAwarded"] = credentials[0] if len(credentials) == 1 else credentials
-    skills = [
-        {"@type": "DefinedTerm", "@id": str(s), "name": _name(graph, s, lang), "url": str(s),
-         "inDefinedTermSet": "http://data.europa.eu/esco/concept-scheme/skills"}
-        for s in _skills(graph)
-    ]  # fmt: skip
-    if skills:
-        body["teaches"] = skills
-    levels = sorted({str(o) for spec in specifications for o in graph.objects(spec, ELM.EQFLevel)})
-    if levels:
-        level = levels[0]
-        number = level[len(EQF) :] if level.startswith(EQF) else local_name(level)
-        body["educationalLevel"] = {
-            "@type": "DefinedTerm",
-            "name": f"EQF level {number}",
-            "termCode": number,
-            "url": level,
-            "inDefinedTermSet": "https://europa.eu/europass/en/european-qualifications-framework-eqf",
-        }
-    return body
 
 
 def _script_json(body: dict) -> str:
@@ -335,40 +235,43 @@ def _script_json(body: dict) -> str:
 # -- the answers ------------------------------------------------------------------------------------------------
 
 
-def _wants(request: Request) -> resources._Representation | None:
+def _wants(request: Request) -> Representation | None:
     """None for HTML, else the RDF representation asked for by ``format=`` or ``Accept``; 406 when none fits."""
     fmt = request.query_params.get("format")
     if fmt is not None:
         if fmt.strip().lower() in ("html", HTML):
             return None
-        return resources._representation(request, fmt)
+        return representation(request, fmt)
     try:
         media_type = negotiate(request.headers.get("accept"), OFFERED)
     except NotAcceptable as error:
         raise Problem(406, "no acceptable representation", str(error), offered=list(OFFERED)) from error
-    return None if media_type == HTML else resources._representation(request, None)
+    return None if media_type == HTML else representation(request, None)
 
 
-async def _resource_page(request: Request, collection: str, local: str) -> Response:
-    setup = resources._setup(request, collection)
-    representation = _wants(request)
+_FORMATS = [("Turtle", "turtle"), ("JSON-LD", "jsonld"), ("N-Triples", "ntriples"), ("RDF/XML", "rdfxml")]
+
+
+async def _resource_page(request: Request, entry: ClassEntry, local: str) -> Response:
+    svc = service(request)
+    catalogue, store = svc.catalogue, svc.kg.store
+    chosen = _wants(request)
     lang = chosen_language(request)
-    entry = setup.entry
-    iri = entry.iri(setup.base_iri, local)
-    graph = await run_in_threadpool(resources.describe, setup.store, entry, iri) if iri is not None else None
-    if graph is None:
+    iri = entry.iri(catalogue.base_iri, local)
+    graph = await run_in_threadpool(describe, store, entry, iri) if iri is not None else None
+    if graph is None or iri is None:
         detail = f"{iri or local} is not a {entry.name} of this catalogue"
         raise Problem(404, f"no such {entry.name}", detail, headers={"Vary": VARY})
-    assert iri is not None
-    if representation is not None:
-        body, media_type = resources._render(graph, iri, setup, representation, request)
+    if chosen is not None:
+        body, media_type = render(graph, iri, catalogue.vocabulary, chosen, request)
         return Response(body, media_type=media_type, headers={"Vary": VARY})
-    builder = _Builder(graph, iri, setup.base_iri, lang)
-    linked_from = await run_in_threadpool(incoming, setup.store, setup.base_iri, iri, lang)
+    builder = _Builder(graph, iri, catalogue, lang)
+    linked_from = await run_in_threadpool(incoming, store, catalogue, iri, lang)
     label = label_of(graph, iri, lang)
+    schema = markup(graph, iri, catalogue.base_iri, lang)
     context = {
         "kind": entry.name,
-        "collection": collection,
+        "collection": entry.collection,
         "part_of": [],
         "iri": str(iri),
         "title": str(label) if label is not None else local,
@@ -377,22 +280,15 @@ async def _resource_page(request: Request, collection: str, local: str) -> Respo
         "languages": _languages(graph, iri, entry),
         "types": [curie(t) for t in sorted(graph.objects(iri, RDF.type), key=str)],
         "properties": builder.properties(iri, 0),
-        "skills": sorted((builder.link(s) for s in _skills(graph)), key=lambda v: v.text.lower()),
-        "external": not _own(entry),
+        "skills": sorted((builder.link(s) for s in skills_in(graph)), key=lambda v: v.text.lower()),
+        "external": not entry.own,
         "incoming": linked_from,
-        "formats": [("Turtle", "turtle"), ("JSON-LD", "jsonld"), ("N-Triples", "ntriples"), ("RDF/XML", "rdfxml")],
-        "jsonld": _script_json(course_jsonld(graph, iri, setup.base_iri, lang)) if collection == "courses" else None,
-        "collections": _collections(setup.base_iri),
-        "api": f"/api/{collection}/{local}",
+        "formats": _FORMATS,
+        "jsonld": _script_json(schema) if schema is not None else None,
+        "collections": collections(catalogue),
+        "api": f"/api/{entry.collection}/{local}",
     }
     return templates.TemplateResponse(request, "resource.html", context, headers={"Vary": VARY})
-
-
-def describe_node(store: GraphStore, iri: URIRef) -> Graph | None:
-    """Any node's own description: its triples, the blank nodes it owns (three deep) and the labels of what it
-    links to, as ``resources.describe`` gives a member's; None when the store has no triple about it."""
-    graph = resources.read_description(store, [iri])
-    return graph if (iri, None, None) in graph else None
 
 
 _PARENTS = f"""SELECT DISTINCT ?s ?label WHERE {{
@@ -401,10 +297,11 @@ _PARENTS = f"""SELECT DISTINCT ?s ?label WHERE {{
 }} LIMIT 5000"""
 
 
-def part_of(store: GraphStore, base_iri: str, iri: URIRef, lang: str) -> list[ValueView]:
+def part_of(store: GraphStore, catalogue: Catalogue, iri: URIRef, lang: str) -> list[ValueView]:
     """The pages a node is part of: the resources under the base IRI that link to it and whose IRI its own IRI
     belongs to the same record (``course/x/outcome/1`` -> ``course/x/specification`` -> ``course/x``), nearest
     first, up to the registry member that holds them; when none does, whatever under the base IRI links to it."""
+    base_iri = catalogue.base_iri
     chain: list[ValueView] = []
     seen: set[Node] = {iri}
     current = iri
@@ -417,10 +314,10 @@ def part_of(store: GraphStore, base_iri: str, iri: URIRef, lang: str) -> list[Va
                 values.append(row["label"])
         views = {}
         for node, values in labels.items():
-            href = page_of(base_iri, node) or node_path(base_iri, node)
+            href = catalogue.page_of(node) or node_path(base_iri, node)
             if href is None or node in seen:
                 continue
-            label = resources._pick_label(values, lang)
+            label = pick_label(values, lang)
             text = str(label) if label is not None else curie(node)
             views[node] = ValueView(text, href, lang=label.language if label is not None else None)
         owners = sorted((n for n in views if _same_record(base_iri, n, iri)), key=lambda n: (-_prefix(n, iri), str(n)))
@@ -430,7 +327,7 @@ def part_of(store: GraphStore, base_iri: str, iri: URIRef, lang: str) -> list[Va
             break
         chain.append(views[owners[0]])
         seen.add(owners[0])
-        if page_of(base_iri, owners[0]) is not None:
+        if catalogue.page_of(owners[0]) is not None:
             break  # a registry member: the record this node belongs to
         current = owners[0]  # type: ignore[assignment]
     return chain or fallback
@@ -463,26 +360,25 @@ def _words(iri: Node) -> str:
 
 async def _node_page(request: Request, path: str) -> Response:
     """Any IRI under the base IRI the store describes, by the same negotiation as the members' pages."""
-    setup = resources._setup(request, "courses")  # for the store, base IRI and JSON-LD vocabulary
-    representation = _wants(request)
+    svc = service(request)
+    catalogue, store = svc.catalogue, svc.kg.store
+    chosen = _wants(request)
     lang = chosen_language(request)
-    base_iri = setup.base_iri
+    base_iri = catalogue.base_iri
     iri = URIRef(base_iri + path)
     graph = None
     if _NODE_PATH.fullmatch(path) and node_path(base_iri, iri) is not None:
-        graph = await run_in_threadpool(describe_node, setup.store, iri)
+        graph = await run_in_threadpool(describe_node, store, iri)
     if graph is None:
         raise Problem(404, "no such resource", f"{iri} is not described in this catalogue", headers={"Vary": VARY})
-    if representation is not None:
-        body, media_type = resources._render(graph, iri, setup, representation, request)
+    if chosen is not None:
+        body, media_type = render(graph, iri, catalogue.vocabulary, chosen, request)
         return Response(body, media_type=media_type, headers={"Vary": VARY})
-    builder = _Builder(graph, iri, base_iri, lang)
+    builder = _Builder(graph, iri, catalogue, lang)
     label = label_of(graph, iri, lang)
     types = sorted(graph.objects(iri, RDF.type), key=str)
-    parents = await run_in_threadpool(part_of, setup.store, base_iri, iri, lang)
-    collection = next(
-        (e.collection for e in resources._entries(base_iri).values() if _own(e) and path.startswith(e.prefix)), None
-    )
+    parents = await run_in_threadpool(part_of, store, catalogue, iri, lang)
+    collection = next((e.collection for e in catalogue if e.own and path.startswith(e.prefix)), None)
     languages = sorted(
         {v.language for p in LABEL_PROPERTIES for v in graph.objects(iri, p) if isinstance(v, Literal) and v.language}
     )
@@ -496,25 +392,26 @@ async def _node_page(request: Request, path: str) -> Response:
         "languages": languages,
         "types": [curie(t) for t in types],
         "properties": builder.properties(iri, 0),
-        "skills": sorted((builder.link(s) for s in _skills(graph)), key=lambda v: v.text.lower()),
+        "skills": sorted((builder.link(s) for s in skills_in(graph)), key=lambda v: v.text.lower()),
         "external": False,
         "incoming": [],
         "part_of": parents,
-        "formats": [("Turtle", "turtle"), ("JSON-LD", "jsonld"), ("N-Triples", "ntriples"), ("RDF/XML", "rdfxml")],
+        "formats": _FORMATS,
         "jsonld": None,
-        "collections": _collections(base_iri),
+        "collections": collections(catalogue),
         "api": None,
     }
     return templates.TemplateResponse(request, "resource.html", context, headers={"Vary": VARY})
 
 
-def _collections(base_iri: str) -> list[tuple[str, str]]:
-    return [(entry.collection, f"/{entry.collection}") for entry in registry(base_iri)]
+def collections(catalogue: Catalogue) -> list[tuple[str, str]]:
+    """The navigation's collections: (name, path of its index page)."""
+    return [(entry.collection, f"/{entry.collection}") for entry in catalogue]
 
 
-async def _index_page(request: Request, collection: str) -> Response:
-    setup = resources._setup(request, collection)
-    entry = setup.entry
+async def _index_page(request: Request, entry: ClassEntry) -> Response:
+    svc = service(request)
+    catalogue = svc.catalogue
     lang = chosen_language(request)
     params = {k: v for k, v in request.query_params.items() if v.strip()}  # a GET form sends empty fields too
     error, members, total, status = None, [], 0, 200
@@ -523,14 +420,13 @@ async def _index_page(request: Request, collection: str) -> Response:
         known = {f.name for f in entry.filters} | {"limit", "offset", "lang"}
         unknown = sorted(set(params) - known)
         if unknown:
-            raise resources._bad(unknown[0], params[unknown[0]], f"unknown parameter; use {', '.join(sorted(known))}")
-        limit = resources._integer(params, "limit", resources.DEFAULT_LIMIT, 1, resources.MAX_LIMIT)
-        offset = resources._integer(params, "offset", 0, 0, None)
-        generation = resources.service(request).generation
-        page = await run_in_threadpool(resources._list, setup, params, limit, offset, lang, generation)
-        members = [ValueView(_name(page.graph, m, lang), page_of(setup.base_iri, m) or str(m)) for m in page.members]
+            raise BadParameter(unknown[0], params[unknown[0]], f"unknown parameter; use {', '.join(sorted(known))}")
+        limit = integer(params, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
+        offset = integer(params, "offset", 0, 0, None)
+        page = await run_in_threadpool(svc.listing.page, entry, params, limit, offset, lang, svc.generation)
+        members = [ValueView(name_of(page.graph, m, lang), catalogue.page_of(m) or str(m)) for m in page.members]
         total = page.total
-    except Problem as problem:
+    except SmarcoError as problem:
         error, status = problem.detail or problem.title, problem.status
     links = {}
     if offset > 0:
@@ -546,8 +442,8 @@ async def _index_page(request: Request, collection: str) -> Response:
         "offset": offset,
         "total": total,
         "error": error,
-        "collections": _collections(setup.base_iri),
-        "api": f"/api/{collection}",
+        "collections": collections(catalogue),
+        "api": f"/api/{entry.collection}",
         "limit": params.get("limit", ""),
     }
     return templates.TemplateResponse(request, "collection.html", context, status_code=status, headers={"Vary": VARY})
@@ -572,18 +468,18 @@ def wants_html(request: Request) -> bool:
         return False
 
 
-def problem_page(request: Request, problem: Problem) -> Response:
+def problem_page(request: Request, problem: SmarcoError) -> Response:
     """The problem as an HTML page for a browser (same status and headers), else its problem document."""
     headers = {**problem.headers, "Vary": VARY}
     if not wants_html(request):
-        response = problem.response()
+        response = problem_response(problem)
         response.headers["Vary"] = VARY
         return response
     context = {
         "status": problem.status,
         "problem_title": problem.title,
         "detail": problem.detail,
-        "collections": _collections(Settings().base_iri),
+        "collections": collections(service(request).catalogue),
     }
     return templates.TemplateResponse(request, "error.html", context, status_code=problem.status, headers=headers)
 
@@ -591,46 +487,45 @@ def problem_page(request: Request, problem: Problem) -> Response:
 def _answering(handler: Callable[..., Awaitable[Response]]) -> Callable[..., Awaitable[Response]]:
     """``handler`` with its problems answered as :func:`problem_page` does."""
 
-    async def answer(request: Request, *args: str) -> Response:
+    async def answer(request: Request, *args: Any) -> Response:
         try:
             return await handler(request, *args)
-        except Problem as problem:
+        except SmarcoError as problem:
             return problem_page(request, problem)
 
     return answer
 
 
-def _route(path: str, endpoint: Callable[..., Awaitable[Response]], *, methods: list[str], **options: object) -> None:
+def _route(
+    router: APIRouter, path: str, endpoint: Callable[..., Awaitable[Response]], *, name: str, summary: str
+) -> None:
     """A GET route in the OpenAPI description, and the same for HEAD (same headers, no body) out of it."""
-    router.add_api_route(path, endpoint, methods=methods, **options)  # type: ignore[arg-type]
-    hidden = {**options, "name": f"{options['name']}_head", "include_in_schema": False}
-    router.add_api_route(path, endpoint, methods=["HEAD"], **hidden)  # type: ignore[arg-type]
+    router.add_api_route(path, endpoint, methods=["GET"], name=name, summary=summary, response_class=HTMLResponse)
+    router.add_api_route(
+        path, endpoint, methods=["HEAD"], name=f"{name}_head", include_in_schema=False, response_class=HTMLResponse
+    )
 
 
-def _add_routes(entry: ResourceClass) -> None:
-    collection = entry.collection
-
+def _add_routes(router: APIRouter, entry: ClassEntry, catalogue: Catalogue) -> None:
     async def resource_page(request: Request, id: str) -> Response:
-        return await _answering(_resource_page)(request, collection, id)
+        return await _answering(_resource_page)(request, entry, id)
 
     async def index_page(request: Request) -> Response:
-        return await _answering(_index_page)(request, collection)
+        return await _answering(_index_page)(request, entry)
 
     _route(
-        _member_path(entry),
+        router,
+        catalogue.member_path(entry),
         resource_page,
-        methods=["GET"],
-        name=f"page_{collection}",
+        name=f"page_{entry.collection}",
         summary=f"One {entry.name}: an HTML page, or its RDF by Accept or format= (direct negotiation, Vary: Accept)",
-        response_class=HTMLResponse,
     )
     _route(
-        f"/{collection}",
+        router,
+        f"/{entry.collection}",
         index_page,
-        methods=["GET"],
-        name=f"index_{collection}",
-        summary=f"The {collection}, as an HTML page with the API's filters",
-        response_class=HTMLResponse,
+        name=f"index_{entry.collection}",
+        summary=f"The {entry.collection}, as an HTML page with the API's filters",
     )
 
 
@@ -638,18 +533,17 @@ async def node_page(request: Request, path: str) -> Response:
     return await _answering(_node_page)(request, path)
 
 
-def _build() -> None:
-    for entry in registry(Settings().base_iri):
-        _add_routes(entry)
+def router(catalogue: Catalogue) -> APIRouter:
+    """A page and an index per class of ``catalogue``, then any other IRI under the base IRI."""
+    built = APIRouter(tags=["Pages"])
+    for entry in catalogue:
+        _add_routes(built, entry, catalogue)
     _route(  # last: after every other page route
+        built,
         "/{path:smarco_iri}",
         node_page,
-        methods=["GET"],
         name="page_node",
         summary="Any other IRI under the base IRI (course/{id}/specification, course/{id}/outcome/{n}…): an HTML "
         "page, or its own description in RDF by Accept or format=; 404 when the store does not describe it",
-        response_class=HTMLResponse,
     )
-
-
-_build()
+    return built

@@ -3,7 +3,6 @@ training pathway (POST, with a token), through the same validated write path as 
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 
@@ -15,14 +14,14 @@ from starlette.concurrency import run_in_threadpool
 from smarco_kg import planner
 from smarco_kg.api.context import authenticate, service
 from smarco_kg.api.gaps import catalogue
-from smarco_kg.api.pages import page_of
 from smarco_kg.api.problems import Problem
-from smarco_kg.api.resource_writes import _answer, _mint, _store, _write_graph
-from smarco_kg.api.resource_writes import _setup as _write_setup
-from smarco_kg.api.resources import _bad, _bound_filters, describe, member_value
-from smarco_kg.api.resources import _setup as _collection_setup
+from smarco_kg.api.resource_writes import answer
 from smarco_kg.auth import log_write
+from smarco_kg.catalogue.filters import bind
+from smarco_kg.catalogue.write import PLACEHOLDER, target_graph
+from smarco_kg.errors import BadParameter
 from smarco_kg.gaps import Catalogue, UnknownOccupation, occupation_skills
+from smarco_kg.jsontext import read_json
 from smarco_kg.namespaces import SMARCO
 from smarco_kg.planner import Plan, plan
 
@@ -44,19 +43,22 @@ class PlanRequest:
 def _parse(request: Request, values: dict[str, list[str]]) -> PlanRequest:
     unknown = sorted(set(values) - _FIELDS - {"title"})
     if unknown:
-        raise _bad(unknown[0], str(values[unknown[0]][0]), f"unknown parameter; use {', '.join(sorted(_FIELDS))}")
+        raise BadParameter(
+            unknown[0], str(values[unknown[0]][0]), f"unknown parameter; use {', '.join(sorted(_FIELDS))}"
+        )
     for name, given in values.items():
         if name != "have" and len(given) > 1:
-            raise _bad(name, str(given[0]), f"given {len(given)} times; give it once")
+            raise BadParameter(name, str(given[0]), f"given {len(given)} times; give it once")
     if not values.get("occupation"):
-        raise _bad("occupation", "", "required: the ESCO occupation to plan for")
-    occupation = str(member_value(request, "occupations", "occupation", str(values["occupation"][0])))
-    have = [str(member_value(request, "skills", "have", str(v))) for v in values.get("have", [])]
+        raise BadParameter("occupation", "", "required: the ESCO occupation to plan for")
+    catalogue = service(request).catalogue
+    occupation = str(catalogue.member_value("occupations", "occupation", str(values["occupation"][0])))
+    have = [str(catalogue.member_value("skills", "have", str(v))) for v in values.get("have", [])]
     max_ects = None
     if values.get("max_ects"):
         raw = str(values["max_ects"][0]).strip()
         if not _NUMBER.match(raw) or float(raw) <= 0:
-            raise _bad("max_ects", raw, "a positive number of ECTS credits, such as 30 or 7.5")
+            raise BadParameter("max_ects", raw, "a positive number of ECTS credits, such as 30 or 7.5")
         max_ects = float(raw)
     language = str(values["language"][0]) if values.get("language") else None
     mode = str(values["mode"][0]) if values.get("mode") else None
@@ -65,9 +67,9 @@ def _parse(request: Request, values: dict[str, list[str]]) -> PlanRequest:
 
 def _filters(request: Request, asked: PlanRequest) -> tuple[list[str], list[str]]:
     """The language and mode IRIs, resolved as the course filters resolve them (codes, labels or IRIs)."""
-    setup = _collection_setup(request, "courses")
+    svc = service(request)
     given = {k: v for k, v in (("language", asked.language), ("mode", asked.mode)) if v is not None}
-    _, bindings = _bound_filters(setup, given)
+    _, bindings = bind(svc.kg.store, svc.catalogue.entry("courses").filters, given, svc.settings.base_iri)
     language = [str(bindings["f_language"])] if "f_language" in bindings else []
     mode = [str(bindings["f_mode"])] if "f_mode" in bindings else []
     return language, mode
@@ -86,7 +88,7 @@ def _plan(request: Request, asked: PlanRequest, known: Catalogue) -> tuple[str, 
 
 
 def _document(request: Request, asked: PlanRequest, label: str, labels: dict, needed: list[str], result: Plan) -> dict:
-    base = service(request).settings.base_iri
+    catalogue = service(request).catalogue
 
     def skill(iri: str) -> dict:
         return {"id": iri, "label": labels.get(iri, "")}
@@ -102,7 +104,7 @@ def _document(request: Request, asked: PlanRequest, label: str, labels: dict, ne
                     "title": course.title,
                     "ects": course.ects,
                     "eqfLevel": course.eqf,
-                    **({"page": page_of(base, URIRef(course.iri))} if page_of(base, URIRef(course.iri)) else {}),
+                    **({"page": page} if (page := catalogue.page_of(URIRef(course.iri))) else {}),
                 },
                 "covers": [skill(s) for s in covered],
             }
@@ -154,18 +156,16 @@ async def plan_route(
 )
 async def save_plan(request: Request) -> Response:
     principal = authenticate(request)
-    svc, entry, vocab = _write_setup(request, "pathways")
-    graph = _write_graph(request, svc, principal)
-    try:
-        body = json.loads(await request.body() or b"null")
-    except ValueError as error:
-        raise Problem(400, "the body is not JSON", str(error)) from error
+    svc = service(request)
+    entry = svc.catalogue.entry("pathways")
+    graph = target_graph(principal, request.query_params.getlist("graph"), svc.kg.graphs)
+    body = read_json(await request.body() or b"null")
     if not isinstance(body, dict):
         raise Problem(422, "the body must be a JSON object", "give occupation, have, language, mode, max_ects, title")
     values = {k: (v if isinstance(v, list) else [v]) for k, v in body.items() if v is not None}
     title = body.get("title")
     if title is not None and (not isinstance(title, str) or not title.strip() or len(title) > 200):
-        raise _bad("title", str(title), "a title of 1 to 200 characters")
+        raise BadParameter("title", str(title), "a title of 1 to 200 characters")
     asked = _parse(request, {k: [str(x) for x in v] for k, v in values.items()})
     known = await run_in_threadpool(catalogue, request)
     label, _labels, needed, result = await run_in_threadpool(_plan, request, asked, known)
@@ -173,28 +173,26 @@ async def save_plan(request: Request) -> Response:
         detail = f"the plan has {len(result.courses)} course(s); a training pathway needs at least 2 steps"
         raise Problem(422, "nothing to save as a pathway", detail)
     title = (title or f"Towards {label or 'the occupation'}").strip()
-    async with svc.write_lock:
-        iri = await run_in_threadpool(_mint, svc, entry, title)
-        data = Graph()
-        data.add((iri, RDF.type, SMARCO.TrainingPathway))
-        data.add((iri, URIRef(DCT + "title"), Literal(title, lang="en")))
-        description = (
-            f"Planned by smarco-kg for {label or asked.occupation}: {len(result.courses)} courses, "
-            f"{result.total_ects:g} ECTS, covering {len(result.covers)} of {len(needed)} missing essential skills "
-            f"({result.method})."
-        )
-        data.add((iri, URIRef(DCT + "description"), Literal(description, lang="en")))
-        data.add((iri, SMARCO.targetOccupation, URIRef(asked.occupation)))
-        for position, course in enumerate(result.courses, start=1):
-            step = BNode()  # as in every pathway: steps are owned by it, described with it
-            data.add((iri, SMARCO.step, step))
-            data.add((step, RDF.type, SMARCO.PathwayStep))
-            data.add((step, SMARCO.position, Literal(position)))
-            data.add((step, SMARCO.course, URIRef(course.iri)))
-        added = await _store(svc, data, graph, [], actor=principal.name, operation="create")
-        described = await run_in_threadpool(describe, svc.kg.store, entry, iri)
-    log_write(principal, graph, added, 0, "api-plan-pathway")
-    local = iri.removeprefix(entry.namespace(svc.settings.base_iri))
-    return _answer(
-        request, vocab, described or Graph(), iri, 201, Location=str(request.url_for("get_pathways", id=local))
+    iri = PLACEHOLDER  # minted from the title by the write
+    data = Graph()
+    data.add((iri, RDF.type, SMARCO.TrainingPathway))
+    data.add((iri, URIRef(DCT + "title"), Literal(title, lang="en")))
+    description = (
+        f"Planned by smarco-kg for {label or asked.occupation}: {len(result.courses)} courses, "
+        f"{result.total_ects:g} ECTS, covering {len(result.covers)} of {len(needed)} missing essential skills "
+        f"({result.method})."
     )
+    data.add((iri, URIRef(DCT + "description"), Literal(description, lang="en")))
+    data.add((iri, SMARCO.targetOccupation, URIRef(asked.occupation)))
+    for position, course in enumerate(result.courses, start=1):
+        step = BNode()  # as in every pathway: steps are owned by it, described with it
+        data.add((iri, SMARCO.step, step))
+        data.add((step, RDF.type, SMARCO.PathwayStep))
+        data.add((step, SMARCO.position, Literal(position)))
+        data.add((step, SMARCO.course, URIRef(course.iri)))
+    async with svc.write_lock:
+        written = await run_in_threadpool(svc.writes.create, entry, data, graph, principal.name)
+    log_write(principal, graph, written.added, 0, "api-plan-pathway")
+    local = written.iri.removeprefix(entry.namespace(svc.settings.base_iri))
+    location = str(request.url_for("get_pathways", id=local))
+    return answer(request, written.described, written.iri, 201, Location=location)

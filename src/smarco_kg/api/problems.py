@@ -6,9 +6,25 @@ from typing import Any
 
 from fastapi.responses import JSONResponse
 
-from smarco_kg.errors import SmarcoError, error_for
+from smarco_kg.errors import PROBLEM_TYPES, SmarcoError, error_for
 
 PROBLEM = "application/problem+json"
+PROBLEM_SCHEMA = {
+    "type": "object",
+    "title": "problem details (RFC 9457)",
+    "properties": {
+        "type": {"type": "string", "format": "uri", "description": "the problem type, under " + PROBLEM_TYPES},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {
+            "type": "array",
+            "items": {"type": "object"},
+            "description": "one entry per bad parameter, cell or SHACL result (empty when there is none)",
+        },
+    },
+    "required": ["type", "title", "status", "detail", "errors"],
+}
 
 
 class Problem(SmarcoError):

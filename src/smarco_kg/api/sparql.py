@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+from functools import partial
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
@@ -10,17 +10,16 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from smarco_kg.api.context import Service, authenticate, service
-from smarco_kg.api.negotiation import NotAcceptable, accepts_html, negotiate
 from smarco_kg.api.problems import Problem
 from smarco_kg.auth import log_write
 from smarco_kg.federation import ServiceFailed, ServiceRefused, resolve_services
 from smarco_kg.formats import RDF_SYNTAXES, rdf_syntax
+from smarco_kg.negotiation import NotAcceptable, accepts_html, negotiate
 from smarco_kg.query_workers import QueryError, QueryRequest, QueryTimeout, ServiceBusy
 from smarco_kg.service_description import service_description
 from smarco_kg.sparql_text import keywords
 from smarco_kg.store import QuerySyntaxError
-from smarco_kg.updates import ANY_GRAPH, DEFAULT_GRAPH, UpdateError, apply_update, plan, with_protocol_dataset
-from smarco_kg.write_path import WriteRejected
+from smarco_kg.updates import ANY_GRAPH, DEFAULT_GRAPH, UpdateError, plan, with_protocol_dataset
 
 router = APIRouter(tags=["SPARQL"])
 
@@ -213,21 +212,12 @@ async def _update(request: Request, sparql: str, params: Params) -> Response:
     async with svc.write_lock:
         try:
             result = await run_in_threadpool(
-                apply_update, svc.kg.store, svc.kg.write_path, text, base_iri=svc.settings.base_iri
+                partial(svc.kg.update, actor=principal.name, base_iri=svc.settings.base_iri), text
             )
         except QuerySyntaxError as error:
             raise Problem(400, "the update is not valid SPARQL", str(error)) from error
         except UpdateError as error:
             raise Problem(400, "the update cannot be applied", str(error)) from error
-        except WriteRejected as rejected:
-            raise svc.rejected(rejected) from rejected
-        await asyncio.to_thread(
-            svc.committed,
-            set(result.added) | set(result.removed),
-            actor=principal.name,
-            operation="update",
-            subjects=result.subjects,
-        )
     for graph in sorted(set(result.added) | set(result.removed)):
         log_write(principal, graph, result.added.get(graph, 0), result.removed.get(graph, 0), "sparql-update")
     return Response(status_code=204)

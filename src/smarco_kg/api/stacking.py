@@ -9,9 +9,8 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from smarco_kg.api.context import service
-from smarco_kg.api.problems import PROBLEM, Problem
-from smarco_kg.api.resource_writes import _PROBLEM_SCHEMA
-from smarco_kg.api.resources import _bad, member_iri, member_value
+from smarco_kg.api.problems import PROBLEM, PROBLEM_SCHEMA, Problem
+from smarco_kg.errors import BadParameter
 from smarco_kg.stacking import (
     CERTIFICATE,
     Completion,
@@ -27,7 +26,7 @@ _PARAMETERS = {"have"}
 
 
 def _problem(description: str) -> dict:
-    return {"description": description, "content": {PROBLEM: {"schema": _PROBLEM_SCHEMA}}}
+    return {"description": description, "content": {PROBLEM: {"schema": PROBLEM_SCHEMA}}}
 
 
 def _number(value: float) -> float | int:
@@ -51,10 +50,10 @@ def _have(request: Request) -> dict[str, str]:
         given.setdefault(key, []).append(value)
     unknown = sorted(set(given) - _PARAMETERS)
     if unknown:
-        raise _bad(unknown[0], given[unknown[0]][0], "unknown parameter; this path takes have")
+        raise BadParameter(unknown[0], given[unknown[0]][0], "unknown parameter; this path takes have")
     have: dict[str, str] = {}
     for raw in given.get("have", []):
-        have.setdefault(str(member_value(request, "credentials", "have", raw)), raw)
+        have.setdefault(str(service(request).catalogue.member_value("credentials", "have", raw)), raw)
     return have
 
 
@@ -156,7 +155,7 @@ async def credential_stack(
     ),
 ) -> JSONResponse:
     held = _have(request)
-    iri = member_iri(request, "credentials", id)
+    iri = service(request).catalogue.member_iri("credentials", id)
     store = service(request).kg.store
     credential, holding, judged = await run_in_threadpool(_analyse, store, str(iri), held)
     return JSONResponse(_document(credential, holding, judged))

@@ -33,11 +33,11 @@ from pathlib import Path
 
 from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
 
+from smarco_kg.catalogue.classes import ClassEntry
 from smarco_kg.europass.jsonld import EDC_CONTEXT, W3C_CONTEXT, Terms, context_documents, mint_ids, write_document
 from smarco_kg.europass.official_shapes import OfficialProblem, check, shape_terms
 from smarco_kg.europass.projection import Projection, concepts_of, gather
 from smarco_kg.namespaces import ELM
-from smarco_kg.registry import ResourceClass
 from smarco_kg.store import GraphStore
 
 CRED = Namespace("https://www.w3.org/2018/credentials#")
@@ -202,8 +202,8 @@ def issue(
     spec: URIRef,
     award: Award,
     issuer: Issuer,
-    credentials: ResourceClass,
-    organisations: ResourceClass,
+    credentials: ClassEntry,
+    organisations: ClassEntry,
     elm_dir: Path,
     base_iri: str,
     *,

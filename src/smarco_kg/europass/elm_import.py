@@ -41,12 +41,13 @@ from rdflib import OWL, RDF, SKOS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF
 from rdflib.term import BNode, Node
 
-from smarco_kg.api.resource_writes import slug
+from smarco_kg.catalogue.write import slug
 from smarco_kg.europass.official_shapes import shape_terms
 from smarco_kg.formats import rdf_syntax
+from smarco_kg.kg import KnowledgeGraph
 from smarco_kg.namespaces import ELM, ROV, SMARCO
 from smarco_kg.store import GraphStore
-from smarco_kg.write_path import BatchProgress, WritePath, WriteResult
+from smarco_kg.write_path import BatchProgress, WriteResult
 
 CONTEXTS = {  # the remote contexts of ELM v3 -> the vendored copies (context/ in the ELM folder)
     "https://www.w3.org/2018/credentials/v1": "w3c-credentials-v1.jsonld",
@@ -514,8 +515,7 @@ def plan_import(
 
 
 def import_elm(
-    store: GraphStore,
-    write_path: WritePath,
+    kg: KnowledgeGraph,
     paths: Sequence[Path],
     base_iri: str,
     elm_dir: Path,
@@ -525,12 +525,12 @@ def import_elm(
     progress: BatchProgress | None = None,
     before_write: Callable[[ElmImport], None] | None = None,
 ) -> tuple[ElmImport, WriteResult]:
-    """Read, map and write ``paths`` through the validated write path: all of it, or (``WriteRejected``,
+    """Read, map and commit ``paths`` through the validated write path: all of it, or (``WriteRejected``,
     ``NothingToImport``, ``UnreadableFile``) nothing. ``before_write`` sees the plan (to show the mapping)."""
     files = [(path.name, read_elm(path, elm_dir)) for path in paths]
-    plan = plan_import(store, files, base_iri, elm_dir, graph=graph, aims=aims)
+    plan = plan_import(kg.store, files, base_iri, elm_dir, graph=graph, aims=aims)
     if before_write is not None:
         before_write(plan)
     name = paths[0].name if len(paths) == 1 else f"{len(paths)} files"
-    result = write_path.write(plan.nquads(), rdf_syntax("nquads"), progress=progress, name=name)
+    result = kg.commit(plan.nquads(), rdf_syntax("nquads"), progress=progress, name=name)
     return plan, result

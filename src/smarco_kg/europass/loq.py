@@ -22,10 +22,10 @@ from pathlib import Path
 from rdflib import RDF, Graph, URIRef
 from rdflib.term import Node
 
+from smarco_kg.catalogue.classes import ClassEntry
 from smarco_kg.europass.official_shapes import OfficialProblem, check, shape_terms
 from smarco_kg.europass.projection import Projection, concepts_of, gather
 from smarco_kg.namespaces import ELM
-from smarco_kg.registry import ResourceClass
 from smarco_kg.store import GraphStore
 
 _MAX_ROUNDS = 4
@@ -51,8 +51,8 @@ class LoqExport:
 def export_courses(
     store: GraphStore,
     courses: Iterable[URIRef],
-    entry: ResourceClass,
-    organisations: ResourceClass,
+    entry: ClassEntry,
+    organisations: ClassEntry,
     elm_dir: Path,
     base_iri: str,
     *,

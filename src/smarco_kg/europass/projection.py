@@ -14,9 +14,9 @@ from collections.abc import Iterable
 from rdflib import RDF, SKOS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from smarco_kg.api.resources import describe
+from smarco_kg.catalogue.classes import ClassEntry
+from smarco_kg.catalogue.read import describe
 from smarco_kg.namespaces import ELM
-from smarco_kg.registry import ResourceClass
 from smarco_kg.store import GraphStore
 
 FOAF_HOMEPAGE = URIRef("http://xmlns.com/foaf/0.1/homepage")
@@ -29,7 +29,7 @@ FALLBACKS = {ELM.EQFLevel: ELM.educationLevel}
 _CONCEPT_TERMS = (SKOS.prefLabel, SKOS.altLabel, SKOS.notation, SKOS.inScheme)
 
 
-def gather(store: GraphStore, roots: Iterable[tuple[ResourceClass, URIRef]], organisations: ResourceClass,
+def gather(store: GraphStore, roots: Iterable[tuple[ClassEntry, URIRef]], organisations: ClassEntry,
            base_iri: str) -> Graph:  # fmt: skip
     """The roots' descriptions and those of every organisation of the catalogue they name, transitively."""
     data = Graph()

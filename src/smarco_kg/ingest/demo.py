@@ -15,8 +15,6 @@ from smarco_kg.formats import rdf_syntax, rdf_syntax_for_path
 from smarco_kg.ingest.elm_codelists import codelist_graph
 from smarco_kg.kg import KnowledgeGraph
 
-DEMO_FILES = ("partners.trig", "courses.trig", "credentials.trig", "pathways.trig", "practices.trig")
-
 
 @dataclass
 class InitReport:
@@ -87,21 +85,15 @@ def initialise(
         report.skipped.append(f"ESCO: {settings.esco_subset} not found (set SMARCO_SHARED_DIR)")
 
     if demo:
-        for path in demo_files(settings.data_dir):
+        for path in kg.catalogue.demo_files(settings.data_dir):
             say(f"demo data: {path}")
             load_file(path, base_iri=settings.base_iri)
         partner_graphs = [g for g in store.graphs() if graphs.is_partner_graph(g)]
         report.loaded["demo"] = sum(store.graph_size(g) for g in partner_graphs)
     say("text index")
     kg.search.ensure_fresh(store)
+    kg.dumps.invalidate()
     return report
-
-
-def demo_files(data_dir: Path) -> list[Path]:
-    missing = [name for name in DEMO_FILES if not (data_dir / name).is_file()]
-    if missing:
-        raise FileNotFoundError(f"demo data missing in {data_dir}: {', '.join(missing)}")
-    return [data_dir / name for name in DEMO_FILES]
 
 
 def _size(kg: KnowledgeGraph, graph: str) -> int:

@@ -14,7 +14,8 @@ from typing import Any
 from rdflib import RDF, XSD, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from smarco_kg.registry import VIEW_IRIS, ResourceClass, Term, Vocabulary, curie
+from smarco_kg.catalogue.classes import ClassEntry
+from smarco_kg.catalogue.vocabulary import VIEW_IRIS, Term, Vocabulary, curie
 
 _LITERAL_VIEW_TERMS = {"label": XSD.string, "totalItems": XSD.integer}
 _VIEW_TERMS = {
@@ -194,9 +195,9 @@ def node_schema(properties: tuple[URIRef, ...] | list[Term], vocabulary: Vocabul
     }
 
 
-def resource_schema(entry: ResourceClass, vocabulary: Vocabulary) -> dict:
+def resource_schema(entry: ClassEntry, vocabulary: Vocabulary) -> dict:
     """What ``GET /api/{collection}/{id}`` returns, from the class's shapes."""
-    terms = vocabulary.properties_of(entry)
+    terms = vocabulary.properties_of(entry.all_shapes, entry.properties)
     schema = node_schema(terms, vocabulary)
     schema["title"] = entry.name
     schema["properties"] = {"@context": {"type": "string", "format": "uri"}, **schema["properties"]}
@@ -205,10 +206,12 @@ def resource_schema(entry: ResourceClass, vocabulary: Vocabulary) -> dict:
     return schema
 
 
-def page_schema(entry: ResourceClass, vocabulary: Vocabulary) -> dict:
+def page_schema(entry: ClassEntry, vocabulary: Vocabulary) -> dict:
     """What ``GET /api/{collection}`` returns: a page of items with links to the next and previous pages."""
     summary_terms = {path[0] for path in entry.summary}
-    item = node_schema([t for t in vocabulary.properties_of(entry) if t.iri in summary_terms], vocabulary)
+    item = node_schema(
+        [t for t in vocabulary.properties_of(entry.all_shapes, entry.properties) if t.iri in summary_terms], vocabulary
+    )
     item["properties"]["label"] = {"type": "string"}
     item["required"] = ["id", "type"]
     link = {"type": "string", "format": "uri"}

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from rdflib import Literal, URIRef
 
-from smarco_kg.registry import ResourceClass
+from smarco_kg.catalogue.classes import ClassEntry
 from smarco_kg.store import GraphStore
 
 
@@ -42,7 +42,7 @@ class Members:
         return sorted({str(m) for m in matches if m in self})
 
 
-def membership(entry: ResourceClass, base_iri: str, subject: str = "?s") -> str:
+def membership(entry: ClassEntry, base_iri: str, subject: str = "?s") -> str:
     """SPARQL for 'subject is a member': typed with one of the classes, with an IRI in the collection's namespace."""
     classes = " ".join(f"<{c}>" for c in entry.classes)
     namespace = Literal(entry.namespace(base_iri)).n3()
@@ -59,7 +59,7 @@ class MemberIndex:
         self._lists: dict[str, Members] = {}
         self._lock = threading.Lock()
 
-    def members(self, store: GraphStore, entry: ResourceClass, base_iri: str, generation: int) -> Members:
+    def members(self, store: GraphStore, entry: ClassEntry, base_iri: str, generation: int) -> Members:
         """The collection's members as of ``generation`` (read before the store is queried, so a write that lands
         while the list is being read leaves it keyed to the older generation and read again next time)."""
         known = self._lists.get(entry.collection)

@@ -1,0 +1,46 @@
+"""Query parameters as routes read them: each known, given once, numbers within bounds; 422 naming the parameter."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi import Request
+
+from smarco_kg.errors import BadParameter
+
+LANGUAGE_TAG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
+
+
+def query_params(request: Request, allowed: set[str]) -> dict[str, str]:
+    """The query parameters, each at most once and all of them known; 422 otherwise."""
+    values: dict[str, list[str]] = {}
+    for key, value in request.query_params.multi_items():
+        values.setdefault(key, []).append(value)
+    unknown = sorted(set(values) - allowed)
+    if unknown:
+        raise BadParameter(
+            unknown[0], values[unknown[0]][0], f"unknown parameter; this path takes {', '.join(sorted(allowed))}"
+        )
+    for key, given in values.items():
+        if len(given) > 1:
+            raise BadParameter(key, given[0], f"given {len(given)} times; give it once")
+    return {key: given[0] for key, given in values.items()}
+
+
+def integer(params: dict[str, str], name: str, default: int, low: int, high: int | None) -> int:
+    """``params[name]`` as a whole number from ``low`` to ``high``, or ``default`` when it is absent."""
+    raw = params.get(name)
+    if raw is None:
+        return default
+    bounds = f"from {low} to {high}" if high is not None else f"of at least {low}"
+    if not re.fullmatch(r"\d{1,9}", raw.strip()) or not (low <= int(raw) <= (high if high is not None else 10**9)):
+        raise BadParameter(name, raw, f"a whole number {bounds}")
+    return int(raw)
+
+
+def language(params: dict[str, str], name: str = "lang", default: str = "en") -> str:
+    """A BCP 47 language tag such as en, it or pt-PT."""
+    lang = params.get(name, default)
+    if not LANGUAGE_TAG.fullmatch(lang):
+        raise BadParameter(name, lang, "a language tag such as en, it or pt-PT")
+    return lang

@@ -1,0 +1,173 @@
+"""The OpenAPI description of the collections' writes: request bodies with the schema a GET answers with (from
+the shapes) and an example per media type made from a demo member, so that it validates; every error a problem
+document; ``Location`` and ``ETag`` as headers."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+
+from rdflib import RDF, BNode, Dataset, Graph, URIRef
+from rdflib.term import Node
+
+from smarco_kg.api.problems import PROBLEM, PROBLEM_SCHEMA
+from smarco_kg.catalogue import Catalogue, ClassEntry
+from smarco_kg.catalogue.jsonld import compact, resource_schema
+from smarco_kg.catalogue.vocabulary import CONTEXT_PREFIXES, Vocabulary
+from smarco_kg.catalogue.write import JSON_MEDIA, JSONLD, NTRIPLES, TURTLE
+
+PROBLEMS = {
+    400: "the body is empty, not JSON-LD / RDF, or names a remote @context; or ?graph is missing or bad",
+    401: "no valid bearer token",
+    403: "the token may not write the graph that holds (or would hold) the member",
+    404: "no such member",
+    409: "the member exists already (POST), or its description lives in more than one graph",
+    412: "If-Match does not match the member's current ETag (the current one is in the ETag header)",
+    415: "a Content-Type other than JSON-LD, JSON, Turtle or N-Triples",
+    422: "the description violates the shapes (each violation listed in errors), or describes another member",
+    428: "If-Match is missing",
+}
+ETAG = {"description": "the tag of the member's description; send it back in If-Match", "schema": {"type": "string"}}
+LOCATION = {"description": "the URL of the new member", "schema": {"type": "string", "format": "uri"}}
+
+
+def problem(status: int) -> dict:
+    """The OpenAPI response of a write's problem with ``status``."""
+    response: dict = {"description": PROBLEMS[status], "content": {PROBLEM: {"schema": PROBLEM_SCHEMA}}}
+    if status == 412:
+        response["headers"] = {"ETag": ETAG}
+    return response
+
+
+def request_schema(entry: ClassEntry, vocab: Vocabulary) -> dict:
+    """The body of a POST or PUT: the schema a GET of the member answers with, ``@context`` and ``id`` optional
+    (the served context applies when it is left out; POST mints the IRI, PUT takes it from the URL)."""
+    schema = resource_schema(entry, vocab)
+    schema["required"] = [key for key in schema["required"] if key not in ("@context", "id")]
+    return schema
+
+
+def demo_members(catalogue: Catalogue, data_dir: Path) -> Graph | None:
+    """The demo data (the classes' demo files), every graph's triples in one, or None when it is missing or
+    unreadable."""
+    base_iri = catalogue.base_iri
+    try:
+        dataset = Dataset(default_union=True)
+        with warnings.catch_warnings():  # rdflib's TriG parser warns about its own use of ConjunctiveGraph
+            warnings.simplefilter("ignore", DeprecationWarning)
+            for path in catalogue.demo_files(data_dir):
+                dataset.parse(path, format="trig", publicID=base_iri)
+            union = Graph()
+            for s, p, o, _ in dataset.quads():
+                union.add((s, p, o))
+    except Exception:  # an example is a nicety: the routes stand without one
+        return None
+    return union
+
+
+def _description(data: Graph, iri: URIRef) -> Graph:
+    """What a write of ``iri`` covers: its triples, those of the IRIs under it and of the blank nodes they reach."""
+    prefix = f"{iri}/"
+    out = Graph()
+    queue: list[Node] = [s for s in set(data.subjects()) if s == iri or str(s).startswith(prefix)]
+    seen: set[Node] = set()
+    while queue:
+        subject = queue.pop()
+        if subject in seen:
+            continue
+        seen.add(subject)
+        for s, p, o in data.triples((subject, None, None)):
+            out.add((s, p, o))
+            if isinstance(o, BNode):
+                queue.append(o)
+    return out
+
+
+def write_example(entry: ClassEntry, vocab: Vocabulary, data: Graph, base_iri: str) -> tuple[URIRef, Graph] | None:
+    """A demo member of ``entry`` and its description, or None when the demo data has none: one of the class a
+    body without a type gets (a micro-credential rather than a certificate, which needs others stacking into
+    it), embedding what it owns, the smallest of those."""
+    namespace = entry.namespace(base_iri)
+    members = sorted(
+        {s for c in entry.classes for s in data.subjects(RDF.type, c) if str(s).startswith(namespace)}, key=str
+    )
+    ranked = []
+    for member in members:
+        graph = _description(data, member)
+        if "/" in str(member).removeprefix(namespace) or not graph:
+            continue
+        other_class = (member, RDF.type, entry.classes[0]) not in data
+        ranked.append(((other_class, _outside(entry, data, member), len(graph), str(member)), member, graph))
+    if not ranked:
+        return None
+    _, member, graph = min(ranked, key=lambda item: item[0])
+    return member, graph
+
+
+def _outside(entry: ClassEntry, data: Graph, member: URIRef) -> int:
+    """How many of the member's embedded values (a course's specification) are resources of their own: an example
+    is clearer when it carries them nested."""
+    prefix = f"{member}/"
+    return sum(
+        1
+        for predicate in entry.embed
+        for value in data.objects(member, predicate)
+        if isinstance(value, URIRef) and not str(value).startswith(prefix)
+    )
+
+
+def _without_ids(node: object, iri: str) -> object:
+    """A compact document without the ids of ``iri`` and the IRIs under it: POST mints them."""
+    if isinstance(node, dict):
+        return {
+            key: _without_ids(value, iri)
+            for key, value in node.items()
+            if not (key == "id" and isinstance(value, str) and (value == iri or value.startswith(f"{iri}/")))
+        }
+    if isinstance(node, list):
+        return [_without_ids(item, iri) for item in node]
+    return node
+
+
+def examples(entry: ClassEntry, vocab: Vocabulary, data: Graph | None, base_iri: str) -> dict[str, dict]:
+    """Per method, an example body per media type: a demo member in compact JSON-LD (no ``@context``: the served
+    one applies), and the same triples in Turtle and N-Triples; POST's without the member's IRIs."""
+    found = write_example(entry, vocab, data, base_iri) if data is not None else None
+    if found is None:
+        return {"POST": {}, "PUT": {}}
+    member, graph = found
+    keys = set(resource_schema(entry, vocab)["properties"]) - {"@context"}
+    document = {k: v for k, v in compact(graph, member, vocab, "").items() if k in keys}  # no notes (comment)
+    created = _without_ids(document, str(member))
+    out: dict[str, dict] = {}
+    for method, example in (("POST", created), ("PUT", document)):
+        parsed = Graph()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            parsed.parse(data=json.dumps({"@context": vocab.context()["@context"], **example}), format="json-ld")
+        for prefix, namespace in CONTEXT_PREFIXES.items():
+            parsed.bind(prefix, namespace)
+        out[method] = {
+            JSONLD: example,
+            JSON_MEDIA: example,
+            TURTLE: parsed.serialize(format="turtle"),
+            NTRIPLES: parsed.serialize(format="nt"),
+        }
+    return out
+
+
+def request_body(schema: dict, examples: dict) -> dict:
+    content = {
+        JSONLD: {"schema": schema},
+        JSON_MEDIA: {"schema": schema},
+        TURTLE: {"schema": {"type": "string", "description": "the member described in Turtle"}},
+        NTRIPLES: {"schema": {"type": "string", "description": "the member described in N-Triples"}},
+    }
+    for media_type, example in examples.items():
+        content[media_type]["example"] = example
+    return {
+        "required": True,
+        "description": "the member as a GET returns it (compact JSON-LD, @context optional) or as Turtle / N-Triples",
+        "content": content,
+    }
