@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from rdflib import Literal
 
+from smarco_kg.errors import NotFound
 from smarco_kg.esco import COLLECTIONS
 from smarco_kg.namespaces import ELM, ESCO
 from smarco_kg.store import GraphStore
@@ -180,8 +181,10 @@ class OccupationGap:
         return sorted(((g, label, c, m) for g, (label, c, m) in counts.items()), key=lambda g: (-(g[2] + g[3]), g[1]))
 
 
-class UnknownOccupation(LookupError):
-    pass
+class UnknownOccupation(NotFound, LookupError):
+    """No ESCO occupation by that IRI in the graph."""
+
+    title = "no such occupation"
 
 
 def occupation_skills(
@@ -207,7 +210,7 @@ def occupation_skills(
             if skill not in skills or (row.get("skillLabel") is not None and not skills[skill][1]):
                 skills[skill] = (skill, _label(row.get("skillLabel")), str(row["relation"]))
     if not found:
-        raise UnknownOccupation(occupation)
+        raise UnknownOccupation(f"ESCO has no occupation <{occupation}> in this graph")
     return label, sorted(skills.values(), key=lambda s: (s[2], s[1].lower(), s[0]))
 
 

@@ -5,12 +5,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from smarco_kg import errors
 
-class NotAcceptable(Exception):
+
+class NotAcceptable(errors.NotAcceptable):
     """Nothing the client accepts can be produced; ``offered`` lists what can."""
 
     def __init__(self, offered: Sequence[str]) -> None:
-        super().__init__(f"cannot produce any accepted media type; available: {', '.join(offered)}")
+        super().__init__(
+            f"cannot produce any accepted media type; available: {', '.join(offered)}", offered=list(offered)
+        )
+        self.args = (list(offered),)
         self.offered = list(offered)
 
 

@@ -18,7 +18,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from smarco_kg.errors import Unprocessable
+from smarco_kg.errors import BadParameter
 from smarco_kg.sidecar import open_sidecar
 from smarco_kg.store import GraphStore
 
@@ -50,8 +50,8 @@ CREATE VIRTUAL TABLE IF NOT EXISTS entry_text USING fts5(
 _MAX_TEXT = 200
 
 
-class SearchError(Unprocessable, ValueError):
-    """A search request that cannot be answered (bad parameter), with a message for the user."""
+class SearchError(BadParameter, ValueError):
+    """A search request that cannot be answered: the parameter, its value and a message for the user."""
 
 
 @dataclass(frozen=True)
@@ -155,11 +155,11 @@ class SearchIndex:
         returns one page and the number of matching resources."""
         words = _words(text)[:12]
         if not words:
-            raise SearchError("give some text: at least one letter or digit")
+            raise SearchError("text", text, "give some text: at least one letter or digit")
         types = list(types)
         for t in types:
             if t not in self.types:
-                raise SearchError(f"unknown type {t!r}; use one of {', '.join(self.types)}")
+                raise SearchError("type", t, f"use one of {', '.join(self.types)}")
         match = " ".join(f'"{w}"' for w in words[:-1])
         match = f'{match} "{words[-1]}"{"*" if prefix else ""}'.strip()
         conditions: list[str] = []
@@ -196,7 +196,7 @@ SELECT COUNT(DISTINCT e.iri) FROM found f JOIN entry e ON e.id = f.id WHERE {whe
                 rows = self._db.execute(query, [match, exact, exact + "%", *params, limit, offset]).fetchall()
                 total = rows[0][6] if rows else self._db.execute(count_query, [match, *params]).fetchone()[0]
             except sqlite3.OperationalError as error:
-                raise SearchError(f"cannot search for {text!r}: {error}") from error
+                raise SearchError("text", text, f"cannot search for it: {error}") from error
             labels = self._labels([r[0] for r in rows], language or "en")
         hits = [Hit(iri, t, labels.get(iri, matched), matched, kind, lang, -score)
                 for iri, t, kind, lang, matched, score, _ in rows]  # fmt: skip

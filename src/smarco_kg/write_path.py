@@ -48,6 +48,12 @@ class ParseError(BadRequest, ValueError):
     title = "the body is not RDF in the format it claims"
 
 
+class ForeignGraphs(BadRequest, PermissionError):
+    """The data puts triples in graphs the write may not touch."""
+
+    title = "the body names other graphs"
+
+
 class WriteRejected(Unprocessable):
     """The data breaks the shapes; nothing was written. ``report`` says what and where, one entry per result."""
 
@@ -401,7 +407,9 @@ class WritePath:
             if allowed_graphs is not None:
                 refused = [g for g in staged.graphs if not allowed_graphs(g)]
                 if refused:
-                    raise PermissionError(f"not allowed to write to graph(s): {', '.join(refused)}")
+                    raise ForeignGraphs(
+                        f"not allowed to write to graph(s): {', '.join(refused)}; send the triples of one graph"
+                    )
             report = self.check(
                 staged, replace_graphs=replace_graphs, progress=progress, remove_resources=remove_resources
             )

@@ -9,7 +9,6 @@ belong to the learner.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 
 from fastapi import APIRouter, Request
@@ -21,10 +20,11 @@ from smarco_kg import openbadges
 from smarco_kg.api.context import authenticate, service
 from smarco_kg.api.problems import Problem
 from smarco_kg.europass import seal
-from smarco_kg.europass.edc import Award, IssueError, Issuer, Learner, NotConforming, issue
+from smarco_kg.europass.edc import Award, Issuer, Learner, issue
 from smarco_kg.europass.jsonld import read_document
 from smarco_kg.europass.official_shapes import check
 from smarco_kg.europass.projection import concepts_of, gather
+from smarco_kg.jsontext import read_json
 
 router = APIRouter(tags=["Europass"])
 COUNTRY = "http://publications.europa.eu/resource/authority/country/"
@@ -46,10 +46,7 @@ def _issuer(request: Request) -> tuple[Issuer, seal.IssuerKey]:
     settings = service(request).settings
     if not settings.issuer_legal_identifier:
         raise Problem(503, "issuing is not configured", "set SMARCO_ISSUER_LEGAL_IDENTIFIER (the eIDAS identifier)")
-    try:
-        key = seal.load(settings.issuer_dir)
-    except seal.SealError as error:
-        raise Problem(503, "issuing is not configured", str(error)) from error
+    key = seal.load(settings.issuer_dir)
     organisation = URIRef(settings.issuer_iri)
     country = URIRef(COUNTRY + settings.issuer_country.upper())
     return Issuer(organisation, settings.issuer_legal_identifier, country), key
@@ -126,11 +123,7 @@ async def _awarded(request: Request, id: str) -> tuple[URIRef, Award]:
         raise Problem(404, "no such credential", f"<{spec}> is not a credential of this catalogue")
     if not principal.admin and not any(principal.may_write(g, svc.kg.graphs) for g in graphs):
         raise Problem(403, "not the awarding partner", f"{principal.name} does not describe <{spec}>")
-    try:
-        body = json.loads(await request.body() or b"null")
-    except ValueError as error:
-        raise Problem(400, "the body is not JSON", str(error)) from error
-    return spec, _award(body)
+    return spec, _award(read_json(await request.body() or b"null"))
 
 
 @router.post(
@@ -147,27 +140,17 @@ async def issue_credential(request: Request, id: str) -> JSONResponse:
     base = svc.settings.base_iri
     entries = svc.catalogue.entries
     issuer, key = _issuer(request)
-    try:
-        issued = await run_in_threadpool(
-            issue,
-            svc.kg.store,
-            spec,
-            award,
-            issuer,
-            entries["credentials"],
-            entries["partners"],
-            svc.settings.elm_dir,
-            base,
-        )
-    except IssueError as error:
-        raise Problem(422, "the credential cannot be issued", str(error)) from error
-    except NotConforming as error:
-        raise Problem(
-            409,
-            "the catalogue's description of this credential does not meet the EDC profile",
-            str(error),
-            errors=[{"focusNode": p.focus, "path": p.path, "message": p.message} for p in error.problems],
-        ) from error
+    issued = await run_in_threadpool(
+        issue,
+        svc.kg.store,
+        spec,
+        award,
+        issuer,
+        entries["credentials"],
+        entries["partners"],
+        svc.settings.elm_dir,
+        base,
+    )
     envelope = seal.seal(issued.document, key)
     return JSONResponse(envelope, status_code=201, headers={"Location": str(issued.credential)})
 
@@ -188,10 +171,7 @@ async def jwks(request: Request) -> JSONResponse:
     "certificate, the issuer named in the credential and its eIDAS identifier, and the EDC shapes.",
 )
 async def verify(request: Request) -> JSONResponse:
-    try:
-        envelope = json.loads(await request.body() or b"null")
-    except ValueError as error:
-        raise Problem(400, "the body is not JSON", str(error)) from error
+    envelope = read_json(await request.body() or b"null")
     svc = service(request)
     checks: list[dict] = []
     try:
@@ -248,10 +228,7 @@ def _badge_source(request: Request, id: str) -> tuple[URIRef, Graph, dict[str, s
     catalogue = svc.catalogue
     entries = catalogue.entries
     spec = catalogue.member_iri("credentials", id)
-    try:
-        data = gather(svc.kg.store, [(entries["credentials"], spec)], entries["partners"], base)
-    except LookupError as error:
-        raise Problem(404, "no such credential", str(error)) from error
+    data = gather(svc.kg.store, [(entries["credentials"], spec)], entries["partners"], base)
     data += concepts_of(svc.kg.store, (o for o in data.objects() if isinstance(o, URIRef)))
     root = str(request.base_url).rstrip("/")
     pages = {

@@ -14,11 +14,10 @@ from fastapi.responses import FileResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from smarco_kg.api.context import service
-from smarco_kg.api.problems import Problem
 from smarco_kg.dataset_description import describe_dataset
 from smarco_kg.dumps import FILES
 from smarco_kg.errors import NotFound
-from smarco_kg.negotiation import NotAcceptable, negotiate
+from smarco_kg.negotiation import negotiate
 
 router = APIRouter(tags=["Dataset"])
 _OFFERED = {"text/turtle": "turtle", "application/ld+json": "json-ld", "application/rdf+xml": "xml",
@@ -50,12 +49,9 @@ def _description(request: Request, fmt: str) -> bytes:
 )
 async def void(request: Request) -> Response:
     fmt = request.query_params.get("format")
-    try:
-        media = {v: k for k, v in _OFFERED.items()}.get(fmt or "", "") or negotiate(
-            request.headers.get("accept"), list(_OFFERED)
-        )
-    except NotAcceptable as error:
-        raise Problem(406, "no acceptable representation", str(error), offered=list(_OFFERED)) from error
+    media = {v: k for k, v in _OFFERED.items()}.get(fmt or "", "") or negotiate(
+        request.headers.get("accept"), list(_OFFERED)
+    )
     body = await run_in_threadpool(_description, request, _OFFERED[media])
     return Response(body, media_type=media, headers={"Vary": "Accept"})
 

@@ -15,8 +15,8 @@ from smarco_kg.api.context import service
 from smarco_kg.api.params import query_params
 from smarco_kg.api.problems import Problem
 from smarco_kg.errors import BadParameter
-from smarco_kg.europass.loq import FORMATS, NotExportable, export_courses, serialize
-from smarco_kg.negotiation import NotAcceptable, negotiate
+from smarco_kg.europass.loq import FORMATS, export_courses, serialize
+from smarco_kg.negotiation import negotiate
 
 router = APIRouter(tags=["Europass"])
 _OFFERED = ("application/ld+json", "text/turtle", "application/rdf+xml", "application/n-triples")
@@ -31,10 +31,7 @@ def _format(request: Request, params: dict[str, str]) -> str:
                 406, "unknown format", f"format={name!r}; use ttl, rdfxml, jsonld or nt", offered=list(_OFFERED)
             )
         return name
-    try:
-        return _BY_MEDIA[negotiate(request.headers.get("accept"), _OFFERED)]
-    except NotAcceptable as error:
-        raise Problem(406, "no acceptable representation", str(error), offered=list(_OFFERED)) from error
+    return _BY_MEDIA[negotiate(request.headers.get("accept"), _OFFERED)]
 
 
 @router.get(
@@ -57,35 +54,16 @@ async def course_europass(
     base = svc.settings.base_iri
     entries = service(request).catalogue.entries
     iri = service(request).catalogue.member_iri("courses", id)
-    try:
-        export = await run_in_threadpool(
-            export_courses,
-            svc.kg.store,
-            [iri],
-            entries["courses"],
-            entries["partners"],
-            svc.settings.elm_dir,
-            base,
-            qualification=as_qualification == "true",
-        )
-    except LookupError as error:
-        raise Problem(404, "no such course", str(error)) from error
-    except NotExportable as error:
-        raise Problem(
-            422,
-            "the course does not meet the Europass LOQ profile",
-            f"{len(error.problems)} problem(s) found by the official LOQ shapes; nothing was exported",
-            errors=[
-                {
-                    "focusNode": p.focus,
-                    "path": p.path,
-                    "value": p.value,
-                    "message": p.message,
-                    "constraint": p.component,
-                }
-                for p in error.problems
-            ],
-        ) from error
+    export = await run_in_threadpool(
+        export_courses,
+        svc.kg.store,
+        [iri],
+        entries["courses"],
+        entries["partners"],
+        svc.settings.elm_dir,
+        base,
+        qualification=as_qualification == "true",
+    )
     body, media_type = serialize(export.graph, fmt)
     headers = {"Vary": "Accept", "Content-Disposition": f'inline; filename="{id}-elm.{fmt}"'}
     return Response(body, media_type=media_type, headers=headers)

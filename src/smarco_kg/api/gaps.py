@@ -13,11 +13,10 @@ from starlette.concurrency import run_in_threadpool
 from smarco_kg.api.context import service
 from smarco_kg.api.pages import chosen_language, collections
 from smarco_kg.api.params import integer, query_params
-from smarco_kg.api.problems import Problem
 from smarco_kg.api.templating import templates
 from smarco_kg.errors import BadParameter
 from smarco_kg.esco import COLLECTIONS
-from smarco_kg.gaps import MAX_DISTANCE, Catalogue, OccupationGap, UnknownOccupation, collection_gaps, occupation_gap
+from smarco_kg.gaps import MAX_DISTANCE, Catalogue, OccupationGap, collection_gaps, occupation_gap
 
 router = APIRouter(tags=["Skill gaps"])
 
@@ -41,11 +40,8 @@ async def _gap(request: Request, id: str) -> tuple[OccupationGap, Catalogue]:
     distance = integer(params, "distance", 1, 0, MAX_DISTANCE)
     iri = str(service(request).catalogue.member_iri("occupations", id))
     store = service(request).kg.store
-    try:
-        known = await run_in_threadpool(catalogue, request)
-        gap = await run_in_threadpool(occupation_gap, store, known, iri, optional=optional, distance=distance)
-    except UnknownOccupation as error:
-        raise Problem(404, "no such occupation", f"ESCO has no occupation <{iri}> in this graph") from error
+    known = await run_in_threadpool(catalogue, request)
+    gap = await run_in_threadpool(occupation_gap, store, known, iri, optional=optional, distance=distance)
     return gap, known
 
 

@@ -135,22 +135,19 @@ async def _write(request: Request, graph: str, *, replace: bool) -> tuple[int, b
         raise Problem(415, "unsupported RDF format", str(error)) from error
     async with svc.write_lock:
         existed = _exists(svc, graph)
-        try:
-            result = await run_in_threadpool(
-                partial(
-                    svc.kg.commit,
-                    actor=principal.name,
-                    operation="replace" if replace else "update",
-                    graph=graph,
-                    base_iri=str(request.url),
-                    replace_graphs=[graph] if replace else (),
-                    allowed_graphs=lambda g: g == graph,
-                ),
-                data,
-                syntax,
-            )
-        except PermissionError as error:
-            raise Problem(400, "the body names other graphs", f"{error}; send the triples of one graph") from error
+        result = await run_in_threadpool(
+            partial(
+                svc.kg.commit,
+                actor=principal.name,
+                operation="replace" if replace else "update",
+                graph=graph,
+                base_iri=str(request.url),
+                replace_graphs=[graph] if replace else (),
+                allowed_graphs=lambda g: g == graph,
+            ),
+            data,
+            syntax,
+        )
     log_write(principal, graph or "default", result.quads, 0, "graph-store-" + ("put" if replace else "post"))
     return result.quads, existed
 

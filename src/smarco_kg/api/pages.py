@@ -242,10 +242,7 @@ def _wants(request: Request) -> Representation | None:
         if fmt.strip().lower() in ("html", HTML):
             return None
         return representation(request, fmt)
-    try:
-        media_type = negotiate(request.headers.get("accept"), OFFERED)
-    except NotAcceptable as error:
-        raise Problem(406, "no acceptable representation", str(error), offered=list(OFFERED)) from error
+    media_type = negotiate(request.headers.get("accept"), OFFERED)
     return None if media_type == HTML else representation(request, None)
 
 

@@ -20,7 +20,7 @@ from smarco_kg.auth import log_write
 from smarco_kg.catalogue.filters import bind
 from smarco_kg.catalogue.write import PLACEHOLDER, target_graph
 from smarco_kg.errors import BadParameter
-from smarco_kg.gaps import Catalogue, UnknownOccupation, occupation_skills
+from smarco_kg.gaps import Catalogue, occupation_skills
 from smarco_kg.jsontext import read_json
 from smarco_kg.namespaces import SMARCO
 from smarco_kg.planner import Plan, plan
@@ -77,10 +77,7 @@ def _filters(request: Request, asked: PlanRequest) -> tuple[list[str], list[str]
 
 def _plan(request: Request, asked: PlanRequest, known: Catalogue) -> tuple[str, dict[str, str], list[str], Plan]:
     store = service(request).kg.store
-    try:
-        label, skills = occupation_skills(store, asked.occupation, ("essential",))
-    except UnknownOccupation as error:
-        raise Problem(404, "no such occupation", f"ESCO has no occupation <{asked.occupation}> here") from error
+    label, skills = occupation_skills(store, asked.occupation, ("essential",))
     labels = {s: skill_label for s, skill_label, _ in skills}
     needed = [s for s in labels if s not in set(asked.have)]
     language, mode = _filters(request, asked)

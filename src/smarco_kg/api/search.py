@@ -17,7 +17,7 @@ from smarco_kg.api.params import integer, query_params
 from smarco_kg.catalogue import Catalogue
 from smarco_kg.errors import BadParameter
 from smarco_kg.esco import scheme_iri
-from smarco_kg.search import Hit, SearchError
+from smarco_kg.search import Hit
 
 
 def _types(types: dict[str, tuple[str, ...]], raw: str | None) -> list[str]:
@@ -109,19 +109,16 @@ async def _answer(request: Request, params: dict[str, str], *, prefix: bool, def
             )
     svc = service(request)
     index = svc.kg.search
-    try:
-        hits, total = await run_in_threadpool(
-            index.search,
-            text,
-            types=_types(svc.catalogue.search_types, params.get("type")),
-            language=_language(params.get("language")),
-            scheme=scheme,
-            limit=limit,
-            offset=offset,
-            prefix=prefix,
-        )
-    except SearchError as error:
-        raise BadParameter("text", text, str(error)) from error
+    hits, total = await run_in_threadpool(
+        index.search,
+        text,
+        types=_types(svc.catalogue.search_types, params.get("type")),
+        language=_language(params.get("language")),
+        scheme=scheme,
+        limit=limit,
+        offset=offset,
+        prefix=prefix,
+    )
     body: dict = {
         "id": str(request.url),
         "text": text,

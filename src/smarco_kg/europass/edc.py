@@ -34,6 +34,7 @@ from pathlib import Path
 from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
 
 from smarco_kg.catalogue.classes import ClassEntry
+from smarco_kg.errors import Conflict, Unprocessable
 from smarco_kg.europass.jsonld import EDC_CONTEXT, W3C_CONTEXT, Terms, context_documents, mint_ids, write_document
 from smarco_kg.europass.official_shapes import OfficialProblem, check, shape_terms
 from smarco_kg.europass.projection import Projection, concepts_of, gather
@@ -53,15 +54,23 @@ BASE64 = URIRef("http://data.europa.eu/snb/encoding/6146cde7dd")
 ESCO_SKILLS = URIRef("http://data.europa.eu/esco/concept-scheme/skills")
 
 
-class IssueError(ValueError):
+class IssueError(Unprocessable, ValueError):
     """The request cannot become a credential (a missing learner name, an outcome not of this credential…)."""
 
+    title = "the credential cannot be issued"
 
-class NotConforming(Exception):
+
+class NotConforming(Conflict):
     """The built credential fails the official EDC shapes (a catalogue gap, not the learner's)."""
 
+    title = "the catalogue's description of this credential does not meet the EDC profile"
+
     def __init__(self, problems: list[OfficialProblem]) -> None:
-        super().__init__(f"the credential does not conform to the EDC profile: {len(problems)} problem(s)")
+        super().__init__(
+            f"the credential does not conform to the EDC profile: {len(problems)} problem(s)",
+            errors=[{"focusNode": p.focus, "path": p.path, "message": p.message} for p in problems],
+        )
+        self.args = (problems,)
         self.problems = problems
 
 

@@ -23,6 +23,7 @@ from rdflib import RDF, Graph, URIRef
 from rdflib.term import Node
 
 from smarco_kg.catalogue.classes import ClassEntry
+from smarco_kg.errors import Unprocessable
 from smarco_kg.europass.official_shapes import OfficialProblem, check, shape_terms
 from smarco_kg.europass.projection import Projection, concepts_of, gather
 from smarco_kg.namespaces import ELM
@@ -31,11 +32,26 @@ from smarco_kg.store import GraphStore
 _MAX_ROUNDS = 4
 
 
-class NotExportable(Exception):
+class NotExportable(Unprocessable):
     """The course lacks what the LOQ profile requires; ``problems`` are the official shapes' findings."""
 
+    title = "the course does not meet the Europass LOQ profile"
+
     def __init__(self, course: str, problems: list[OfficialProblem]) -> None:
-        super().__init__(f"{course} does not meet the LOQ profile: {len(problems)} problem(s)")
+        super().__init__(
+            f"{len(problems)} problem(s) found by the official LOQ shapes; nothing was exported",
+            errors=[
+                {
+                    "focusNode": p.focus,
+                    "path": p.path,
+                    "value": p.value,
+                    "message": p.message,
+                    "constraint": p.component,
+                }
+                for p in problems
+            ],
+        )
+        self.args = (course, problems)
         self.course = course
         self.problems = problems
 

@@ -16,6 +16,7 @@ from rdflib.term import Node
 
 from smarco_kg.catalogue.classes import ClassEntry
 from smarco_kg.catalogue.read import describe
+from smarco_kg.errors import NotFound
 from smarco_kg.namespaces import ELM
 from smarco_kg.store import GraphStore
 
@@ -29,6 +30,10 @@ FALLBACKS = {ELM.EQFLevel: ELM.educationLevel}
 _CONCEPT_TERMS = (SKOS.prefLabel, SKOS.altLabel, SKOS.notation, SKOS.inScheme)
 
 
+class NotDescribed(NotFound, LookupError):
+    """A resource the projection was asked for is not in the catalogue."""
+
+
 def gather(store: GraphStore, roots: Iterable[tuple[ClassEntry, URIRef]], organisations: ClassEntry,
            base_iri: str) -> Graph:  # fmt: skip
     """The roots' descriptions and those of every organisation of the catalogue they name, transitively."""
@@ -36,7 +41,7 @@ def gather(store: GraphStore, roots: Iterable[tuple[ClassEntry, URIRef]], organi
     for entry, iri in roots:
         described = describe(store, entry, iri)
         if described is None:
-            raise LookupError(f"{iri} is not a {entry.name} of this catalogue")
+            raise NotDescribed(f"{iri} is not a {entry.name} of this catalogue", title=f"no such {entry.name}")
         data += described
     namespace = organisations.namespace(base_iri)
     seen: set[Node] = set()

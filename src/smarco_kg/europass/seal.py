@@ -23,11 +23,15 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.x509.oid import NameOID
 
+from smarco_kg.errors import ServiceUnavailable
+
 KEY_FILE, CERT_FILE = "issuer-key.pem", "issuer-cert.pem"
 
 
-class SealError(ValueError):
-    """A seal that cannot be made or checked, with what is wrong."""
+class SealError(ServiceUnavailable, ValueError):
+    """A seal that cannot be made or checked, with what is wrong (to the server: issuing is not configured)."""
+
+    title = "issuing is not configured"
 
 
 def _b64url(data: bytes) -> str:
