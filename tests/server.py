@@ -15,6 +15,7 @@ import httpx
 
 from smarco_kg.auth import TokenStore
 from smarco_kg.config import Settings
+from smarco_kg.errors import PROBLEM_TYPES
 from smarco_kg.store import GraphStore, store_for
 from tests.backends import Template, settings_env
 from tests.processes import free_port, stop
@@ -133,5 +134,6 @@ def problem(response: httpx.Response, status: int) -> dict:
     assert response.status_code == status, describe(response)
     assert response.headers["content-type"].startswith(PROBLEM), describe(response)
     body = response.json()
-    assert body["status"] == status and body["title"], body
+    assert body["status"] == status and body["title"] and body["detail"], body
+    assert body["type"].startswith(PROBLEM_TYPES) and isinstance(body["errors"], list), body  # the same members, always
     return body
