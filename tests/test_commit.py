@@ -82,7 +82,7 @@ def test_a_refused_or_dry_run_write_commits_nothing(demo_kg: KnowledgeGraph) -> 
     calls = heard(demo_kg)
     events = len(demo_kg.changes.since(0, 1000))
     demo_kg.commit(VALID.encode(), rdf_syntax("turtle"), graph=GRAPH, dry_run=True)
-    without_aim = "\n".join(line for line in VALID.splitlines() if "#aim" not in line)
+    without_aim = "\n".join(line for line in VALID.splitlines() if "smarco:aim" not in line)
     with pytest.raises(WriteRejected):
         demo_kg.commit(without_aim.encode(), rdf_syntax("turtle"), graph=GRAPH)
     assert calls == [] and demo_kg.generation == 0
