@@ -3,8 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from rdflib import RDF, SH, Graph, URIRef
 
+from smarco_kg.api.write_docs import demo_members, write_example
+from smarco_kg.catalogue.vocabulary import curie, shapes_graph
+from smarco_kg.formats import rdf_syntax
 from smarco_kg.kg import KnowledgeGraph
+from smarco_kg.write_path import WriteRejected
 
 SEED_ORGANISATIONS = 22
 
@@ -108,3 +113,63 @@ def test_each_partner_contributes_to_its_own_graph(demo_kg: KnowledgeGraph) -> N
               FILTER (!STRENDS(STR(?g), REPLACE(STR(?p), "^.*/", "/"))) }}"""
     )
     assert list(misplaced.rows()) == []
+
+
+def required_paths(shapes: Graph, shape: URIRef) -> list[URIRef]:
+    """The simple paths a node shape requires (``sh:minCount`` of at least 1 on its own property shapes, as a
+    violation rather than a warning)."""
+    return sorted(
+        path
+        for prop in shapes.objects(shape, SH.property)
+        if isinstance(path := shapes.value(prop, SH.path), URIRef)
+        and int(shapes.value(prop, SH.minCount) or 0) >= 1
+        and shapes.value(prop, SH.severity) in (None, SH.Violation)
+    )
+
+
+def test_every_class_has_a_conforming_demo_member_and_its_shape_refuses_one_without_a_required_value(
+    demo_kg: KnowledgeGraph,
+) -> None:
+    """Derived from the class entries, so a new class is covered by its entry, shape and demo file alone."""
+    catalogue, settings = demo_kg.catalogue, demo_kg.settings
+    shapes = shapes_graph(settings.shapes_dir)
+    demo = demo_members(catalogue, settings.data_dir)
+    assert demo is not None
+    checked = 0
+    for entry in catalogue.owned:
+        found = write_example(entry, catalogue.vocabulary, demo, settings.base_iri)
+        assert found is not None, entry.collection
+        member, described = found
+        graph = next(
+            str(g)
+            for g in demo_kg.store.graphs()
+            if demo_kg.store.query(f"ASK {{ GRAPH <{g}> {{ <{member}> a ?c }} }}").boolean
+        )
+        owned = sorted({(graph, str(s)) for s in described.subjects() if isinstance(s, URIRef)})
+
+        def check(data: Graph, owned: list[tuple[str, str]] = owned, graph: str = graph) -> list:
+            result = demo_kg.write_path.write(
+                data.serialize(format="nt", encoding="utf-8"),
+                rdf_syntax("ntriples"),
+                graph=graph,
+                base_iri=settings.base_iri,
+                dry_run=True,
+                remove_resources=owned,
+            )
+            return result.report.violations
+
+        assert check(described) == [], entry.collection
+        for shape in entry.shapes:
+            target = shapes.value(shape, SH.targetClass)
+            if (member, RDF.type, target) not in described:
+                continue
+            for path in required_paths(shapes, shape):
+                without = Graph()
+                for triple in described:
+                    if not (triple[0] == member and triple[1] == path):
+                        without.add(triple)
+                with pytest.raises(WriteRejected) as refused:
+                    check(without)
+                assert (str(member), curie(path)) in {(p.focus_node, p.path) for p in refused.value.report.violations}
+                checked += 1
+    assert checked >= 15

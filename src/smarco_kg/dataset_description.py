@@ -10,6 +10,7 @@ store, so it cannot drift from the data.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from rdflib import RDF, XSD, BNode, Graph, Literal, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, Namespace
 
 from smarco_kg.graphs import Graphs
-from smarco_kg.namespaces import ELM, SMARCO, VOID
+from smarco_kg.namespaces import VOID
 from smarco_kg.store import GraphStore
 
 ADMS = Namespace("http://www.w3.org/ns/adms#")
@@ -39,9 +40,15 @@ class Dump:
 
 
 def describe_dataset(
-    store: GraphStore, base_iri: str, site: str, coordinator: str, dumps: list[Dump]
+    store: GraphStore,
+    base_iri: str,
+    site: str,
+    coordinator: str,
+    dumps: list[Dump],
+    example_classes: Sequence[URIRef] = (),
 ) -> tuple[Graph, URIRef]:
-    """The VoID + DCAT-AP description; ``site`` is the server's own URL (the endpoint and dumps live there)."""
+    """The VoID + DCAT-AP description; ``site`` is the server's own URL (the endpoint and dumps live there);
+    ``example_classes``: one example resource of each (the catalogue's classes)."""
     g = Graph()
     for prefix, namespace in (("void", VOID), ("dcat", DCAT), ("dct", DCTERMS), ("foaf", FOAF)):
         g.bind(prefix, str(namespace))
@@ -98,7 +105,7 @@ def describe_dataset(
         g.add((distribution, DCTERMS.modified, Literal(dump.modified.replace(microsecond=0), datatype=XSD.dateTime)))
         g.add((distribution, DCTERMS.license, LICENCE))
 
-    for example in _examples(store, base_iri):
+    for example in _examples(store, base_iri, example_classes):
         g.add((dataset, VOID.exampleResource, example))
     for cls, count in _class_counts(store):
         partition = BNode()
@@ -155,9 +162,9 @@ def _source(store: GraphStore, g: Graph, graphs: Graphs, subset: URIRef) -> None
         g.add((subset, DCTERMS.title, Literal("The SMARCO ontology", lang="en")))
 
 
-def _examples(store: GraphStore, base_iri: str) -> list[URIRef]:
+def _examples(store: GraphStore, base_iri: str, classes: Sequence[URIRef]) -> list[URIRef]:
     found = []
-    for cls in (ELM.LearningOpportunity, SMARCO.MicroCredential, SMARCO.TrainingPathway):
+    for cls in classes:
         query = f'SELECT ?s WHERE {{ ?s a <{cls}> FILTER(STRSTARTS(STR(?s), "{base_iri}")) }} LIMIT 1'
         found += [URIRef(str(r["s"])) for r in store.query(query, union_default_graph=True).rows()]
     return found

@@ -35,7 +35,8 @@ def _description(request: Request, fmt: str) -> bytes:
         return cached
     dumps = kg.dumps.current(kg.store)
     site = str(request.base_url).rstrip("/")
-    graph, _ = describe_dataset(kg.store, svc.settings.base_iri, site, svc.settings.issuer_iri, dumps)
+    examples = [entry.classes[0] for entry in kg.catalogue.owned]
+    graph, _ = describe_dataset(kg.store, svc.settings.base_iri, site, svc.settings.issuer_iri, dumps, examples)
     body = graph.serialize(format=fmt, encoding="utf-8")
     with _lock:
         _described.clear()

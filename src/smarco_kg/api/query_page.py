@@ -21,12 +21,10 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from smarco_kg import __version__
-from smarco_kg.api.home import templates
+from smarco_kg.api.templating import templates
 from smarco_kg.formats import RDF_SYNTAXES, RESULT_FORMATS
 from smarco_kg.namespaces import PREFIXES
 from smarco_kg.queries import header_fields
-
-STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 
 # The download links: results formats for SELECT/ASK, RDF syntaxes for CONSTRUCT/DESCRIBE, by short name.
 RESULT_DOWNLOADS = tuple((f.name, f.media_type) for f in RESULT_FORMATS)
