@@ -5,8 +5,8 @@ import pytest
 from rdflib import Literal, URIRef
 
 from smarco_kg.sparql_text import dataset_clause_start, keywords, prebinding_start, substituted, where_group_start
-from smarco_kg.store.dialect import rewrite, update_text
 from smarco_kg.store.embedded import EmbeddedStore
+from smarco_kg.store.virtuoso import rewrite, update_text
 
 
 def test_keywords_ignore_strings_iris_comments_variables_and_prefixed_names() -> None:
