@@ -100,7 +100,14 @@ class GraphStore(ABC):
         base_iri: str | None = None,
     ) -> QueryResult:
         """Run a SPARQL query; ``bindings`` pre-bind variables to values (as if the query began with a ``VALUES``
-        block), written as escaped terms by the store, never pasted from user text."""
+        block), written as escaped terms by the store, never pasted from user text.
+
+        ``default_graphs`` / ``named_graphs`` are the SPARQL protocol's dataset (``default-graph-uri``,
+        ``named-graph-uri``): given either, the query runs over exactly that dataset, which replaces the query's own
+        ``FROM`` / ``FROM NAMED``; the part not given is empty (no named graphs, or an empty default graph), as
+        ``FROM`` without ``FROM NAMED`` means (SPARQL 1.1 Protocol §2.1.4, Query §13.2). ``""`` names the store's
+        default graph. Without them, the query's own dataset; else the default graph (``union_default_graph``:
+        the union of every graph) and every named graph."""
 
     @abstractmethod
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:

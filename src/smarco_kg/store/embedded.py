@@ -140,10 +140,9 @@ class EmbeddedStore(GraphStore):
         base_iri: str | None = None,
     ) -> EmbeddedQueryResult:
         options: dict = {"use_default_graph_as_union": union_default_graph, "base_iri": base_iri}
-        if default_graphs is not None:
-            options["default_graph"] = [_graph_name(g) for g in default_graphs]
-        if named_graphs is not None:
-            options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+        if default_graphs is not None or named_graphs is not None:  # the protocol's dataset, exactly (see base)
+            options["default_graph"] = [_graph_name(g) for g in default_graphs or ()]
+            options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs or ()]
         if bindings:
             block = values_block(bindings)  # refuses malformed IRIs
             start = prebinding_start(sparql, bindings)

@@ -14,7 +14,7 @@ import time
 from collections.abc import Sequence
 from itertools import pairwise
 
-from smarco_kg.sparql_text import bare_words, dataset_clause_start
+from smarco_kg.sparql_text import bare_words, dataset_clause_start, tokens, without_dataset_clauses
 from smarco_kg.store.remote.transport import Transport
 
 SYSTEM_GRAPHS = (
@@ -29,6 +29,7 @@ SYSTEM_GRAPHS = (
 )
 OWN_GRAPHS = "urn:x-smarco:"  # this backend's own graphs (staging, the default graph): not listed as the dataset's
 DEFAULT_GRAPH = f"{OWN_GRAPHS}default-graph"  # what this backend uses for the dataset's default graph
+EMPTY_GRAPH = f"{OWN_GRAPHS}empty-graph"  # never written: names an empty graph where the dataset has no graphs
 _GRAPHS_TTL = 1.0  # seconds the list of graphs that a union query names is reused (writes here refresh it)
 
 
@@ -91,12 +92,17 @@ class Dataset:
 
         In the text, not as ``default-graph-uri`` / ``named-graph-uri`` fields: Virtuoso takes ~60 ms to read 500
         graph fields and ~1 ms to read 500 clauses. Graphs are named only where the query can reach them (no
-        ``FROM NAMED`` without a ``GRAPH`` pattern); a query's own ``FROM`` clauses stand unless the protocol gives
-        a dataset, which then goes as fields (as the protocol says, they replace the query's). On Virtuoso a union
-        default graph is written as the graphs it leaves out (see the module's notes), unless a ``GRAPH`` pattern
-        needs the named graphs listed."""
+        ``FROM NAMED`` without a ``GRAPH`` pattern). A query's own ``FROM`` clauses stand unless the protocol gives
+        a dataset, which replaces them (SPARQL 1.1 Protocol §2.1.4). The protocol's dataset is exactly what it
+        names: a default graph it names none of is empty, and so is the set of named graphs (Query §13.2). On
+        Virtuoso a union default graph is written as the graphs it leaves out, unless a ``GRAPH`` pattern needs the
+        named graphs listed."""
         words = bare_words(lexed)
         protocol = default_graphs is not None or named_graphs is not None
+        if protocol and "FROM" in words:  # Virtuoso would add the protocol's graphs to the query's, not replace them
+            sparql = without_dataset_clauses(sparql)
+            lexed = [m.group() for m in tokens(sparql)]
+            words = bare_words(lexed)
         if "FROM" in words and not protocol:
             return [("query", sparql)]
         if union_default_graph and not protocol and "GRAPH" not in words:
@@ -104,8 +110,8 @@ class Dataset:
             if self._transport.virtuoso:  # every graph but those: no list of the dataset's graphs for its planner
                 return [("query", "".join(f"define input:default-graph-exclude <{g}>\n" for g in excluded) + sparql)]
         if protocol:
-            defaults = [g or DEFAULT_GRAPH for g in default_graphs or [DEFAULT_GRAPH]]
-            named = list(named_graphs) if named_graphs is not None else self.named()
+            defaults = [g or DEFAULT_GRAPH for g in default_graphs or ()] or [EMPTY_GRAPH]
+            named = list(named_graphs or ()) or [EMPTY_GRAPH]
         elif union_default_graph:  # the union of the dataset's graphs, the store's system graphs left out
             defaults = named = [*self.named(), DEFAULT_GRAPH]
         else:  # the default graph alone (as in the embedded store), and every graph for GRAPH patterns
