@@ -146,8 +146,9 @@ def test_digest_credentials_reach_a_protected_endpoint(capped: str, tmp_path: Pa
 
 
 def test_an_unreachable_store_is_a_store_error_after_the_retries() -> None:
-    with RemoteStore("http://127.0.0.1:9/sparql", retries=1, timeout=2) as opened, pytest.raises(StoreError):
+    with RemoteStore("http://127.0.0.1:9/sparql", retries=1, timeout=2) as opened, pytest.raises(StoreError) as failed:
         opened.graphs()
+    assert failed.value.status == 502 and "127.0.0.1:9" in failed.value.detail
 
 
 # ---- Virtuoso's deviations -----------------------------------------------------------------------------------------

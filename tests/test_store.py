@@ -206,8 +206,22 @@ def test_dump_round_trips_through_nquads(store, tmp_path: Path) -> None:
 
 def test_a_second_opener_is_told_the_store_is_in_use(embedded) -> None:
     store = embedded
-    with pytest.raises(StoreLockedError, match="open in another process"):
+    with pytest.raises(StoreLockedError, match="open in another process") as locked:
         open_store(store.path)
+    assert isinstance(locked.value, StoreError) and locked.value.status == 503  # busy, not broken
+
+
+def test_a_syntax_error_is_the_clients_mistake_and_a_store_failure_the_gateways(store) -> None:
+    with pytest.raises(QuerySyntaxError) as bad:
+        store.query("SELECT WHERE { ?s }")
+    assert isinstance(bad.value, ValueError) and bad.value.problem()["status"] == 400
+    assert StoreError("the store is gone").problem() == {
+        "type": "https://w3id.org/smarco/problems/bad-gateway",
+        "title": "the store could not answer",
+        "status": 502,
+        "detail": "the store is gone",
+        "errors": [],
+    }
 
 
 def test_a_directory_that_is_not_a_store_is_refused(tmp_path: Path) -> None:

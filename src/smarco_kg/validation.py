@@ -20,6 +20,7 @@ from pyshacl.shapes_graph import ShapesGraph
 from rdflib import SH, BNode, Graph, URIRef
 from rdflib.term import Node
 
+from smarco_kg.errors import SmarcoError
 from smarco_kg.namespaces import PREFIXES
 
 Severity = Lit["violation", "warning", "info"]
@@ -27,8 +28,8 @@ _SEVERITY: dict[URIRef, Severity] = {SH.Violation: "violation", SH.Warning: "war
 SKOLEM = "urn:smarco:blank:"  # pySHACL takes focus nodes as IRIs; top-level blank nodes get one for the run
 
 
-class ShapesError(ValueError):
-    """The shapes themselves cannot be read."""
+class ShapesError(SmarcoError, ValueError):
+    """The shapes themselves cannot be read: the deployment's fault, never the client's (a 500)."""
 
 
 @dataclass(frozen=True)

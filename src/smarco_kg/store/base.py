@@ -14,22 +14,23 @@ from typing import BinaryIO, Literal
 
 from rdflib.term import Node
 
+from smarco_kg.errors import BadGateway, BadRequest, ServiceUnavailable
 from smarco_kg.formats import RdfSyntax, ResultFormat
 
 Progress = Callable[[int], None]
 """Called with the number of bytes (or items) done so far, for progress bars."""
 
 
-class StoreError(Exception):
+class StoreError(BadGateway):
     """The store cannot be opened or used; the message says why and what to do."""
 
 
-class StoreLockedError(StoreError):
-    """Another process holds the store open for writing."""
+class StoreLockedError(ServiceUnavailable, StoreError):
+    """Another process holds the store open for writing: busy until it closes the store."""
 
 
-class QuerySyntaxError(ValueError):
-    """A SPARQL query or update that does not parse; the message gives the position."""
+class QuerySyntaxError(BadRequest, ValueError):
+    """A SPARQL query or update (or RDF data) that does not parse; the message gives the position."""
 
     @classmethod
     def of_data(cls, source: Path | bytes, error: SyntaxError) -> QuerySyntaxError:
