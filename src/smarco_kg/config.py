@@ -59,8 +59,6 @@ class Settings(BaseSettings):
     data_dir: Path = PROJECT_ROOT / "data"
     queries_dir: Path = PROJECT_ROOT / "queries"
     shared_dir: Path = PROJECT_ROOT.parent / "shared"
-    host: str = "127.0.0.1"
-    port: int = 8000
     tokens_file: Path = Path("var/tokens.json")
     query_timeout: float = 30.0  # seconds; a request's timeout= may only lower it
     query_workers: int = 2

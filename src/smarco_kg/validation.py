@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal as Lit
 
@@ -72,15 +72,6 @@ class Report:
     def extend(self, other: Report) -> None:
         self.problems.extend(other.problems)
         self.focus_nodes += other.focus_nodes
-
-    def as_dict(self) -> dict:
-        return {
-            "conforms": self.conforms,
-            "focusNodes": self.focus_nodes,
-            "violations": len(self.violations),
-            "warnings": len(self.warnings),
-            "problems": [asdict(p) for p in self.problems],
-        }
 
     def as_text(self) -> str:
         head = "conforms" if self.conforms else f"{len(self.violations)} violation(s)"

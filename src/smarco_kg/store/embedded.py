@@ -11,7 +11,7 @@ from typing import BinaryIO
 import pyoxigraph as ox
 from rdflib.term import Node
 
-from smarco_kg.formats import RdfSyntax, ResultFormat, rdf_syntax
+from smarco_kg.formats import RdfSyntax, ResultFormat
 from smarco_kg.namespaces import PREFIXES
 from smarco_kg.sparql_text import prebinding_start
 from smarco_kg.store.base import (
@@ -36,7 +36,6 @@ _RESULTS_FORMATS = {
 _BULK_BYTES = 4 << 20
 
 
-# The blank nodes a resource owns (credit points, locations and their addresses…), three levels deep.
 class EmbeddedQueryResult(QueryResult):
     def __init__(self, result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) -> None:
         self._result = result
@@ -301,4 +300,4 @@ class _ProgressReader(io.RawIOBase):
         return len(data)
 
 
-__all__ = ["EmbeddedStore", "rdf_syntax"]
+__all__ = ["EmbeddedStore"]

@@ -5,9 +5,8 @@ which graphs a query or update sees, ``writes`` shapes the data sent, ``datatype
 ``store`` is the ``RemoteStore`` built on them.
 """
 
-from smarco_kg.store.remote.dataset import DEFAULT_GRAPH, OWN_GRAPHS, SYSTEM_GRAPHS
-from smarco_kg.store.remote.results import RemoteQueryResult
+from smarco_kg.store.remote.dataset import OWN_GRAPHS
 from smarco_kg.store.remote.store import RemoteStore
 from smarco_kg.store.remote.transport import ResultCapError
 
-__all__ = ["DEFAULT_GRAPH", "OWN_GRAPHS", "SYSTEM_GRAPHS", "RemoteQueryResult", "RemoteStore", "ResultCapError"]
+__all__ = ["OWN_GRAPHS", "RemoteStore", "ResultCapError"]
