@@ -42,6 +42,9 @@ PAGE = 10_000  # triples per page when a graph is read whole (Virtuoso's default
 
 
 class RemoteStore(GraphStore):
+    """A SPARQL 1.1 store at ``query_url`` (updates at ``update_url``, bulk loads by the Graph Store Protocol at
+    ``graph_store_url`` when given, else by updates)."""
+
     def __init__(
         self,
         query_url: str,
