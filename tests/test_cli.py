@@ -161,6 +161,14 @@ def test_a_format_that_does_not_fit_the_query_is_refused(store: Settings) -> Non
     assert "does not fit a SELECT/ASK query" in done.stderr
 
 
+def test_a_store_that_does_not_answer_is_one_line_of_error_not_a_traceback(tmp_path: Path) -> None:
+    unreachable = Settings(store="http://127.0.0.1:9/sparql", state_dir=tmp_path)
+    done = run("query", "ASK { ?s ?p ?o }", store=unreachable)
+    assert done.returncode == 1
+    assert done.stderr.startswith("error: the store could not answer: http://127.0.0.1:9/sparql"), done.stderr
+    assert "Traceback" not in done.stderr
+
+
 def test_dump_one_graph_as_turtle_and_the_dataset_as_trig(store: Settings) -> None:
     graph = "https://w3id.org/smarco/graph/ontology"
     turtle = run("dump", "--graph", graph, "--format", "ttl", store=store, check=True).stdout

@@ -68,8 +68,8 @@ def test_the_environment_configures_the_remote_store(monkeypatch: pytest.MonkeyP
     with store_for(Settings()) as opened:
         assert isinstance(opened, RemoteStore)
         assert opened.update_url == "https://triples.example.org/update"
-        assert isinstance(opened._client.auth, httpx.BasicAuth)
-        assert opened._client.timeout.read == 5
+        assert isinstance(opened.transport.client.auth, httpx.BasicAuth)
+        assert opened.transport.client.timeout.read == 5
 
 
 def test_a_config_file_section_configures_the_remote_store(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -86,7 +86,7 @@ def test_a_config_file_section_configures_the_remote_store(tmp_path: Path, monke
     assert settings.store == "http://127.0.0.1:8890/sparql" and settings.base_iri == "https://example.org/kg/"
     assert settings.store_graph_store_url == "http://127.0.0.1:8890/sparql-graph-crud"
     with store_for(settings) as opened:
-        assert isinstance(opened._client.auth, httpx.DigestAuth) and opened.max_rows == 10000
+        assert isinstance(opened.transport.client.auth, httpx.DigestAuth) and opened.max_rows == 10000
     monkeypatch.setenv("SMARCO_STORE_MAX_ROWS", "500")  # the environment wins over the file
     assert Settings().store_max_rows == 500
 
@@ -146,8 +146,9 @@ def test_digest_credentials_reach_a_protected_endpoint(capped: str, tmp_path: Pa
 
 
 def test_an_unreachable_store_is_a_store_error_after_the_retries() -> None:
-    with RemoteStore("http://127.0.0.1:9/sparql", retries=1, timeout=2) as opened, pytest.raises(StoreError):
+    with RemoteStore("http://127.0.0.1:9/sparql", retries=1, timeout=2) as opened, pytest.raises(StoreError) as failed:
         opened.graphs()
+    assert failed.value.status == 502 and "127.0.0.1:9" in failed.value.detail
 
 
 # ---- Virtuoso's deviations -----------------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from smarco_kg.config import PROJECT_ROOT, Settings
 from smarco_kg.formats import rdf_syntax
 from smarco_kg.kg import KnowledgeGraph
 from smarco_kg.namespaces import ELM, ROV, SMARCO, SMSH
-from smarco_kg.validation import Problem
+from smarco_kg.validation import Problem, ShapesError, ShapesValidator
 from smarco_kg.write_path import WriteRejected, WriteResult
 
 XSD = Namespace("http://www.w3.org/2001/XMLSchema#")  # rdflib's closed XSD namespace warns when pytest inspects it
@@ -1183,3 +1183,13 @@ def test_pathway_steps_sharing_a_position_are_rejected(base_kg: KnowledgeGraph) 
             "Two steps of this pathway share position 1; each step needs its own place in the order.",
         )
     ]
+
+
+def test_shapes_that_cannot_be_read_are_the_deployments_fault(tmp_path) -> None:
+    """A folder without shapes, or a shapes file that does not parse, is a server error naming the file."""
+    with pytest.raises(ShapesError, match="no shapes") as missing:
+        ShapesValidator(tmp_path)
+    assert missing.value.status == 500 and isinstance(missing.value, ValueError)
+    (tmp_path / "broken.ttl").write_text("<urn:x:a> <urn:x:b> .\n", encoding="utf-8")
+    with pytest.raises(ShapesError, match=r"broken\.ttl"):
+        ShapesValidator(tmp_path)

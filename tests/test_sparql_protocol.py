@@ -683,6 +683,34 @@ def test_from_in_the_query_sets_the_default_graph(endpoint: LiveServer, kasei: N
     assert tabular_result(response) == [{"doc": DATA1}]
 
 
+def test_a_default_graph_uri_alone_gives_a_dataset_without_named_graphs(endpoint: LiveServer, kasei: None) -> None:
+    """The protocol's dataset is what it names: default-graph-uri without named-graph-uri names no named graph
+    (SPARQL 1.1 Protocol §2.1.4, as FROM without FROM NAMED in Query §13.2)."""
+    sparql = (
+        f"SELECT ?g ?doc WHERE {{ {{ GRAPH ?g {{ ?doc a <{FOAF.Document}> }} }} UNION {{ ?doc a <{FOAF.Document}> }} }}"
+    )
+    response = query(endpoint, sparql, **{"default-graph-uri": DATA1})
+    assert tabular_result(response) == [{"doc": DATA1}]
+    assert not boolean_result(
+        query(endpoint, f"ASK {{ GRAPH <{DATA2}> {{ ?s ?p ?o }} }}", **{"default-graph-uri": DATA1})
+    )
+
+
+def test_a_named_graph_uri_alone_gives_an_empty_default_graph(endpoint: LiveServer, kasei: None) -> None:
+    sparql = (
+        f"SELECT ?g ?doc WHERE {{ {{ GRAPH ?g {{ ?doc a <{FOAF.Document}> }} }} UNION {{ ?doc a <{FOAF.Document}> }} }}"
+    )
+    response = query(endpoint, sparql, **{"named-graph-uri": DATA2})
+    assert tabular_result(response) == [{"g": DATA2, "doc": DATA2}]
+
+
+def test_the_protocol_dataset_replaces_the_one_the_query_names(endpoint: LiveServer, kasei: None) -> None:
+    pattern = "{ ?doc a ?t } UNION { GRAPH ?g { ?doc a ?t } }"
+    sparql = f"SELECT ?doc FROM <{DATA1}> FROM NAMED <{DATA3}> WHERE {{ {pattern} }}"
+    assert tabular_result(query(endpoint, sparql, **{"default-graph-uri": DATA2})) == [{"doc": DATA2}]
+    assert tabular_result(query(endpoint, sparql, **{"named-graph-uri": DATA2})) == [{"doc": DATA2}]
+
+
 def test_syntax_errors_in_updates_give_the_line_of_the_error(endpoint: LiveServer) -> None:
     response = update(endpoint, f"INSERT DATA {{\n  GRAPH <{EX}g> {{\n    <{EX}s> <{EX}p> \n  }}\n}}")
     found = problem(response, 400)

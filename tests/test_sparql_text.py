@@ -4,9 +4,16 @@ binding values before the pattern."""
 import pytest
 from rdflib import Literal, URIRef
 
-from smarco_kg.sparql_text import dataset_clause_start, keywords, prebinding_start, substituted, where_group_start
-from smarco_kg.store.dialect import rewrite, update_text
+from smarco_kg.sparql_text import (
+    dataset_clause_start,
+    keywords,
+    prebinding_start,
+    substituted,
+    where_group_start,
+    without_dataset_clauses,
+)
 from smarco_kg.store.embedded import EmbeddedStore
+from smarco_kg.store.virtuoso import rewrite, update_text
 
 
 def test_keywords_ignore_strings_iris_comments_variables_and_prefixed_names() -> None:
@@ -42,6 +49,19 @@ def test_the_where_group_is_found_outside_strings_iris_comments_and_templates(te
 )
 def test_no_where_group_to_add_to(text: str) -> None:
     assert where_group_start(text) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "left"),
+    [
+        ("SELECT * FROM <http://g> FROM NAMED <http://h> WHERE { ?s ?p ?o }", "SELECT *   WHERE { ?s ?p ?o }"),
+        ("ASK from ex:g from named ex:h { ?s ?p 'FROM <http://g>' }", "ASK   { ?s ?p 'FROM <http://g>' }"),
+        ("SELECT ?from { ?s ex:from ?o } # FROM <http://g>", "SELECT ?from { ?s ex:from ?o } # FROM <http://g>"),
+    ],
+)
+def test_dataset_clauses_are_removed_where_they_are_keywords(text: str, left: str) -> None:
+    """What a query is when the protocol gives its dataset; the same words in strings, names and comments stay."""
+    assert without_dataset_clauses(text) == left
 
 
 def test_bindings_are_prebound_even_under_aggregates_and_filters() -> None:

@@ -102,6 +102,44 @@ def test_union_default_graph_sees_named_graphs(store) -> None:
     assert store.query("ASK { ?s ?p ?o }", union_default_graph=True).boolean
 
 
+G2 = f"{G}-2"
+EVERY = "SELECT ?g ?s WHERE { { GRAPH ?g { ?s ?p ?o } } UNION { ?s ?p ?o } }"
+
+
+def _two_graphs(store) -> None:
+    store.apply(Changeset(add=f'<http://ex.org/a> <http://ex.org/p> "1" <{G}> .\n'.encode()))
+    store.apply(Changeset(add=f'<http://ex.org/b> <http://ex.org/p> "2" <{G2}> .\n'.encode()))
+    store.apply(Changeset(add=b'<http://ex.org/c> <http://ex.org/p> "3" .\n'))
+
+
+def _pairs(result) -> list[tuple[str, str]]:
+    """(graph, subject) of each solution; the graph "" where the default graph matched."""
+    return sorted((str(row.get("g", "")), str(row["s"])) for row in result.rows())
+
+
+def test_default_graphs_alone_give_a_dataset_without_named_graphs(store) -> None:
+    """The protocol's dataset, exactly: default graphs without named ones give no named graph (SPARQL 1.1 Protocol
+    §2.1.4, as FROM without FROM NAMED)."""
+    _two_graphs(store)
+    assert _pairs(store.query(EVERY, default_graphs=[G])) == [("", "http://ex.org/a")]
+    assert _pairs(store.query(EVERY, default_graphs=[""])) == [("", "http://ex.org/c")]
+    assert not store.query(f"ASK {{ GRAPH <{G2}> {{ ?s ?p ?o }} }}", default_graphs=[G]).boolean
+
+
+def test_named_graphs_alone_give_an_empty_default_graph(store) -> None:
+    _two_graphs(store)
+    assert _pairs(store.query(EVERY, named_graphs=[G2])) == [(G2, "http://ex.org/b")]
+    assert _pairs(store.query(EVERY, default_graphs=[], named_graphs=[])) == []
+
+
+def test_the_given_dataset_replaces_the_one_the_query_names(store) -> None:
+    _two_graphs(store)
+    own = f"SELECT ?g ?s FROM <{G}> FROM NAMED <{G}> WHERE {{ {{ GRAPH ?g {{ ?s ?p ?o }} }} UNION {{ ?s ?p ?o }} }}"
+    assert _pairs(store.query(own)) == [("", "http://ex.org/a"), (G, "http://ex.org/a")]
+    assert _pairs(store.query(own, default_graphs=[G2])) == [("", "http://ex.org/b")]
+    assert _pairs(store.query(own, named_graphs=[G2])) == [(G2, "http://ex.org/b")]
+
+
 def test_query_syntax_error_names_the_position(store) -> None:
     with pytest.raises(QuerySyntaxError, match=r"1:\d+|line 1"):  # Virtuoso names the line only
         store.query("SELECT WHERE { ?s }")
@@ -168,8 +206,22 @@ def test_dump_round_trips_through_nquads(store, tmp_path: Path) -> None:
 
 def test_a_second_opener_is_told_the_store_is_in_use(embedded) -> None:
     store = embedded
-    with pytest.raises(StoreLockedError, match="open in another process"):
+    with pytest.raises(StoreLockedError, match="open in another process") as locked:
         open_store(store.path)
+    assert isinstance(locked.value, StoreError) and locked.value.status == 503  # busy, not broken
+
+
+def test_a_syntax_error_is_the_clients_mistake_and_a_store_failure_the_gateways(store) -> None:
+    with pytest.raises(QuerySyntaxError) as bad:
+        store.query("SELECT WHERE { ?s }")
+    assert isinstance(bad.value, ValueError) and bad.value.problem()["status"] == 400
+    assert StoreError("the store is gone").problem() == {
+        "type": "https://w3id.org/smarco/problems/bad-gateway",
+        "title": "the store could not answer",
+        "status": 502,
+        "detail": "the store is gone",
+        "errors": [],
+    }
 
 
 def test_a_directory_that_is_not_a_store_is_refused(tmp_path: Path) -> None:

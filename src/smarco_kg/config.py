@@ -8,13 +8,33 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import SecretStr, field_validator, model_validator
+from pydantic import BaseModel, SecretStr, field_validator, model_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from smarco_kg.federation import FederationNode
-
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
+
+
+class FederationNode(BaseModel):
+    """One partner node: a name for people, its SPARQL endpoint, how long to wait for it."""
+
+    name: str
+    endpoint: str
+    timeout: float = 5.0
+
+    @field_validator("endpoint")
+    @classmethod
+    def _http(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError(f"a node's endpoint is an http(s) URL, not {value!r}")
+        return value
+
+    @field_validator("timeout")
+    @classmethod
+    def _positive(cls, value: float) -> float:
+        if value <= 0:
+            raise ValueError("a node's timeout is a positive number of seconds")
+        return value
 
 
 class Settings(BaseSettings):
@@ -39,8 +59,6 @@ class Settings(BaseSettings):
     data_dir: Path = PROJECT_ROOT / "data"
     queries_dir: Path = PROJECT_ROOT / "queries"
     shared_dir: Path = PROJECT_ROOT.parent / "shared"
-    host: str = "127.0.0.1"
-    port: int = 8000
     tokens_file: Path = Path("var/tokens.json")
     query_timeout: float = 30.0  # seconds; a request's timeout= may only lower it
     query_workers: int = 2

@@ -14,7 +14,6 @@ COLLECTIONS: dict[str, str] = {
     "research": f"{SCHEME}research",
     "digcomp": f"{SCHEME}digcomp",
 }
-SKILLS_SCHEME = f"{SCHEME}skills"  # the skills pillar: skill groups are in it too
 SKILL_TYPES = {"skill/competence": f"{ESCO_DATA}skill-type/skill", "knowledge": f"{ESCO_DATA}skill-type/knowledge"}
 REUSE_LEVELS = ("transversal", "cross-sector", "sector-specific", "occupation-specific")
 ATTRIBUTION = "This service uses the ESCO classification of the European Commission."

@@ -15,35 +15,13 @@ import asyncio
 from dataclasses import dataclass
 
 import httpx
-from pydantic import BaseModel, field_validator
 
+from smarco_kg.config import FederationNode
 from smarco_kg.sparql_text import closing_brace, tokens
 from smarco_kg.terms import from_json, sparql_term
 
 _RESULTS = "application/sparql-results+json"
 MAX_ROWS = 10_000  # a SERVICE answer larger than this is refused rather than inlined
-
-
-class FederationNode(BaseModel):
-    """One partner node: a name for people, its SPARQL endpoint, how long to wait for it."""
-
-    name: str
-    endpoint: str
-    timeout: float = 5.0
-
-    @field_validator("endpoint")
-    @classmethod
-    def _http(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError(f"a node's endpoint is an http(s) URL, not {value!r}")
-        return value
-
-    @field_validator("timeout")
-    @classmethod
-    def _positive(cls, value: float) -> float:
-        if value <= 0:
-            raise ValueError("a node's timeout is a positive number of seconds")
-        return value
 
 
 class ServiceRefused(ValueError):

@@ -90,6 +90,23 @@ def dataset_clause_start(text: str) -> int | None:
     return clause[0] if clause else None
 
 
+def without_dataset_clauses(text: str) -> str:
+    """``text`` without its ``FROM`` / ``FROM NAMED`` clauses: what a query is when the protocol gives its dataset,
+    which replaces the query's own (SPARQL 1.1 Protocol §2.1.4). Only a query's top level has them."""
+    found = list(tokens(text))
+    pieces, last, index = [], 0, 0
+    while index < len(found):
+        if found[index].group().upper() != "FROM":
+            index += 1
+            continue
+        iri = index + 2 if index + 1 < len(found) and found[index + 1].group().upper() == "NAMED" else index + 1
+        if iri >= len(found):
+            break
+        pieces.append(text[last : found[index].start()])
+        last, index = found[iri].end(), iri + 1
+    return "".join([*pieces, text[last:]])
+
+
 def prebinding_start(text: str, names: Iterable[str]) -> int | None:
     """Where a ``VALUES`` block for ``names`` can open the WHERE group with the meaning of substituting the values
     into the query, or None where it cannot.

@@ -14,7 +14,6 @@ from rdflib.term import Node
 from smarco_kg.formats import RdfSyntax
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
-RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 
 @lru_cache(maxsize=200_000)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal as Lit
 
@@ -20,6 +20,7 @@ from pyshacl.shapes_graph import ShapesGraph
 from rdflib import SH, BNode, Graph, URIRef
 from rdflib.term import Node
 
+from smarco_kg.errors import SmarcoError
 from smarco_kg.namespaces import PREFIXES
 
 Severity = Lit["violation", "warning", "info"]
@@ -27,8 +28,8 @@ _SEVERITY: dict[URIRef, Severity] = {SH.Violation: "violation", SH.Warning: "war
 SKOLEM = "urn:smarco:blank:"  # pySHACL takes focus nodes as IRIs; top-level blank nodes get one for the run
 
 
-class ShapesError(ValueError):
-    """The shapes themselves cannot be read."""
+class ShapesError(SmarcoError, ValueError):
+    """The shapes themselves cannot be read: the deployment's fault, never the client's (a 500)."""
 
 
 @dataclass(frozen=True)
@@ -71,15 +72,6 @@ class Report:
     def extend(self, other: Report) -> None:
         self.problems.extend(other.problems)
         self.focus_nodes += other.focus_nodes
-
-    def as_dict(self) -> dict:
-        return {
-            "conforms": self.conforms,
-            "focusNodes": self.focus_nodes,
-            "violations": len(self.violations),
-            "warnings": len(self.warnings),
-            "problems": [asdict(p) for p in self.problems],
-        }
 
     def as_text(self) -> str:
         head = "conforms" if self.conforms else f"{len(self.violations)} violation(s)"

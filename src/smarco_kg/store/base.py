@@ -14,22 +14,23 @@ from typing import BinaryIO, Literal
 
 from rdflib.term import Node
 
+from smarco_kg.errors import BadGateway, BadRequest, ServiceUnavailable
 from smarco_kg.formats import RdfSyntax, ResultFormat
 
 Progress = Callable[[int], None]
 """Called with the number of bytes (or items) done so far, for progress bars."""
 
 
-class StoreError(Exception):
+class StoreError(BadGateway):
     """The store cannot be opened or used; the message says why and what to do."""
 
 
-class StoreLockedError(StoreError):
-    """Another process holds the store open for writing."""
+class StoreLockedError(ServiceUnavailable, StoreError):
+    """Another process holds the store open for writing: busy until it closes the store."""
 
 
-class QuerySyntaxError(ValueError):
-    """A SPARQL query or update that does not parse; the message gives the position."""
+class QuerySyntaxError(BadRequest, ValueError):
+    """A SPARQL query or update (or RDF data) that does not parse; the message gives the position."""
 
     @classmethod
     def of_data(cls, source: Path | bytes, error: SyntaxError) -> QuerySyntaxError:
@@ -100,7 +101,14 @@ class GraphStore(ABC):
         base_iri: str | None = None,
     ) -> QueryResult:
         """Run a SPARQL query; ``bindings`` pre-bind variables to values (as if the query began with a ``VALUES``
-        block), written as escaped terms by the store, never pasted from user text."""
+        block), written as escaped terms by the store, never pasted from user text.
+
+        ``default_graphs`` / ``named_graphs`` are the SPARQL protocol's dataset (``default-graph-uri``,
+        ``named-graph-uri``): given either, the query runs over exactly that dataset, which replaces the query's own
+        ``FROM`` / ``FROM NAMED``; the part not given is empty (no named graphs, or an empty default graph), as
+        ``FROM`` without ``FROM NAMED`` means (SPARQL 1.1 Protocol §2.1.4, Query §13.2). ``""`` names the store's
+        default graph. Without them, the query's own dataset; else the default graph (``union_default_graph``:
+        the union of every graph) and every named graph."""
 
     @abstractmethod
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:

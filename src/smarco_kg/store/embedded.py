@@ -11,7 +11,7 @@ from typing import BinaryIO
 import pyoxigraph as ox
 from rdflib.term import Node
 
-from smarco_kg.formats import RdfSyntax, ResultFormat, rdf_syntax
+from smarco_kg.formats import RdfSyntax, ResultFormat
 from smarco_kg.namespaces import PREFIXES
 from smarco_kg.sparql_text import prebinding_start
 from smarco_kg.store.base import (
@@ -36,7 +36,6 @@ _RESULTS_FORMATS = {
 _BULK_BYTES = 4 << 20
 
 
-# The blank nodes a resource owns (credit points, locations and their addresses…), three levels deep.
 class EmbeddedQueryResult(QueryResult):
     def __init__(self, result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) -> None:
         self._result = result
@@ -140,10 +139,9 @@ class EmbeddedStore(GraphStore):
         base_iri: str | None = None,
     ) -> EmbeddedQueryResult:
         options: dict = {"use_default_graph_as_union": union_default_graph, "base_iri": base_iri}
-        if default_graphs is not None:
-            options["default_graph"] = [_graph_name(g) for g in default_graphs]
-        if named_graphs is not None:
-            options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
+        if default_graphs is not None or named_graphs is not None:  # the protocol's dataset, exactly (see base)
+            options["default_graph"] = [_graph_name(g) for g in default_graphs or ()]
+            options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs or ()]
         if bindings:
             block = values_block(bindings)  # refuses malformed IRIs
             start = prebinding_start(sparql, bindings)
@@ -302,4 +300,4 @@ class _ProgressReader(io.RawIOBase):
         return len(data)
 
 
-__all__ = ["EmbeddedStore", "rdf_syntax"]
+__all__ = ["EmbeddedStore"]
