@@ -10,7 +10,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO, Literal
+from typing import Any, BinaryIO, Literal
 
 from rdflib.term import Node
 
@@ -23,6 +23,12 @@ Progress = Callable[[int], None]
 
 class StoreError(BadGateway):
     """The store cannot be opened or used; the message says why and what to do."""
+
+    def problem(self) -> dict[str, Any]:
+        """A remote store's answer can be long and spread over lines: one line, at most 1,000 characters."""
+        body = super().problem()
+        body["detail"] = " ".join(str(body["detail"]).split())[:1000]
+        return body
 
 
 class StoreLockedError(ServiceUnavailable, StoreError):
