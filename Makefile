@@ -50,11 +50,13 @@ virtuoso:
 # stays on one worker, so its module-scoped servers start once.
 test: $(STAMP) browser virtuoso
 	$(BIN)/ruff check src tests bench
+	$(BIN)/mypy
 	$(BIN)/pytest -n auto --maxprocesses 4 --dist loadfile
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python bench/foundation.py

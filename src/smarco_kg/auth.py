@@ -8,6 +8,7 @@ Every write is logged on the ``smarco_kg.writes`` logger: who, which graph, whic
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import hmac
 import json
@@ -29,7 +30,7 @@ from smarco_kg.graphs import Graphs
 try:  # POSIX: serialise concurrent `smarco-kg token` commands on the same file
     import fcntl
 except ImportError:  # pragma: no cover - not POSIX
-    fcntl = None  # type: ignore[assignment]
+    fcntl = None  # type: ignore[assignment]  # a module cannot be annotated as optional
 
 DEFAULT_TOKENS_FILE = Path("var/tokens.json")
 TOKEN_PREFIX = "smarco_"
@@ -254,7 +255,7 @@ class TokenStore:
     # writing -----------------------------------------------------------------------------------------------
 
     @contextmanager
-    def _changing(self) -> Iterator[list[TokenRecord]]:
+    def _changing(self) -> Iterator[builtins.list[TokenRecord]]:  # `list` alone names the method
         """Hold the file for a read-modify-write (one process and thread at a time); yield the records to edit."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with self._lock:
@@ -271,7 +272,7 @@ class TokenStore:
             finally:
                 os.close(folder)  # closing releases the lock
 
-    def _write(self, records: list[TokenRecord]) -> None:
+    def _write(self, records: builtins.list[TokenRecord]) -> None:
         payload = {"version": FILE_VERSION, "tokens": [record.to_json() for record in records]}
         handle, temporary = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".tmp")
         try:

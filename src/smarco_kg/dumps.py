@@ -42,6 +42,7 @@ class Dumps:
                 for name, (syntax, _) in FILES.items():
                     partial = self.folder / f".{name}.partial"
                     with gzip.open(partial, "wb", compresslevel=6) as out:
+                        # a GzipFile is a binary file, but typeshed does not make it a typing.BinaryIO
                         store.dump(out, rdf_syntax(syntax))  # type: ignore[arg-type]
                     shutil.move(partial, self.folder / name)
                 (self.folder / _STAMP).write_text("")

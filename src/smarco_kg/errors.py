@@ -10,7 +10,7 @@ The CLI prints the same detail and exits non-zero. Anything else that escapes is
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any
 
 PROBLEM_TYPES = "https://w3id.org/smarco/problems/"
 """Where problem types live: ``<PROBLEM_TYPES><kind>``, described in docs/api.md."""
@@ -19,9 +19,10 @@ PROBLEM_TYPES = "https://w3id.org/smarco/problems/"
 class SmarcoError(Exception):
     """The base of every error the project raises on purpose."""
 
-    status: ClassVar[int] = 500
-    kind: ClassVar[str] = "internal-error"
-    title: ClassVar[str] = "internal error"
+    # Each class's own; an instance may say more (its title) or, in the HTTP layer, another status (``Problem``).
+    status: int = 500
+    kind: str = "internal-error"
+    title: str = "internal error"
 
     def __init__(
         self,
@@ -35,7 +36,7 @@ class SmarcoError(Exception):
         super().__init__(detail or title or self.title)
         self.detail = detail
         if title is not None:
-            self.title = title  # type: ignore[misc]  # an instance may say more than its class
+            self.title = title
         self.errors: list[dict[str, Any]] = errors or []
         self.headers: dict[str, str] = headers or {}
         self.extra: dict[str, Any] = extra

@@ -200,7 +200,8 @@ def occupation_skills(
   {{ VALUES (?p ?relation) {{ {values} }} <{occupation}> ?p ?skill . BIND("s" AS ?kind)
      OPTIONAL {{ ?skill <{SKOS}prefLabel> ?skillLabel FILTER(LANGMATCHES(LANG(?skillLabel), "en")) }} }}
 }}"""
-    label, found, skills = "", False, {}
+    label, found = "", False
+    skills: dict[str, tuple[str, str, str]] = {}  # skill IRI -> (IRI, label, relation)
     for row in store.query(query, union_default_graph=True).rows():
         if str(row["kind"]) == "o":
             found = True

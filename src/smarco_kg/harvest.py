@@ -59,7 +59,7 @@ class _Node:
     def __init__(self, url: str, client: httpx.Client) -> None:
         self.url, self.client = url.rstrip("/"), client
 
-    def json(self, path: str, **params: object) -> dict:
+    def json(self, path: str, **params: str | int) -> dict:
         try:
             response = self.client.get(f"{self.url}{path}", params=params, headers={"Accept": "application/json"})
             response.raise_for_status()

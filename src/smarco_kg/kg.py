@@ -20,7 +20,7 @@ from smarco_kg.updates import UpdateResult, apply_update
 from smarco_kg.validation import ShapesValidator
 from smarco_kg.write_path import WritePath, WriteResult
 
-Listener = Callable[[], None]
+Listener = Callable[[], object]  # told of every commit; what it returns is not used
 
 
 @dataclass
@@ -87,7 +87,7 @@ class KnowledgeGraph:
 
     def commit(
         self,
-        data: bytes | str | Path | Sequence[Path],
+        data: bytes | Path | Sequence[Path],
         syntax: RdfSyntax | None,
         *,
         actor: str = "cli",

@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 from rdflib import Graph, Literal, URIRef
+from rdflib.term import Node
 
 from smarco_kg.europass.seal import IssuerKey
 from smarco_kg.namespaces import ELM, SMARCO
@@ -42,13 +43,13 @@ ECTS = "http://data.europa.eu/snb/education-credit/6fcec5c5af"
 SKOS_PREF = URIRef("http://www.w3.org/2004/02/skos/core#prefLabel")
 
 
-def _text(graph: Graph, node: object, predicate: URIRef, lang: str = "en") -> str:
-    values = [v for v in graph.objects(node, predicate) if isinstance(v, Literal)]  # type: ignore[arg-type]
+def _text(graph: Graph, node: Node, predicate: URIRef, lang: str = "en") -> str:
+    values = [v for v in graph.objects(node, predicate) if isinstance(v, Literal)]
     chosen = [v for v in values if v.language == lang] or values
     return str(sorted(chosen, key=str)[0]) if chosen else ""
 
 
-def profile(graph: Graph, organisation: URIRef, page: str) -> dict:
+def profile(graph: Graph, organisation: Node, page: str) -> dict:
     countries = [
         str(c).rsplit("/", 1)[-1]
         for loc in graph.objects(organisation, ELM.location)
@@ -104,7 +105,7 @@ def achievement(graph: Graph, spec: URIRef, pages: dict[str, str]) -> dict:
         out["tag"] = [f"EQF level {str(eqf).rsplit('/', 1)[-1]}"]
     bodies = [b for o in graph.objects(spec, ELM.awardingOpportunity) for b in graph.objects(o, ELM.awardingBody)]
     if bodies:
-        out["creator"] = profile(graph, bodies[0], pages.get(str(bodies[0]), str(bodies[0])))  # type: ignore[arg-type]
+        out["creator"] = profile(graph, bodies[0], pages.get(str(bodies[0]), str(bodies[0])))
     return out
 
 

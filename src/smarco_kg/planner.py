@@ -57,9 +57,9 @@ def plan(
     languages, modes = set(languages), set(modes)
     covers: dict[str, set[str]] = {}
     for skill in needed:
-        for course in catalogue.teaching(skill):
-            if eligible(catalogue.courses[course], languages, modes):
-                covers.setdefault(course, set()).add(skill)
+        for iri in catalogue.teaching(skill):
+            if eligible(catalogue.courses[iri], languages, modes):
+                covers.setdefault(iri, set()).add(skill)
     cost = {c: float(catalogue.courses[c].ects or 0.0) for c in covers}
     candidates = _undominated(covers, cost)
     coverable = set().union(*(covers[c] for c in candidates)) if candidates else set()
@@ -120,32 +120,33 @@ def _lower_bound(needed: set[str], candidates: list[str], covers: dict, cost: di
 
 def _exact(needed: set[str], candidates: list[str], covers: dict, cost: dict) -> tuple[list[str], bool]:
     by_skill = {s: sorted((c for c in candidates if s in covers[c]), key=lambda c: (cost[c], c)) for s in needed}
-    best: list[list[str] | float] = [_greedy(needed, candidates, covers, cost, None), 0.0]
-    best[1] = sum(cost[c] for c in best[0])  # type: ignore[union-attr]
-    nodes = [0]
+    best = _greedy(needed, candidates, covers, cost, None)
+    best_cost = sum(cost[c] for c in best)
+    nodes = 0
 
     def search(uncovered: set[str], chosen: list[str], spent: float) -> None:
-        nodes[0] += 1
-        if nodes[0] > _NODE_BUDGET:
+        nonlocal best, best_cost, nodes
+        nodes += 1
+        if nodes > _NODE_BUDGET:
             return
         if not uncovered:
-            if spent < best[1] - 1e-9:  # type: ignore[operator]
-                best[0], best[1] = list(chosen), spent
+            if spent < best_cost - 1e-9:
+                best, best_cost = list(chosen), spent
             return
         # a bound: the cheapest course per remaining skill, shared at best among all of them
         cheapest = min(cost[c] for s in uncovered for c in by_skill[s])
-        if spent + cheapest >= best[1] - 1e-9:  # type: ignore[operator]
+        if spent + cheapest >= best_cost - 1e-9:
             return
         skill = min(uncovered, key=lambda s: (len(by_skill[s]), s))
         for course in by_skill[skill]:
-            if spent + cost[course] >= best[1] - 1e-9:  # type: ignore[operator]
+            if spent + cost[course] >= best_cost - 1e-9:
                 continue
             chosen.append(course)
             search(uncovered - covers[course], chosen, spent + cost[course])
             chosen.pop()
 
     search(set(needed), [], 0.0)
-    return list(best[0]), nodes[0] <= _NODE_BUDGET  # type: ignore[arg-type]
+    return list(best), nodes <= _NODE_BUDGET
 
 
 def _greedy(needed: set[str], candidates: list[str], covers: dict, cost: dict, budget: float | None) -> list[str]:

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 DELAY_SECONDS = 1.0
 
@@ -20,18 +20,18 @@ def progress_bar(description: str, total: int | None = None, *, unit: str = "") 
         yield lambda done, total=None, stage=None: None
         return
     started = time.monotonic()
-    bar: Progress | None = None
-    task = None
+    shown: tuple[Progress, TaskID] | None = None  # the bar and its task, once it appears
 
     def update(done: int, new_total: int | None = None, stage: str | None = None) -> None:
-        nonlocal bar, task
-        if bar is None:
+        nonlocal shown
+        if shown is None:
             if time.monotonic() - started < DELAY_SECONDS:
                 return
             columns = [TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
             bar = Progress(*columns, transient=True)
             bar.start()
-            task = bar.add_task(f"{description}{(' (' + unit + ')') if unit else ''}", total=new_total or total)
+            shown = bar, bar.add_task(f"{description}{(' (' + unit + ')') if unit else ''}", total=new_total or total)
+        bar, task = shown
         if stage is not None:
             bar.update(task, description=stage)
         bar.update(task, completed=done, total=new_total or total)
@@ -39,5 +39,5 @@ def progress_bar(description: str, total: int | None = None, *, unit: str = "") 
     try:
         yield update
     finally:
-        if bar is not None:
-            bar.stop()
+        if shown is not None:
+            shown[0].stop()

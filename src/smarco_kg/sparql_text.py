@@ -118,7 +118,8 @@ def prebinding_start(text: str, names: Iterable[str]) -> int | None:
     if start is None:
         return None
     wanted = set(names)
-    depth, parens, subqueries = 1, 0, []
+    depth, parens = 1, 0
+    subqueries: list[int] = []  # the depth at which each open subquery began
     for match in tokens(text[start:]):
         token = match.group()
         if token == "{":

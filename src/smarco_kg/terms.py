@@ -6,6 +6,7 @@ pyoxigraph is used as a parser and serializer library here; only ``store.embedde
 import re
 from collections.abc import Mapping
 from functools import lru_cache
+from typing import TypeAlias, overload
 
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
@@ -14,6 +15,9 @@ from rdflib.term import Node
 from smarco_kg.formats import RdfSyntax
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+RdfTerm: TypeAlias = URIRef | BNode | Literal
+"""An RDF term as rdflib holds it: what a store's solutions and triples are made of."""
 
 
 @lru_cache(maxsize=200_000)
@@ -26,8 +30,12 @@ def _datatype(value: str) -> URIRef:
     return URIRef(value)
 
 
-def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.DefaultGraph) -> Node | None:
-    """The rdflib term for a pyoxigraph term (``None`` for the default graph)."""
+@overload
+def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> RdfTerm: ...
+@overload
+def to_rdflib(term: ox.DefaultGraph) -> None: ...
+def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | ox.DefaultGraph) -> RdfTerm | None:
+    """The rdflib term for a pyoxigraph term (``None`` for the default graph; a quoted triple is a ``TypeError``)."""
     if isinstance(term, ox.NamedNode):
         return _iri(term.value)
     if isinstance(term, ox.Literal):
@@ -89,7 +97,7 @@ def values_block(bindings: Mapping[str, Node]) -> str:
 _LABEL_UNSAFE = re.compile(r"[^A-Za-z0-9_]")
 
 
-def from_json(value: dict) -> Node:
+def from_json(value: dict) -> RdfTerm:
     """A term of SPARQL JSON results (``typed-literal``, from SPARQL 1.0 stores such as Virtuoso, read as a literal)."""
     kind = value.get("type")
     if kind == "uri":

@@ -122,7 +122,9 @@ class ShapesValidator:
         """Validate ``focus_nodes`` (IRIs or blank nodes of ``data``) against the shapes that target them."""
         if not focus_nodes:
             return Report()
-        skolemised = {node: URIRef(f"{SKOLEM}{node}") for node in focus_nodes if isinstance(node, BNode)}
+        skolemised: dict[Node, URIRef] = {
+            node: URIRef(f"{SKOLEM}{node}") for node in focus_nodes if isinstance(node, BNode)
+        }
         if skolemised:
             data = _skolemise(data, skolemised)
         focus = {skolemised.get(node, node) for node in focus_nodes}
@@ -148,15 +150,21 @@ class ShapesValidator:
             value = report.value(result, SH.value)
             message = report.value(result, SH.resultMessage)
             focus = report.value(result, SH.focusNode)
+            assert focus is not None  # SHACL: every result has exactly one focus node
             yield Problem(
                 focus_node=_unskolemise(focus),
                 path=_path_text(report, path, names) if path is not None else None,
                 value=_unskolemise(value) if value is not None else None,
                 message=str(message) if message is not None else "does not conform",
-                severity=_SEVERITY.get(report.value(result, SH.resultSeverity), "violation"),
+                severity=_severity(report.value(result, SH.resultSeverity)),
                 shape=_shape_name(report.value(result, SH.sourceShape), names),
                 constraint=_short(report.value(result, SH.sourceConstraintComponent), names),
             )
+
+
+def _severity(node: Node | None) -> Severity:
+    """A result's severity; a violation where it names none of SHACL's."""
+    return _SEVERITY.get(node, "violation") if isinstance(node, URIRef) else "violation"
 
 
 def _skolemise(data: Graph, mapping: dict[Node, URIRef]) -> Graph:
@@ -179,7 +187,7 @@ def _short(node: Node | None, names: rdflib.namespace.NamespaceManager) -> str |
     if node is None or isinstance(node, BNode):
         return None
     try:
-        return names.qname(node)
+        return names.qname(str(node))
     except ValueError:
         return str(node)
 

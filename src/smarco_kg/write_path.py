@@ -239,7 +239,7 @@ class WritePath:
     def _check_in_workers(
         self,
         staged: Staged,
-        subjects: list[Node],
+        subjects: Sequence[Node],
         context: list[str] | None,
         report: Report,
         progress: BatchProgress | None,
@@ -270,7 +270,7 @@ class WritePath:
                         progress(done, len(subjects))
         return True
 
-    def _check_batch(self, staged: Staged, batch: list[Node], context: list[str] | None) -> Report:
+    def _check_batch(self, staged: Staged, batch: Sequence[Node], context: list[str] | None) -> Report:
         values = "VALUES ?s { " + " ".join(f"<{s}>" for s in batch) + " }"
         data = Graph()
         describe = owned_construct("?s", values=values)  # each node with the blank nodes it owns

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypeVar
 
 import httpx
 from fastapi import APIRouter, Query, Request
@@ -24,6 +26,7 @@ from smarco_kg.errors import BadParameter
 router = APIRouter(tags=["Federation"])
 DEFAULT_DEADLINE, MAX_DEADLINE = 5.0, 30.0
 LOCAL = "this node"
+Checked = TypeVar("Checked")  # a node's answer once its shape is checked
 
 
 @dataclass(frozen=True)
@@ -54,15 +57,17 @@ def _deadline(request: Request) -> float:
     return value
 
 
-async def _fan_out(request: Request, path: str, accept: str, check) -> tuple[list[tuple[_Node, object]], list[dict]]:
+async def _fan_out(
+    request: Request, path: str, accept: str, check: Callable[[object], Checked]
+) -> tuple[list[tuple[_Node, Checked]], list[dict]]:
     """Ask every node for ``path`` (with this request's query string, less ``deadline``); the good answers, and a
     report per node."""
     deadline = _deadline(request)
-    params = [(k, v) for k, v in request.query_params.multi_items() if k != "deadline"]
+    params = tuple((k, v) for k, v in request.query_params.multi_items() if k != "deadline")
     started = time.perf_counter()
     nodes = _nodes(request)
 
-    async def one(client: httpx.AsyncClient, node: _Node) -> object:
+    async def one(client: httpx.AsyncClient, node: _Node) -> Checked:
         remaining = deadline - (time.perf_counter() - started)
         timeout = max(0.05, min(node.timeout, remaining))
         response = await asyncio.wait_for(
@@ -75,7 +80,8 @@ async def _fan_out(request: Request, path: str, accept: str, check) -> tuple[lis
 
     client = service(request).http
     results = await asyncio.gather(*(one(client, n) for n in nodes), return_exceptions=True)
-    good, report = [], []
+    good: list[tuple[_Node, Checked]] = []
+    report: list[dict] = []
     for node, result in zip(nodes, results, strict=True):
         entry: dict = {"node": node.name, "url": node.api}
         if isinstance(result, (asyncio.TimeoutError, httpx.TimeoutException)):
@@ -110,7 +116,7 @@ async def federated_courses(
     request: Request, deadline: float = Query(DEFAULT_DEADLINE, description="Seconds for the whole request")
 ) -> JSONResponse:
     good, report = await _fan_out(request, "/api/courses", "application/json", _page)
-    items = [{**item, "node": node.name} for node, page in good for item in page]  # type: ignore[union-attr]
+    items = [{**item, "node": node.name} for node, page in good for item in page]
     items.sort(key=lambda i: (i["id"], i["node"]))
     partial = any(r["status"] != "ok" for r in report)
     return JSONResponse({"items": items, "nodes": report, "partial": partial})
@@ -134,10 +140,10 @@ async def federated_query(request: Request, name: str) -> JSONResponse:
     variables: list[str] = []
     rows: list[dict] = []
     for node, body in good:
-        for var in body["head"].get("vars", []):  # type: ignore[index]
+        for var in body["head"].get("vars", []):
             if var not in variables:
                 variables.append(var)
-        for row in body["results"]["bindings"]:  # type: ignore[index]
+        for row in body["results"]["bindings"]:
             rows.append({**row, "node": {"type": "literal", "value": node.name}})
     return JSONResponse(
         {

@@ -14,6 +14,7 @@ from functools import partial
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 
 from smarco_kg.api.context import Service, authenticate, service
 from smarco_kg.api.problems import Problem
@@ -95,7 +96,7 @@ async def _payload(request: Request) -> tuple[bytes, str]:
         form = await request.form()
         parts: list[tuple[bytes, str]] = []
         for _, value in form.multi_items():
-            if hasattr(value, "read"):
+            if isinstance(value, UploadFile):  # a file part, not a text field
                 part_type = (value.content_type or "").split(";")[0].strip().lower()
                 parts.append((await value.read(), part_type))
         if not parts:

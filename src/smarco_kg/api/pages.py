@@ -157,9 +157,9 @@ class _Builder:
         return ValueView(text, page or str(node), external=page is None, lang=lang)
 
     def properties(self, node: Node, depth: int) -> list[PropertyView]:
-        by_property: dict[URIRef, list[Node]] = {}
+        by_property: dict[Node, list[Node]] = {}
         for p, o in self.graph.predicate_objects(node):
-            by_property.setdefault(p, []).append(o)  # type: ignore[arg-type]
+            by_property.setdefault(p, []).append(o)
         views = []
         for prop in sorted(by_property, key=lambda p: curie(p)):
             views.append(PropertyView(curie(prop), str(prop), self.values(by_property[prop], depth)))
@@ -209,8 +209,9 @@ def incoming(store: GraphStore, catalogue: Catalogue, iri: URIRef, lang: str) ->
     labels: dict[Node, list[Literal]] = {}
     for row in store.query(_INCOMING, union_default_graph=True, bindings={"r": iri}).rows():
         values = labels.setdefault(row["s"], [])
-        if isinstance(row.get("label"), Literal):
-            values.append(row["label"])
+        named = row.get("label")
+        if isinstance(named, Literal):
+            values.append(named)
     groups: dict[str, list[ValueView]] = {}
     for entry in catalogue:
         namespace = entry.namespace(catalogue.base_iri)
@@ -301,14 +302,15 @@ def part_of(store: GraphStore, catalogue: Catalogue, iri: URIRef, lang: str) -> 
     base_iri = catalogue.base_iri
     chain: list[ValueView] = []
     seen: set[Node] = {iri}
-    current = iri
+    current: Node = iri
     fallback: list[ValueView] = []
     for _ in range(_MAX_DEPTH):
         labels: dict[Node, list[Literal]] = {}
         for row in store.query(_PARENTS, union_default_graph=True, bindings={"r": current}).rows():
             values = labels.setdefault(row["s"], [])
-            if isinstance(row.get("label"), Literal):
-                values.append(row["label"])
+            named = row.get("label")
+            if isinstance(named, Literal):
+                values.append(named)
         views = {}
         for node, values in labels.items():
             href = catalogue.page_of(node) or node_path(base_iri, node)
@@ -326,7 +328,7 @@ def part_of(store: GraphStore, catalogue: Catalogue, iri: URIRef, lang: str) -> 
         seen.add(owners[0])
         if catalogue.page_of(owners[0]) is not None:
             break  # a registry member: the record this node belongs to
-        current = owners[0]  # type: ignore[assignment]
+        current = owners[0]
     return chain or fallback
 
 

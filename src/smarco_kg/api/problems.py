@@ -35,8 +35,8 @@ class Problem(SmarcoError):
         self, status: int, title: str, detail: str = "", headers: dict[str, str] | None = None, **extra: Any
     ) -> None:
         super().__init__(detail, title=title, headers=headers, **extra)
-        self.status = status  # type: ignore[misc]
-        self.kind = type(error_for(status, title)).kind  # type: ignore[misc]
+        self.status = status
+        self.kind = type(error_for(status, title)).kind
         self.args = (status, title, detail)  # so that it pickles across processes
 
     def response(self) -> JSONResponse:

@@ -65,14 +65,14 @@ async def member_response(request: Request, entry: ClassEntry, local: str) -> Re
     chosen = representation(request, params.get("format"))
     iri = entry.iri(svc.settings.base_iri, local)
     graph = await run_in_threadpool(describe, svc.kg.store, entry, iri) if iri is not None else None
-    if graph is None:
+    if graph is None or iri is None:  # (no IRI: no graph)
         shown = iri or local
         raise Problem(404, f"no such {entry.name}", f"{shown} is not a {entry.name} of this catalogue")
     tag = f'"{etag(graph)}-{chosen.tag_suffix}"'
     headers = {"Vary": "Accept", "ETag": tag}
     if tag in [t.strip() for t in request.headers.get("if-none-match", "").split(",")]:
         return Response(status_code=304, headers=headers)
-    body, media_type = render(graph, iri, svc.catalogue.vocabulary, chosen, request)  # type: ignore[arg-type]
+    body, media_type = render(graph, iri, svc.catalogue.vocabulary, chosen, request)
     return Response(body, media_type=media_type, headers=headers)
 
 

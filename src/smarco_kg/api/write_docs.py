@@ -89,9 +89,8 @@ def write_example(entry: ClassEntry, vocab: Vocabulary, data: Graph, base_iri: s
     body without a type gets (a micro-credential rather than a certificate, which needs others stacking into
     it), embedding what it owns, the smallest of those."""
     namespace = entry.namespace(base_iri)
-    members = sorted(
-        {s for c in entry.classes for s in data.subjects(RDF.type, c) if str(s).startswith(namespace)}, key=str
-    )
+    typed = {s for c in entry.classes for s in data.subjects(RDF.type, c) if isinstance(s, URIRef)}
+    members = sorted((s for s in typed if s.startswith(namespace)), key=str)
     ranked = []
     for member in members:
         graph = _description(data, member)
@@ -140,6 +139,7 @@ def examples(entry: ClassEntry, vocab: Vocabulary, data: Graph | None, base_iri:
     keys = set(resource_schema(entry, vocab)["properties"]) - {"@context"}
     document = {k: v for k, v in compact(graph, member, vocab, "").items() if k in keys}  # no notes (comment)
     created = _without_ids(document, str(member))
+    assert isinstance(created, dict)  # as ``document`` is
     out: dict[str, dict] = {}
     for method, example in (("POST", created), ("PUT", document)):
         parsed = Graph()

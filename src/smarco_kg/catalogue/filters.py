@@ -235,10 +235,10 @@ SELECT DISTINCT ?c WHERE {{
   FILTER(?c = ?iri || REPLACE(LCASE(STR(?label)), "[-_\\\\s]+", " ") = ?text)
 }} ORDER BY ?c"""
     rows = store.query(query, union_default_graph=True, bindings={"iri": lookup.iri, "text": Literal(lookup.text)})
-    found = [row["c"] for row in rows.rows() if isinstance(row.get("c"), URIRef)]
+    found = [c for c in (row.get("c") for row in rows.rows()) if isinstance(c, URIRef)]
     if found:
         exact = [c for c in found if c == lookup.iri]
-        return exact[0] if exact else found[0]  # type: ignore[return-value]
+        return exact[0] if exact else found[0]
     known_query = f"""{PREFIXES_SPARQL}
 SELECT ?c (MIN(STR(?label)) AS ?name) WHERE {{ {vocabulary_pattern} OPTIONAL {{ ?c skos:prefLabel ?label }} }}
 GROUP BY ?c ORDER BY ?c LIMIT 50"""

@@ -36,7 +36,7 @@ class Compactor:
     def __init__(self, graph: Graph, vocabulary: Vocabulary) -> None:
         self.graph = graph
         self.vocabulary = vocabulary
-        self.references = Counter(o for o in graph.objects() if isinstance(o, BNode | URIRef))
+        self.references: Counter[Node] = Counter(o for o in graph.objects() if isinstance(o, BNode | URIRef))
         self.described = set(graph.subjects())
         self.done: set[Node] = set()  # blank nodes written out already: later mentions refer to them by id
         self.path: list[Node] = []  # the nodes being written, root first: a resource is nested unless it is one
@@ -69,7 +69,9 @@ class Compactor:
         fields: dict[str, Any] = {}
         for predicate in set(self.graph.predicates(subject)) - {RDF.type}:
             values = sorted(self.graph.objects(subject, predicate), key=_order)
-            term = self.vocabulary.terms.get(predicate) or _VIEW_TERMS.get(predicate)  # type: ignore[arg-type]
+            term = None
+            if isinstance(predicate, URIRef):  # always, in RDF; rdflib's types allow more
+                term = self.vocabulary.terms.get(predicate) or _VIEW_TERMS.get(predicate)
             if term is None:
                 fields[curie(predicate)] = [self.expanded(v) for v in values]
             elif term.kind == "language":
@@ -162,7 +164,9 @@ IRI_SCHEMA = {"type": "string", "format": "iri"}
 def term_schema(term: Term, vocabulary: Vocabulary, depth: int = 0) -> dict:
     """The JSON Schema of one key's value, as the writer above writes it."""
     if term.kind == "language":
-        text = {"type": "string"} if term.unique_lang else {"type": "array", "items": {"type": "string"}}
+        text: dict[str, Any] = (
+            {"type": "string"} if term.unique_lang else {"type": "array", "items": {"type": "string"}}
+        )
         if term.unique_lang:
             text = {"anyOf": [text, {"type": "array", "items": {"type": "string"}}]}
         return {"type": "object", "description": "strings by language tag", "additionalProperties": text}

@@ -195,7 +195,7 @@ def read_description(store: GraphStore, nodes: list[URIRef]) -> Graph:
 def describe(store: GraphStore, entry: ClassEntry, iri: URIRef) -> Graph | None:
     """The member's description with the labels of what it links to; None when ``iri`` is no member."""
     rows = store.query(_nodes_query(entry.classes, entry.embed), union_default_graph=True, bindings={"r": iri}).rows()
-    nodes = sorted(row["n"] for row in rows if isinstance(row.get("n"), URIRef))
+    nodes = sorted(n for n in (row.get("n") for row in rows) if isinstance(n, URIRef))
     if not nodes:
         return None
     graph = read_description(store, nodes)

@@ -8,7 +8,7 @@ question "which class is this IRI a member of", "where is its page", "what does 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterator, Sequence
 from functools import cached_property
 from pathlib import Path
 
@@ -54,7 +54,7 @@ class Catalogue:
         extra = tuple(c for e in self._given if not e.shapes for c in e.classes)
         return vocabulary(self.shapes_dir, extra)
 
-    def __iter__(self) -> Iterable[ClassEntry]:  # type: ignore[override]
+    def __iter__(self) -> Iterator[ClassEntry]:
         return iter(self.entries.values())
 
     def entry(self, collection: str) -> ClassEntry:
@@ -65,7 +65,7 @@ class Catalogue:
         """The classes partners write: REST writes, ownership, the write routes' OpenAPI."""
         return [e for e in self.entries.values() if e.owned]
 
-    def member_of(self, iri: Node) -> tuple[ClassEntry, str] | None:
+    def member_of(self, iri: Node | str) -> tuple[ClassEntry, str] | None:
         """The collection an IRI is a member IRI of, and its id there; None for any other IRI."""
         if not isinstance(iri, str):
             return None
@@ -94,7 +94,7 @@ class Catalogue:
             raise BadParameter(parameter, raw, f"a {entry.name} IRI ({namespace}…) or its id")
         return iri
 
-    def page_of(self, iri: Node) -> str | None:
+    def page_of(self, iri: Node | str) -> str | None:
         """The path of the page describing ``iri``, or None when no page does."""
         found = self.member_of(iri) if isinstance(iri, str) else None
         if found is None:

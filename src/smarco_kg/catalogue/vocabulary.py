@@ -127,8 +127,8 @@ class Vocabulary:
             body[term.key] = term.definition()
         return {"@context": body}
 
-    def key_of_class(self, iri: URIRef) -> str:
-        return self.classes.get(iri, str(iri))
+    def key_of_class(self, iri: Node) -> str:
+        return self.classes.get(iri, str(iri)) if isinstance(iri, URIRef) else str(iri)
 
     def properties_of(self, shapes: Iterable[URIRef], properties: Iterable[URIRef] = ()) -> list[Term]:
         """The terms a resource described by ``shapes`` (and having ``properties``) can have, in key order."""
@@ -268,7 +268,8 @@ def vocabulary(shapes_dir: Path, extra_classes: tuple[URIRef, ...] = ()) -> Voca
     return vocabulary_from_shapes(shapes_graph(shapes_dir), extra_classes)
 
 
-def curie(iri: URIRef) -> str:
+def curie(iri: Node | str) -> str:
+    """``iri`` shortened by the context's prefixes; a term in none of their namespaces as its text."""
     for prefix, namespace in CONTEXT_PREFIXES.items():
         if str(iri).startswith(namespace):
             return f"{prefix}:{str(iri)[len(namespace) :]}"

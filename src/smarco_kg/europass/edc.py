@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import RDF, XSD, Graph, Literal, Namespace, URIRef
+from rdflib.term import Node
 
 from smarco_kg.catalogue.classes import ClassEntry
 from smarco_kg.errors import Conflict, Unprocessable
@@ -120,7 +121,7 @@ def _png(width: int = 8, height: int = 8) -> bytes:
 
 
 def _credential_nodes(
-    spec: URIRef, title: Literal, award: Award, issuer: Issuer, awarding_body: URIRef, assessed_as: URIRef | None
+    spec: URIRef, title: Literal, award: Award, issuer: Issuer, awarding_body: Node, assessed_as: Node | None
 ) -> Graph:
     """The credential-specific part: credential, learner, achievement, awarding, assessment, display."""
     g = Graph()
@@ -239,8 +240,9 @@ def issue(
     if award.assessment and not award.grade:
         raise IssueError("an assessment needs the grade achieved in it")
     assessed_as = data.value(spec, ELM.provenBy)
-    data += _credential_nodes(spec, title, award, issuer, awarding[0], assessed_as)  # type: ignore[arg-type]
+    data += _credential_nodes(spec, title, award, issuer, awarding[0], assessed_as)
     root = next(data.subjects(RDF.type, ELM.EuropeanDigitalCredential))
+    assert isinstance(root, URIRef)  # the credential's IRI, minted by _credential_nodes
     concepts = concepts_of(store, (o for o in data.objects() if isinstance(o, URIRef)))
     terms = dict(shape_terms(elm_dir, "edc"))
     projection = Projection(data, concepts, terms, qualification=True, esco_schemes=(ESCO_SKILLS,))  # as the MC sample
@@ -255,4 +257,4 @@ def issue(
     document = write_document(
         graph, root, Terms([contexts[W3C_CONTEXT], contexts[EDC_CONTEXT]]), [W3C_CONTEXT, EDC_CONTEXT]
     )
-    return Issued(document, graph, root)  # type: ignore[arg-type]
+    return Issued(document, graph, root)

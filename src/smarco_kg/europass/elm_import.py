@@ -35,6 +35,7 @@ import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeGuard
 from xml.etree import ElementTree
 
 from rdflib import OWL, RDF, SKOS, Graph, Literal, URIRef
@@ -253,16 +254,16 @@ def _course_roots(data: Graph) -> list[tuple[Node | None, list[Node]]]:
         specs = _sorted(data.objects(opportunity, ELM.learningAchievementSpecification), data)
         offered.update(specs)
         roots.append((opportunity, specs))
-    specs = {s for t in SPECIFICATIONS for s in data.subjects(RDF.type, t)}
-    parts = {o for s in specs for o in data.objects(s, ELM.hasPart)} | {
-        s for s in specs if any(o in specs for o in data.objects(s, ELM.isPartOf))
+    every_spec = {s for t in SPECIFICATIONS for s in data.subjects(RDF.type, t)}
+    parts = {o for s in every_spec for o in data.objects(s, ELM.hasPart)} | {
+        s for s in every_spec if any(o in every_spec for o in data.objects(s, ELM.isPartOf))
     }
-    for spec in _sorted(specs - offered - parts, data):
+    for spec in _sorted(every_spec - offered - parts, data):
         roots.append((None, [spec]))
     return roots
 
 
-def _global(node: Node) -> bool:
+def _global(node: Node) -> TypeGuard[URIRef]:
     return isinstance(node, URIRef) and not str(node).startswith(LOCAL_IDS)
 
 
@@ -298,7 +299,7 @@ class _Planner:
         if not _global(original):
             return None
         if self.store.query(f"ASK {{ ?o a <{cls}> }}", union_default_graph=True, bindings={"o": original}).boolean:
-            return original  # type: ignore[return-value]
+            return original
         query = f"SELECT ?x WHERE {{ ?x <{OWL.sameAs}> ?o ; a <{cls}> }} ORDER BY ?x LIMIT 1"
         rows = list(self.store.query(query, union_default_graph=True, bindings={"o": original}).rows())
         return URIRef(str(rows[0]["x"])) if rows else None
@@ -387,6 +388,7 @@ class _Copier:
     def course(self, opportunity: Node | None, specs: list[Node], course: URIRef) -> None:
         data, renamed = self.data, self.result.renamed
         provider = next(iter(_sorted(data.objects(opportunity, ELM.providedBy), data)), None) if opportunity else None
+        provider_iri: URIRef | None
         if provider is not None and ELM.Organisation in _types(data, provider):
             provider_iri, _ = self.planner.organisation(data, provider)
         else:
@@ -452,7 +454,7 @@ class _Copier:
             self.add(graph, (target, OWL.sameAs, original))
         if types & set(SPECIFICATIONS):  # what ELM defines for a Qualification, a superset of a plain specification's
             types.add(ELM.Qualification)  # (the catalogue gives every specification an EQF level, say)
-        known = [self.planner.terms[t] for t in types if t in self.planner.terms]
+        known = [self.planner.terms[t] for t in types if isinstance(t, URIRef) and t in self.planner.terms]
         allowed = frozenset().union(*known) if known else None
         for p, o in sorted(data.predicate_objects(original), key=lambda po: (str(po[0]), str(po[1]))):
             if p == RDF.type:

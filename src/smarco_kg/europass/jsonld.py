@@ -111,10 +111,8 @@ def write_document(graph: Graph, root: Node, terms: Terms, contexts: list[str]) 
             term = terms.properties.get(str(predicate))
             key = term.name if term else terms.curie(str(predicate))
             values = sorted(grouped[predicate], key=lambda v: (isinstance(v, Literal), str(v)))
-            if term and term.kind == "language" and all(isinstance(v, Literal) and v.language for v in values):
-                texts: dict[str, list[str]] = defaultdict(list)
-                for v in values:
-                    texts[v.language].append(str(v))  # type: ignore[union-attr,index]
+            texts = _by_language(values) if term and term.kind == "language" else None
+            if texts is not None:
                 out[key] = {lang: t[0] if len(t) == 1 else t for lang, t in sorted(texts.items())}
                 continue
             written_values = [value(v, term) for v in values]
@@ -140,6 +138,16 @@ def write_document(graph: Graph, root: Node, terms: Terms, contexts: list[str]) 
     return document
 
 
+def _by_language(values: list[Node]) -> dict[str, list[str]] | None:
+    """The values' texts by language tag when every value is a literal with one; else None."""
+    texts: dict[str, list[str]] = defaultdict(list)
+    for v in values:
+        if not isinstance(v, Literal) or not v.language:
+            return None
+        texts[v.language].append(str(v))
+    return texts
+
+
 def read_document(document: dict, elm_dir: Path) -> Graph:
     """An EDC JSON-LD document as RDF, its contexts resolved from the vendored copies (never fetched)."""
     local = context_documents(elm_dir)
@@ -162,7 +170,7 @@ def read_document(document: dict, elm_dir: Path) -> Graph:
 def mint_ids(graph: Graph, prefix: str) -> Graph:
     """Blank nodes get ``urn:epass:<class>:<n>`` IRIs, as in the official samples, so every node has an id."""
     counters: dict[str, int] = defaultdict(int)
-    renames: dict[BNode, URIRef] = {}
+    renames: dict[Node, URIRef] = {}
     for subject in sorted({s for s in graph.subjects() if isinstance(s, BNode)}, key=str):
         cls = graph.value(subject, RDF.type)
         name = str(cls).rsplit("/", 1)[-1].rsplit("#", 1)[-1] if cls else "node"
@@ -171,5 +179,5 @@ def mint_ids(graph: Graph, prefix: str) -> Graph:
         renames[subject] = URIRef(f"{prefix}{name}:{counters[name]}")
     out = Graph()
     for s, p, o in graph:
-        out.add((renames.get(s, s), p, renames.get(o, o)))  # type: ignore[arg-type]
+        out.add((renames.get(s, s), p, renames.get(o, o)))
     return out

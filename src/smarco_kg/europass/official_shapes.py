@@ -18,6 +18,7 @@ from pathlib import Path
 
 from pyshacl import validate
 from rdflib import OWL, RDF, SH, Graph, Literal, URIRef
+from rdflib.term import Node
 
 PROFILES: dict[str, tuple[str, ...]] = {
     "loq": ("loq/LOQ-constraints.ttl", "loq/LOQ-constraints-mdr.ttl"),
@@ -46,7 +47,7 @@ def profile(elm_dir: Path, name: str) -> Graph:
 class ShapeTerms:
     """What one shape of a profile says about its class: the properties it names, and whether it is closed."""
 
-    shape: URIRef
+    shape: Node
     properties: frozenset[URIRef]
     closed: bool
     deactivated: bool
@@ -61,11 +62,13 @@ def shape_terms(elm_dir: Path, name: str) -> dict[URIRef, ShapeTerms]:
     )
     found: dict[URIRef, ShapeTerms] = {}
     for shape, target in core.subject_objects(SH.targetClass):
+        if not isinstance(target, URIRef):  # a class is an IRI (every target in the profiles is)
+            continue
         paths = frozenset(
             p for prop in core.objects(shape, SH.property) if isinstance(p := core.value(prop, SH.path), URIRef)
         )
-        found[target] = ShapeTerms(  # type: ignore[index]
-            shape,  # type: ignore[arg-type]
+        found[target] = ShapeTerms(
+            shape,
             paths,
             core.value(shape, SH.closed) == Literal(True),
             core.value(shape, SH.deactivated) == Literal(True),

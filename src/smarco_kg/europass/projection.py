@@ -26,7 +26,7 @@ ESCO_SKILL = "http://data.europa.eu/esco/skill/"
 OFFICIAL_VOCABULARIES = ("http://data.europa.eu/snb/", "http://publications.europa.eu/resource/authority/",
                          "http://data.europa.eu/esco/")  # fmt: skip
 # a property the profile does not have for a class -> the ELM property it does have for the same value
-FALLBACKS = {ELM.EQFLevel: ELM.educationLevel}
+FALLBACKS: dict[Node, URIRef] = {ELM.EQFLevel: ELM.educationLevel}
 _CONCEPT_TERMS = (SKOS.prefLabel, SKOS.altLabel, SKOS.notation, SKOS.inScheme)
 
 
@@ -96,8 +96,8 @@ class Projection:
                 )
             return ELM.LearningAchievementSpecification
         for t in sorted(types, key=str):
-            if t in self.terms:
-                return t  # type: ignore[return-value]
+            if isinstance(t, URIRef) and t in self.terms:  # the profile's classes are IRIs
+                return t
         return None
 
     def node(self, node: Node, cls: URIRef) -> None:

@@ -161,9 +161,12 @@ def open_envelope(envelope: object, trusted: list[IssuerKey]) -> Opened:
     der = certificate.public_bytes(serialization.Encoding.DER)
     if not any(t.certificate.public_bytes(serialization.Encoding.DER) == der for t in trusted):
         raise SealError("the certificate in x5c is not one of this issuer's published keys")
+    key = certificate.public_key()
+    if not isinstance(key, rsa.RSAPublicKey):
+        raise SealError("the certificate in x5c does not hold an RSA key, which RS256 needs")
     signed = f"{entry['protected']}.{envelope['payload']}".encode()
     try:
-        certificate.public_key().verify(signature, signed, padding.PKCS1v15(), hashes.SHA256())  # type: ignore[union-attr]
+        key.verify(signature, signed, padding.PKCS1v15(), hashes.SHA256())
     except InvalidSignature as error:
         raise SealError("the signature does not match the payload: the document was changed after sealing") from error
     try:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import logging
 import xml.etree.ElementTree as ET
 from pathlib import Path
+from typing import TypeGuard
 from urllib.parse import urlsplit
 
 from rdflib import RDF, SKOS, Graph, Literal, URIRef
@@ -82,7 +83,7 @@ def scheme_for(concept_iri: str) -> str:
     raise ValueError(f"not a Europass-list or EU-authority-table concept IRI: {concept_iri!r}")
 
 
-def _is_iri(value: str | None) -> bool:
+def _is_iri(value: str | None) -> TypeGuard[str]:
     """True for absolute http(s) IRIs: code lists of plain strings have no SKOS counterpart."""
     if not value:
         return False
@@ -154,7 +155,7 @@ def codelist_graph(xsd_dir: Path) -> Graph:
             graph.add((concept, RDF.type, SKOS.Concept))
             graph.add((concept, SKOS.inScheme, scheme))
             graph.add((concept, SKOS.notation, Literal(iri.rsplit("/", 1)[-1])))
-            pref = set(graph.objects(concept, SKOS.prefLabel))
+            pref = {o for o in graph.objects(concept, SKOS.prefLabel) if isinstance(o, Literal)}  # all are: added below
             for text, lang in _labels(enumeration):
                 label = Literal(text, lang=lang)
                 if label in pref:

@@ -16,6 +16,7 @@ from rdflib.term import Node
 
 from smarco_kg.errors import BadGateway, BadRequest, ServiceUnavailable
 from smarco_kg.formats import RdfSyntax, ResultFormat
+from smarco_kg.terms import RdfTerm
 
 Progress = Callable[[int], None]
 """Called with the number of bytes (or items) done so far, for progress bars."""
@@ -74,7 +75,7 @@ class QueryResult(ABC):
     def variables(self) -> list[str]: ...
 
     @abstractmethod
-    def rows(self) -> Iterator[dict[str, Node]]:
+    def rows(self) -> Iterator[dict[str, RdfTerm]]:
         """Solutions as dicts from variable name to rdflib term (unbound variables left out)."""
 
     @property
@@ -82,7 +83,7 @@ class QueryResult(ABC):
     def boolean(self) -> bool: ...
 
     @abstractmethod
-    def triples(self) -> Iterator[tuple[Node, Node, Node]]: ...
+    def triples(self) -> Iterator[tuple[RdfTerm, RdfTerm, RdfTerm]]: ...
 
     @abstractmethod
     def serialize(self, fmt: ResultFormat | RdfSyntax) -> bytes:

@@ -6,7 +6,7 @@ import io
 import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 import pyoxigraph as ox
 from rdflib.term import Node
@@ -24,7 +24,10 @@ from smarco_kg.store.base import (
     StoreLockedError,
 )
 from smarco_kg.store.sparql_changes import changeset_update
-from smarco_kg.terms import ox_format, to_ox, to_rdflib, values_block
+from smarco_kg.terms import RdfTerm, ox_format, to_ox, to_rdflib, values_block
+
+if TYPE_CHECKING:
+    from _typeshed import WriteableBuffer
 
 _RESULTS_FORMATS = {
     "json": ox.QueryResultsFormat.JSON,
@@ -52,12 +55,12 @@ class EmbeddedQueryResult(QueryResult):
             return [v.value for v in self._result.variables]
         return []
 
-    def rows(self) -> Iterator[dict[str, Node]]:
+    def rows(self) -> Iterator[dict[str, RdfTerm]]:
         if not isinstance(self._result, ox.QuerySolutions):
             raise TypeError(f"a {self.kind} result has no rows")
         names = [v.value for v in self._result.variables]
         for solution in self._result:
-            row = {}
+            row: dict[str, RdfTerm] = {}
             for index, name in enumerate(names):
                 term = solution[index]
                 if term is not None:
@@ -70,22 +73,23 @@ class EmbeddedQueryResult(QueryResult):
             raise TypeError(f"a {self.kind} result is not a boolean")
         return bool(self._result)
 
-    def triples(self) -> Iterator[tuple[Node, Node, Node]]:
+    def triples(self) -> Iterator[tuple[RdfTerm, RdfTerm, RdfTerm]]:
         if not isinstance(self._result, ox.QueryTriples):
             raise TypeError(f"a {self.kind} result has no triples")
         for triple in self._result:
             yield to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object)
 
     def serialize(self, fmt: ResultFormat | RdfSyntax) -> bytes:
+        result = self._result
         if isinstance(fmt, ResultFormat):
-            if self.kind == "graph":
+            if isinstance(result, ox.QueryTriples):
                 raise TypeError("a graph result is serialized in an RDF syntax")
-            return self._result.serialize(format=_RESULTS_FORMATS[fmt.name])
-        if self.kind != "graph":
+            return result.serialize(format=_RESULTS_FORMATS[fmt.name]) or b""
+        if not isinstance(result, ox.QueryTriples):
             raise TypeError(f"a {self.kind} result is serialized in a SPARQL results format")
         if fmt.name in ("turtle", "trig"):  # formats people read: with the project's prefixes
-            return ox.serialize(self._result, format=ox_format(fmt), prefixes=PREFIXES) or b""
-        return self._result.serialize(format=ox_format(fmt))
+            return ox.serialize(result, format=ox_format(fmt), prefixes=PREFIXES) or b""
+        return result.serialize(format=ox_format(fmt)) or b""
 
 
 class EmbeddedStore(GraphStore):
@@ -195,7 +199,8 @@ class EmbeddedStore(GraphStore):
             if isinstance(source, Path):
                 with source.open("rb") as handle:
                     reader = _ProgressReader(handle, progress) if progress else handle
-                    self._store.bulk_load(reader, fmt, base_iri=base_iri, to_graph=to_graph)
+                    # pyoxigraph reads any object with read(); its stub asks for typing.IO, which io.RawIOBase is not
+                    self._store.bulk_load(reader, fmt, base_iri=base_iri, to_graph=to_graph)  # type: ignore[arg-type]
             else:
                 self._store.bulk_load(source, fmt, base_iri=base_iri, to_graph=to_graph)
         except SyntaxError as error:  # Oxigraph's loader keeps nothing of a file it cannot parse
@@ -209,6 +214,7 @@ class EmbeddedStore(GraphStore):
         result = self._store.query(
             "SELECT ?g (COUNT(*) AS ?n) WHERE { { GRAPH ?g { ?s ?p ?o } } UNION { ?s ?p ?o } } GROUP BY ?g"
         )
+        assert isinstance(result, ox.QuerySolutions)  # a SELECT query
         return {(row[0].value if row[0] is not None else ""): int(row[1].value) for row in result}
 
     def dump(self, output: BinaryIO, syntax: RdfSyntax, *, graph: str | None = None) -> None:
@@ -247,7 +253,7 @@ class EmbeddedStore(GraphStore):
                     with path.open("rb") as handle:
                         told = (lambda n, before=done: progress(before + n)) if progress else None
                         reader = _ProgressReader(handle, told) if told else handle
-                        self._store.bulk_load(reader, ox_format(syntax), to_graph=name)
+                        self._store.bulk_load(reader, ox_format(syntax), to_graph=name)  # type: ignore[arg-type]  # as above
                     done += path.stat().st_size
                 self._store.flush()
             except BaseException:
@@ -292,9 +298,10 @@ class _ProgressReader(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buffer: bytearray) -> int:  # type: ignore[override]
-        data = self._handle.read(len(buffer))
-        buffer[: len(data)] = data
+    def readinto(self, buffer: WriteableBuffer, /) -> int:
+        with memoryview(buffer) as view:  # released on return: the caller may resize ``buffer``
+            data = self._handle.read(len(view))
+            view[: len(data)] = data
         self._done += len(data)
         self._progress(self._done)
         return len(data)

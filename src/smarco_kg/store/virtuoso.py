@@ -26,9 +26,9 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 
 from rdflib import XSD, Literal
-from rdflib.term import Node
 
 from smarco_kg.sparql_text import bare_words, closing_brace, tokens
+from smarco_kg.terms import RdfTerm
 
 NOTHING = "<urn:x-smarco:nothing>"  # a term never stored: a DELETE template of it deletes nothing
 
@@ -61,7 +61,7 @@ class Rewritten:
 
         return _MARKER_RE.sub(back, text)
 
-    def restore_row(self, row: dict[str, Node]) -> dict[str, Node]:
+    def restore_row(self, row: dict[str, RdfTerm]) -> dict[str, RdfTerm]:
         for name in self.booleans & row.keys():
             value = row[name]
             if isinstance(value, Literal) and value.datatype == XSD.integer and str(value) in ("0", "1"):
@@ -157,7 +157,9 @@ def _top_level(expr: list[str]) -> list[tuple[int, str]]:
 
 def _arguments(expr: list[str]) -> list[list[str]]:
     """The comma-separated arguments of a call ``NAME ( … )``."""
-    inner, depth, args, current = expr[2:-1], 0, [], []
+    inner, depth = expr[2:-1], 0
+    args: list[list[str]] = []
+    current: list[str] = []
     for word in inner:
         if word == "," and depth == 0:
             args.append(current)

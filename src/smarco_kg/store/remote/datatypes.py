@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 from rdflib import Literal, URIRef
-from rdflib.term import Node
 
 from smarco_kg.store.remote.dataset import OWN_GRAPHS
+from smarco_kg.terms import RdfTerm
 
 STAND_INS = {"http://www.w3.org/2001/XMLSchema#duration": f"{OWN_GRAPHS}datatype:duration"}
 _RESTORE = {URIRef(v): URIRef(k) for k, v in STAND_INS.items()}
@@ -21,7 +21,7 @@ def stand_in(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple) -> obje
     return term
 
 
-def restored(term: Node) -> Node:
+def restored(term: RdfTerm) -> RdfTerm:
     """``term`` read from the store, a stand-in datatype back to its own."""
     if isinstance(term, Literal) and term.datatype in _RESTORE:
         return Literal(str(term), datatype=_RESTORE[term.datatype])

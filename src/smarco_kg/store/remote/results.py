@@ -15,15 +15,14 @@ import pyoxigraph as ox
 from rdflib import Literal, Variable
 from rdflib.plugins.sparql.results.jsonresults import JSONResultSerializer
 from rdflib.query import Result
-from rdflib.term import Node
 
 from smarco_kg.formats import RdfSyntax, ResultFormat
 from smarco_kg.namespaces import PREFIXES
 from smarco_kg.store.base import QueryResult
 from smarco_kg.store.remote.datatypes import restored, restored_text
-from smarco_kg.terms import from_json, ox_format, to_ox, to_rdflib
+from smarco_kg.terms import RdfTerm, from_json, ox_format, to_ox, to_rdflib
 
-Row = dict[str, Node]
+Row = dict[str, RdfTerm]
 
 
 class RemoteQueryResult(QueryResult):
@@ -49,7 +48,7 @@ class RemoteQueryResult(QueryResult):
     def boolean(self) -> bool:
         return bool(self._boolean)
 
-    def triples(self) -> Iterator[tuple[Node, Node, Node]]:
+    def triples(self) -> Iterator[tuple[RdfTerm, RdfTerm, RdfTerm]]:
         for t in self._graph or []:
             yield to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)
 
@@ -59,8 +58,8 @@ class RemoteQueryResult(QueryResult):
                 raise TypeError("a graph result is serialized in an RDF syntax")
             triples = self._graph or []
             items = [ox.Quad(t.subject, t.predicate, t.object) for t in triples] if fmt.datasets else triples
-            options = {"prefixes": PREFIXES} if fmt.name in ("turtle", "trig") else {}
-            return ox.serialize(items, format=ox_format(fmt), **options) or b""
+            prefixes = PREFIXES if fmt.name in ("turtle", "trig") else None
+            return ox.serialize(items, format=ox_format(fmt), prefixes=prefixes) or b""
         if not isinstance(fmt, ResultFormat):
             raise TypeError(f"a {self.kind} result is serialized in a SPARQL results format")
         result = Result("ASK" if self.kind == "boolean" else "SELECT")
@@ -104,7 +103,7 @@ _BARE = {  # literals TSV writes bare (Turtle's short forms), as pyoxigraph writ
 }
 
 
-def _tsv(term: Node) -> str:
+def _tsv(term: RdfTerm) -> str:
     if isinstance(term, Literal) and term.datatype is not None:
         pattern = _BARE.get(str(term.datatype))
         if pattern is not None and pattern.fullmatch(str(term)):

@@ -172,8 +172,8 @@ class RemoteStore(GraphStore):
                 )
         if not syntax.datasets:
             items = list(dict.fromkeys(items))  # one graph: all of them merged
-        options = {"prefixes": PREFIXES} if syntax.name in ("turtle", "trig", "rdfxml") else {}
-        data = ox.serialize(items, format=ox_format(syntax), **options) or b""
+        prefixes = PREFIXES if syntax.name in ("turtle", "trig", "rdfxml") else None
+        data = ox.serialize(items, format=ox_format(syntax), prefixes=prefixes) or b""
         if syntax.name in ("nquads", "ntriples"):
             data = b"".join(sorted(data.splitlines(keepends=True)))
         output.write(data)
