@@ -128,20 +128,16 @@ COUNTRY_CODE = _code(COUNTRY, "ITA")
 EQF_LEVEL = Value("eqf", schema={"type": "integer", "minimum": 1, "maximum": 8}, hint="a whole number from 1 to 8")
 CREDITS = Value("decimal", schema={"type": "number", "minimum": 0}, hint="a number of ECTS credits, such as 5 or 2.5")
 TEXT = Value("text", schema={"type": "string", "maxLength": 200}, hint="some text")
-SKILL = Value(
-    "iri-or-id",
-    ESCO_SKILL,
-    schema={"type": "string"},
-    hint="an ESCO skill IRI http://data.europa.eu/esco/skill/… or its id",
-    local=ESCO_ID,
-)
-OCCUPATION = Value(
-    "iri-or-id",
-    ESCO_OCCUPATION,
-    schema={"type": "string"},
-    hint="an ESCO occupation IRI http://data.europa.eu/esco/occupation/… or its id",
-    local=ESCO_ID,
-)
+
+
+def _esco(namespace: str, what: str) -> Value:
+    return Value(
+        "iri-or-id", namespace, schema={"type": "string"}, hint=f"an {what} IRI {namespace}… or its id", local=ESCO_ID
+    )
+
+
+SKILL = _esco(ESCO_SKILL, "ESCO skill")
+OCCUPATION = _esco(ESCO_OCCUPATION, "ESCO occupation")
 ORGANISATION = Value(
     "iri-or-id",
     "organisation/",
