@@ -90,12 +90,7 @@ async def run(request: Request, query: NamedQuery) -> Response:
         limit, offset = _paging(query, given)
         fmt = _one(given, "format")
     except ParameterError as error:
-        raise Problem(
-            422,
-            f"invalid parameter '{error.name}'",
-            str(error),
-            errors=[{"parameter": error.name, "message": error.message}],
-        ) from error
+        raise Problem(error.status, error.title, error.detail, errors=error.errors) from error
     base = {"base_iri": svc.settings.base_iri, "bindings": bindings}
     if not query.pagination:
         answer = await _answer(request, QueryRequest(query.text, request.headers.get("accept"), fmt, **base))
@@ -122,7 +117,7 @@ async def run(request: Request, query: NamedQuery) -> Response:
 def _one(given: dict[str, list[str]], name: str) -> str | None:
     values = given.get(name) or []
     if len(values) > 1:
-        raise ParameterError(name, f"given {len(values)} times; give it once")
+        raise ParameterError(name, values, f"given {len(values)} times; give it once")
     return values[0] if values else None
 
 
@@ -130,14 +125,16 @@ def _paging(query: NamedQuery, given: dict[str, list[str]]) -> tuple[int, int]:
     if not query.pagination:
         for name in ("limit", "offset"):
             if name in given:
-                raise ParameterError(name, f"{query.name} is not paginated: it returns all its results at once")
+                raise ParameterError(
+                    name, given[name][0], f"{query.name} is not paginated: it returns all its results at once"
+                )
         return 0, 0
     limit = _integer(given, "limit", query.pagination)
     offset = _integer(given, "offset", 0)
     if not 1 <= limit <= MAX_LIMIT:
-        raise ParameterError("limit", f"{limit} is out of range: a page holds 1 to {MAX_LIMIT} rows")
+        raise ParameterError("limit", str(limit), f"out of range: a page holds 1 to {MAX_LIMIT} rows")
     if offset < 0:
-        raise ParameterError("offset", f"{offset} is negative")
+        raise ParameterError("offset", str(offset), "negative")
     return limit, offset
 
 
@@ -145,8 +142,8 @@ def _integer(given: dict[str, list[str]], name: str, default: int) -> int:
     value = _one(given, name)
     if value is None:
         return default
-    if not value.isdigit() or len(value) > 12:
-        raise ParameterError(name, f"{value!r} is not a whole number")
+    if not (value.isascii() and value.isdigit()) or len(value) > 12:
+        raise ParameterError(name, value, "not a whole number")
     return int(value)
 
 
