@@ -344,7 +344,7 @@ REFUSED = [  # values that once reached a store, which failed on them (a 500); e
     ("courses-by-skill-label", "label", "Internet\x00of Things@en"),
     ("course-search", "text", "energy\x00"),
     ("course-search", "text", "energy\x07"),
-    ("course-search", "text", "\"" * 2001),
+    ("course-search", "text", '"' * 2001),
     ("courses-per-skill", "skill", "http://[::1"),
     ("courses-per-skill", "skill", "http://example.org/%zz"),
     ("courses-per-skill", "skill", "http://example.org:port/"),
