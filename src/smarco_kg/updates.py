@@ -23,8 +23,10 @@ from pathlib import Path
 
 from rdflib.plugins.sparql.algebra import translateUpdate
 from rdflib.plugins.sparql.parser import parseUpdate
+from rdflib.plugins.sparql.sparql import Update
 from rdflib.term import URIRef, Variable
 
+from smarco_kg.errors import BadRequest
 from smarco_kg.formats import rdf_syntax
 from smarco_kg.sparql_text import keywords, tokens
 from smarco_kg.store import Changeset, GraphStore, QuerySyntaxError, open_scratch_store, open_store
@@ -36,8 +38,10 @@ ANY_GRAPH = "*"
 DEFAULT_GRAPH = ""
 
 
-class UpdateError(ValueError):
-    """An update the protocol refuses (bad syntax, a dataset given twice, no graph named); nothing changed."""
+class UpdateError(BadRequest, ValueError):
+    """An update that cannot be applied (one that reaches the network, or fails as it runs); nothing changed."""
+
+    title = "the update cannot be applied"
 
 
 @dataclass
@@ -48,6 +52,7 @@ class UpdatePlan:
     has_dataset: bool = False  # USING, USING NAMED or WITH appear in it
     named: set[str] = field(default_factory=set)  # every IRI in it (the graphs it reads are among them)
     reads_any_graph: bool = False  # a GRAPH pattern with a variable: it may read any graph
+    operations: int = 0  # none for an update of only BASE, PREFIX and comments, which the grammar allows
 
 
 @dataclass
@@ -66,10 +71,14 @@ def check_syntax(sparql: str, base_iri: str | None = None) -> None:
     words = keywords(sparql)
     if "LOAD" in words:
         raise UpdateError(
-            "LOAD is not supported: the server fetches nothing from the web; PUT or POST the data to /store"
+            "LOAD is not supported: the server fetches nothing from the web; PUT or POST the data to /store",
+            title="LOAD is not accepted",
         )
     if "SERVICE" in words:
-        raise UpdateError("SERVICE is not allowed in updates: the server sends no requests to other servers")
+        raise UpdateError(
+            "SERVICE is not allowed in updates: the server sends no requests to other servers",
+            title="SERVICE is not accepted in updates",
+        )
     scratch = open_scratch_store()
     try:
         scratch.update(sparql, base_iri=base_iri)
@@ -82,15 +91,17 @@ def check_syntax(sparql: str, base_iri: str | None = None) -> None:
 
 
 def plan(sparql: str, base_iri: str | None = None) -> UpdatePlan:
-    """Parse ``sparql`` (raising ``QuerySyntaxError``) and list the graphs it may write."""
+    """Parse ``sparql`` (raising ``QuerySyntaxError``; ``UpdateError`` for LOAD and SERVICE) and list the graphs
+    it may write."""
     check_syntax(sparql, base_iri)
     try:
-        operations = translateUpdate(parseUpdate(sparql), base=base_iri)
+        translated = translateUpdate(parseUpdate(sparql), base=base_iri)
     except Exception as error:  # pyparsing and rdflib raise several types for bad input
         raise QuerySyntaxError(" ".join(str(error).split())) from error
-    result = UpdatePlan()
-    _names(operations.algebra, result)
-    for request in operations.algebra:
+    algebra = translated.algebra if isinstance(translated, Update) else []  # rdflib: [] for no operation
+    result = UpdatePlan(operations=len(algebra))
+    _names(algebra, result)
+    for request in algebra:
         name = request.name
         if name in ("InsertData", "DeleteData") or name == "DeleteWhere":
             _template_targets(request.quads, request.triples, None, result)
@@ -190,6 +201,8 @@ def apply_update(store: GraphStore, write_path: WritePath, sparql: str, *, base_
     ``WriteRejected`` (nothing written) when the result breaks the shapes."""
     sparql = lenient_clear(sparql)
     update_plan = plan(sparql, base_iri)
+    if not update_plan.operations:
+        return UpdateResult(Report(), {}, {})
     folder = Path(tempfile.mkdtemp(prefix="smarco-update-"))
     try:
         sandbox_path = folder / "sandbox"

@@ -197,6 +197,10 @@ async def _update(request: Request, sparql: str, params: Params) -> Response:
         shape = plan(sparql, svc.settings.base_iri)
     except QuerySyntaxError as error:
         raise Problem(400, "the update is not valid SPARQL", str(error)) from error
+    except UpdateError as error:
+        raise Problem(error.status, error.title, error.detail) from error
+    if not shape.operations:  # only BASE, PREFIX or comments, which the grammar allows: nothing to do
+        return Response(status_code=204)
     if shape.has_dataset and (using or using_named):
         detail = "using-graph-uri/using-named-graph-uri may not be combined with USING, USING NAMED or WITH"
         raise Problem(400, "dataset given twice", detail)
@@ -218,7 +222,7 @@ async def _update(request: Request, sparql: str, params: Params) -> Response:
         except QuerySyntaxError as error:
             raise Problem(400, "the update is not valid SPARQL", str(error)) from error
         except UpdateError as error:
-            raise Problem(400, "the update cannot be applied", str(error)) from error
+            raise Problem(error.status, error.title, error.detail) from error
         except WriteRejected as rejected:
             raise svc.rejected(rejected) from rejected
         await asyncio.to_thread(
