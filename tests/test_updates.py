@@ -72,6 +72,15 @@ def test_protocol_dataset_goes_before_each_where_of_a_template() -> None:
     assert '"} WHERE {"' in rewritten
 
 
+@pytest.mark.parametrize(
+    "graph",
+    ["http://u> WHERE { } ; DROP ALL ; INSERT { <a:s> <a:p> 1 } USING <http://v", "u", ""],
+)
+def test_a_protocol_dataset_graph_that_is_not_an_absolute_iri_is_refused(graph: str) -> None:
+    with pytest.raises(UpdateError, match=r"using-named-graph-uri=.* is not an absolute IRI"):
+        with_protocol_dataset("INSERT { <a:s> <a:p> 1 } WHERE { }", ["http://u"], [graph])
+
+
 def test_without_protocol_dataset_the_update_is_unchanged() -> None:
     assert with_protocol_dataset("CLEAR ALL", [], []) == "CLEAR ALL"
 

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib.plugins.sparql.algebra import translateUpdate
 from rdflib.plugins.sparql.parser import parseUpdate
 from rdflib.plugins.sparql.sparql import Update
@@ -159,7 +160,14 @@ def _template_targets(quads: object, triples: object, with_graph: str | None, re
 
 def with_protocol_dataset(sparql: str, using: Sequence[str], using_named: Sequence[str]) -> str:
     """Apply ``using-graph-uri``/``using-named-graph-uri``: a USING clause before every top-level WHERE that
-    follows a template (SPARQL 1.1 Protocol §2.2.3)."""
+    follows a template (SPARQL 1.1 Protocol §2.2.3). Each must be an absolute IRI (``UpdateError`` if not): it
+    goes into the text, which must run as it was planned and authorised."""
+    for name, graphs in (("using-graph-uri", using), ("using-named-graph-uri", using_named)):
+        for graph in graphs:
+            try:
+                ox.NamedNode(graph)
+            except ValueError as error:
+                raise UpdateError(f"{name}={graph!r} is not an absolute IRI: {error}", title=f"bad {name}") from None
     clauses = " ".join([*(f"USING <{g}>" for g in using), *(f"USING NAMED <{g}>" for g in using_named)])
     if not clauses:
         return sparql

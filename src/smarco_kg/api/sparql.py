@@ -195,10 +195,11 @@ async def _update(request: Request, sparql: str, params: Params) -> Response:
     using, using_named = params.all("using-graph-uri"), params.all("using-named-graph-uri")
     try:
         shape = plan(sparql, svc.settings.base_iri)
+        text = with_protocol_dataset(sparql, using, using_named)
     except QuerySyntaxError as error:
         raise Problem(400, "the update is not valid SPARQL", str(error)) from error
     except UpdateError as error:
-        raise Problem(error.status, error.title, error.detail) from error
+        raise _refused(error) from error
     if not shape.operations:  # only BASE, PREFIX or comments, which the grammar allows: nothing to do
         return Response(status_code=204)
     if shape.has_dataset and (using or using_named):
@@ -213,7 +214,6 @@ async def _update(request: Request, sparql: str, params: Params) -> Response:
         if refused:
             where = "graphs chosen at run time" if ANY_GRAPH in refused else ", ".join(f"<{g}>" for g in refused)
             raise Problem(403, "not allowed to write there", f"{principal.name} may not write {where}")
-    text = with_protocol_dataset(sparql, using, using_named)
     async with svc.write_lock:
         try:
             result = await run_in_threadpool(
@@ -222,7 +222,7 @@ async def _update(request: Request, sparql: str, params: Params) -> Response:
         except QuerySyntaxError as error:
             raise Problem(400, "the update is not valid SPARQL", str(error)) from error
         except UpdateError as error:
-            raise Problem(error.status, error.title, error.detail) from error
+            raise _refused(error) from error
         except WriteRejected as rejected:
             raise svc.rejected(rejected) from rejected
         await asyncio.to_thread(
@@ -235,6 +235,10 @@ async def _update(request: Request, sparql: str, params: Params) -> Response:
     for graph in sorted(set(result.added) | set(result.removed)):
         log_write(principal, graph, result.added.get(graph, 0), result.removed.get(graph, 0), "sparql-update")
     return Response(status_code=204)
+
+
+def _refused(error: UpdateError) -> Problem:
+    return Problem(error.status, error.title, error.detail)
 
 
 def _describe_service(request: Request, accept: str | None, fmt: str | None) -> Response:
