@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 
 import pytest
 
@@ -58,6 +59,23 @@ def test_an_update_of_only_a_prologue_plans_no_operation(update: str) -> None:
     planned = plan(update)
     assert planned.operations == 0 and planned.targets == set()
     assert plan("INSERT DATA { }").operations == 1
+
+
+def test_plan_sees_a_graph_read_at_run_time_inside_filter_exists_and_iris_inside_paths() -> None:
+    planned = plan(
+        "INSERT { GRAPH <http://g> { ?s <http://p> ?o } } WHERE { ?s <http://p>/<http://q>* ?o "
+        "FILTER EXISTS { GRAPH ?h { ?s ?p ?o } } }"
+    )
+    assert planned.targets == {"http://g"} and planned.reads_any_graph
+    assert {"http://p", "http://q"} <= planned.named
+
+
+def test_planning_an_insert_of_5000_triples_takes_seconds_not_minutes() -> None:
+    triples = " ".join(f"<http://example.org/s/{n}> <http://example.org/p> {n} ." for n in range(5000))
+    started = time.perf_counter()
+    planned = plan(f"INSERT DATA {{ GRAPH <http://g> {{ {triples} }} }}")
+    assert planned.targets == {"http://g"}
+    assert time.perf_counter() - started < 30  # ~2 s; translateUpdate, which sorts them, took 12.6 s for 2000
 
 
 def test_plan_refuses_bad_syntax_naming_line_and_column() -> None:

@@ -14,6 +14,7 @@ request. The store thus ends exactly as validated, whatever its own reading of t
 
 from __future__ import annotations
 
+import functools
 import io
 import shutil
 import tempfile
@@ -22,9 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib.plugins.sparql.algebra import translateUpdate
+from pyparsing import ParseResults
+from rdflib.plugins.sparql.algebra import translatePName, translatePrologue, traverse
 from rdflib.plugins.sparql.parser import parseUpdate
-from rdflib.plugins.sparql.sparql import Update
+from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import URIRef, Variable
 
 from smarco_kg.errors import BadRequest
@@ -96,22 +98,21 @@ def plan(sparql: str, base_iri: str | None = None) -> UpdatePlan:
     it may write."""
     check_syntax(sparql, base_iri)
     try:
-        translated = translateUpdate(parseUpdate(sparql), base=base_iri)
+        operations = _operations(sparql, base_iri)
     except Exception as error:  # pyparsing and rdflib raise several types for bad input
         raise QuerySyntaxError(" ".join(str(error).split())) from error
-    algebra = translated.algebra if isinstance(translated, Update) else []  # rdflib: [] for no operation
-    result = UpdatePlan(operations=len(algebra))
-    _names(algebra, result)
-    for request in algebra:
+    result = UpdatePlan(operations=len(operations))
+    _names(operations, result)
+    for request in operations:
         name = request.name
-        if name in ("InsertData", "DeleteData") or name == "DeleteWhere":
-            _template_targets(request.quads, request.triples, None, result)
+        if name in ("InsertData", "DeleteData", "DeleteWhere"):
+            _template_targets(request.quads, None, result)
         elif name == "Modify":
             with_graph = str(request.withClause) if request.withClause else None
             result.has_dataset |= bool(request.withClause or request.using)
             for template in (request.delete, request.insert):
                 if template is not None:
-                    _template_targets(template.quads, template.triples, with_graph, result)
+                    _template_targets(template.quads, with_graph, result)
         elif name in ("Load", "Clear", "Drop", "Create"):
             target = request.get("graphiri") or request.get("graph")
             result.targets.add(_graph_ref(target))
@@ -125,17 +126,31 @@ def plan(sparql: str, base_iri: str | None = None) -> UpdatePlan:
     return result
 
 
+def _operations(sparql: str, base_iri: str | None) -> list[CompValue]:
+    """The operations of an update as rdflib parses them, prefixed names and relative IRIs resolved.
+
+    Not rdflib's ``translateUpdate``, which orders the triples of each template by a quadratic sort: planning an
+    INSERT DATA of 1000 triples took 2.8 s and of 2000 12.6 s (measured); nothing here needs the order."""
+    parsed = parseUpdate(sparql)
+    operations: list[CompValue] = []
+    prologue = None
+    for declarations, operation in zip(parsed.prologue or [], parsed.request or [], strict=False):
+        prologue = translatePrologue(declarations, base_iri, None, prologue)
+        operations.append(traverse(operation, visitPost=functools.partial(translatePName, prologue=prologue)))
+    return operations
+
+
 def _names(node: object, result: UpdatePlan) -> None:
-    """Collect every IRI of the algebra, and whether a GRAPH pattern reads a variable graph."""
+    """Collect every IRI of the operations, and whether a GRAPH pattern reads a variable graph."""
     if isinstance(node, URIRef):
         result.named.add(str(node))
     elif isinstance(node, dict):
-        if getattr(node, "name", None) == "Graph" and isinstance(node.get("term"), Variable):
+        if getattr(node, "name", None) == "GraphGraphPattern" and isinstance(node.get("term"), Variable):
             result.reads_any_graph = True
         for key, value in node.items():
             _names(key, result)
             _names(value, result)
-    elif isinstance(node, list | tuple | set):
+    elif isinstance(node, list | tuple | set | ParseResults):
         for item in node:
             _names(item, result)
 
@@ -151,10 +166,15 @@ def _graph_ref(ref: object) -> str:
     return ANY_GRAPH  # NAMED, ALL or a variable
 
 
-def _template_targets(quads: object, triples: object, with_graph: str | None, result: UpdatePlan) -> None:
-    for graph in quads or {}:  # type: ignore[union-attr]
-        result.targets.add(ANY_GRAPH if isinstance(graph, Variable) else str(graph))
-    if triples:
+def _template_targets(quads: CompValue | None, with_graph: str | None, result: UpdatePlan) -> None:
+    """The graphs a template or data block writes: each ``GRAPH`` block that holds triples, and the default graph
+    (or the ``WITH`` graph) when triples stand outside any."""
+    if quads is None:
+        return
+    for block in quads.quadsNotTriples or []:  # a CompValue answers None for a missing member
+        if block.triples:
+            result.targets.add(ANY_GRAPH if isinstance(block.term, Variable) else str(block.term))
+    if quads.triples:
         result.targets.add(with_graph if with_graph is not None else DEFAULT_GRAPH)
 
 

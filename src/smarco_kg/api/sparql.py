@@ -194,7 +194,7 @@ async def _update(request: Request, sparql: str, params: Params) -> Response:
     principal = authenticate(request)
     using, using_named = params.all("using-graph-uri"), params.all("using-named-graph-uri")
     try:
-        shape = plan(sparql, svc.settings.base_iri)
+        shape = await run_in_threadpool(plan, sparql, svc.settings.base_iri)  # seconds for a large update
         text = with_protocol_dataset(sparql, using, using_named)
     except QuerySyntaxError as error:
         raise Problem(400, "the update is not valid SPARQL", str(error)) from error

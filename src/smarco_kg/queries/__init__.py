@@ -38,10 +38,8 @@ Anything malformed stops loading with a ``QueryFileError`` naming the file and t
 from smarco_kg.queries.header import header_fields
 from smarco_kg.queries.model import (
     MAX_LIMIT,
-    RESERVED,
     TYPES,
     NamedQuery,
-    Parameter,
     ParameterError,
     QueryFileError,
 )
@@ -49,10 +47,8 @@ from smarco_kg.queries.registry import QueryRegistry, load_queries, load_query
 
 __all__ = [
     "MAX_LIMIT",
-    "RESERVED",
     "TYPES",
     "NamedQuery",
-    "Parameter",
     "ParameterError",
     "QueryFileError",
     "QueryRegistry",
