@@ -30,7 +30,6 @@ from tests.server import LiveServer, describe, live_server, problem
 REGISTRY = load_queries(PROJECT_ROOT / "queries")
 JSON_RESULTS = "application/sparql-results+json"
 SKILL = "http://data.europa.eu/esco/skill/"
-ESCO_GREEN = "http://data.europa.eu/esco/concept-scheme/green"
 
 
 @pytest.fixture(scope="module")
@@ -333,6 +332,64 @@ def test_unknown_repeated_or_out_of_range_parameters_are_a_422(
 ) -> None:
     response = server.client.get(f"{server.url}/api/queries/courses-per-skill", params=params)
     assert problem(response, 422)["errors"][0]["parameter"] == parameter
+
+
+REFUSED = [  # values that once reached a store, which failed on them (a 500); each is the client's 422
+    ("courses-by-skill-label", "label", "@A"),  # no text, and a one-letter tag
+    ("courses-by-skill-label", "label", "@en"),
+    ("courses-by-skill-label", "label", "Internet of Things@a"),
+    ("courses-by-skill-label", "label", "Internet of Things@en-"),
+    ("courses-by-skill-label", "label", "Internet of Things@123"),
+    ("courses-by-skill-label", "label", "Internet of Things@abcdefgh-x"),
+    ("courses-by-skill-label", "label", "Internet\x00of Things@en"),
+    ("course-search", "text", "energy\x00"),
+    ("course-search", "text", "energy\x07"),
+    ("course-search", "text", '"' * 2001),
+    ("courses-per-skill", "skill", "http://[::1"),
+    ("courses-per-skill", "skill", "http://example.org/%zz"),
+    ("courses-per-skill", "skill", "http://example.org:port/"),
+    ("courses-per-skill", "skill", "http://example.org/#a#b"),
+    ("course-finder", "minEqf", "9223372036854775808"),
+    ("course-finder", "minEqf", "-9223372036854775809"),
+    ("course-finder", "minEqf", "7" * 1999),
+    ("course-finder", "maxEcts", "1" * 41),
+    ("course-finder", "maxEcts", "1" * 1000 + "." + "5" * 998),
+]
+
+
+@pytest.mark.parametrize(("name", "parameter", "value"), REFUSED)
+def test_a_value_a_store_would_refuse_is_a_422_naming_the_parameter_and_the_value(
+    server: LiveServer, name: str, parameter: str, value: str
+) -> None:
+    body = problem(run(server, name, **{parameter: value}), 422)
+    [error] = body["errors"]
+    assert error["parameter"] == parameter and parameter in body["title"]
+    assert value.startswith(error["value"].rstrip("…")) and error["message"]
+    assert body["detail"].startswith(f"{parameter}={error['value']!r}: ")
+
+
+@pytest.mark.parametrize(
+    ("name", "parameter", "value"),
+    [
+        ("course-finder", "minEqf", "-9223372036854775808"),
+        ("course-finder", "minEqf", "9223372036854775807"),
+        ("course-finder", "maxEcts", "9" * 40),
+        ("course-finder", "maxEcts", "0." + "1" * 39),
+        ("courses-by-skill-label", "label", "Internet of Things@zh-Hant-TW"),
+        ("courses-by-skill-label", "label", "Internet of Things@x-smarco"),
+        ("course-search", "text", "energy\tand\r\nsaving"),
+        ("course-search", "text", "\"'\\" * 500),
+    ],
+)
+def test_the_widest_values_that_fit_are_answered(server: LiveServer, name: str, parameter: str, value: str) -> None:
+    response = run(server, name, **{parameter: value})
+    assert response.status_code == 200, describe(response)
+    assert isinstance(rows(response), list)
+
+
+def test_a_paging_number_in_other_digits_is_a_422(server: LiveServer) -> None:
+    body = problem(run(server, "courses-per-skill", limit="\u00b2"), 422)
+    assert body["errors"][0]["parameter"] == "limit"
 
 
 def test_an_unpaginated_query_refuses_limit(server: LiveServer) -> None:

@@ -912,6 +912,21 @@ def test_a_partner_token_may_not_write_graphs_chosen_at_run_time(endpoint: LiveS
     assert not exists(endpoint, subject)
 
 
+@pytest.mark.parametrize("parameter", ["using-graph-uri", "using-named-graph-uri"])
+def test_a_using_graph_that_is_not_an_iri_is_a_400_and_smuggles_no_operation_past_the_token(
+    endpoint: LiveServer, parameter: str
+) -> None:
+    subject = fresh()
+    own = f'INSERT {{ GRAPH <{PARTNER_GRAPH}> {{ <{subject}> <{LABEL}> "own" }} }} WHERE {{ }}'
+    smuggled = (
+        f"http://example.org/g> WHERE {{ }} ; INSERT DATA {{ GRAPH <{OTHER_PARTNER_GRAPH}> "
+        f'{{ <{subject}> <{LABEL}> "smuggled" }} }} ; {own.removesuffix(" WHERE { }")} USING <http://example.org/h'
+    )
+    response = update(endpoint, own, token=endpoint.partner, **{parameter: smuggled})
+    assert parameter in problem(response, 400)["detail"]
+    assert not exists(endpoint, subject)
+
+
 # validation ------------------------------------------------------------------------------------------------
 
 

@@ -219,8 +219,8 @@ class QueryWorkers:
         """Answer ``request`` within ``timeout`` seconds, or stop it and raise ``QueryTimeout``."""
         if self._idle is None:
             self._idle = asyncio.Queue()
-            for worker in self._workers:
-                self._idle.put_nowait(worker)
+            for idle in self._workers:
+                self._idle.put_nowait(idle)
         deadline = time.monotonic() + timeout
         try:
             worker: _Worker = await asyncio.wait_for(self._idle.get(), timeout)
@@ -254,7 +254,12 @@ class QueryWorkers:
         loop = asyncio.get_running_loop()
         readable = loop.create_future()
         descriptor = worker.connection.fileno()
-        loop.add_reader(descriptor, lambda: readable.done() or readable.set_result(True))
+
+        def ready() -> None:
+            if not readable.done():
+                readable.set_result(True)
+
+        loop.add_reader(descriptor, ready)
         try:
             return await asyncio.wait_for(readable, timeout)
         except TimeoutError:

@@ -14,6 +14,7 @@ request. The store thus ends exactly as validated, whatever its own reading of t
 
 from __future__ import annotations
 
+import functools
 import io
 import shutil
 import tempfile
@@ -21,10 +22,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rdflib.plugins.sparql.algebra import translateUpdate
+import pyoxigraph as ox
+from pyparsing import ParseResults
+from rdflib.plugins.sparql.algebra import translatePName, translatePrologue, traverse
 from rdflib.plugins.sparql.parser import parseUpdate
+from rdflib.plugins.sparql.parserutils import CompValue
 from rdflib.term import URIRef, Variable
 
+from smarco_kg.errors import BadRequest
 from smarco_kg.formats import rdf_syntax
 from smarco_kg.sparql_text import keywords, tokens
 from smarco_kg.store import Changeset, GraphStore, QuerySyntaxError, open_scratch_store, open_store
@@ -36,8 +41,10 @@ ANY_GRAPH = "*"
 DEFAULT_GRAPH = ""
 
 
-class UpdateError(ValueError):
-    """An update the protocol refuses (bad syntax, a dataset given twice, no graph named); nothing changed."""
+class UpdateError(BadRequest, ValueError):
+    """An update that cannot be applied (one that reaches the network, or fails as it runs); nothing changed."""
+
+    title = "the update cannot be applied"
 
 
 @dataclass
@@ -48,6 +55,7 @@ class UpdatePlan:
     has_dataset: bool = False  # USING, USING NAMED or WITH appear in it
     named: set[str] = field(default_factory=set)  # every IRI in it (the graphs it reads are among them)
     reads_any_graph: bool = False  # a GRAPH pattern with a variable: it may read any graph
+    operations: int = 0  # none for an update of only BASE, PREFIX and comments, which the grammar allows
 
 
 @dataclass
@@ -66,10 +74,14 @@ def check_syntax(sparql: str, base_iri: str | None = None) -> None:
     words = keywords(sparql)
     if "LOAD" in words:
         raise UpdateError(
-            "LOAD is not supported: the server fetches nothing from the web; PUT or POST the data to /store"
+            "LOAD is not supported: the server fetches nothing from the web; PUT or POST the data to /store",
+            title="LOAD is not accepted",
         )
     if "SERVICE" in words:
-        raise UpdateError("SERVICE is not allowed in updates: the server sends no requests to other servers")
+        raise UpdateError(
+            "SERVICE is not allowed in updates: the server sends no requests to other servers",
+            title="SERVICE is not accepted in updates",
+        )
     scratch = open_scratch_store()
     try:
         scratch.update(sparql, base_iri=base_iri)
@@ -82,24 +94,25 @@ def check_syntax(sparql: str, base_iri: str | None = None) -> None:
 
 
 def plan(sparql: str, base_iri: str | None = None) -> UpdatePlan:
-    """Parse ``sparql`` (raising ``QuerySyntaxError``) and list the graphs it may write."""
+    """Parse ``sparql`` (raising ``QuerySyntaxError``; ``UpdateError`` for LOAD and SERVICE) and list the graphs
+    it may write."""
     check_syntax(sparql, base_iri)
     try:
-        operations = translateUpdate(parseUpdate(sparql), base=base_iri)
+        operations = _operations(sparql, base_iri)
     except Exception as error:  # pyparsing and rdflib raise several types for bad input
         raise QuerySyntaxError(" ".join(str(error).split())) from error
-    result = UpdatePlan()
-    _names(operations.algebra, result)
-    for request in operations.algebra:
+    result = UpdatePlan(operations=len(operations))
+    _names(operations, result)
+    for request in operations:
         name = request.name
-        if name in ("InsertData", "DeleteData") or name == "DeleteWhere":
-            _template_targets(request.quads, request.triples, None, result)
+        if name in ("InsertData", "DeleteData", "DeleteWhere"):
+            _template_targets(request.quads, None, result)
         elif name == "Modify":
             with_graph = str(request.withClause) if request.withClause else None
             result.has_dataset |= bool(request.withClause or request.using)
             for template in (request.delete, request.insert):
                 if template is not None:
-                    _template_targets(template.quads, template.triples, with_graph, result)
+                    _template_targets(template.quads, with_graph, result)
         elif name in ("Load", "Clear", "Drop", "Create"):
             target = request.get("graphiri") or request.get("graph")
             result.targets.add(_graph_ref(target))
@@ -113,17 +126,31 @@ def plan(sparql: str, base_iri: str | None = None) -> UpdatePlan:
     return result
 
 
+def _operations(sparql: str, base_iri: str | None) -> list[CompValue]:
+    """The operations of an update as rdflib parses them, prefixed names and relative IRIs resolved.
+
+    Not rdflib's ``translateUpdate``, which orders the triples of each template by a quadratic sort: planning an
+    INSERT DATA of 1000 triples took 2.8 s and of 2000 12.6 s (measured); nothing here needs the order."""
+    parsed = parseUpdate(sparql)
+    operations: list[CompValue] = []
+    prologue = None
+    for declarations, operation in zip(parsed.prologue or [], parsed.request or [], strict=False):
+        prologue = translatePrologue(declarations, base_iri, None, prologue)
+        operations.append(traverse(operation, visitPost=functools.partial(translatePName, prologue=prologue)))
+    return operations
+
+
 def _names(node: object, result: UpdatePlan) -> None:
-    """Collect every IRI of the algebra, and whether a GRAPH pattern reads a variable graph."""
+    """Collect every IRI of the operations, and whether a GRAPH pattern reads a variable graph."""
     if isinstance(node, URIRef):
         result.named.add(str(node))
     elif isinstance(node, dict):
-        if getattr(node, "name", None) == "Graph" and isinstance(node.get("term"), Variable):
+        if getattr(node, "name", None) == "GraphGraphPattern" and isinstance(node.get("term"), Variable):
             result.reads_any_graph = True
         for key, value in node.items():
             _names(key, result)
             _names(value, result)
-    elif isinstance(node, list | tuple | set):
+    elif isinstance(node, list | tuple | set | ParseResults):
         for item in node:
             _names(item, result)
 
@@ -139,16 +166,28 @@ def _graph_ref(ref: object) -> str:
     return ANY_GRAPH  # NAMED, ALL or a variable
 
 
-def _template_targets(quads: object, triples: object, with_graph: str | None, result: UpdatePlan) -> None:
-    for graph in quads or {}:  # type: ignore[union-attr]
-        result.targets.add(ANY_GRAPH if isinstance(graph, Variable) else str(graph))
-    if triples:
+def _template_targets(quads: CompValue | None, with_graph: str | None, result: UpdatePlan) -> None:
+    """The graphs a template or data block writes: each ``GRAPH`` block that holds triples, and the default graph
+    (or the ``WITH`` graph) when triples stand outside any."""
+    if quads is None:
+        return
+    for block in quads.quadsNotTriples or []:  # a CompValue answers None for a missing member
+        if block.triples:
+            result.targets.add(ANY_GRAPH if isinstance(block.term, Variable) else str(block.term))
+    if quads.triples:
         result.targets.add(with_graph if with_graph is not None else DEFAULT_GRAPH)
 
 
 def with_protocol_dataset(sparql: str, using: Sequence[str], using_named: Sequence[str]) -> str:
     """Apply ``using-graph-uri``/``using-named-graph-uri``: a USING clause before every top-level WHERE that
-    follows a template (SPARQL 1.1 Protocol §2.2.3)."""
+    follows a template (SPARQL 1.1 Protocol §2.2.3). Each must be an absolute IRI (``UpdateError`` if not): it
+    goes into the text, which must run as it was planned and authorised."""
+    for name, graphs in (("using-graph-uri", using), ("using-named-graph-uri", using_named)):
+        for graph in graphs:
+            try:
+                ox.NamedNode(graph)
+            except ValueError as error:
+                raise UpdateError(f"{name}={graph!r} is not an absolute IRI: {error}", title=f"bad {name}") from None
     clauses = " ".join([*(f"USING <{g}>" for g in using), *(f"USING NAMED <{g}>" for g in using_named)])
     if not clauses:
         return sparql
@@ -190,6 +229,8 @@ def apply_update(store: GraphStore, write_path: WritePath, sparql: str, *, base_
     ``WriteRejected`` (nothing written) when the result breaks the shapes."""
     sparql = lenient_clear(sparql)
     update_plan = plan(sparql, base_iri)
+    if not update_plan.operations:
+        return UpdateResult(Report(), {}, {})
     folder = Path(tempfile.mkdtemp(prefix="smarco-update-"))
     try:
         sandbox_path = folder / "sandbox"

@@ -85,20 +85,13 @@ async def run(request: Request, query: NamedQuery) -> Response:
     given: dict[str, list[str]] = {}
     for key, value in request.query_params.multi_items():
         given.setdefault(key, []).append(value)
-    try:
-        bindings = query.bindings(given)
-        limit, offset = _paging(query, given)
-        fmt = _one(given, "format")
-    except ParameterError as error:
-        raise Problem(
-            422,
-            f"invalid parameter '{error.name}'",
-            str(error),
-            errors=[{"parameter": error.name, "message": error.message}],
-        ) from error
-    base = {"base_iri": svc.settings.base_iri, "bindings": bindings}
+    bindings = query.bindings(given)
+    limit, offset = _paging(query, given)
+    fmt = _one(given, "format")
+    base_iri = svc.settings.base_iri
     if not query.pagination:
-        answer = await _answer(request, QueryRequest(query.text, request.headers.get("accept"), fmt, **base))
+        asked = QueryRequest(query.text, request.headers.get("accept"), fmt, base_iri=base_iri, bindings=bindings)
+        answer = await _answer(request, asked)
         return Response(answer.body, media_type=answer.media_type, headers=_headers(answer))
     accept = request.headers.get("accept")
     try:
@@ -106,12 +99,15 @@ async def run(request: Request, query: NamedQuery) -> Response:
     except (NotAcceptable, UnknownFormatError) as error:
         raise Problem(406, "no acceptable result format", str(error), offered=list(RESULT_MEDIA_TYPES)) from error
     # One row more than the page: a next page exists exactly when it comes back. TSV has one line per row.
-    answer = await _answer(request, QueryRequest(query.page(limit + 1, offset), format="tsv", **base))
+    page = QueryRequest(query.page(limit + 1, offset), format="tsv", base_iri=base_iri, bindings=bindings)
+    answer = await _answer(request, page)
     lines = answer.body.split(b"\n")[:-1]
     more = len(lines) - 1 > limit
     body = b"".join(line + b"\n" for line in lines[: limit + 1])
     if media_type != "text/tab-separated-values":
-        body = ox.parse_query_results(body, ox.QueryResultsFormat.TSV).serialize(format=_OX_RESULTS[media_type])
+        serialized = ox.parse_query_results(body, ox.QueryResultsFormat.TSV).serialize(format=_OX_RESULTS[media_type])
+        assert serialized is not None  # without an output, serialize returns the bytes
+        body = serialized
     headers = _headers(answer)
     links = _links(request, limit, offset, more)
     if links:
@@ -122,7 +118,7 @@ async def run(request: Request, query: NamedQuery) -> Response:
 def _one(given: dict[str, list[str]], name: str) -> str | None:
     values = given.get(name) or []
     if len(values) > 1:
-        raise ParameterError(name, f"given {len(values)} times; give it once")
+        raise ParameterError(name, values, f"given {len(values)} times; give it once")
     return values[0] if values else None
 
 
@@ -130,14 +126,16 @@ def _paging(query: NamedQuery, given: dict[str, list[str]]) -> tuple[int, int]:
     if not query.pagination:
         for name in ("limit", "offset"):
             if name in given:
-                raise ParameterError(name, f"{query.name} is not paginated: it returns all its results at once")
+                raise ParameterError(
+                    name, given[name][0], f"{query.name} is not paginated: it returns all its results at once"
+                )
         return 0, 0
     limit = _integer(given, "limit", query.pagination)
     offset = _integer(given, "offset", 0)
     if not 1 <= limit <= MAX_LIMIT:
-        raise ParameterError("limit", f"{limit} is out of range: a page holds 1 to {MAX_LIMIT} rows")
+        raise ParameterError("limit", str(limit), f"out of range: a page holds 1 to {MAX_LIMIT} rows")
     if offset < 0:
-        raise ParameterError("offset", f"{offset} is negative")
+        raise ParameterError("offset", str(offset), "negative")
     return limit, offset
 
 
@@ -145,8 +143,8 @@ def _integer(given: dict[str, list[str]], name: str, default: int) -> int:
     value = _one(given, name)
     if value is None:
         return default
-    if not value.isdigit() or len(value) > 12:
-        raise ParameterError(name, f"{value!r} is not a whole number")
+    if not (value.isascii() and value.isdigit()) or len(value) > 12:
+        raise ParameterError(name, value, "not a whole number")
     return int(value)
 
 

@@ -19,7 +19,7 @@ from smarco_kg.query_workers import QueryError, QueryRequest, QueryTimeout, Serv
 from smarco_kg.service_description import service_description
 from smarco_kg.sparql_text import keywords
 from smarco_kg.store import QuerySyntaxError
-from smarco_kg.updates import ANY_GRAPH, DEFAULT_GRAPH, UpdateError, plan, with_protocol_dataset
+from smarco_kg.updates import ANY_GRAPH, DEFAULT_GRAPH, plan, with_protocol_dataset
 
 router = APIRouter(tags=["SPARQL"])
 
@@ -193,9 +193,12 @@ async def _update(request: Request, sparql: str, params: Params) -> Response:
     principal = authenticate(request)
     using, using_named = params.all("using-graph-uri"), params.all("using-named-graph-uri")
     try:
-        shape = plan(sparql, svc.settings.base_iri)
+        shape = await run_in_threadpool(plan, sparql, svc.settings.base_iri)  # seconds for a large update
+        text = with_protocol_dataset(sparql, using, using_named)
     except QuerySyntaxError as error:
         raise Problem(400, "the update is not valid SPARQL", str(error)) from error
+    if not shape.operations:  # only BASE, PREFIX or comments, which the grammar allows: nothing to do
+        return Response(status_code=204)
     if shape.has_dataset and (using or using_named):
         detail = "using-graph-uri/using-named-graph-uri may not be combined with USING, USING NAMED or WITH"
         raise Problem(400, "dataset given twice", detail)
@@ -208,7 +211,6 @@ async def _update(request: Request, sparql: str, params: Params) -> Response:
         if refused:
             where = "graphs chosen at run time" if ANY_GRAPH in refused else ", ".join(f"<{g}>" for g in refused)
             raise Problem(403, "not allowed to write there", f"{principal.name} may not write {where}")
-    text = with_protocol_dataset(sparql, using, using_named)
     async with svc.write_lock:
         try:
             result = await run_in_threadpool(
@@ -216,8 +218,6 @@ async def _update(request: Request, sparql: str, params: Params) -> Response:
             )
         except QuerySyntaxError as error:
             raise Problem(400, "the update is not valid SPARQL", str(error)) from error
-        except UpdateError as error:
-            raise Problem(400, "the update cannot be applied", str(error)) from error
     for graph in sorted(set(result.added) | set(result.removed)):
         log_write(principal, graph, result.added.get(graph, 0), result.removed.get(graph, 0), "sparql-update")
     return Response(status_code=204)
