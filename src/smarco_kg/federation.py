@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import httpx
 
 from smarco_kg.config import FederationNode
+from smarco_kg.errors import BadGateway, BadRequest
 from smarco_kg.sparql_text import closing_brace, tokens
 from smarco_kg.terms import from_json, sparql_term
 
@@ -24,12 +25,16 @@ _RESULTS = "application/sparql-results+json"
 MAX_ROWS = 10_000  # a SERVICE answer larger than this is refused rather than inlined
 
 
-class ServiceRefused(ValueError):
+class ServiceRefused(BadRequest, ValueError):
     """A SERVICE the allow-list does not allow (nothing was sent)."""
 
+    title = "SERVICE is not allowed here"
 
-class ServiceFailed(RuntimeError):
+
+class ServiceFailed(BadGateway, RuntimeError):
     """A node that did not answer a non-SILENT SERVICE."""
+
+    title = "a federation node did not answer"
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from rdflib.term import Node
 
+from smarco_kg.errors import ServiceUnavailable
 from smarco_kg.store import GraphStore, StoreError
 
 log = logging.getLogger("smarco_kg.queries")
@@ -58,12 +59,25 @@ class QueryError(Exception):
         self.offered = list(offered)
 
 
-class QueryTimeout(Exception):
-    """The query ran longer than its timeout and was stopped."""
+class QueryTimeout(ServiceUnavailable):
+    """The query ran longer than its timeout and was stopped: try a cheaper one."""
+
+    kind, title = "query-timeout", "query timeout"
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(f"{detail}; lower its cost, narrow it with its parameters or ask for less", headers=_RETRY)
 
 
-class ServiceBusy(Exception):
+class ServiceBusy(ServiceUnavailable):
     """No worker became free within the query's timeout."""
+
+    title = "the service is busy"
+
+    def __init__(self, detail: str = "") -> None:
+        super().__init__(detail, headers=_RETRY)
+
+
+_RETRY = {"Retry-After": "1"}
 
 
 @dataclass(frozen=True)

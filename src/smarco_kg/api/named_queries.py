@@ -21,7 +21,7 @@ from smarco_kg.api.problems import Problem
 from smarco_kg.formats import RDF_SYNTAXES, RESULT_FORMATS, UnknownFormatError, result_format
 from smarco_kg.negotiation import NotAcceptable, negotiate
 from smarco_kg.queries import MAX_LIMIT, NamedQuery, ParameterError, QueryRegistry
-from smarco_kg.query_workers import RESULT_MEDIA_TYPES, QueryAnswer, QueryError, QueryRequest, QueryTimeout, ServiceBusy
+from smarco_kg.query_workers import RESULT_MEDIA_TYPES, QueryAnswer, QueryError, QueryRequest
 
 TAG = "Named queries"
 _OX_RESULTS = {
@@ -175,10 +175,6 @@ async def _answer(request: Request, query: QueryRequest) -> QueryAnswer:
         if error.kind == "store":
             raise Problem(502, "the store could not answer the query", str(error)) from error
         raise Problem(500, "the named query failed", str(error)) from error
-    except QueryTimeout as error:
-        raise Problem(503, "query timeout", f"{error}; narrow it with its parameters", {"Retry-After": "1"}) from error
-    except ServiceBusy as error:
-        raise Problem(503, "the service is busy", str(error), {"Retry-After": "1"}) from error
 
 
 # ---- OpenAPI ----------------------------------------------------------------------------------------------------

@@ -12,10 +12,10 @@ from starlette.concurrency import run_in_threadpool
 from smarco_kg.api.context import Service, authenticate, service
 from smarco_kg.api.problems import Problem
 from smarco_kg.auth import log_write
-from smarco_kg.federation import ServiceFailed, ServiceRefused, resolve_services
+from smarco_kg.federation import resolve_services
 from smarco_kg.formats import RDF_SYNTAXES, rdf_syntax
 from smarco_kg.negotiation import NotAcceptable, accepts_html, negotiate
-from smarco_kg.query_workers import QueryError, QueryRequest, QueryTimeout, ServiceBusy
+from smarco_kg.query_workers import QueryError, QueryRequest
 from smarco_kg.service_description import service_description
 from smarco_kg.sparql_text import keywords
 from smarco_kg.store import QuerySyntaxError
@@ -151,12 +151,7 @@ async def _query(request: Request, sparql: str, params: Params) -> Response:
     svc = service(request)
     partial: list[str] = []
     if "SERVICE" in keywords(sparql):
-        try:
-            resolved = await resolve_services(sparql, list(svc.settings.federation_nodes), svc.http)
-        except ServiceRefused as error:
-            raise Problem(400, "SERVICE is not allowed here", str(error)) from error
-        except ServiceFailed as error:
-            raise Problem(502, "a federation node did not answer", str(error)) from error
+        resolved = await resolve_services(sparql, list(svc.settings.federation_nodes), svc.http)
         sparql, partial = resolved.sparql, resolved.failed
     default_graphs, named_graphs = params.all("default-graph-uri"), params.all("named-graph-uri")
     query = QueryRequest(
@@ -178,10 +173,6 @@ async def _query(request: Request, sparql: str, params: Params) -> Response:
         if error.kind == "store":
             raise Problem(502, "the store could not answer the query", str(error)) from error
         raise Problem(400, "the query could not be evaluated", str(error)) from error
-    except QueryTimeout as error:
-        raise Problem(503, "query timeout", f"{error}; lower its cost or ask for less", {"Retry-After": "1"}) from error
-    except ServiceBusy as error:
-        raise Problem(503, "the service is busy", str(error), {"Retry-After": "1"}) from error
     headers = {"Vary": "Accept", "X-Query-Seconds": f"{answer.seconds:.4f}"}
     if partial:  # SERVICE SILENT nodes that failed: the answer lacks their part
         headers["X-Federation-Partial"] = "; ".join(partial)[:1000]
