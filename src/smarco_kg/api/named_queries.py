@@ -91,9 +91,10 @@ async def run(request: Request, query: NamedQuery) -> Response:
         fmt = _one(given, "format")
     except ParameterError as error:
         raise Problem(error.status, error.title, error.detail, errors=error.errors) from error
-    base = {"base_iri": svc.settings.base_iri, "bindings": bindings}
+    base_iri = svc.settings.base_iri
     if not query.pagination:
-        answer = await _answer(request, QueryRequest(query.text, request.headers.get("accept"), fmt, **base))
+        asked = QueryRequest(query.text, request.headers.get("accept"), fmt, base_iri=base_iri, bindings=bindings)
+        answer = await _answer(request, asked)
         return Response(answer.body, media_type=answer.media_type, headers=_headers(answer))
     accept = request.headers.get("accept")
     try:
@@ -101,12 +102,13 @@ async def run(request: Request, query: NamedQuery) -> Response:
     except (NotAcceptable, UnknownFormatError) as error:
         raise Problem(406, "no acceptable result format", str(error), offered=list(RESULT_MEDIA_TYPES)) from error
     # One row more than the page: a next page exists exactly when it comes back. TSV has one line per row.
-    answer = await _answer(request, QueryRequest(query.page(limit + 1, offset), format="tsv", **base))
+    asked = QueryRequest(query.page(limit + 1, offset), format="tsv", base_iri=base_iri, bindings=bindings)
+    answer = await _answer(request, asked)
     lines = answer.body.split(b"\n")[:-1]
     more = len(lines) - 1 > limit
     body = b"".join(line + b"\n" for line in lines[: limit + 1])
     if media_type != "text/tab-separated-values":
-        body = ox.parse_query_results(body, ox.QueryResultsFormat.TSV).serialize(format=_OX_RESULTS[media_type])
+        body = ox.parse_query_results(body, ox.QueryResultsFormat.TSV).serialize(format=_OX_RESULTS[media_type]) or b""
     headers = _headers(answer)
     links = _links(request, limit, offset, more)
     if links:

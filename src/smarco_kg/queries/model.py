@@ -138,7 +138,7 @@ class Parameter:
 
     def schema(self) -> dict[str, Any]:
         """The JSON Schema of the parameter's values, for OpenAPI."""
-        schema: dict[str, Any] = {
+        schemas: dict[str, dict[str, Any]] = {
             "iri": {"type": "string", "format": "iri"},
             "string": {"type": "string", "maxLength": MAX_VALUE_LENGTH},
             "langstring": {"type": "string", "pattern": "@[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$"},
@@ -146,7 +146,8 @@ class Parameter:
             "decimal": {"type": "number"},
             "date": {"type": "string", "format": "date"},
             "enum": {"type": "string", "enum": list(self.enum)},
-        }[self.type]
+        }
+        schema = schemas[self.type]
         if self.default is not None:
             schema["default"] = self.json_value(self.default)
         return schema
