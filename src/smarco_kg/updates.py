@@ -42,7 +42,8 @@ DEFAULT_GRAPH = ""
 
 
 class UpdateError(BadRequest, ValueError):
-    """An update that cannot be applied (one that reaches the network, or fails as it runs); nothing changed."""
+    """An update that cannot be applied (it would reach the network, names a protocol graph that is not an IRI,
+    or fails as it runs); nothing changed."""
 
     title = "the update cannot be applied"
 
