@@ -249,6 +249,13 @@ def test_query_dataset_default_graphs_get(endpoint: LiveServer, kasei: None) -> 
     assert boolean_result(response) is True
 
 
+def test_a_dataset_graph_that_is_no_iri_is_a_400(endpoint: LiveServer) -> None:
+    injected = "urn:x> WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } } #"
+    for parameter in ("default-graph-uri", "named-graph-uri"):
+        response = endpoint.client.get(endpoint.sparql, params={"query": "ASK { ?s ?p ?o }", parameter: injected})
+        assert problem(response, 400)["detail"].startswith(f"{parameter}=")
+
+
 def test_query_dataset_default_graphs_post(endpoint: LiveServer, kasei: None) -> None:
     response = endpoint.client.post(
         f"{endpoint.sparql}?default-graph-uri=http%3A%2F%2Fkasei.us%2F2009%2F09%2Fsparql%2Fdata%2Fdata1.rdf"

@@ -140,6 +140,20 @@ def test_the_given_dataset_replaces_the_one_the_query_names(store) -> None:
     assert _pairs(store.query(own, named_graphs=[G2])) == [(G2, "http://ex.org/b")]
 
 
+@pytest.mark.parametrize(
+    "graph",
+    ["urn:x> WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } } #", "relative/graph", "http://ex.org/a b"],
+)
+def test_a_dataset_graph_that_is_no_iri_is_refused_before_anything_runs(store, graph: str) -> None:
+    """Graph names are never text a store pastes into a query: a value that would end the IRI and add a SERVICE
+    call is a syntax error, as a relative or spaced one is."""
+    _two_graphs(store)
+    with pytest.raises(QuerySyntaxError, match="default-graph-uri"):
+        store.query(EVERY, default_graphs=[graph])
+    with pytest.raises(QuerySyntaxError, match="named-graph-uri"):
+        store.query(EVERY, named_graphs=[graph])
+
+
 def test_query_syntax_error_names_the_position(store) -> None:
     with pytest.raises(QuerySyntaxError, match=r"1:\d+|line 1"):  # Virtuoso names the line only
         store.query("SELECT WHERE { ?s }")

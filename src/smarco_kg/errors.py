@@ -41,6 +41,9 @@ class SmarcoError(Exception):
         self.headers: dict[str, str] = headers or {}
         self.extra: dict[str, Any] = extra
 
+    def __str__(self) -> str:
+        return self.detail or self.title
+
     @property
     def type(self) -> str:
         return PROBLEM_TYPES + self.kind

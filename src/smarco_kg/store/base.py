@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
+import pyoxigraph as ox
 from rdflib.term import Node
 
 from smarco_kg.errors import BadGateway, BadRequest, ServiceUnavailable
@@ -43,6 +44,19 @@ class QuerySyntaxError(BadRequest, ValueError):
     def of_data(cls, source: Path | bytes, error: SyntaxError) -> QuerySyntaxError:
         """Data that does not parse: the parser's message, after the file's name when it came from a file."""
         return cls(f"{source}: {error}" if isinstance(source, Path) else str(error))
+
+
+def check_dataset(default_graphs: Sequence[str] | None, named_graphs: Sequence[str] | None) -> None:
+    """A protocol dataset names graphs by absolute IRIs (``""``: the default graph); anything else is a
+    ``QuerySyntaxError``, never text a store pastes into a query (``FROM <…>``)."""
+    for parameter, names in (("default-graph-uri", default_graphs), ("named-graph-uri", named_graphs)):
+        for name in names or ():
+            if name == "" and parameter == "default-graph-uri":
+                continue
+            try:
+                ox.NamedNode(name)
+            except ValueError as error:
+                raise QuerySyntaxError(f"{parameter}={name!r} is not an absolute IRI: {error}") from None
 
 
 @dataclass

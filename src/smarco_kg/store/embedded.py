@@ -22,6 +22,7 @@ from smarco_kg.store.base import (
     QuerySyntaxError,
     StoreError,
     StoreLockedError,
+    check_dataset,
 )
 from smarco_kg.store.sparql_changes import changeset_update
 from smarco_kg.terms import RdfTerm, ox_format, to_ox, to_rdflib, values_block
@@ -144,6 +145,7 @@ class EmbeddedStore(GraphStore):
     ) -> EmbeddedQueryResult:
         options: dict = {"use_default_graph_as_union": union_default_graph, "base_iri": base_iri}
         if default_graphs is not None or named_graphs is not None:  # the protocol's dataset, exactly (see base)
+            check_dataset(default_graphs, named_graphs)
             options["default_graph"] = [_graph_name(g) for g in default_graphs or ()]
             options["named_graphs"] = [ox.NamedNode(g) for g in named_graphs or ()]
         if bindings:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from itertools import pairwise
 
 from smarco_kg.sparql_text import bare_words, dataset_clause_start, tokens, without_dataset_clauses
+from smarco_kg.store.base import check_dataset
 from smarco_kg.store.remote.transport import Transport
 
 SYSTEM_GRAPHS = (
@@ -110,6 +111,7 @@ class Dataset:
             if self._transport.virtuoso:  # every graph but those: no list of the dataset's graphs for its planner
                 return [("query", "".join(f"define input:default-graph-exclude <{g}>\n" for g in excluded) + sparql)]
         if protocol:
+            check_dataset(default_graphs, named_graphs)  # pasted into the text below: IRIs only
             defaults = [g or DEFAULT_GRAPH for g in default_graphs or ()] or [EMPTY_GRAPH]
             named = list(named_graphs or ()) or [EMPTY_GRAPH]
         elif union_default_graph:  # the union of the dataset's graphs, the store's system graphs left out
