@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -114,14 +114,7 @@ class Header:
             index += 1
             if line.indent != 0:
                 raise self.error(line, f"unexpected indentation: {line.content!r} belongs to no key")
-            match = _KEY.match(line.content)
-            if not match:
-                raise self.error(line, f"expected 'key: value', not {line.content!r}")
-            key, raw = match["key"], match["value"] or ""
-            if key not in TOP_KEYS:
-                raise self.error(line, f"unknown key {key!r}; the header takes {', '.join(TOP_KEYS)}")
-            if key in self.key_lines:
-                raise self.error(line, f"{key!r} given twice")
+            key, raw = self._key(line, TOP_KEYS, self.key_lines, "unknown key {key!r}; the header takes {keys}")
             self.key_lines[key] = line.number
             if key in ("summary", "description"):
                 more, index = _continuation(lines, index, 0)
@@ -137,6 +130,19 @@ class Header:
                 if raw.strip():
                     raise self.error(line, "'params:' is followed by '- name: …' lines, not a value")
                 index = self._params(lines, index, line)
+
+    def _key(self, line: HeaderLine, known: Sequence[str], seen: Container[str], unknown: str) -> tuple[str, str]:
+        """The key and raw value of a ``key: value`` line; an error for a malformed, unknown or repeated key
+        (``unknown`` is the message, with ``{key}`` and ``{keys}``)."""
+        match = _KEY.match(line.content)
+        if not match:
+            raise self.error(line, f"expected 'key: value', not {line.content!r}")
+        key, raw = match["key"], match["value"] or ""
+        if key not in known:
+            raise self.error(line, unknown.format(key=key, keys=", ".join(known)))
+        if key in seen:
+            raise self.error(line, f"{key!r} given twice")
+        return key, raw
 
     def _scalar(self, line: HeaderLine, raw: str) -> str:
         try:
@@ -196,14 +202,7 @@ class Header:
             index += 1
             if line.indent != column:
                 raise self.error(line, f"misaligned: parameter keys line up under {lines[0].content!r}")
-            match = _KEY.match(line.content)
-            if not match:
-                raise self.error(line, f"expected 'key: value', not {line.content!r}")
-            key, raw = match["key"], match["value"] or ""
-            if key not in PARAM_KEYS:
-                raise self.error(line, f"unknown parameter key {key!r}; a parameter takes {', '.join(PARAM_KEYS)}")
-            if key in values:
-                raise self.error(line, f"{key!r} given twice")
+            key, raw = self._key(line, PARAM_KEYS, values, "unknown parameter key {key!r}; a parameter takes {keys}")
             if key == "enum":
                 items, index = self._list(lines, index, line, raw)
                 values[key], enum = (line, ""), tuple(items)
