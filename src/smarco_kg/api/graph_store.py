@@ -23,9 +23,11 @@ from smarco_kg.api.context import Service, authenticate, service
 from smarco_kg.api.problems import Problem
 from smarco_kg.auth import Principal, log_write
 from smarco_kg.formats import RDF_SYNTAXES, RdfSyntax, UnknownFormatError, rdf_syntax
+from smarco_kg.memory import release_memory
 from smarco_kg.negotiation import NotAcceptable, negotiate
 from smarco_kg.store import Changeset
 from smarco_kg.terms import ox_format
+from smarco_kg.write_path import LARGE_INPUT_BYTES
 
 router = APIRouter(tags=["Graph Store"])
 
@@ -172,6 +174,7 @@ async def _write(request: Request, graph: str, *, replace: bool) -> tuple[int, b
     principal = authenticate(request)
     _may_write(principal, svc, graph)
     source, syntax = await _payload(request)
+    large = isinstance(source, Path) and source.stat().st_size > LARGE_INPUT_BYTES
     try:
         if replace and not await run_in_threadpool(_has_triples, source, syntax, str(request.url)):
             raise Problem(400, "no triples to put", NO_EMPTY_GRAPHS)
@@ -193,6 +196,8 @@ async def _write(request: Request, graph: str, *, replace: bool) -> tuple[int, b
     finally:
         if isinstance(source, Path):
             source.unlink(missing_ok=True)
+        if large:  # what parsing and validating it took goes back to the system
+            await run_in_threadpool(release_memory)
     if not result.quads and not existed:  # nothing was written: no graph to answer 201 for
         raise Problem(400, "no triples to add", NO_EMPTY_GRAPHS)
     log_write(principal, graph or "default", result.quads, 0, "graph-store-" + ("put" if replace else "post"))
