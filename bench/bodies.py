@@ -157,7 +157,7 @@ def _head(method: str, path: str, rest: str) -> bytes:
 
 
 def _wait(port: int) -> None:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=1) as sock:

@@ -196,8 +196,8 @@ async def _write(request: Request, graph: str, *, replace: bool) -> tuple[int, b
     finally:
         if isinstance(source, Path):
             source.unlink(missing_ok=True)
-        if large:  # what parsing and validating it took goes back to the system
-            await run_in_threadpool(release_memory)
+        if large:  # what parsing and validating it took goes back to the system (milliseconds); called from a
+            release_memory()  # worker thread it left more behind (measured in one process: 297 rather than 96 MiB)
     if not result.quads and not existed:  # nothing was written: no graph to answer 201 for
         raise Problem(400, "no triples to add", NO_EMPTY_GRAPHS)
     log_write(principal, graph or "default", result.quads, 0, "graph-store-" + ("put" if replace else "post"))
