@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -150,6 +151,7 @@ def run(megabytes: int) -> dict:
     finally:
         server.terminate()
         server.wait(30)
+        shutil.rmtree(work, ignore_errors=True)
 
 
 def _head(method: str, path: str, rest: str) -> bytes:
