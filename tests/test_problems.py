@@ -27,10 +27,16 @@ def nested(depth: int) -> bytes:
 
 @pytest.mark.parametrize(
     ("path", "token"),
-    [("/api/courses", "partner"), ("/api/pathways/plan", "partner"), ("/api/credentials/verify", None)],
+    [
+        ("/api/courses", "partner"),
+        ("/api/pathways/plan", "partner"),
+        ("/api/credentials/verify", None),
+        ("/api/credentials/energy-demand-forecasting/issue", "admin"),
+        ("/api/credentials/energy-demand-forecasting/openbadge", "admin"),
+    ],
 )
 def test_a_body_nested_a_thousand_levels_deep_is_a_400(api: LiveServer, path: str, token: str | None) -> None:
-    headers = {"Content-Type": "application/json", **(api.auth(api.partner) if token else {})}
+    headers = {"Content-Type": "application/json", **(api.auth(getattr(api, token)) if token else {})}
     body = problem(api.client.post(f"{api.url}{path}", content=nested(1000), headers=headers), 400)
     assert "nested" in body["title"]
 

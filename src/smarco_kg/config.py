@@ -68,6 +68,17 @@ class Settings(BaseSettings):
     issuer_legal_identifier: str = ""  # its eIDAS legal identifier (e.g. a VAT or LEI number); issuing needs it
     issuer_country: str = "BEL"  # country of that identifier (EU authority table code)
     federation_nodes: tuple[FederationNode, ...] = ()  # the partner nodes SERVICE may call (JSON list in the env)
+    # Bodies: the most bytes a request may send, by route (a 413 past it), and the seconds it may take to send them
+    # (a 408). The demo's largest file is 100 KiB; a sealed credential with its signature is a few KiB.
+    body_limit: int = 1 << 20  # any route not named below
+    sparql_body_limit: int = 1 << 20  # POST /sparql: a query or an update
+    api_body_limit: int = 1 << 20  # writes under /api (REST members, the planner)
+    verify_body_limit: int = 4 << 20  # POST /api/credentials/verify: a credential, with any embedded files
+    load_body_limit: int = 1 << 30  # PUT and POST /store (Graph Store Protocol): admin loads, streamed to disk
+    body_timeout: float = 30.0  # seconds to send a body, for every route but /store
+    load_body_timeout: float = 600.0  # seconds to send a body to /store
+    header_timeout: float = 30.0  # seconds to send a request's line and headers (smarco-kg serve)
+    header_limit: int = 64 << 10  # bytes of a request's line and headers (smarco-kg serve)
 
     @classmethod
     def settings_customise_sources(
@@ -124,11 +135,20 @@ class Settings(BaseSettings):
             raise ValueError(f"the base IRI must be an http(s) IRI, not {value!r}")
         return value if value.endswith(("/", "#")) else value + "/"
 
-    @field_validator("query_timeout")
+    @field_validator("query_timeout", "body_timeout", "load_body_timeout", "header_timeout")
     @classmethod
     def _positive_timeout(cls, value: float) -> float:
         if value <= 0:
-            raise ValueError("the query timeout must be a positive number of seconds")
+            raise ValueError("a timeout is a positive number of seconds")
+        return value
+
+    @field_validator(
+        "body_limit", "sparql_body_limit", "api_body_limit", "verify_body_limit", "load_body_limit", "header_limit"
+    )
+    @classmethod
+    def _positive_limit(cls, value: int) -> int:
+        if value <= 0:
+            raise ValueError("a size limit is a positive number of bytes")
         return value
 
     @cached_property

@@ -84,6 +84,10 @@ class Conflict(SmarcoError):
     status, kind, title = 409, "conflict", "conflict"
 
 
+class RequestTimeout(SmarcoError):
+    status, kind, title = 408, "request-timeout", "the request took too long to arrive"
+
+
 class PreconditionFailed(SmarcoError):
     status, kind, title = 412, "precondition-failed", "precondition failed"
 
@@ -143,6 +147,7 @@ _BY_STATUS: dict[int, type[SmarcoError]] = {
         Forbidden,
         NotFound,
         NotAcceptable,
+        RequestTimeout,
         Conflict,
         PreconditionFailed,
         ContentTooLarge,

@@ -34,6 +34,7 @@ from smarco_kg.api import (
 )
 from smarco_kg.api.context import Service
 from smarco_kg.api.cors import CorsMiddleware
+from smarco_kg.api.limits import BodyLimits, body_rules
 from smarco_kg.api.problems import problem_response
 from smarco_kg.auth import TokenStore
 from smarco_kg.catalogue import CLASSES, ClassEntry
@@ -108,6 +109,12 @@ def create_app(settings: Settings | None = None, classes: Sequence[ClassEntry] =
             headers["Allow"] = ", ".join(sorted(methods | ({"HEAD"} if "GET" in methods else set())))
         return problem_response(error_for(error.status_code, str(error.detail), headers=headers))
 
+    app.add_middleware(
+        BodyLimits,
+        rules=body_rules(settings),
+        default_limit=settings.body_limit,
+        default_timeout=settings.body_timeout,
+    )
     app.add_middleware(GZipMiddleware, minimum_size=4096)
     app.add_middleware(CorsMiddleware, write_origins=settings.cors_origins)
     app.include_router(home.router)

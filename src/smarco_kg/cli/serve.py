@@ -42,6 +42,14 @@ def serve(
             raise Failure(str(error)) from error
         except QueryFileError as error:
             raise Failure("a named query in queries/ is malformed; the server did not start", str(error)) from error
-        uvicorn.run(application, host=host, port=port, log_level=os.environ.get("SMARCO_LOG_LEVEL", "info"))
+        from smarco_kg.api.connections import HeaderDeadlineProtocol
+
+        uvicorn.run(
+            application,
+            host=host,
+            port=port,
+            log_level=os.environ.get("SMARCO_LOG_LEVEL", "info"),
+            http=HeaderDeadlineProtocol.configured(settings.header_timeout, settings.header_limit),
+        )
 
     run(action)
