@@ -21,6 +21,7 @@ from smarco_kg.api.problems import Problem
 from smarco_kg.auth import Principal, log_write
 from smarco_kg.formats import RDF_SYNTAXES, UnknownFormatError, rdf_syntax
 from smarco_kg.negotiation import NotAcceptable, negotiate
+from smarco_kg.ownership import Owner
 from smarco_kg.store import Changeset
 
 router = APIRouter(tags=["Graph Store"])
@@ -145,6 +146,7 @@ async def _write(request: Request, graph: str, *, replace: bool) -> tuple[int, b
                 base_iri=str(request.url),
                 replace_graphs=[graph] if replace else (),
                 allowed_graphs=lambda g: g == graph,
+                owner=Owner.of(principal, svc.kg.graphs),
             ),
             data,
             syntax,
