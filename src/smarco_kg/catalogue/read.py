@@ -168,16 +168,24 @@ def labels_query(nodes: list[Node]) -> str:
 
 
 @lru_cache(maxsize=64)
+def _homes_query(member_classes: tuple[URIRef, ...]) -> str:
+    """The graphs that type ``?r`` with one of ``member_classes``: where a member's description is read."""
+    classes = " ".join(f"<{c}>" for c in member_classes)
+    return f"SELECT DISTINCT ?g WHERE {{ VALUES ?member_class {{ {classes} }} GRAPH ?g {{ ?r a ?member_class }} }}"
+
+
+@lru_cache(maxsize=64)
 def _nodes_query(member_classes: tuple[URIRef, ...], embed: tuple[URIRef, ...]) -> str:
-    """The nodes a member's description holds, with the graphs that hold them (its homes): the member (``?r`` of
-    one of ``member_classes``) and the nodes it embeds there; none when ``?r`` is no member."""
+    """The nodes a member's description holds: the member (``?r`` of one of ``member_classes``) and the nodes it
+    embeds; none when ``?r`` is no member. Run over the member's home graphs: a path inside ``GRAPH ?g`` with
+    ``?r`` bound by VALUES is one Virtuoso refuses (``TR…``: a transitive table with neither end bound)."""
     classes = " ".join(f"<{c}>" for c in member_classes)
     if embed:
         path = "|".join(f"<{p}>" for p in embed)
-        described = f"GRAPH ?g {{ ?r a ?member_class . ?r ({path})* ?n . FILTER(isIRI(?n)) }}"
+        described = f"?r a ?member_class . ?r ({path})* ?n . FILTER(isIRI(?n))"
     else:
-        described = "GRAPH ?g { ?r a ?member_class . BIND(?r AS ?n) }"
-    return f"SELECT DISTINCT ?g ?n WHERE {{ VALUES ?member_class {{ {classes} }} {described} }}"
+        described = "?r a ?member_class . BIND(?r AS ?n)"
+    return f"SELECT DISTINCT ?n WHERE {{ VALUES ?member_class {{ {classes} }} {described} }}"
 
 
 def read_description(store: GraphStore, nodes: list[URIRef], graphs: list[str] | None = None) -> Graph:
@@ -219,12 +227,14 @@ def home_graphs(store: GraphStore, iri: URIRef) -> list[str]:
 def describe(store: GraphStore, entry: ClassEntry, iri: URIRef) -> Graph | None:
     """The member's description, as its home graph holds it, with the labels of what it links to; None when
     ``iri`` is no member."""
-    rows = store.query(_nodes_query(entry.classes, entry.embed), union_default_graph=True, bindings={"r": iri}).rows()
-    found = [(row.get("g"), row.get("n")) for row in rows]
-    nodes = sorted({n for _, n in found if isinstance(n, URIRef)})
+    homes = sorted(str(row["g"]) for row in store.query(_homes_query(entry.classes), bindings={"r": iri}).rows())
+    if not homes:
+        return None
+    rows = store.query(_nodes_query(entry.classes, entry.embed), default_graphs=homes, bindings={"r": iri}).rows()
+    nodes = sorted(n for n in (row.get("n") for row in rows) if isinstance(n, URIRef))
     if not nodes:
         return None
-    graph = read_description(store, nodes, sorted({str(g) for g, _ in found if g is not None}))
+    graph = read_description(store, nodes, homes)
     return graph if len(graph) else None
 
 
