@@ -10,6 +10,9 @@ import httpx
 import pytest
 from rdflib import Graph, URIRef
 
+from smarco_kg.harvest import harvest, harvest_graph
+from smarco_kg.kg import KnowledgeGraph
+from smarco_kg.ownership import NotOwner, anchors
 from tests.backends import Template
 from tests.server import LiveServer, describe, live_server, problem
 
@@ -182,3 +185,23 @@ def test_a_partner_may_not_remove_statements_about_another_partners_course(node:
     """Even from its own graph: the stray statement an admin put there stays for an admin to remove."""
     update = f"{PREFIXES}DELETE DATA {{ GRAPH <{B_GRAPH}> {{ <{A_COURSE}> elm:providedBy <{B_ORG}> }} }}"
     refused(node, node.update(update, b_token), A_COURSE, f"partner {A}")
+
+
+def test_a_harvest_may_not_overwrite_what_local_partners_own(node: LiveServer, demo_kg: KnowledgeGraph) -> None:
+    """Harvesting a node that serves courses this store's partners own is refused whole, naming them."""
+    with httpx.Client(timeout=60.0) as client, pytest.raises(NotOwner) as error:
+        harvest(demo_kg, node.url, "same-catalogue", client)
+    assert "belongs to partner" in str(error.value) and error.value.status == 403
+    assert harvest_graph(demo_kg, "same-catalogue") not in demo_kg.store.graphs()
+
+
+def test_minted_iris_belong_to_the_resource_they_are_minted_under() -> None:
+    assert anchors(f"{A_COURSE}/outcome/1") == [
+        f"{A_COURSE}/outcome/1",
+        f"{A_COURSE}/outcome",
+        A_COURSE,
+        f"{BASE}course",
+        BASE.rstrip("/"),
+    ]
+    assert anchors("urn:uuid:1") == ["urn:uuid:1"]
+    assert anchors("https://example.org/") == ["https://example.org/"]
