@@ -15,6 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import pyoxigraph as ox
+
 from smarco_kg.auth import Principal
 from smarco_kg.errors import Forbidden
 from smarco_kg.graphs import Graphs
@@ -84,6 +86,15 @@ def anchors(iri: str) -> list[str]:
     return found
 
 
+def is_iri(text: str) -> bool:
+    """Whether ``text`` is an absolute IRI (what goes between ``<`` and ``>`` in a query safely)."""
+    try:
+        ox.NamedNode(text)
+    except ValueError:
+        return False
+    return ":" in text and not text.startswith("_:")
+
+
 def homes(store: GraphStore, iris: Iterable[str]) -> dict[str, set[str]]:
     """The graphs that type each IRI; IRIs typed nowhere are left out."""
     wanted = sorted(set(iris))
@@ -98,7 +109,7 @@ def homes(store: GraphStore, iris: Iterable[str]) -> dict[str, set[str]]:
 
 def foreign(store: GraphStore, graph: str, subjects: Iterable[str]) -> dict[str, str]:
     """Each subject of ``subjects`` that ``graph`` does not own, with a graph that does (in IRI order)."""
-    subjects = sorted({s for s in subjects if s and not s.startswith("_:")})
+    subjects = sorted({s for s in subjects if is_iri(s)})  # blank nodes are the writer's own
     if not subjects:
         return {}
     lines = {s: anchors(s) for s in subjects}
@@ -111,4 +122,4 @@ def foreign(store: GraphStore, graph: str, subjects: Iterable[str]) -> dict[str,
     return refused
 
 
-__all__ = ["NotOwner", "Owner", "anchors", "foreign", "homes", "owner_name"]
+__all__ = ["NotOwner", "Owner", "anchors", "foreign", "homes", "is_iri", "owner_name"]
