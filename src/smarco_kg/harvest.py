@@ -19,6 +19,7 @@ from rdflib import RDF, XSD, BNode, Graph, Literal, URIRef
 from smarco_kg.formats import rdf_syntax
 from smarco_kg.kg import KnowledgeGraph
 from smarco_kg.namespaces import ELM, SMARCO
+from smarco_kg.ownership import Owner
 
 PROV_DERIVED = URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")
 DCT_MODIFIED = URIRef("http://purl.org/dc/terms/modified")
@@ -198,6 +199,7 @@ def _write(
         data.serialize(format="nt", encoding="utf-8"),
         rdf_syntax("ntriples"),
         actor="harvest",
+        owner=Owner(graph, f"the harvest of {url}"),
         operation="replace" if full else "update",
         subjects=replaced,
         graph=graph,

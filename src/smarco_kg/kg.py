@@ -14,6 +14,7 @@ from smarco_kg.config import Settings
 from smarco_kg.dumps import Dumps
 from smarco_kg.formats import RdfSyntax
 from smarco_kg.graphs import Graphs
+from smarco_kg.ownership import Owner
 from smarco_kg.search import SearchIndex
 from smarco_kg.store import Changeset, GraphStore, store_for
 from smarco_kg.updates import UpdateResult, apply_update
@@ -29,7 +30,9 @@ class KnowledgeGraph:
 
     Every write goes through one call (``commit`` for validated data, ``apply`` for removals, ``update`` for
     SPARQL Update): it writes, records the change in the feed, brings the text index in step, marks the dumps
-    stale, moves the write ``generation`` on and tells the listeners (the server's query workers)."""
+    stale, moves the write ``generation`` on and tells the listeners (the server's query workers). A write
+    with an ``owner`` (a partner's) may state or remove only what that owner owns (``ownership``): anything
+    else is refused before the store is touched."""
 
     settings: Settings
     store: GraphStore = field(init=False)
@@ -93,28 +96,47 @@ class KnowledgeGraph:
         actor: str = "cli",
         operation: str = "replace",
         subjects: Iterable[str] = (),
+        owner: Owner | None = None,
         **options: Any,
     ) -> WriteResult:
         """Validate and store ``data`` (``WritePath.write`` takes ``options``), then everything a commit implies;
         a dry run commits nothing."""
-        result = self.write_path.write(data, syntax, **options)
+        result = self.write_path.write(data, syntax, guard=self._guard(owner), **options)
         if not options.get("dry_run"):
             self.committed(result.graphs, actor=actor, operation=operation, subjects=subjects)
         return result
 
     def apply(
-        self, changes: Changeset, *, graphs: Iterable[str], actor: str, operation: str, subjects: Iterable[str] = ()
+        self,
+        changes: Changeset,
+        *,
+        graphs: Iterable[str],
+        actor: str,
+        operation: str,
+        subjects: Iterable[str] = (),
+        owner: Owner | None = None,
     ) -> None:
-        """Apply trusted changes (removals of a member's description) unvalidated, then commit."""
+        """Apply trusted changes (removals of a member's description, a whole graph dropped) unvalidated, then
+        commit; the resources removed by name (``changes.remove_resources``) must be ``owner``'s."""
+        if owner is not None:
+            owner.check(self.store, [subject for _, subject in changes.remove_resources], self.graphs)
         self.store.apply(changes)
         self.committed(graphs, actor=actor, operation=operation, subjects=subjects)
 
-    def update(self, sparql: str, *, actor: str, base_iri: str | None = None) -> UpdateResult:
+    def update(
+        self, sparql: str, *, actor: str, base_iri: str | None = None, owner: Owner | None = None
+    ) -> UpdateResult:
         """Apply a SPARQL Update through the validated path, then commit the graphs it changed."""
-        result = apply_update(self.store, self.write_path, sparql, base_iri=base_iri)
+        result = apply_update(self.store, self.write_path, sparql, base_iri=base_iri, guard=self._guard(owner))
         changed = set(result.added) | set(result.removed)
         self.committed(changed, actor=actor, operation="update", subjects=result.subjects)
         return result
+
+    def _guard(self, owner: Owner | None) -> Callable[[Sequence[str]], None] | None:
+        """What holds a write to ``owner``'s resources; None for a writer held to nothing (admin, operator)."""
+        if owner is None:
+            return None
+        return lambda subjects: owner.check(self.store, subjects, self.graphs)
 
     def committed(
         self, graphs: Iterable[str], *, actor: str = "cli", operation: str = "replace", subjects: Iterable[str] = ()

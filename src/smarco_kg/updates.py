@@ -35,7 +35,7 @@ from smarco_kg.sparql_text import keywords, tokens
 from smarco_kg.store import Changeset, GraphStore, QuerySyntaxError, open_scratch_store, open_store
 from smarco_kg.store.sparql_changes import owned_construct
 from smarco_kg.validation import Report
-from smarco_kg.write_path import Staged, WritePath, WriteRejected
+from smarco_kg.write_path import Staged, SubjectsGuard, WritePath, WriteRejected
 
 ANY_GRAPH = "*"
 DEFAULT_GRAPH = ""
@@ -225,9 +225,17 @@ def lenient_clear(sparql: str) -> str:
     return "".join(out)
 
 
-def apply_update(store: GraphStore, write_path: WritePath, sparql: str, *, base_iri: str | None = None) -> UpdateResult:
+def apply_update(
+    store: GraphStore,
+    write_path: WritePath,
+    sparql: str,
+    *,
+    base_iri: str | None = None,
+    guard: SubjectsGuard | None = None,
+) -> UpdateResult:
     """Apply ``sparql`` to a sandbox, validate what changed there, then apply it to ``store``; raises
-    ``WriteRejected`` (nothing written) when the result breaks the shapes."""
+    ``WriteRejected`` (nothing written) when the result breaks the shapes. ``guard`` is shown the IRIs whose
+    statements the update adds or removes before the store is touched, and raises to refuse them."""
     sparql = lenient_clear(sparql)
     update_plan = plan(sparql, base_iri)
     if not update_plan.operations:
@@ -236,7 +244,7 @@ def apply_update(store: GraphStore, write_path: WritePath, sparql: str, *, base_
     try:
         sandbox_path = folder / "sandbox"
         if not store.snapshot(sandbox_path):
-            return _apply_by_graph_swap(store, write_path, sparql, base_iri, update_plan)
+            return _apply_by_graph_swap(store, write_path, sparql, base_iri, update_plan, guard)
         sandbox = open_store(sandbox_path)
         try:
             _run(sandbox, sparql, base_iri)
@@ -244,6 +252,8 @@ def apply_update(store: GraphStore, write_path: WritePath, sparql: str, *, base_
             before = {g: _graph_lines(store, g) for g in graphs}
             added, removed, changed = _differences(before, {g: _graph_lines(sandbox, g) for g in graphs})
             subjects = set().union(*changed.values()) if changed else set()
+            if guard is not None:
+                guard(sorted(subjects))
             report = _validate(sandbox, write_path, subjects, graphs)
         finally:
             sandbox.close()
@@ -256,7 +266,12 @@ def apply_update(store: GraphStore, write_path: WritePath, sparql: str, *, base_
 
 
 def _apply_by_graph_swap(
-    store: GraphStore, write_path: WritePath, sparql: str, base_iri: str | None, update_plan: UpdatePlan
+    store: GraphStore,
+    write_path: WritePath,
+    sparql: str,
+    base_iri: str | None,
+    update_plan: UpdatePlan,
+    guard: SubjectsGuard | None,
 ) -> UpdateResult:
     """The sandbox of a store without checkpoints: the graphs the update names (all of them if it names a
     graph by a variable), copied; the changed graphs then replace the stored ones in one update request."""
@@ -280,6 +295,8 @@ def _apply_by_graph_swap(
         after = {g: _graph_lines(sandbox, g) for g in graphs}
         added, removed, by_graph = _differences(before, after)
         changed = [g for g in graphs if before[g] != after[g]]
+        if guard is not None:
+            guard(sorted(set().union(*by_graph.values())) if by_graph else [])
         report = _validate_against(store, sandbox, write_path, by_graph)
         if not report.conforms:
             raise WriteRejected(report)

@@ -41,6 +41,9 @@ LARGE_INPUT_BYTES = 8 << 20
 BatchProgress = Callable[[int, int], None]
 """Called with (focus nodes checked, focus nodes in all)."""
 
+SubjectsGuard = Callable[[Sequence[str]], None]
+"""Shown the IRIs a write states or removes something about, before it is written; raises to refuse it."""
+
 
 class ParseError(BadRequest, ValueError):
     """The input is not RDF in the format it claims, or puts triples where no graph is named."""
@@ -394,13 +397,15 @@ class WritePath:
         progress: BatchProgress | None = None,
         name: str | None = None,
         remove_resources: Sequence[tuple[str, str]] = (),
+        guard: SubjectsGuard | None = None,
     ) -> WriteResult:
         """Parse, validate and (unless ``dry_run``) commit; raises ``WriteRejected`` and writes nothing on a
         violation, ``ParseError`` on bad input, ``PermissionError`` for a graph ``allowed_graphs`` refuses.
 
         ``remove_resources`` ((graph, subject IRI) pairs) replaces descriptions: each subject's triples and the
         blank nodes it owns are removed from that graph in the same transaction, and validation sees the store
-        without them."""
+        without them. ``guard`` is shown the IRIs the write states or removes something about before anything
+        else is checked, and raises to refuse them."""
         started = time.perf_counter()
         staged = self.stage(source, syntax, graph=graph, base_iri=base_iri, name=name)
         try:
@@ -410,6 +415,8 @@ class WritePath:
                     raise ForeignGraphs(
                         f"not allowed to write to graph(s): {', '.join(refused)}; send the triples of one graph"
                     )
+            if guard is not None:
+                guard([*staged_subjects(staged), *(subject for _, subject in remove_resources)])
             report = self.check(
                 staged, replace_graphs=replace_graphs, progress=progress, remove_resources=remove_resources
             )
@@ -420,6 +427,12 @@ class WritePath:
             return WriteResult(report, staged.quads, staged.graphs, time.perf_counter() - started)
         finally:
             staged.close()
+
+
+def staged_subjects(staged: Staged) -> list[str]:
+    """The IRIs the staged data states something about, in any graph."""
+    query = "SELECT DISTINCT ?s WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } FILTER isIRI(?s) }"
+    return [str(row["s"]) for row in staged.store.query(query).rows()]
 
 
 def _one_line(error: BaseException) -> str:

@@ -25,6 +25,7 @@ from smarco_kg.auth import Principal, log_write
 from smarco_kg.formats import RDF_SYNTAXES, RdfSyntax, UnknownFormatError, rdf_syntax
 from smarco_kg.memory import release_memory
 from smarco_kg.negotiation import NotAcceptable, negotiate
+from smarco_kg.ownership import Owner
 from smarco_kg.store import Changeset
 from smarco_kg.terms import ox_format
 from smarco_kg.write_path import LARGE_INPUT_BYTES
@@ -189,6 +190,7 @@ async def _write(request: Request, graph: str, *, replace: bool) -> tuple[int, b
                     base_iri=str(request.url),
                     replace_graphs=[graph] if replace else (),
                     allowed_graphs=lambda g: g == graph,
+                    owner=Owner.of(principal, svc.kg.graphs),
                 ),
                 source,
                 syntax,

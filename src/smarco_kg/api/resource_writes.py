@@ -22,6 +22,7 @@ from smarco_kg.catalogue import Catalogue, ClassEntry
 from smarco_kg.catalogue.jsonld import resource_schema
 from smarco_kg.catalogue.write import JSONLD, PLACEHOLDER, read_body, tag, target_graph
 from smarco_kg.config import Settings
+from smarco_kg.ownership import Owner
 
 _IF_MATCH = {
     "name": "If-Match",
@@ -59,7 +60,8 @@ async def create(request: Request, entry: ClassEntry) -> Response:
     graph = target_graph(principal, request.query_params.getlist("graph"), svc.kg.graphs)
     parsed = await body_graph(request, str(PLACEHOLDER))
     async with svc.write_lock:
-        written = await run_in_threadpool(svc.writes.create, entry, parsed, graph, principal.name)
+        owner = Owner.of(principal, svc.kg.graphs)
+        written = await run_in_threadpool(svc.writes.create, entry, parsed, graph, principal.name, owner)
     log_write(principal, graph, written.added, 0, f"api-post-{entry.collection}")
     local = written.iri.removeprefix(entry.namespace(svc.settings.base_iri))
     location = str(request.url_for(f"get_{entry.collection}", id=local))

@@ -15,6 +15,7 @@ from smarco_kg.auth import log_write
 from smarco_kg.federation import resolve_services
 from smarco_kg.formats import RDF_SYNTAXES, rdf_syntax
 from smarco_kg.negotiation import NotAcceptable, accepts_html, negotiate
+from smarco_kg.ownership import Owner
 from smarco_kg.query_workers import QueryError, QueryRequest
 from smarco_kg.service_description import service_description
 from smarco_kg.sparql_text import keywords
@@ -205,7 +206,13 @@ async def _update(request: Request, sparql: str, params: Params) -> Response:
     async with svc.write_lock:
         try:
             result = await run_in_threadpool(
-                partial(svc.kg.update, actor=principal.name, base_iri=svc.settings.base_iri), text
+                partial(
+                    svc.kg.update,
+                    actor=principal.name,
+                    base_iri=svc.settings.base_iri,
+                    owner=Owner.of(principal, graphs),
+                ),
+                text,
             )
         except QuerySyntaxError as error:
             raise Problem(400, "the update is not valid SPARQL", str(error)) from error

@@ -9,6 +9,7 @@ the resources it links to.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -135,14 +136,20 @@ class Listing:
 # -- one member ------------------------------------------------------------------------------------------------------
 
 
-def description_query(nodes: list[URIRef]) -> str:
-    """One query for ``nodes``, the blank nodes they own (three levels deep) and the labels of what they link to.
-    Description rows bind ``?p ?o``, label rows ``?lp ?lo``: the kind of a row shows in which variables it binds,
-    not in a constant bound per branch, which Virtuoso's compiler refuses beside a FILTER in a UNION (``SP031
+def description_query(nodes: list[URIRef], labels: bool = True) -> str:
+    """One query for ``nodes``, the blank nodes they own (three levels deep) and (``labels``) the labels of what they
+    link to. Description rows bind ``?p ?o``, label rows ``?lp ?lo``: the kind of a row shows in which variables it
+    binds, not in a constant bound per branch, which Virtuoso's compiler refuses beside a FILTER in a UNION (``SP031
     sparp_gp_deprecate()``). The nodes are given, not found by a path in the same query: Virtuoso's planner, its
     statistics freshly sampled, joins such a path to the UNION in whole seconds where the given nodes take
     milliseconds."""
-    labels = f"FILTER(?lp IN ({', '.join(f'<{p}>' for p in LABEL_PROPERTIES)}))"  # not VALUES: see above
+    label_filter = f"FILTER(?lp IN ({', '.join(f'<{p}>' for p in LABEL_PROPERTIES)}))"  # not VALUES: see above
+    label_branches = f"""
+  UNION {{ ?n ?q1 ?x . FILTER(isIRI(?x) && ?q1 != rdf:type) ?x ?lp ?lo . {label_filter} }}
+  UNION {{ ?n ?q1 ?b1 . FILTER(isBlank(?b1)) ?b1 ?q2 ?x . FILTER(isIRI(?x) && ?q2 != rdf:type)
+           ?x ?lp ?lo . {label_filter} }}
+  UNION {{ ?n ?q1 ?b1 . FILTER(isBlank(?b1)) ?b1 ?q2 ?b2 . FILTER(isBlank(?b2)) ?b2 ?q3 ?x .
+           FILTER(isIRI(?x) && ?q3 != rdf:type) ?x ?lp ?lo . {label_filter} }}"""
     return f"""{PREFIXES_SPARQL}
 SELECT DISTINCT ?x ?p ?o ?lp ?lo WHERE {{
   VALUES ?n {{ {" ".join(sparql_term(node) for node in nodes)} }}
@@ -150,19 +157,29 @@ SELECT DISTINCT ?x ?p ?o ?lp ?lo WHERE {{
   UNION {{ ?n ?q1 ?x . FILTER(isBlank(?x)) ?x ?p ?o . }}
   UNION {{ ?n ?q1 ?b1 . FILTER(isBlank(?b1)) ?b1 ?q2 ?x . FILTER(isBlank(?x)) ?x ?p ?o . }}
   UNION {{ ?n ?q1 ?b1 . FILTER(isBlank(?b1)) ?b1 ?q2 ?b2 . FILTER(isBlank(?b2)) ?b2 ?q3 ?x . FILTER(isBlank(?x))
-           ?x ?p ?o . }}
-  UNION {{ ?n ?q1 ?x . FILTER(isIRI(?x) && ?q1 != rdf:type) ?x ?lp ?lo . {labels} }}
-  UNION {{ ?n ?q1 ?b1 . FILTER(isBlank(?b1)) ?b1 ?q2 ?x . FILTER(isIRI(?x) && ?q2 != rdf:type)
-           ?x ?lp ?lo . {labels} }}
-  UNION {{ ?n ?q1 ?b1 . FILTER(isBlank(?b1)) ?b1 ?q2 ?b2 . FILTER(isBlank(?b2)) ?b2 ?q3 ?x .
-           FILTER(isIRI(?x) && ?q3 != rdf:type) ?x ?lp ?lo . {labels} }}
+           ?x ?p ?o . }}{label_branches if labels else ""}
 }}"""
+
+
+def labels_query(nodes: Sequence[Node]) -> str:
+    """The label properties of ``nodes``, wherever they are stated."""
+    label_filter = f"FILTER(?lp IN ({', '.join(f'<{p}>' for p in LABEL_PROPERTIES)}))"
+    values = " ".join(sparql_term(node) for node in nodes)
+    return f"SELECT DISTINCT ?x ?lp ?lo WHERE {{ VALUES ?x {{ {values} }} ?x ?lp ?lo . {label_filter} }}"
+
+
+@lru_cache(maxsize=64)
+def _homes_query(member_classes: tuple[URIRef, ...]) -> str:
+    """The graphs that type ``?r`` with one of ``member_classes``: where a member's description is read."""
+    classes = " ".join(f"<{c}>" for c in member_classes)
+    return f"SELECT DISTINCT ?g WHERE {{ VALUES ?member_class {{ {classes} }} GRAPH ?g {{ ?r a ?member_class }} }}"
 
 
 @lru_cache(maxsize=64)
 def _nodes_query(member_classes: tuple[URIRef, ...], embed: tuple[URIRef, ...]) -> str:
     """The nodes a member's description holds: the member (``?r`` of one of ``member_classes``) and the nodes it
-    embeds; none when ``?r`` is no member."""
+    embeds; none when ``?r`` is no member. Run over the member's home graphs: a path inside ``GRAPH ?g`` with
+    ``?r`` bound by VALUES is one Virtuoso refuses (``TR…``: a transitive table with neither end bound)."""
     classes = " ".join(f"<{c}>" for c in member_classes)
     if embed:
         path = "|".join(f"<{p}>" for p in embed)
@@ -172,40 +189,61 @@ def _nodes_query(member_classes: tuple[URIRef, ...], embed: tuple[URIRef, ...]) 
     return f"SELECT DISTINCT ?n WHERE {{ VALUES ?member_class {{ {classes} }} {described} }}"
 
 
-def read_description(store: GraphStore, nodes: list[URIRef]) -> Graph:
+def read_description(store: GraphStore, nodes: list[URIRef], graphs: list[str] | None = None) -> Graph:
     """The triples of a ``description_query`` for ``nodes``, with one label property (the first it has) for each
-    linked node that is not described itself."""
+    linked node that is not described itself. ``graphs``: where the nodes' own statements are read (their homes;
+    statements about them elsewhere are not shown); None: every graph. Labels of linked nodes come from anywhere."""
     graph = Graph()
     labels: dict[Node, dict[Node, list[Node]]] = {}
-    for row in store.query(description_query(nodes), union_default_graph=True).rows():
+    if graphs is None:
+        rows = store.query(description_query(nodes), union_default_graph=True).rows()
+    else:
+        rows = store.query(description_query(nodes, labels=False), default_graphs=graphs).rows()
+    for row in rows:
         if row.get("p") is not None:
             graph.add((row["x"], row["p"], row["o"]))
         elif row.get("lp") is not None:
             labels.setdefault(row["x"], {}).setdefault(row["lp"], []).append(row["lo"])
     described = set(graph.subjects())
-    for linked, by_property in labels.items():
-        if linked in described:
+    if graphs is not None:
+        linked = sorted({o for _, p, o in graph if isinstance(o, URIRef) and p != RDF.type and o not in described})
+        if linked:
+            for row in store.query(labels_query(linked), union_default_graph=True).rows():
+                labels.setdefault(row["x"], {}).setdefault(row["lp"], []).append(row["lo"])
+    for linked_node, by_property in labels.items():
+        if linked_node in described:
             continue
         chosen = next(p for p in LABEL_PROPERTIES if p in by_property)  # the first label property it has
         for value in by_property[chosen]:
-            graph.add((linked, chosen, value))
+            graph.add((linked_node, chosen, value))
     return graph
 
 
+def home_graphs(store: GraphStore, iri: URIRef) -> list[str]:
+    """The graphs that type ``iri``: where its own statements are read."""
+    query = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s a ?t } } ORDER BY ?g"
+    return [str(row["g"]) for row in store.query(query, bindings={"s": iri}).rows()]
+
+
 def describe(store: GraphStore, entry: ClassEntry, iri: URIRef) -> Graph | None:
-    """The member's description with the labels of what it links to; None when ``iri`` is no member."""
-    rows = store.query(_nodes_query(entry.classes, entry.embed), union_default_graph=True, bindings={"r": iri}).rows()
+    """The member's description, as its home graph holds it, with the labels of what it links to; None when
+    ``iri`` is no member."""
+    homes = sorted(str(row["g"]) for row in store.query(_homes_query(entry.classes), bindings={"r": iri}).rows())
+    if not homes:
+        return None
+    rows = store.query(_nodes_query(entry.classes, entry.embed), default_graphs=homes, bindings={"r": iri}).rows()
     nodes = sorted(n for n in (row.get("n") for row in rows) if isinstance(n, URIRef))
     if not nodes:
         return None
-    graph = read_description(store, nodes)
+    graph = read_description(store, nodes, homes)
     return graph if len(graph) else None
 
 
 def describe_node(store: GraphStore, iri: URIRef) -> Graph | None:
     """Any node's own description: its triples, the blank nodes it owns (three deep) and the labels of what it
-    links to, as ``describe`` gives a member's; None when the store has no triple about it."""
-    graph = read_description(store, [iri])
+    links to, as ``describe`` gives a member's, read from the graphs that type it (every graph for a node typed
+    nowhere); None when the store has no triple about it."""
+    graph = read_description(store, [iri], home_graphs(store, iri) or None)
     return graph if (iri, None, None) in graph else None
 
 

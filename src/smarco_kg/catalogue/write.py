@@ -39,6 +39,7 @@ from smarco_kg.errors import (
 from smarco_kg.formats import rdf_syntax
 from smarco_kg.graphs import Graphs
 from smarco_kg.jsontext import read_json
+from smarco_kg.ownership import Owner
 from smarco_kg.store import Changeset, GraphStore
 
 JSONLD, JSON_MEDIA = "application/ld+json", "application/json"
@@ -51,10 +52,19 @@ _SLUG_LENGTH = 60
 class Committer(Protocol):
     """What commits a member's write (the knowledge graph): validated data, or removals alone."""
 
-    def commit(self, data: bytes, syntax: Any, *, actor: str, operation: str, **options: Any) -> Any: ...
+    def commit(
+        self, data: bytes, syntax: Any, *, actor: str, operation: str, owner: Owner | None, **options: Any
+    ) -> Any: ...
 
     def apply(
-        self, changes: Changeset, *, graphs: list[str], actor: str, operation: str, subjects: list[str]
+        self,
+        changes: Changeset,
+        *,
+        graphs: list[str],
+        actor: str,
+        operation: str,
+        subjects: list[str],
+        owner: Owner | None,
     ) -> None: ...
 
 
@@ -297,8 +307,9 @@ class MemberWrites:
     base_iri: str
     vocabulary: Vocabulary
 
-    def create(self, entry: ClassEntry, body: Graph, graph: str, actor: str) -> Written:
-        """A new member from ``body`` (its main node named ``PLACEHOLDER`` or by a member IRI) in ``graph``."""
+    def create(self, entry: ClassEntry, body: Graph, graph: str, actor: str, owner: Owner | None = None) -> Written:
+        """A new member from ``body`` (its main node named ``PLACEHOLDER`` or by a member IRI) in ``graph``;
+        ``owner``: the partner the write is held to (none for an admin)."""
         main = main_node(body, entry, PLACEHOLDER)
         if main == PLACEHOLDER or isinstance(main, BNode):
             iri = mint(self.store, entry, self.base_iri, title_of(body, main, entry))
@@ -312,7 +323,7 @@ class MemberWrites:
         data = owned_part(body, iri, entry, self.vocabulary)
         if describe(self.store, entry, iri) is not None:
             raise Conflict(f"<{iri}> exists; PUT it to change it", title=f"the {entry.name} exists")
-        added = self._commit(data, graph, [], actor=actor, operation="create")
+        added = self._commit(data, graph, [], actor=actor, operation="create", owner=owner)
         return Written(iri, graph, describe(self.store, entry, iri) or Graph(), added)
 
     def existing(self, entry: ClassEntry, local: str, principal: Principal) -> tuple[URIRef, str, Graph]:
@@ -341,7 +352,8 @@ class MemberWrites:
             )
         data = owned_part(body, iri, entry, self.vocabulary)
         remove = owned_subjects(self.store, graph, iri)
-        added = self._commit(data, graph, remove, actor=principal.name, operation="update")
+        owner = Owner.of(principal, self.graphs)
+        added = self._commit(data, graph, remove, actor=principal.name, operation="update", owner=owner)
         return Written(iri, graph, describe(self.store, entry, iri) or Graph(), added, len(current))
 
     def delete(self, entry: ClassEntry, local: str, principal: Principal, if_match: str | None) -> Written:
@@ -355,10 +367,20 @@ class MemberWrites:
             actor=principal.name,
             operation="delete",
             subjects=[s for _, s in remove],
+            owner=Owner.of(principal, self.graphs),
         )
         return Written(iri, graph, Graph(), 0, len(current))
 
-    def _commit(self, data: Graph, graph: str, remove: list[tuple[str, str]], *, actor: str, operation: str) -> int:
+    def _commit(
+        self,
+        data: Graph,
+        graph: str,
+        remove: list[tuple[str, str]],
+        *,
+        actor: str,
+        operation: str,
+        owner: Owner | None,
+    ) -> int:
         subjects = sorted({str(s) for s in data.subjects() if isinstance(s, URIRef)} | {s for _, s in remove})
         result = self.committer.commit(
             data.serialize(format="nt", encoding="utf-8"),
@@ -366,6 +388,7 @@ class MemberWrites:
             actor=actor,
             operation=operation,
             subjects=subjects,
+            owner=owner,
             graph=graph,
             base_iri=self.base_iri,
             allowed_graphs=lambda g: g == graph,
