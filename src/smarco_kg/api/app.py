@@ -40,6 +40,7 @@ from smarco_kg.catalogue import CLASSES, ClassEntry
 from smarco_kg.config import Settings
 from smarco_kg.errors import SmarcoError, error_for
 from smarco_kg.kg import KnowledgeGraph
+from smarco_kg.publishing import Publisher
 from smarco_kg.queries import load_queries
 from smarco_kg.query_workers import QueryWorkers, StoreQueries
 
@@ -56,15 +57,19 @@ def create_app(settings: Settings | None = None, classes: Sequence[ClassEntry] =
         if settings.remote
         else QueryWorkers(kg.store, settings.checkpoints_dir, size=settings.query_workers)
     )
+    examples = [entry.classes[0] for entry in catalogue.owned]
+    publisher = Publisher(kg.store, kg.dumps, settings, examples, interval=settings.dumps_interval)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         kg.search.ensure_fresh(kg.store)  # the text index catches up with writes it missed
         queries.start()
+        publisher.start()  # the description's figures and the dumps, in the background
         try:
             yield
         finally:
             await app.state.service.http.aclose()
+            publisher.close()
             queries.close()
             kg.close()
 
@@ -77,6 +82,8 @@ def create_app(settings: Settings | None = None, classes: Sequence[ClassEntry] =
     app.state.kg = kg
     app.state.service = Service(kg, queries, TokenStore(settings.tokens_file))
     kg.listeners.append(queries.refresh)  # after every commit, the next query sees it
+    kg.listeners.append(publisher.kick)
+    app.state.publisher = publisher
 
     @app.exception_handler(SmarcoError)
     async def problem(_: Request, error: SmarcoError) -> JSONResponse:
