@@ -2,12 +2,13 @@
 
 Neither waits for the store: the figures and the dumps are made in the background after a write
 (``smarco_kg.publishing``), and a request reads the latest ones, which say which write they show. The description
-is rendered once per state of the figures, the dumps and the last write (a few milliseconds), then served from
-memory; the dumps are served as files (``Content-Length``, ``Last-Modified``, ranges).
+is rendered (and gzip-compressed) once per state of the figures, the dumps and the last write (a few
+milliseconds), then served from memory; the dumps are served as files (``Content-Length``, ``Last-Modified``, ranges).
 """
 
 from __future__ import annotations
 
+import gzip
 import threading
 
 import pyoxigraph as ox
@@ -28,7 +29,7 @@ _OFFERED = {"text/turtle": "turtle", "application/ld+json": "json-ld", "applicat
 _PREFIXES = {name: PREFIXES[name] for name in ("void", "dcat", "dct", "foaf", "xsd")}
 _KEPT = 16  # rendered descriptions kept (formats and sites of the latest state)
 _lock = threading.Lock()
-_rendered: dict[tuple, bytes] = {}
+_rendered: dict[tuple, tuple[bytes, bytes]] = {}  # the body, and gzip-compressed once
 
 
 def publisher(request: Request) -> Publisher:
@@ -37,17 +38,26 @@ def publisher(request: Request) -> Publisher:
 
 def _render(
     request: Request, summary: Summary, dumps: list[Dump], latest: State, site: str, media: str, key: tuple
-) -> bytes:
+) -> tuple[bytes, bytes]:
     settings = service(request).settings
     triples = describe_dataset(summary, settings.base_iri, site, settings.issuer_iri, dumps, latest)
     syntax = ox.RdfFormat.from_media_type(media)
     assert syntax is not None  # every offered type is one pyoxigraph writes
     body = ox.serialize(triples, format=syntax, prefixes=_PREFIXES) or b""
+    bodies = body, gzip.compress(body, compresslevel=6, mtime=0)
     with _lock:
         if len(_rendered) >= _KEPT:
             _rendered.clear()
-        _rendered[key] = body
-    return body
+        _rendered[key] = bodies
+    return bodies
+
+
+def _accepts_gzip(header: str | None) -> bool:
+    for coding in (header or "").lower().split(","):
+        name, _, params = coding.partition(";")
+        if name.strip() == "gzip":
+            return params.replace(" ", "") not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
+    return False
 
 
 @router.get(
@@ -74,10 +84,11 @@ async def void(request: Request) -> Response:
     settings = service(request).settings  # in the key: two apps in one process may serve two base IRIs
     made = tuple((d.name, d.made) for d in dumps)
     key = (settings.base_iri, settings.issuer_iri, summary.state.stamp, made, latest.stamp, site, media)
-    body = _rendered.get(key)
-    if body is None:
-        body = _render(request, summary, dumps, latest, site, media, key)  # a millisecond or two: no thread needed
-    return Response(body, media_type=media, headers={"Vary": "Accept"})
+    bodies = _rendered.get(key) or _render(request, summary, dumps, latest, site, media, key)  # a few ms: no thread
+    headers = {"Vary": "Accept, Accept-Encoding"}
+    if _accepts_gzip(request.headers.get("accept-encoding")):  # compressed once, not by the middleware each time
+        return Response(bodies[1], media_type=media, headers={**headers, "Content-Encoding": "gzip"})
+    return Response(bodies[0], media_type=media, headers=headers)
 
 
 @router.api_route("/dumps/{name}", methods=["GET", "HEAD"], summary="The whole dataset, gzip-compressed")
