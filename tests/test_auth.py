@@ -20,7 +20,11 @@ from smarco_kg.auth import (
     bearer_secret,
     log_write,
 )
+from smarco_kg.config import Settings
 from smarco_kg.graphs import Graphs
+from smarco_kg.store.embedded import EmbeddedStore
+from tests.backends import store_arguments
+from tests.server import running_server
 
 BASE = "https://w3id.org/smarco/"
 GRAPHS = Graphs(BASE)
@@ -34,6 +38,14 @@ def path(tmp_path: Path) -> Path:
 @pytest.fixture
 def tokens(path: Path) -> TokenStore:
     return TokenStore(path)
+
+
+@pytest.fixture(scope="module")
+def partners(_demo_store: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A closed copy of the demo store, whose partners (cefriel…) `token create --partner` finds."""
+    copy = tmp_path_factory.mktemp("partners") / "store"
+    _demo_store.snapshot(copy)
+    return copy
 
 
 def run(*args: str | Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -305,8 +317,8 @@ def test_log_write_logs_one_line_with_who_graph_operation_and_counts(caplog: pyt
 # the command line ------------------------------------------------------------------------------------------
 
 
-def test_cli_create_prints_the_token_once_and_its_id(path: Path) -> None:
-    done = run("create", "--partner", "cefriel", "--label", "Ana", "--tokens-file", path)
+def test_cli_create_prints_the_token_once_and_its_id(path: Path, partners: Path) -> None:
+    done = run("create", "--partner", "cefriel", "--label", "Ana", "--tokens-file", path, "--store", partners)
     assert done.returncode == 0, done.stderr
     secret = secret_of(done)
     assert "will not be shown again" in done.stdout
@@ -324,8 +336,10 @@ def test_cli_create_admin_token(path: Path) -> None:
     assert principal.admin
 
 
-def test_cli_list_shows_ids_scopes_and_labels_but_no_secret(path: Path) -> None:
-    partner = run("create", "--partner", "cefriel", "--label", "Ana at CEFRIEL", "--tokens-file", path)
+def test_cli_list_shows_ids_scopes_and_labels_but_no_secret(path: Path, partners: Path) -> None:
+    partner = run(
+        "create", "--partner", "cefriel", "--label", "Ana at CEFRIEL", "--tokens-file", path, "--store", partners
+    )
     admin = run("create", "--admin", "--tokens-file", path)
     done = run("list", "--tokens-file", path)
     assert done.returncode == 0, done.stderr
@@ -346,8 +360,8 @@ def test_cli_list_of_a_missing_file_says_there_are_no_tokens(path: Path) -> None
     assert "no tokens" in done.stdout
 
 
-def test_cli_revoke_stops_the_token(path: Path) -> None:
-    secret = secret_of(run("create", "--partner", "cefriel", "--tokens-file", path))
+def test_cli_revoke_stops_the_token(path: Path, partners: Path) -> None:
+    secret = secret_of(run("create", "--partner", "cefriel", "--tokens-file", path, "--store", partners))
     server = TokenStore(path)
     principal = server.authenticate(secret)
     assert principal is not None
@@ -358,8 +372,8 @@ def test_cli_revoke_stops_the_token(path: Path) -> None:
     assert principal.token_id not in run("list", "--tokens-file", path).stdout
 
 
-def test_cli_revoke_of_an_unknown_id_fails_with_one_line(path: Path) -> None:
-    run("create", "--partner", "cefriel", "--tokens-file", path)
+def test_cli_revoke_of_an_unknown_id_fails_with_one_line(path: Path, partners: Path) -> None:
+    run("create", "--partner", "cefriel", "--tokens-file", path, "--store", partners)
     done = run("revoke", "deadbeef", "--tokens-file", path)
     assert done.returncode == 1
     assert done.stderr.strip().splitlines() == [f"error: no token with id 'deadbeef' in {path}"]
@@ -390,7 +404,35 @@ def test_cli_reports_a_corrupt_file_by_path(path: Path) -> None:
         assert "Traceback" not in done.stderr
 
 
-def test_cli_reads_the_tokens_file_from_the_environment(path: Path) -> None:
-    done = run("create", "--partner", "cefriel", env={"SMARCO_TOKENS_FILE": str(path)})
+def test_cli_reads_the_tokens_file_from_the_environment(path: Path, partners: Path) -> None:
+    done = run("create", "--partner", "cefriel", env={"SMARCO_TOKENS_FILE": str(path), "SMARCO_STORE": str(partners)})
     assert done.returncode == 0, done.stderr
     assert TokenStore(path).authenticate(secret_of(done)) is not None
+
+
+def test_cli_create_refuses_a_partner_the_store_does_not_hold(path: Path, demo_settings: Settings) -> None:
+    arguments, env = store_arguments(demo_settings)
+    done = run("create", "--partner", "tu-delft", "--tokens-file", path, *arguments, env=env)
+    assert done.returncode == 1, done.stdout
+    assert "no partner 'tu-delft' in the store" in done.stderr
+    assert "graph/partner/tu-delft" in done.stderr and "Traceback" not in done.stderr
+    assert not path.exists(), "no token was made"
+    near = run("create", "--partner", "cefrel", "--tokens-file", path, *arguments, env=env)
+    assert near.returncode == 1 and "Did you mean cefriel?" in near.stderr
+    known = run("create", "--partner", "cefriel", "--tokens-file", path, *arguments, env=env)
+    assert known.returncode == 0, known.stderr
+    assert TokenStore(path).authenticate(secret_of(known)) is not None
+
+
+def test_cli_create_checks_the_partner_beside_a_running_server(path: Path, demo_settings: Settings) -> None:
+    arguments, env = store_arguments(demo_settings)
+    with running_server(demo_settings):  # holds an embedded store: the command reads the server's checkpoint
+        unknown = run("create", "--partner", "tu-delft", "--tokens-file", path, *arguments, env=env)
+        known = run("create", "--partner", "cefriel", "--tokens-file", path, *arguments, env=env)
+    assert unknown.returncode == 1 and "no partner 'tu-delft'" in unknown.stderr, unknown.stderr
+    assert known.returncode == 0, known.stderr
+
+
+def test_cli_create_of_an_admin_token_needs_no_store(path: Path, tmp_path: Path) -> None:
+    done = run("create", "--admin", "--tokens-file", path, "--store", tmp_path / "nothing-here")
+    assert done.returncode == 0, done.stderr

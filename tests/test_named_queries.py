@@ -56,7 +56,7 @@ def links(response: httpx.Response) -> dict[str, str]:
 
 
 def triples(server: LiveServer) -> int:
-    health = server.client.get(f"{server.url}/health")
+    health = server.client.get(f"{server.url}/health/store")
     assert health.status_code == 200, describe(health)
     return health.json()["triples"]
 

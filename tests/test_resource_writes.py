@@ -63,7 +63,7 @@ def post(api: LiveServer, body: dict, token: str | None = None) -> httpx.Respons
 
 
 def triples(api: LiveServer) -> int:
-    return api.client.get(f"{api.url}/health").json()["triples"]
+    return api.client.get(f"{api.url}/health/store").json()["triples"]
 
 
 def test_slug() -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import statistics
+import time
 from collections.abc import Iterator
 
 import httpx
@@ -24,8 +26,33 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         yield url
 
 
-def test_health_reports_the_store_version_and_triples_per_graph(server: str) -> None:
+def test_health_answers_from_memory_with_the_version_and_the_store(server: str) -> None:
     response = httpx.get(f"{server}/health")
+    assert response.status_code == 200
+    body = response.json()
+    assert body == {"status": "ok", "version": __version__, "store": body["store"]}, "no figure read from the store"
+    assert "embedded pyoxigraph store" in body["store"]
+
+
+def test_health_costs_far_less_than_reading_the_store(server: str) -> None:
+    with httpx.Client() as client:
+        for path in ("/health", "/health/store"):  # warm both
+            client.get(f"{server}{path}")
+
+        def median_ms(path: str) -> float:
+            times = []
+            for _ in range(15):
+                started = time.perf_counter()
+                assert client.get(f"{server}{path}").status_code == 200
+                times.append((time.perf_counter() - started) * 1000)
+            return statistics.median(times)
+
+        liveness, readiness = median_ms("/health"), median_ms("/health/store")
+    assert liveness * 3 < readiness, f"/health {liveness:.1f} ms, /health/store {readiness:.1f} ms"
+
+
+def test_the_store_health_reports_triples_per_graph(server: str) -> None:
+    response = httpx.get(f"{server}/health/store")
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok" and body["version"] == __version__
@@ -45,7 +72,7 @@ def test_home_page_says_what_the_graph_holds(server: str) -> None:
     assert "This service uses the ESCO classification of the European Commission." in page
     for kind in ("courses", "micro-credentials", "training pathways", "best practices", "organisations"):
         assert f"<td>{kind}</td>" in page
-    assert 'href="/health"' in page
+    assert 'href="/health"' in page and 'href="/health/store"' in page
 
 
 def test_serve_refuses_a_store_that_does_not_exist(tmp_path) -> None:

@@ -157,8 +157,8 @@ def update(endpoint: LiveServer, sparql: str, token: str) -> httpx.Response:
 
 
 def state(endpoint: LiveServer) -> dict:
-    """How many triples each graph holds, as ``/health`` says."""
-    response = endpoint.client.get(f"{endpoint.url}/health")
+    """How many triples each graph holds, as ``/health/store`` says."""
+    response = endpoint.client.get(f"{endpoint.url}/health/store")
     assert response.status_code == 200, describe(response)
     return response.json()
 

@@ -62,6 +62,7 @@ class Settings(BaseSettings):
     tokens_file: Path = Path("var/tokens.json")
     query_timeout: float = 30.0  # seconds; a request's timeout= may only lower it
     query_workers: int = 2
+    dumps_interval: float = 10.0  # seconds at least between the starts of two rewrites of the dumps
     cors_origins: tuple[str, ...] = ()  # origins allowed to write from a browser; reads are open to all
     issuer_dir: Path = Path("var/issuer")  # the credential seal's key and certificate (never in the repository)
     issuer_organisation: str = "european-digital-sme-alliance"  # slug of the organisation that seals credentials
@@ -149,6 +150,13 @@ class Settings(BaseSettings):
     def _positive_limit(cls, value: int) -> int:
         if value <= 0:
             raise ValueError("a size limit is a positive number of bytes")
+        return value
+
+    @field_validator("dumps_interval")
+    @classmethod
+    def _not_negative(cls, value: float) -> float:
+        if value < 0:
+            raise ValueError("the dumps interval is a number of seconds, 0 or more")
         return value
 
     @cached_property

@@ -41,6 +41,7 @@ from smarco_kg.catalogue import CLASSES, ClassEntry
 from smarco_kg.config import Settings
 from smarco_kg.errors import SmarcoError, error_for
 from smarco_kg.kg import KnowledgeGraph
+from smarco_kg.publishing import Publisher
 from smarco_kg.queries import load_queries
 from smarco_kg.query_workers import QueryWorkers, StoreQueries
 
@@ -57,15 +58,20 @@ def create_app(settings: Settings | None = None, classes: Sequence[ClassEntry] =
         if settings.remote
         else QueryWorkers(kg.store, settings.checkpoints_dir, size=settings.query_workers)
     )
+    examples = [entry.classes[0] for entry in catalogue.owned]
+    publisher = Publisher(kg.store, kg.dumps, settings, examples, interval=settings.dumps_interval)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         kg.search.ensure_fresh(kg.store)  # the text index catches up with writes it missed
         queries.start()
+        publisher.start()  # the description's figures and the dumps, in the background
+        await _route_once(app)
         try:
             yield
         finally:
             await app.state.service.http.aclose()
+            publisher.close()
             queries.close()
             kg.close()
 
@@ -78,6 +84,8 @@ def create_app(settings: Settings | None = None, classes: Sequence[ClassEntry] =
     app.state.kg = kg
     app.state.service = Service(kg, queries, TokenStore(settings.tokens_file))
     kg.listeners.append(queries.refresh)  # after every commit, the next query sees it
+    kg.listeners.append(publisher.kick)
+    app.state.publisher = publisher
 
     @app.exception_handler(SmarcoError)
     async def problem(_: Request, error: SmarcoError) -> JSONResponse:
@@ -145,3 +153,20 @@ def _flat(routes: list) -> list:
         inner = getattr(route, "original_router", None)
         flat.extend(_flat(inner.routes) if inner is not None else [route])
     return flat
+
+
+async def _route_once(app: FastAPI) -> None:
+    """Send one request through every router before serving: FastAPI builds an included router's routes on the
+    first request that passes through it, which cost the first ``/.well-known/void`` after a start 0.1-0.5 s (2 busy
+    cores). A method no route takes makes the request pass every route and end in a 405."""
+    scope = {"type": "http", "http_version": "1.1", "method": "TRACE", "scheme": "http", "path": "/",
+             "raw_path": b"/", "root_path": "", "query_string": b"", "headers": [], "server": ("127.0.0.1", 0),
+             "client": None}  # fmt: skip
+
+    async def receive() -> dict:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(_: dict) -> None:
+        return None
+
+    await app(scope, receive, send)

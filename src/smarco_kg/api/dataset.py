@@ -1,47 +1,63 @@
 """``/.well-known/void``: the dataset's VoID + DCAT-AP self-description; ``/dumps/{name}``: the whole dataset.
 
-Dumps (``smarco_kg.dumps``: gzip, N-Quads and TriG) are written on the first request after a commit into a folder
-beside the store and served as files (``Content-Length``, ``Last-Modified``, ranges); the description is computed
-once per write.
+Neither waits for the store: the figures and the dumps are made in the background after a write
+(``smarco_kg.publishing``), and a request reads the latest ones, which say which write they show. The description
+is rendered (and gzip-compressed) once per state of the figures, the dumps and the last write (a few
+milliseconds), then served from memory; the dumps are served as files (``Content-Length``, ``Last-Modified``, ranges).
 """
 
 from __future__ import annotations
 
+import gzip
 import threading
 
+import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
-from starlette.concurrency import run_in_threadpool
 
 from smarco_kg.api.context import service
-from smarco_kg.dataset_description import describe_dataset
+from smarco_kg.dataset_description import Dump, State, Summary, describe_dataset
 from smarco_kg.dumps import FILES
-from smarco_kg.errors import NotFound
+from smarco_kg.errors import NotFound, ServiceUnavailable
+from smarco_kg.namespaces import PREFIXES
 from smarco_kg.negotiation import negotiate
+from smarco_kg.publishing import Publisher
 
 router = APIRouter(tags=["Dataset"])
 _OFFERED = {"text/turtle": "turtle", "application/ld+json": "json-ld", "application/rdf+xml": "xml",
             "application/n-triples": "nt"}  # fmt: skip
+_PREFIXES = {name: PREFIXES[name] for name in ("void", "dcat", "dct", "foaf", "xsd")}
+_KEPT = 16  # rendered descriptions kept (formats and sites of the latest state)
 _lock = threading.Lock()
-_described: dict[tuple[int, int, str], bytes] = {}
+_rendered: dict[tuple, tuple[bytes, bytes]] = {}  # the body, and gzip-compressed once
 
 
-def _description(request: Request, fmt: str) -> bytes:
-    svc = service(request)
-    kg = svc.kg
-    key = (id(kg), kg.generation, fmt)
-    cached = _described.get(key)
-    if cached is not None:
-        return cached
-    dumps = kg.dumps.current(kg.store)
-    site = str(request.base_url).rstrip("/")
-    examples = [entry.classes[0] for entry in kg.catalogue.owned]
-    graph, _ = describe_dataset(kg.store, svc.settings.base_iri, site, svc.settings.issuer_iri, dumps, examples)
-    body = graph.serialize(format=fmt, encoding="utf-8")
+def publisher(request: Request) -> Publisher:
+    return request.app.state.publisher
+
+
+def _render(
+    request: Request, summary: Summary, dumps: list[Dump], latest: State, site: str, media: str, key: tuple
+) -> tuple[bytes, bytes]:
+    settings = service(request).settings
+    triples = describe_dataset(summary, settings.base_iri, site, settings.issuer_iri, dumps, latest)
+    syntax = ox.RdfFormat.from_media_type(media)
+    assert syntax is not None  # every offered type is one pyoxigraph writes
+    body = ox.serialize(triples, format=syntax, prefixes=_PREFIXES) or b""
+    bodies = body, gzip.compress(body, compresslevel=6, mtime=0)
     with _lock:
-        _described.clear()
-        _described[key] = body
-    return body
+        if len(_rendered) >= _KEPT:
+            _rendered.clear()
+        _rendered[key] = bodies
+    return bodies
+
+
+def _accepts_gzip(header: str | None) -> bool:
+    for coding in (header or "").lower().split(","):
+        name, _, params = coding.partition(";")
+        if name.strip() == "gzip":
+            return params.replace(" ", "") not in ("q=0", "q=0.0", "q=0.00", "q=0.000")
+    return False
 
 
 @router.get(
@@ -53,14 +69,35 @@ async def void(request: Request) -> Response:
     media = {v: k for k, v in _OFFERED.items()}.get(fmt or "", "") or negotiate(
         request.headers.get("accept"), list(_OFFERED)
     )
-    body = await run_in_threadpool(_description, request, _OFFERED[media])
-    return Response(body, media_type=media, headers={"Vary": "Accept"})
+    published = publisher(request)
+    latest = published.dumps.state()
+    summary = published.summary
+    if summary is None:
+        published.kick()
+        raise ServiceUnavailable(
+            "the dataset's figures are being read for the first time", headers={"Retry-After": "5"}
+        )
+    if summary.state.stamp != latest.stamp:
+        published.kick()  # written by another process (a CLI load into a remote store): the figures follow soon
+    dumps = published.dumps.made()
+    site = str(request.base_url).rstrip("/")
+    settings = service(request).settings  # in the key: two apps in one process may serve two base IRIs
+    made = tuple((d.name, d.made) for d in dumps)
+    key = (settings.base_iri, settings.issuer_iri, summary.state.stamp, made, latest.stamp, site, media)
+    bodies = _rendered.get(key) or _render(request, summary, dumps, latest, site, media, key)  # a few ms: no thread
+    headers = {"Vary": "Accept, Accept-Encoding"}
+    if _accepts_gzip(request.headers.get("accept-encoding")):  # compressed once, not by the middleware each time
+        return Response(bodies[1], media_type=media, headers={**headers, "Content-Encoding": "gzip"})
+    return Response(bodies[0], media_type=media, headers=headers)
 
 
 @router.api_route("/dumps/{name}", methods=["GET", "HEAD"], summary="The whole dataset, gzip-compressed")
 async def dump(request: Request, name: str) -> FileResponse:
     if name not in FILES:
         raise NotFound(f"the dumps are {', '.join(FILES)}", title="no such dump")
-    kg = service(request).kg
-    await run_in_threadpool(kg.dumps.current, kg.store)
-    return FileResponse(kg.dumps.folder / name, media_type="application/gzip", filename=name)
+    published = publisher(request)
+    path = published.dumps.path(name)
+    if path is None:
+        published.kick()
+        raise ServiceUnavailable(f"{name} is being written for the first time", headers={"Retry-After": "30"})
+    return FileResponse(path, media_type="application/gzip", filename=name)

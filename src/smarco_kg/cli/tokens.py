@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from smarco_kg.cli.common import Failure, out, run, settings_for
+from smarco_kg.cli.common import Failure, StoreOption, out, run, settings_for
+
+if TYPE_CHECKING:
+    from smarco_kg.config import Settings
+    from smarco_kg.store import GraphStore
 
 commands = typer.Typer(
     help="Create, list and revoke the bearer tokens that may write: one partner's graph, or any graph (admin).",
@@ -37,14 +44,22 @@ def token_create(
     admin: Annotated[bool, typer.Option("--admin", help="An admin token: may write any graph")] = False,
     label: Annotated[str, typer.Option("--label", help="A note for listings, e.g. who holds the token")] = "",
     tokens_file: TokensFileOption = None,
+    store: StoreOption = None,
 ) -> None:
-    """Create a token for one partner (--partner SLUG) or an administrator (--admin); print it, once."""
+    """Create a token for one partner (--partner SLUG, a partner the store holds) or an administrator (--admin);
+    print it, once."""
 
     def action() -> None:
-        from smarco_kg.auth import TokenFileError
+        from smarco_kg.auth import TokenFileError, check_partner_slug
 
         if (partner is None) == (not admin):
             raise Failure("give exactly one of --partner SLUG or --admin", code=2)
+        if partner is not None:
+            try:
+                check_partner_slug(partner)
+            except ValueError as error:
+                raise Failure(str(error), code=2) from error
+            _require_partner(settings_for(store), partner)
         tokens = _tokens(tokens_file)
         try:
             secret, record = tokens.create(partner=partner, admin=admin, label=label)
@@ -108,3 +123,50 @@ def token_list(tokens_file: TokensFileOption = None) -> None:
             out.print(f"{record.id}  {record.scope:<{width}}  {record.created}  {record.label}".rstrip(), markup=False)
 
     run(action)
+
+
+def _require_partner(settings: Settings, slug: str) -> None:
+    """A partner exists when the store holds its graph (its organisation's record lives there); Failure if not."""
+    from smarco_kg.graphs import Graphs
+    from smarco_kg.store import StoreError
+
+    graphs = Graphs(settings.base_iri)
+    graph = graphs.partner(slug)
+    try:
+        with _readable(settings) as kg_store:
+            if kg_store.query(f"ASK {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}").boolean:
+                return
+            known = sorted(g[len(graphs.partner_prefix) :] for g in kg_store.graphs() if graphs.is_partner_graph(g))
+    except StoreError as error:
+        raise Failure(f"cannot check that partner {slug!r} exists: {error}") from error
+    close = difflib.get_close_matches(slug, known, n=3)
+    raise Failure(
+        f"no partner {slug!r} in the store at {settings.store}: its graph <{graph}> holds nothing",
+        (f"Did you mean {' or '.join(close)}? " if close else "")
+        + f"A partner's token needs the partner's organisation in its graph first: load it with "
+        f"'smarco-kg load FILE --graph {graph}' (or write it with an admin token), then create the token. "
+        f"The store holds {len(known)} partner(s).",
+    )
+
+
+@contextmanager
+def _readable(settings: Settings) -> Iterator[GraphStore]:
+    """The store to read; while a server holds an embedded store, the newest checkpoint it made (its query workers
+    read the same), so the check works beside a running server."""
+    from smarco_kg.store import StoreError, StoreLockedError, open_store, store_for
+
+    try:
+        opened = store_for(settings, create=False)
+    except StoreLockedError as locked:
+        for checkpoint in sorted(settings.checkpoints_dir.glob("checkpoint-*"), reverse=True):
+            try:  # the server removes a checkpoint once a newer one is read: then the next newest
+                opened = open_store(checkpoint, create=False, read_only=True)
+                break
+            except StoreError:
+                continue
+        else:
+            raise locked
+    try:
+        yield opened
+    finally:
+        opened.close()
