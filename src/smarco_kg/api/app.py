@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
+from starlette.types import Message, Scope
 
 from smarco_kg import __version__
 from smarco_kg.api import (
@@ -159,14 +160,14 @@ async def _route_once(app: FastAPI) -> None:
     """Send one request through every router before serving: FastAPI builds an included router's routes on the
     first request that passes through it, which cost the first ``/.well-known/void`` after a start 0.1-0.5 s (2 busy
     cores). A method no route takes makes the request pass every route and end in a 405."""
-    scope = {"type": "http", "http_version": "1.1", "method": "TRACE", "scheme": "http", "path": "/",
+    scope: Scope = {"type": "http", "http_version": "1.1", "method": "TRACE", "scheme": "http", "path": "/",
              "raw_path": b"/", "root_path": "", "query_string": b"", "headers": [], "server": ("127.0.0.1", 0),
              "client": None}  # fmt: skip
 
-    async def receive() -> dict:
+    async def receive() -> Message:
         return {"type": "http.request", "body": b"", "more_body": False}
 
-    async def send(_: dict) -> None:
+    async def send(_: Message) -> None:
         return None
 
     await app(scope, receive, send)
