@@ -10,15 +10,18 @@ from __future__ import annotations
 import io
 import uuid
 from functools import partial
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from smarco_kg import errors
 from smarco_kg.api.context import Service, authenticate, service
-from smarco_kg.api.problems import Problem
+from smarco_kg.api.problems import WRITE, Problem, problem_responses
 from smarco_kg.auth import Principal, log_write
+from smarco_kg.errors import BadRequest, Forbidden, NotFound, Unauthorized
 from smarco_kg.formats import RDF_SYNTAXES, UnknownFormatError, rdf_syntax
 from smarco_kg.negotiation import NotAcceptable, negotiate
 from smarco_kg.store import Changeset
@@ -62,8 +65,79 @@ def _may_write(principal: Principal, svc: Service, graph: str) -> None:
         raise Problem(403, "not allowed to write there", f"{principal.name} may not write {where}")
 
 
-@router.get("/store", summary="Get a graph (?graph=IRI or ?default)")
-@router.get("/store/{path:path}", summary="Get a graph by its own URL (direct identification)")
+_IRI = {"type": "string", "format": "iri", "pattern": "^(https?://|urn:)"}
+_GRAPH = {
+    "name": "graph",
+    "in": "query",
+    "description": "the graph's IRI; or, instead of this parameter, ?default for the default graph (an alternative "
+    "OpenAPI cannot state, so this description names ?graph= as the parameter to give)",
+    "schema": _IRI,
+}
+_FORMAT = {
+    "name": "format",
+    "in": "query",
+    "required": False,
+    "description": "overrides Accept",
+    "schema": {"type": "string", "enum": ["turtle", "ntriples", "rdfxml", "jsonld"]},
+}
+_GRAPH_CONTENT = {
+    media_type: {"schema": {} if media_type == "application/ld+json" else {"type": "string"}}
+    for media_type in GRAPH_MEDIA_TYPES
+}
+_EXAMPLE = '<urn:example:a> <urn:example:b> "c" .\n'
+_BODY = {
+    "required": True,
+    "description": "the graph's triples in an RDF syntax (validated against the shapes before anything is stored)",
+    "content": {
+        "text/turtle": {"schema": {"type": "string"}, "example": _EXAMPLE},
+        "application/n-triples": {"schema": {"type": "string"}, "example": _EXAMPLE},
+        "application/rdf+xml": {
+            "schema": {"type": "string"},
+            "example": '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>',
+        },
+        "application/ld+json": {
+            "schema": {"type": "object"},
+            "example": {"@id": "urn:example:a", "urn:example:b": "c"},
+        },
+    },
+}
+_READ = problem_responses(BadRequest, NotFound, errors.NotAcceptable)
+_WRITTEN: dict[int | str, dict[str, Any]] = {
+    201: {"description": "the graph was created"},
+    204: {"description": "the graph was changed"},
+}
+_WRITE = problem_responses(*WRITE, Forbidden, described={400: "no graph named, the graph named twice, or bad RDF"})
+
+
+def _named(*, required: bool, body: bool = False, formats: bool = False) -> dict:
+    """The OpenAPI parameters (and body) of a Graph Store route."""
+    extra: dict = {"parameters": [{**_GRAPH, "required": required}, *([_FORMAT] if formats else [])]}
+    if body:
+        extra["requestBody"] = _BODY
+    return extra
+
+
+def _direct(*, body: bool = False, formats: bool = False) -> dict:
+    extra: dict = {"parameters": [_FORMAT] if formats else []}
+    if body:
+        extra["requestBody"] = _BODY
+    return extra
+
+
+@router.get(
+    "/store",
+    summary="Get a graph (?graph=IRI or ?default)",
+    response_class=Response,
+    responses={200: {"content": _GRAPH_CONTENT}, **_READ},
+    openapi_extra=_named(required=True, formats=True),
+)
+@router.get(
+    "/store/{path:path}",
+    summary="Get a graph by its own URL (direct identification)",
+    response_class=Response,
+    responses={200: {"content": _GRAPH_CONTENT}, **_READ},
+    openapi_extra=_direct(formats=True),
+)
 def graph_store_get(request: Request, path: str | None = None) -> Response:
     svc = service(request)
     graph = _target(request, path)
@@ -153,8 +227,20 @@ async def _write(request: Request, graph: str, *, replace: bool) -> tuple[int, b
     return result.quads, existed
 
 
-@router.put("/store", summary="Replace a graph with the body (validated)")
-@router.put("/store/{path:path}", summary="Replace a graph named by its own URL (validated)")
+@router.put(
+    "/store",
+    summary="Replace a graph with the body (validated)",
+    response_class=Response,
+    responses={**_WRITTEN, **_WRITE},
+    openapi_extra=_named(required=True, body=True),
+)
+@router.put(
+    "/store/{path:path}",
+    summary="Replace a graph named by its own URL (validated)",
+    response_class=Response,
+    responses={**_WRITTEN, **_WRITE},
+    openapi_extra=_direct(body=True),
+)
 async def graph_store_put(request: Request, path: str | None = None) -> Response:
     graph = _target(request, path)
     if graph is None:
@@ -163,8 +249,24 @@ async def graph_store_put(request: Request, path: str | None = None) -> Response
     return Response(status_code=204 if existed else 201)
 
 
-@router.post("/store", summary="Add the body to a graph, or create a new graph when none is named")
-@router.post("/store/{path:path}", summary="Add the body to a graph named by its own URL (validated)")
+@router.post(
+    "/store",
+    summary="Add the body to a graph, or create a new graph when none is named",
+    response_class=Response,
+    responses={
+        201: {"description": "created", "headers": {"Location": {"schema": {"type": "string", "format": "uri"}}}},
+        204: _WRITTEN[204],
+        **_WRITE,
+    },
+    openapi_extra=_named(required=False, body=True),
+)
+@router.post(
+    "/store/{path:path}",
+    summary="Add the body to a graph named by its own URL (validated)",
+    response_class=Response,
+    responses={**_WRITTEN, **_WRITE},
+    openapi_extra=_direct(body=True),
+)
 async def graph_store_post(request: Request, path: str | None = None) -> Response:
     graph = _target(request, path)
     if graph is None:
@@ -178,8 +280,25 @@ async def graph_store_post(request: Request, path: str | None = None) -> Respons
     return Response(status_code=204 if existed else 201)
 
 
-@router.delete("/store", summary="Delete a graph")
-@router.delete("/store/{path:path}", summary="Delete a graph named by its own URL")
+_DELETE = {
+    204: {"description": "deleted"},
+    **problem_responses(BadRequest, Unauthorized, Forbidden, NotFound, described={400: "no graph named"}),
+}
+
+
+@router.delete(
+    "/store",
+    summary="Delete a graph",
+    response_class=Response,
+    responses=_DELETE,
+    openapi_extra=_named(required=True),
+)
+@router.delete(
+    "/store/{path:path}",
+    summary="Delete a graph named by its own URL",
+    response_class=Response,
+    responses=_DELETE,
+)
 async def graph_store_delete(request: Request, path: str | None = None) -> Response:
     svc = service(request)
     graph = _target(request, path)

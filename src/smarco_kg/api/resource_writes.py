@@ -15,13 +15,15 @@ from rdflib import Graph, URIRef
 from starlette.concurrency import run_in_threadpool
 
 from smarco_kg.api.context import authenticate, service
+from smarco_kg.api.problems import WRITE
 from smarco_kg.api.representations import compact_response_body
-from smarco_kg.api.write_docs import ETAG, LOCATION, demo_members, examples, problem, request_body, request_schema
+from smarco_kg.api.write_docs import ETAG, LOCATION, demo_members, examples, problems, request_body, request_schema
 from smarco_kg.auth import log_write
 from smarco_kg.catalogue import Catalogue, ClassEntry
 from smarco_kg.catalogue.jsonld import resource_schema
 from smarco_kg.catalogue.write import JSONLD, PLACEHOLDER, read_body, tag, target_graph
 from smarco_kg.config import Settings
+from smarco_kg.errors import Conflict, Forbidden, NotFound, PreconditionFailed, PreconditionRequired, Unauthorized
 
 _IF_MATCH = {
     "name": "If-Match",
@@ -33,9 +35,10 @@ _IF_MATCH = {
 _GRAPH = {
     "name": "graph",
     "in": "query",
-    "required": False,
-    "description": "the named graph to write (admin tokens must name one; a partner's token writes its own)",
-    "schema": {"type": "string", "format": "iri"},
+    "required": True,
+    "description": "the named graph to write, an absolute IRI: any for an admin token, which must name one; for a "
+    "partner's token its own partner graph (the one it writes when the parameter is left out)",
+    "schema": {"type": "string", "format": "iri", "pattern": "^(https?://|urn:)"},
 }
 
 
@@ -116,7 +119,7 @@ def _add_routes(built: APIRouter, entry: ClassEntry, catalogue: Catalogue, demo:
                 "headers": {"Location": LOCATION, "ETag": ETAG},
                 "content": written,
             },
-            **{code: problem(code) for code in (400, 401, 403, 409, 415, 422)},
+            **problems(*WRITE, Forbidden, Conflict),
         },
         openapi_extra={"parameters": [_GRAPH], "requestBody": request_body(body_schema, example["POST"])},
     )
@@ -133,7 +136,7 @@ def _add_routes(built: APIRouter, entry: ClassEntry, catalogue: Catalogue, demo:
                 "headers": {"ETag": ETAG},
                 "content": written,
             },
-            **{code: problem(code) for code in (400, 401, 403, 404, 409, 412, 415, 422, 428)},
+            **problems(*WRITE, Forbidden, NotFound, Conflict, PreconditionFailed, PreconditionRequired),
         },
         openapi_extra={"parameters": [_IF_MATCH], "requestBody": request_body(body_schema, example["PUT"])},
     )
@@ -147,7 +150,7 @@ def _add_routes(built: APIRouter, entry: ClassEntry, catalogue: Catalogue, demo:
         status_code=204,
         responses={
             204: {"description": "deleted"},
-            **{code: problem(code) for code in (401, 403, 404, 409, 412, 428)},
+            **problems(Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed, PreconditionRequired),
         },
         openapi_extra={"parameters": [_IF_MATCH]},
     )

@@ -11,24 +11,25 @@ import hashlib
 import json
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from rdflib import Literal, URIRef
 from starlette.concurrency import run_in_threadpool
 
 from smarco_kg.api.context import service
 from smarco_kg.api.params import integer, language, query_params
-from smarco_kg.api.problems import Problem
+from smarco_kg.api.problems import NEGOTIATED, Problem, problem_responses
 from smarco_kg.api.representations import format_parameter, rdf_content, render, representation
+from smarco_kg.api.write_docs import ETAG
 from smarco_kg.catalogue import Catalogue, ClassEntry
 from smarco_kg.catalogue.jsonld import page_schema, resource_schema
 from smarco_kg.catalogue.read import DEFAULT_LIMIT, MAX_LIMIT, describe, etag
 from smarco_kg.catalogue.vocabulary import HYDRA
 from smarco_kg.catalogue.write import JSONLD
+from smarco_kg.errors import NotFound
 
 _PAGE = URIRef(HYDRA + "member")
 _LINK_RELS = {"first": HYDRA + "first", "prev": HYDRA + "previous", "next": HYDRA + "next", "last": HYDRA + "last"}
 _TOTAL = URIRef(HYDRA + "totalItems")
-_PROBLEM = {"description": "a problem document (application/problem+json)"}
 
 
 async def list_response(request: Request, entry: ClassEntry) -> Response:
@@ -54,7 +55,7 @@ async def list_response(request: Request, entry: ClassEntry) -> Response:
     for rel, url in links.items():
         graph.add((here, URIRef(_LINK_RELS[rel]), URIRef(url)))
     graph.add((here, _TOTAL, Literal(page.total)))
-    body, media_type = render(graph, here, svc.catalogue.vocabulary, chosen, request)
+    body, media_type = render(graph, here, svc.catalogue.vocabulary, chosen, request, always={"items": []})
     headers = {"Vary": "Accept", "Link": ", ".join(f'<{url}>; rel="{rel}"' for rel, url in links.items())}
     return Response(body, media_type=media_type, headers=headers)
 
@@ -127,7 +128,7 @@ def _add_routes(router: APIRouter, entry: ClassEntry, catalogue: Catalogue) -> N
         name=f"list_{entry.collection}",
         summary=f"List {entry.collection}, filtered and paged (Link: next, prev, first)",
         response_class=Response,
-        responses={200: {"content": rdf_content(page_schema(entry, vocab))}, 406: _PROBLEM, 422: _PROBLEM},
+        responses={200: {"content": rdf_content(page_schema(entry, vocab))}, **problem_responses(*NEGOTIATED)},
         openapi_extra={"parameters": _parameters(entry)},
     )
     router.add_api_route(
@@ -137,7 +138,11 @@ def _add_routes(router: APIRouter, entry: ClassEntry, catalogue: Catalogue) -> N
         name=f"get_{entry.collection}",
         summary=f"One {entry.name}: its description and the labels of what it links to",
         response_class=Response,
-        responses={200: {"content": rdf_content(resource_schema(entry, vocab))}, 404: _PROBLEM, 406: _PROBLEM},
+        responses={
+            200: {"content": rdf_content(resource_schema(entry, vocab)), "headers": {"ETag": ETAG}},
+            304: {"description": "not modified: If-None-Match names the current ETag", "headers": {"ETag": ETAG}},
+            **problem_responses(NotFound, *NEGOTIATED),
+        },
         openapi_extra={"parameters": [format_parameter()]},
     )
 
@@ -151,7 +156,8 @@ def router(catalogue: Catalogue) -> APIRouter:
         methods=["GET"],
         name="jsonld_context",
         summary="The JSON-LD context of every /api representation, derived from the shapes",
-        response_class=JSONResponse,
+        response_class=Response,
+        responses={200: {"content": {JSONLD: {"schema": {"type": "object", "required": ["@context"]}}}}},
     )
     for entry in catalogue:
         _add_routes(built, entry, catalogue)
