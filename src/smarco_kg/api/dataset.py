@@ -14,9 +14,10 @@ from fastapi.responses import FileResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from smarco_kg.api.context import service
+from smarco_kg.api.problems import problem_responses
 from smarco_kg.dataset_description import describe_dataset
 from smarco_kg.dumps import FILES
-from smarco_kg.errors import NotFound
+from smarco_kg.errors import NotAcceptable, NotFound
 from smarco_kg.negotiation import negotiate
 
 router = APIRouter(tags=["Dataset"])
@@ -47,6 +48,21 @@ def _description(request: Request, fmt: str) -> bytes:
 @router.get(
     "/.well-known/void",
     summary="The dataset described in VoID and DCAT-AP: endpoint, dumps, classes, properties, named graphs",
+    response_class=Response,
+    responses={
+        200: {"content": {media: {"schema": {} if "json" in media else {"type": "string"}} for media in _OFFERED}},
+        **problem_responses(NotAcceptable),
+    },
+    openapi_extra={
+        "parameters": [
+            {
+                "name": "format",
+                "in": "query",
+                "description": "overrides Accept",
+                "schema": {"type": "string", "enum": sorted(_OFFERED.values())},
+            }
+        ]
+    },
 )
 async def void(request: Request) -> Response:
     fmt = request.query_params.get("format")
@@ -57,7 +73,16 @@ async def void(request: Request) -> Response:
     return Response(body, media_type=media, headers={"Vary": "Accept"})
 
 
-@router.api_route("/dumps/{name}", methods=["GET", "HEAD"], summary="The whole dataset, gzip-compressed")
+@router.api_route(
+    "/dumps/{name}",
+    methods=["GET", "HEAD"],
+    summary="The whole dataset, gzip-compressed",
+    response_class=FileResponse,
+    responses={
+        200: {"content": {"application/gzip": {"schema": {"type": "string", "format": "binary"}}}},
+        **problem_responses(NotFound),
+    },
+)
 async def dump(request: Request, name: str) -> FileResponse:
     if name not in FILES:
         raise NotFound(f"the dumps are {', '.join(FILES)}", title="no such dump")

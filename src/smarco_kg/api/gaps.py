@@ -13,6 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from smarco_kg.api.context import service
 from smarco_kg.api.pages import chosen_language, collections
 from smarco_kg.api.params import integer, query_params
+from smarco_kg.api.problems import PARAMETERS, problem_responses
 from smarco_kg.api.templating import templates
 from smarco_kg.errors import BadParameter
 from smarco_kg.esco import COLLECTIONS
@@ -102,10 +103,13 @@ async def occupation_gap_route(
     "/api/gaps",
     summary="Skills of an ESCO collection that no course teaches, grouped by skill group",
     description="A skill counts as taught when a course teaches it or a narrower skill.",
+    responses=problem_responses(*PARAMETERS),
 )
 async def collection_gaps_route(
     request: Request,
-    collection: str = Query(..., description=f"One of {', '.join(COLLECTIONS)}"),
+    collection: str = Query(
+        ..., description=f"One of {', '.join(COLLECTIONS)}", json_schema_extra={"enum": [*COLLECTIONS]}
+    ),
 ) -> JSONResponse:
     params = query_params(request, {"collection"})
     name = params.get("collection", "").strip().lower()

@@ -16,7 +16,7 @@ from rdflib import Literal, URIRef
 from starlette.concurrency import run_in_threadpool
 
 from smarco_kg.api.context import service
-from smarco_kg.api.params import integer, language, query_params
+from smarco_kg.api.params import LANGUAGE_TAG, MAX_OFFSET, integer, language, query_params
 from smarco_kg.api.problems import NEGOTIATED, Problem, problem_responses
 from smarco_kg.api.representations import format_parameter, rdf_content, render, representation
 from smarco_kg.api.write_docs import ETAG
@@ -37,7 +37,7 @@ async def list_response(request: Request, entry: ClassEntry) -> Response:
     allowed = {f.name for f in entry.filters} | {"limit", "offset", "lang", "format"}
     params = query_params(request, allowed)
     limit = integer(params, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
-    offset = integer(params, "offset", 0, 0, None)
+    offset = integer(params, "offset", 0, 0, MAX_OFFSET)
     lang = language(params)
     chosen = representation(request, params.get("format"))
     page = await run_in_threadpool(svc.listing.page, entry, params, limit, offset, lang, svc.generation)
@@ -85,7 +85,7 @@ def jsonld_context(request: Request) -> Response:
     return Response(data, media_type=JSONLD, headers={"ETag": tag, "Cache-Control": "public, max-age=3600"})
 
 
-def _parameters(entry: ClassEntry) -> list[dict]:
+def _parameters(entry: ClassEntry, base_iri: str) -> list[dict]:
     common = [
         {
             "name": "limit",
@@ -97,18 +97,19 @@ def _parameters(entry: ClassEntry) -> list[dict]:
             "name": "offset",
             "in": "query",
             "description": "Items to skip; follow the Link header's next instead of computing it",
-            "schema": {"type": "integer", "minimum": 0, "default": 0},
+            "schema": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0},
         },
         {
             "name": "lang",
             "in": "query",
             "description": "Language of the item labels (falls back to English, then any)",
-            "schema": {"type": "string", "default": "en"},
+            "schema": {"type": "string", "default": "en", "pattern": LANGUAGE_TAG.pattern},
         },
         format_parameter(),
     ]
     filters = [
-        {"name": f.name, "in": "query", "description": f.description, "schema": f.value.schema} for f in entry.filters
+        {"name": f.name, "in": "query", "description": f.description, "schema": f.value.openapi_schema(base_iri)}
+        for f in entry.filters
     ]
     return [*filters, *common]
 
@@ -129,7 +130,7 @@ def _add_routes(router: APIRouter, entry: ClassEntry, catalogue: Catalogue) -> N
         summary=f"List {entry.collection}, filtered and paged (Link: next, prev, first)",
         response_class=Response,
         responses={200: {"content": rdf_content(page_schema(entry, vocab))}, **problem_responses(*NEGOTIATED)},
-        openapi_extra={"parameters": _parameters(entry)},
+        openapi_extra={"parameters": _parameters(entry, catalogue.base_iri)},
     )
     router.add_api_route(
         f"/api/{entry.collection}/{{id}}",

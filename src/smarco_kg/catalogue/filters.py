@@ -46,6 +46,8 @@ class Lookup:
 _LOCAL = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 _NOTHING = URIRef("urn:smarco:nothing")
 _IRI_UNSAFE = set('<>"{}|^`\\ ')
+SOMETHING = r"[^\s\x1c-\x1f\x85]"
+"""The pattern of a value that is not empty once the spaces around it are stripped (as Python strips them)."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,22 @@ class Value:
     schema: dict = field(default_factory=dict)  # the OpenAPI schema of the parameter
     hint: str = ""
     local: str = r"[a-z0-9][a-z0-9-]*"  # iri-or-id: what the part after the namespace looks like
+
+    def openapi_schema(self, base_iri: str) -> dict:
+        """The parameter's OpenAPI schema with what ``parse`` asks of the text stated as a pattern (surrounding
+        spaces are ignored; an empty value is refused)."""
+        schema = dict(self.schema)
+        if schema.get("type") != "string" or "enum" in schema:
+            return schema
+        namespace = re.escape(self.under(base_iri))
+        iri = r'https?://[^<>"{}|^`\\\s]+'
+        if self.kind == "code":
+            schema["pattern"] = rf"^\s*([A-Za-z0-9]{{3}}|{namespace}[A-Z0-9]{{3}})\s*$"
+        elif self.kind == "iri-or-id":
+            schema["pattern"] = rf"^\s*({self.local}|{namespace}{self.local}|{iri})\s*$"
+        else:
+            schema["pattern"] = SOMETHING
+        return schema
 
     def under(self, base_iri: str) -> str:
         """The namespace as an absolute IRI."""
