@@ -1,10 +1,10 @@
 """Schemathesis hooks for the conformance run: text bodies (RDF syntaxes, SPARQL) sent as the UTF-8 text drawn, and a
-schema-valid case in one of them sent with the example the description gives for it.
+schema-valid case whose text has a grammar sent with the example the description gives for it.
 
-A string schema cannot say "Turtle that describes one course": text drawn from it is valid to the schema and
-refused by the server (400, 422), and the grammar is no constraint OpenAPI can state. So a positive case in such a
-media type sends the operation's example for it (each RDF and SPARQL body has one); a negative case (not a string)
-goes as drawn.
+A string schema cannot say "Turtle that describes one course" or "a SPARQL query": text drawn from it is valid to
+the schema and refused by the server (400, 422), and a grammar is no constraint OpenAPI can state. So a positive
+case with a body in such a media type, or with a parameter whose ``format`` names a grammar (``sparql-query``…),
+sends the operation's example for it (each has one); a negative case goes as drawn.
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ TEXT_BODIES = (
     "application/sparql-query",
     "application/sparql-update",
 )
+GRAMMARS = {"sparql-query", "sparql-update"}
+FORM = "application/x-www-form-urlencoded"
 
 
 @schemathesis.serializer(*TEXT_BODIES)
@@ -33,13 +35,27 @@ def as_text(ctx: Any, value: Any) -> bytes:
     return (value if isinstance(value, str) else str(value)).encode("utf-8")
 
 
+def _has_grammar(content: dict) -> bool:
+    schema = content.get("schema", {})
+    return any(p.get("format") in GRAMMARS for p in schema.get("properties", {}).values())
+
+
 @schemathesis.hook
 def map_case(context: Any, case: Any) -> Any:
-    """A positive case with an RDF or SPARQL body sends the description's example for that media type."""
+    """Positive cases: an RDF or SPARQL body, or a form with a SPARQL member, is the description's example for its
+    media type; a query parameter in a SPARQL grammar is the parameter's example."""
     meta = case.meta
-    if case.media_type not in TEXT_BODIES or meta is None or meta.is_negative_at(ParameterLocation.BODY):
+    if meta is None:
         return case
-    content = case.operation.definition.raw.get("requestBody", {}).get("content", {}).get(case.media_type, {})
-    if "example" in content:
-        case.body = content["example"]
+    raw = case.operation.definition.raw
+    if not meta.is_negative_at(ParameterLocation.BODY) and case.media_type is not None:
+        content = raw.get("requestBody", {}).get("content", {}).get(case.media_type, {})
+        grammar = case.media_type in TEXT_BODIES or (case.media_type == FORM and _has_grammar(content))
+        if grammar and "example" in content:
+            case.body = content["example"]
+    if not meta.is_negative_at(ParameterLocation.QUERY) and case.query:
+        for parameter in raw.get("parameters", []):
+            name = parameter.get("name")
+            if parameter.get("schema", {}).get("format") in GRAMMARS and name in case.query and "example" in parameter:
+                case.query[name] = parameter["example"]
     return case

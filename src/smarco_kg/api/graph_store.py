@@ -53,6 +53,12 @@ def _target(request: Request, path: str | None) -> str | None:
     return None
 
 
+def _path(request: Request) -> str | None:
+    """The graph path of a direct URL (``/store/<path>``), None for ``/store`` (read from the route, so that
+    ``/store`` takes no ``path`` query parameter)."""
+    return request.path_params.get("path")
+
+
 def _exists(svc: Service, graph: str) -> bool:
     return graph == DEFAULT or graph in svc.kg.store.graphs()
 
@@ -117,8 +123,17 @@ def _named(*, required: bool, body: bool = False, formats: bool = False) -> dict
     return extra
 
 
+_PATH = {
+    "name": "path",
+    "in": "path",
+    "required": True,
+    "description": "the rest of the graph's own URL, under /store/",
+    "schema": {"type": "string"},
+}
+
+
 def _direct(*, body: bool = False, formats: bool = False) -> dict:
-    extra: dict = {"parameters": [_FORMAT] if formats else []}
+    extra: dict = {"parameters": [_PATH, *([_FORMAT] if formats else [])]}
     if body:
         extra["requestBody"] = _BODY
     return extra
@@ -138,7 +153,8 @@ def _direct(*, body: bool = False, formats: bool = False) -> dict:
     responses={200: {"content": _GRAPH_CONTENT}, **_READ},
     openapi_extra=_direct(formats=True),
 )
-def graph_store_get(request: Request, path: str | None = None) -> Response:
+def graph_store_get(request: Request) -> Response:
+    path = _path(request)
     svc = service(request)
     graph = _target(request, path)
     if graph is None:
@@ -159,8 +175,8 @@ def graph_store_get(request: Request, path: str | None = None) -> Response:
 
 @router.head("/store", include_in_schema=False)
 @router.head("/store/{path:path}", include_in_schema=False)
-def graph_store_head(request: Request, path: str | None = None) -> Response:
-    return graph_store_get(request, path)
+def graph_store_head(request: Request) -> Response:
+    return graph_store_get(request)
 
 
 async def _payload(request: Request) -> tuple[bytes, str]:
@@ -241,7 +257,8 @@ async def _write(request: Request, graph: str, *, replace: bool) -> tuple[int, b
     responses={**_WRITTEN, **_WRITE},
     openapi_extra=_direct(body=True),
 )
-async def graph_store_put(request: Request, path: str | None = None) -> Response:
+async def graph_store_put(request: Request) -> Response:
+    path = _path(request)
     graph = _target(request, path)
     if graph is None:
         raise Problem(400, "no graph named", "PUT needs ?graph=IRI, ?default or a graph's own URL")
@@ -267,7 +284,8 @@ async def graph_store_put(request: Request, path: str | None = None) -> Response
     responses={**_WRITTEN, **_WRITE},
     openapi_extra=_direct(body=True),
 )
-async def graph_store_post(request: Request, path: str | None = None) -> Response:
+async def graph_store_post(request: Request) -> Response:
+    path = _path(request)
     graph = _target(request, path)
     if graph is None:
         principal = authenticate(request)
@@ -298,8 +316,10 @@ _DELETE = {
     summary="Delete a graph named by its own URL",
     response_class=Response,
     responses=_DELETE,
+    openapi_extra=_direct(),
 )
-async def graph_store_delete(request: Request, path: str | None = None) -> Response:
+async def graph_store_delete(request: Request) -> Response:
+    path = _path(request)
     svc = service(request)
     graph = _target(request, path)
     if graph is None:
