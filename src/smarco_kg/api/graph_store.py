@@ -97,12 +97,8 @@ _BODY = {
     "content": {
         "text/turtle": {"schema": {"type": "string"}, "example": _EXAMPLE},
         "application/n-triples": {"schema": {"type": "string"}, "example": _EXAMPLE},
-        "application/rdf+xml": {
-            "schema": {"type": "string"},
-            "example": '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"/>',
-        },
         "application/ld+json": {
-            "schema": {"type": "object"},
+            "schema": {"type": ["object", "array"]},
             "example": {"@id": "urn:example:a", "urn:example:b": "c"},
         },
     },

@@ -17,7 +17,16 @@ from starlette.concurrency import run_in_threadpool
 from smarco_kg.api.context import authenticate, service
 from smarco_kg.api.problems import WRITE
 from smarco_kg.api.representations import compact_response_body
-from smarco_kg.api.write_docs import ETAG, LOCATION, demo_members, examples, problems, request_body, request_schema
+from smarco_kg.api.write_docs import (
+    ETAG,
+    GRAPH_PARAMETER,
+    LOCATION,
+    demo_members,
+    examples,
+    problems,
+    request_body,
+    request_schema,
+)
 from smarco_kg.auth import log_write
 from smarco_kg.catalogue import Catalogue, ClassEntry
 from smarco_kg.catalogue.jsonld import resource_schema
@@ -31,14 +40,6 @@ _IF_MATCH = {
     "required": True,
     "description": "the ETag of a GET of the member (any representation), or * for any existing member",
     "schema": {"type": "string"},
-}
-_GRAPH = {
-    "name": "graph",
-    "in": "query",
-    "required": True,
-    "description": "the named graph to write, an absolute IRI: any for an admin token, which must name one; for a "
-    "partner's token its own partner graph (the one it writes when the parameter is left out)",
-    "schema": {"type": "string", "format": "iri", "pattern": "^(https?://|urn:)"},
 }
 
 
@@ -121,7 +122,7 @@ def _add_routes(built: APIRouter, entry: ClassEntry, catalogue: Catalogue, demo:
             },
             **problems(*WRITE, Forbidden, Conflict),
         },
-        openapi_extra={"parameters": [_GRAPH], "requestBody": request_body(body_schema, example["POST"])},
+        openapi_extra={"parameters": [GRAPH_PARAMETER], "requestBody": request_body(body_schema, example["POST"])},
     )
     built.add_api_route(
         f"/api/{entry.collection}/{{id}}",

@@ -11,6 +11,7 @@ from pathlib import Path
 from rdflib import RDF, BNode, Dataset, Graph, URIRef
 from rdflib.term import Node
 
+from smarco_kg.api.params import LANGUAGE_TAG
 from smarco_kg.api.problems import problem_responses
 from smarco_kg.catalogue import Catalogue, ClassEntry
 from smarco_kg.catalogue.jsonld import compact, resource_schema
@@ -30,6 +31,18 @@ PROBLEMS = {
     422: "the description violates the shapes (each violation listed in errors), or describes another member",
     428: "If-Match is missing",
 }
+GRAPH_PARAMETER = {
+    "name": "graph",
+    "in": "query",
+    "required": True,
+    "description": "the named graph to write, an absolute IRI: any for an admin token, which must name one; for a "
+    "partner's token its own partner graph (the one it writes when the parameter is left out)",
+    "schema": {"type": "string", "format": "iri", "pattern": "^(https?://|urn:)"},
+}
+CONTEXT_SCHEMA = {
+    "description": "the served context (its URL, ending in /api/context.jsonld) or one given inline; no other",
+    "anyOf": [{"type": "string", "pattern": "/api/context\\.jsonld$"}, {"type": "object"}],
+}
 ETAG = {"description": "the tag of the member's description; send it back in If-Match", "schema": {"type": "string"}}
 LOCATION = {"description": "the URL of the new member", "schema": {"type": "string", "format": "uri"}}
 
@@ -48,6 +61,18 @@ def request_schema(entry: ClassEntry, vocab: Vocabulary) -> dict:
     (a body without one describes a member of the collection's first class)."""
     schema = resource_schema(entry, vocab)
     schema["required"] = [key for key in schema["required"] if key not in ("@context", "id", "type")]
+    properties = schema["properties"]
+    properties["@context"] = CONTEXT_SCHEMA
+    for key in schema["required"]:  # a required value is there: an empty list or language map says nothing
+        value = dict(properties[key])
+        if value.get("type") == "array":
+            value["minItems"] = 1
+        elif value.get("type") == "object":
+            value["minProperties"] = 1
+        properties[key] = value
+    for key, value in properties.items():
+        if value.get("description") == "strings by language tag":
+            properties[key] = {**value, "propertyNames": {"pattern": LANGUAGE_TAG.pattern}}
     return schema
 
 

@@ -117,8 +117,8 @@ class Parameter:
         if self.type == "decimal":
             if not _DECIMAL.fullmatch(value):
                 raise self.error(value, "not a decimal number like 2.5")
-            if sum(c.isdigit() for c in value) > MAX_DIGITS:
-                raise self.error(value, f"more than {MAX_DIGITS} digits")
+            if len(value) > MAX_DIGITS:
+                raise self.error(value, f"longer than {MAX_DIGITS} characters")
             return Literal(str(Decimal(value)), datatype=XSD.decimal)
         if self.type == "date":
             try:
@@ -148,7 +148,7 @@ class Parameter:
             "langstring": {
                 "type": "string",
                 "maxLength": MAX_VALUE_LENGTH,
-                "pattern": f"^{text}+@[A-Za-z]{{1,8}}(-[A-Za-z0-9]{{1,8}})*$",
+                "pattern": f"^{text}+@[A-Za-z]{{2,8}}(-[A-Za-z0-9]{{1,8}})*$",
             },
             "integer": {"type": "integer", "minimum": -MAX_INTEGER - 1, "maximum": MAX_INTEGER},
             "decimal": {"type": "string", "pattern": f"^{_DECIMAL.pattern}$", "maxLength": MAX_DIGITS},
