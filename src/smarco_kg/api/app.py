@@ -120,7 +120,7 @@ def create_app(settings: Settings | None = None, classes: Sequence[ClassEntry] =
     app.include_router(credentials.router)
     app.include_router(planner.router)  # before the collections: /api/pathways/plan is not a pathway's id
     app.include_router(stacking.router)
-    app.include_router(resources.router(catalogue))
+    app.include_router(resources.router(catalogue, kg.store))  # the concept filters list the names it knows
     app.include_router(resource_writes.router(catalogue, settings))
     app.include_router(named_queries.router(named))
     app.state.named_queries = named

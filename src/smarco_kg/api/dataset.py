@@ -58,8 +58,8 @@ def _description(request: Request, fmt: str) -> bytes:
             {
                 "name": "format",
                 "in": "query",
-                "description": "overrides Accept",
-                "schema": {"type": "string", "enum": sorted(_OFFERED.values())},
+                "description": f"overrides Accept when it is one of {', '.join(sorted(_OFFERED.values()))}",
+                "schema": {"type": "string"},
             }
         ]
     },

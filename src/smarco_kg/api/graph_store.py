@@ -123,8 +123,8 @@ _PATH = {
     "name": "path",
     "in": "path",
     "required": True,
-    "description": "the rest of the graph's own URL, under /store/",
-    "schema": {"type": "string"},
+    "description": "the rest of the graph's own URL, under /store/ (characters an IRI takes as they are)",
+    "schema": {"type": "string", "pattern": "^[A-Za-z0-9._~!$&'()*+,;=:@/-]+$"},
 }
 
 

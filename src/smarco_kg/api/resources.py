@@ -21,11 +21,13 @@ from smarco_kg.api.problems import NEGOTIATED, Problem, problem_responses
 from smarco_kg.api.representations import format_parameter, rdf_content, render, representation
 from smarco_kg.api.write_docs import ETAG
 from smarco_kg.catalogue import Catalogue, ClassEntry
+from smarco_kg.catalogue.filters import Filter, known_names
 from smarco_kg.catalogue.jsonld import page_schema, resource_schema
 from smarco_kg.catalogue.read import DEFAULT_LIMIT, MAX_LIMIT, describe, etag
 from smarco_kg.catalogue.vocabulary import HYDRA
 from smarco_kg.catalogue.write import JSONLD
 from smarco_kg.errors import NotFound
+from smarco_kg.store import GraphStore
 
 _PAGE = URIRef(HYDRA + "member")
 _LINK_RELS = {"first": HYDRA + "first", "prev": HYDRA + "previous", "next": HYDRA + "next", "last": HYDRA + "last"}
@@ -85,7 +87,20 @@ def jsonld_context(request: Request) -> Response:
     return Response(data, media_type=JSONLD, headers={"ETag": tag, "Cache-Control": "public, max-age=3600"})
 
 
-def _parameters(entry: ClassEntry, base_iri: str) -> list[dict]:
+def _filter_schema(item: Filter, base_iri: str, store: GraphStore | None) -> dict:
+    """A filter's schema; a concept's lists the names the store knows for it (what ``resolve`` takes)."""
+    if item.value.kind == "concept" and store is not None:
+        names = known_names(store, item.value, base_iri)
+        if names:
+            return {
+                "type": "string",
+                "enum": names,
+                **({"example": item.value.schema["example"]} if "example" in item.value.schema else {}),
+            }
+    return item.value.openapi_schema(base_iri)
+
+
+def _parameters(entry: ClassEntry, base_iri: str, store: GraphStore | None) -> list[dict]:
     common = [
         {
             "name": "limit",
@@ -108,13 +123,13 @@ def _parameters(entry: ClassEntry, base_iri: str) -> list[dict]:
         format_parameter(),
     ]
     filters = [
-        {"name": f.name, "in": "query", "description": f.description, "schema": f.value.openapi_schema(base_iri)}
+        {"name": f.name, "in": "query", "description": f.description, "schema": _filter_schema(f, base_iri, store)}
         for f in entry.filters
     ]
     return [*filters, *common]
 
 
-def _add_routes(router: APIRouter, entry: ClassEntry, catalogue: Catalogue) -> None:
+def _add_routes(router: APIRouter, entry: ClassEntry, catalogue: Catalogue, store: GraphStore | None) -> None:
     async def list_members(request: Request) -> Response:
         return await list_response(request, entry)
 
@@ -130,7 +145,7 @@ def _add_routes(router: APIRouter, entry: ClassEntry, catalogue: Catalogue) -> N
         summary=f"List {entry.collection}, filtered and paged (Link: next, prev, first)",
         response_class=Response,
         responses={200: {"content": rdf_content(page_schema(entry, vocab))}, **problem_responses(*NEGOTIATED)},
-        openapi_extra={"parameters": _parameters(entry, catalogue.base_iri)},
+        openapi_extra={"parameters": _parameters(entry, catalogue.base_iri, store)},
     )
     router.add_api_route(
         f"/api/{entry.collection}/{{id}}",
@@ -148,7 +163,7 @@ def _add_routes(router: APIRouter, entry: ClassEntry, catalogue: Catalogue) -> N
     )
 
 
-def router(catalogue: Catalogue) -> APIRouter:
+def router(catalogue: Catalogue, store: GraphStore | None = None) -> APIRouter:
     """The context document and the read routes of every class in ``catalogue``."""
     built = APIRouter(tags=["Collections"])
     built.add_api_route(
@@ -161,5 +176,5 @@ def router(catalogue: Catalogue) -> APIRouter:
         responses={200: {"content": {JSONLD: {"schema": {"type": "object", "required": ["@context"]}}}}},
     )
     for entry in catalogue:
-        _add_routes(built, entry, catalogue)
+        _add_routes(built, entry, catalogue, store)
     return built

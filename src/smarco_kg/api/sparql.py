@@ -273,6 +273,8 @@ async def _update(request: Request, sparql: str, params: Params) -> Response:
 def _describe_service(request: Request, accept: str | None, fmt: str | None) -> Response:
     svc = service(request)
     offered = [s.media_type for s in RDF_SYNTAXES]
+    if fmt is not None and fmt.strip().lower() in ("json", "xml", "csv", "tsv"):
+        fmt = None  # a results format names what a query answers with: the description goes by Accept
     try:
         media_type = rdf_syntax(fmt).media_type if fmt else negotiate(accept, offered)
     except (NotAcceptable, ValueError) as error:

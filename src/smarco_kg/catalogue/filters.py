@@ -264,6 +264,22 @@ GROUP BY ?c ORDER BY ?c LIMIT 50"""
     raise BadParameter(item.name, raw, f"no such value; known values include {names}", known=known)
 
 
+def known_names(store: GraphStore, value: Value, base_iri: str) -> list[str]:
+    """The names ``resolve`` takes for a concept filter's values, for the description to list: each concept's
+    local name (under the filter's namespace) and its labels as ``resolve`` compares them (lower case, spaces)."""
+    query = f"""{PREFIXES_SPARQL}
+SELECT ?c ?label WHERE {{ {{ {value.vocabulary} }} OPTIONAL {{ ?c skos:prefLabel|rdfs:label|dct:title ?label }} }}"""
+    namespace = value.under(base_iri)
+    names: set[str] = set()
+    for row in store.query(query, union_default_graph=True).rows():
+        concept = str(row["c"])
+        if namespace and concept.startswith(namespace) and _LOCAL.fullmatch(concept[len(namespace) :]):
+            names.add(concept[len(namespace) :])
+        if "label" in row:
+            names.add(re.sub(r"[-_\s]+", " ", str(row["label"]).lower()).strip())
+    return sorted(name for name in names if name)
+
+
 def bind(
     store: GraphStore, filters: tuple[Filter, ...], params: dict[str, str], base_iri: str
 ) -> tuple[list[str], dict[str, Node]]:
