@@ -117,8 +117,8 @@ class Parameter:
         if self.type == "decimal":
             if not _DECIMAL.fullmatch(value):
                 raise self.error(value, "not a decimal number like 2.5")
-            if len(value) > MAX_DIGITS:
-                raise self.error(value, f"longer than {MAX_DIGITS} characters")
+            if sum(c.isdigit() for c in value) > MAX_DIGITS:
+                raise self.error(value, f"more than {MAX_DIGITS} digits")
             return Literal(str(Decimal(value)), datatype=XSD.decimal)
         if self.type == "date":
             try:
@@ -151,7 +151,11 @@ class Parameter:
                 "pattern": f"^{text}+@[A-Za-z]{{2,8}}(-[A-Za-z0-9]{{1,8}})*$",
             },
             "integer": {"type": "integer", "minimum": -MAX_INTEGER - 1, "maximum": MAX_INTEGER},
-            "decimal": {"type": "string", "pattern": f"^{_DECIMAL.pattern}$", "maxLength": MAX_DIGITS},
+            "decimal": {  # at most MAX_DIGITS digits: a point and a sign besides, or the digits alone
+                "type": "string",
+                "pattern": rf"^[+-]?([0-9]{{1,{MAX_DIGITS}}}|[0-9]+\.[0-9]*|\.[0-9]+)$",
+                "maxLength": MAX_DIGITS + 1,
+            },
             "date": {"type": "string", "format": "date"},
             "enum": {"type": "string", "enum": list(self.enum)},
         }
