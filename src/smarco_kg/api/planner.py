@@ -153,7 +153,7 @@ async def plan_route(
     mode: str | None = Query(
         None, description="Only courses in this mode (online, blended, presential…)", pattern=SOMETHING
     ),
-    max_ects: float | None = Query(None, description="The most ECTS credits the plan may take"),
+    max_ects: float | None = Query(None, description="The most ECTS credits the plan may take", gt=0),
 ) -> JSONResponse:
     values: dict[str, list[str]] = {}
     for key, value in request.query_params.multi_items():

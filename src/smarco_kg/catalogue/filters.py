@@ -45,7 +45,8 @@ class Lookup:
 
 _LOCAL = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 _NOTHING = URIRef("urn:smarco:nothing")
-_IRI_UNSAFE = set('<>"{}|^`\\ ')
+IRI_TEXT = r"https?://([A-Za-z0-9._~:/?#@!$&'()*+,;=-]|%[0-9A-Fa-f]{2})+"
+"""An IRI a filter takes as it is: http(s), the characters RFC 3986 allows unescaped (no brackets), escapes."""
 SOMETHING = r"[^\s\x1c-\x1f\x85]"
 """The pattern of a value that is not empty once the spaces around it are stripped (as Python strips them)."""
 
@@ -69,7 +70,7 @@ class Value:
         if schema.get("type") != "string" or "enum" in schema:
             return schema
         namespace = re.escape(self.under(base_iri))
-        iri = r'https?://[^<>"{}|^`\\\s]+'
+        iri = IRI_TEXT
         if self.kind == "code":
             schema["pattern"] = rf"^\s*([A-Za-z0-9]{{3}}|{namespace}[A-Z0-9]{{3}})\s*$"
         elif self.kind == "iri-or-id":
@@ -114,10 +115,10 @@ class Value:
             local = raw[len(namespace) :] if raw.startswith(namespace) else raw
             if re.fullmatch(self.local, local):
                 return URIRef(namespace + local)
-            if raw.startswith(("http://", "https://")) and not _IRI_UNSAFE.intersection(raw):
+            if re.fullmatch(IRI_TEXT, raw):
                 return URIRef(raw)
         elif self.kind == "concept":
-            if raw.startswith(("http://", "https://")) and not _IRI_UNSAFE.intersection(raw):
+            if re.fullmatch(IRI_TEXT, raw):
                 iri = URIRef(raw)
             elif namespace and _LOCAL.fullmatch(raw):
                 iri = URIRef(namespace + raw)
