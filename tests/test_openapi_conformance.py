@@ -29,7 +29,8 @@ from smarco_kg.store.embedded import EmbeddedStore
 from tests.backends import Template, settings_env
 from tests.processes import free_port, stop
 
-EXAMPLES = 10  # per operation and phase: ~2 minutes on two cores
+EXAMPLES = 5  # per operation, fuzzing and stateful; the coverage phase (boundaries of every schema) is most of the run
+pytestmark = pytest.mark.timeout(1200)  # ~5 minutes measured on two shared cores, the coverage phase ~3 of them
 SEED = 17  # fixed, so that a failure here fails again; SMARCO_SCHEMATHESIS_SEED tries others
 HOOKS = Path(__file__).with_name("schemathesis_hooks.py")
 WARM_UP = ("/health", "/api/courses", "/api/skills?q=data", "/sparql?query=ASK%7B%3Fs%20%3Fp%20%3Fo%7D", "/courses")
