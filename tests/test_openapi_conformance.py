@@ -140,7 +140,8 @@ def _summary(run: Run) -> str:
     """What schemathesis found, one line a kind, and its own account of each case."""
     lines = [f"{f['title']}: {f['count']} ({', '.join(f['operations'])})" for f in run.report["failures"]]
     lines += [f"error {e['title']}: {e['count']}" for e in run.report["errors"]]
-    return "\n".join(lines) + "\n\n" + run.output[run.output.find("=== ERRORS") :][:20000]
+    found = [i for i in (run.output.find("=== ERRORS"), run.output.find("=== FAILURES")) if i >= 0]
+    return "\n".join(lines) + "\n\n" + run.output[min(found, default=0) :][:20000]
 
 
 def test_schemathesis_finds_no_disagreement_between_the_description_and_the_server(run: Run) -> None:
