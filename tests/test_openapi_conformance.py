@@ -129,7 +129,8 @@ def run(server: Server, tmp_path_factory: pytest.TempPathFactory) -> Run:
         "--no-color",
     ]
     environment = {**os.environ, "SCHEMATHESIS_HOOKS": str(HOOKS)}
-    done = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=900)
+    # (run from the reports' folder: schemathesis keeps a cache of what it found in its working directory)
+    done = subprocess.run(command, env=environment, capture_output=True, text=True, timeout=1100, cwd=reports)
     assert (reports / "report.json").is_file(), done.stdout[-4000:] + done.stderr[-4000:]
     report = json.loads((reports / "report.json").read_text())
     time.sleep(1.0)  # the last answers leave the threadpool
