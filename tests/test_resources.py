@@ -511,7 +511,10 @@ def test_openapi_lists_each_collections_filters_and_shape_derived_schema(api: Li
     assert {"provider", "aim", "target_group", "q", "limit", "offset", "lang", "format"} <= parameters
     one = spec["paths"]["/api/courses/{id}"]["get"]
     assert "id" in {p["name"] for p in one["parameters"]}
-    schema = one["responses"]["200"]["content"][JSONLD]["schema"]
+    compact, expanded = one["responses"]["200"]["content"][JSONLD]["schema"]["anyOf"]
+    assert expanded["type"] == "array"  # the expanded profile, under the same media type
+    schema = one["responses"]["200"]["content"]["application/json"]["schema"]
+    assert schema == compact
     assert {"title", "providedBy", "learningAchievementSpecification", "aim"} <= set(schema["required"])
     assert schema["properties"]["providedBy"]["type"] == "array"
     assert schema["properties"]["title"]["type"] == "object"

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+import json
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from functools import partial
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -36,11 +39,11 @@ from smarco_kg.api import (
 from smarco_kg.api.context import Service
 from smarco_kg.api.cors import CorsMiddleware
 from smarco_kg.api.limits import BodyLimits, body_rules
-from smarco_kg.api.problems import problem_response
+from smarco_kg.api.problems import problem_response, problem_responses
 from smarco_kg.auth import TokenStore
 from smarco_kg.catalogue import CLASSES, ClassEntry
 from smarco_kg.config import Settings
-from smarco_kg.errors import SmarcoError, error_for
+from smarco_kg.errors import SmarcoError, Unprocessable, error_for
 from smarco_kg.kg import KnowledgeGraph
 from smarco_kg.publishing import Publisher
 from smarco_kg.queries import load_queries
@@ -109,12 +112,7 @@ def create_app(settings: Settings | None = None, classes: Sequence[ClassEntry] =
         """Framework errors (404, 405…) as problem documents too; a 405 lists every method the path takes."""
         headers = dict(error.headers or {})
         if error.status_code == 405:
-            methods = {
-                m
-                for route in _flat(app.routes)
-                if route.matches(request.scope)[0] != Match.NONE
-                for m in getattr(route, "methods", None) or ()
-            }
+            methods = _allowed(_flat(app.routes), request)
             headers["Allow"] = ", ".join(sorted(methods | ({"HEAD"} if "GET" in methods else set())))
         return problem_response(error_for(error.status_code, str(error.detail), headers=headers))
 
@@ -138,13 +136,40 @@ def create_app(settings: Settings | None = None, classes: Sequence[ClassEntry] =
     app.include_router(credentials.router)
     app.include_router(planner.router)  # before the collections: /api/pathways/plan is not a pathway's id
     app.include_router(stacking.router)
-    app.include_router(resources.router(catalogue))
+    app.include_router(resources.router(catalogue, kg.store))  # the concept filters list the names it knows
     app.include_router(resource_writes.router(catalogue, settings))
     app.include_router(named_queries.router(named))
     app.state.named_queries = named
     app.include_router(pages.router(catalogue))
     app.mount("/static", StaticFiles(packages=[("smarco_kg", "static")]), name="static")
+    app.openapi = partial(_openapi, app, app.openapi)  # type: ignore[method-assign]
     return app
+
+
+def _openapi(app: FastAPI, generate: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+    """The description FastAPI generates, with its own 422 (``HTTPValidationError`` JSON) replaced by what the
+    server answers: a problem document naming each bad parameter (``invalid_request`` above)."""
+    if app.openapi_schema is not None:
+        return app.openapi_schema
+    schema = generate()
+    problem = problem_responses(Unprocessable)[422]
+    for operations in schema.get("paths", {}).values():
+        for operation in operations.values():
+            response = operation.get("responses", {}).get("422")
+            if response is not None and "HTTPValidationError" in json.dumps(response):
+                operation["responses"]["422"] = problem
+    for name in ("HTTPValidationError", "ValidationError"):
+        schema.get("components", {}).get("schemas", {}).pop(name, None)
+    app.openapi_schema = schema
+    return schema
+
+
+def _allowed(routes: list, request: Request) -> set[str]:
+    """The methods a path takes: those of the routes whose template fits it most literally (``/api/pathways/plan``
+    over ``/api/pathways/{id}``), as the description lists them under that path."""
+    matching = [r for r in routes if r.matches(request.scope)[0] != Match.NONE and getattr(r, "methods", None)]
+    fewest = min((len(getattr(r, "param_convertors", {})) for r in matching), default=0)
+    return {m for r in matching if len(getattr(r, "param_convertors", {})) == fewest for m in r.methods}
 
 
 def _flat(routes: list) -> list:

@@ -13,21 +13,26 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from smarco_kg.api.context import service
-from smarco_kg.api.params import integer, query_params
+from smarco_kg.api.params import MAX_OFFSET, integer, query_params
+from smarco_kg.api.problems import PARAMETERS, problem_responses
 
 router = APIRouter(tags=["Federation"])
 AS_CONTEXT = "https://www.w3.org/ns/activitystreams"
 _TYPES = {"create": "Create", "update": "Update", "delete": "Delete", "replace": "Update"}
 
 
-@router.get("/api/changes", summary="The changes since a cursor (ActivityStreams OrderedCollectionPage)")
+@router.get(
+    "/api/changes",
+    summary="The changes since a cursor (ActivityStreams OrderedCollectionPage)",
+    responses=problem_responses(*PARAMETERS),
+)
 async def changes(
     request: Request,
-    since: int = Query(0, description="The cursor: the last change seen (0: from the beginning)"),
-    limit: int = Query(100, description="At most 1000"),
+    since: int = Query(0, description="The cursor: the last change seen (0: from the beginning)", ge=0, le=MAX_OFFSET),
+    limit: int = Query(100, description="At most 1000", ge=1, le=1000),
 ) -> JSONResponse:
     params = query_params(request, {"since", "limit"})
-    cursor = integer(params, "since", 0, 0, None)
+    cursor = integer(params, "since", 0, 0, MAX_OFFSET)
     size = integer(params, "limit", 100, 1, 1000)
     svc = service(request)
     log = svc.kg.changes

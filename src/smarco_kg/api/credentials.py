@@ -18,7 +18,8 @@ from starlette.concurrency import run_in_threadpool
 
 from smarco_kg import openbadges
 from smarco_kg.api.context import authenticate, service
-from smarco_kg.api.problems import Problem
+from smarco_kg.api.problems import BODY, WRITE, Problem, problem_responses
+from smarco_kg.errors import Forbidden, NotFound, ServiceUnavailable
 from smarco_kg.europass import seal
 from smarco_kg.europass.edc import Award, Issuer, Learner, issue
 from smarco_kg.europass.jsonld import read_document
@@ -126,13 +127,50 @@ async def _awarded(request: Request, id: str) -> tuple[URIRef, Award]:
     return spec, _award(read_json(await request.body() or b"null"))
 
 
+_TEXT = {"type": "string", "minLength": 1, "pattern": "\\S"}
+_AWARD_BODY = {
+    "required": True,
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["learner"],
+                "properties": {
+                    "learner": {
+                        "type": "object",
+                        "required": ["givenName", "familyName", "identifier"],
+                        "properties": {
+                            "givenName": _TEXT,
+                            "familyName": _TEXT,
+                            "identifier": _TEXT,
+                            "email": {"type": "string", "format": "email"},
+                            "dateOfBirth": {"type": "string", "format": "date"},
+                        },
+                    },
+                    "date": {"type": "string", "format": "date"},
+                    "grade": _TEXT,
+                    "assessment": _TEXT,
+                    "outcomes": {"type": "array", "items": {"type": "string", "format": "iri"}},
+                },
+            },
+            "example": _ISSUE_EXAMPLE,
+        }
+    },
+}
+
+
 @router.post(
     "/api/credentials/{id}/issue",
     summary="Issue the micro-credential to a learner as a sealed European Digital Credential",
     description="Token of the awarding partner (or an admin). The answer is the JWS JSON envelope (RS256, "
     "unencoded payload, x5c) of an EDC JSON-LD credential conforming to the official EDC-generic-full shapes.",
     status_code=201,
-    openapi_extra={"requestBody": {"content": {"application/json": {"example": _ISSUE_EXAMPLE}}}},
+    responses={
+        201: {"headers": {"Location": {"schema": {"type": "string", "format": "uri"}}}},
+        **problem_responses(*WRITE, Forbidden, NotFound, ServiceUnavailable),
+    },
+    openapi_extra={"requestBody": _AWARD_BODY},
 )
 async def issue_credential(request: Request, id: str) -> JSONResponse:
     spec, award = await _awarded(request, id)
@@ -155,7 +193,11 @@ async def issue_credential(request: Request, id: str) -> JSONResponse:
     return JSONResponse(envelope, status_code=201, headers={"Location": str(issued.credential)})
 
 
-@router.get("/.well-known/jwks.json", summary="The public keys credentials are sealed with (JWK set)")
+@router.get(
+    "/.well-known/jwks.json",
+    summary="The public keys credentials are sealed with (JWK set)",
+    responses=problem_responses(ServiceUnavailable),
+)
 async def jwks(request: Request) -> JSONResponse:
     try:
         keys = [seal.load(service(request).settings.issuer_dir).jwk()]
@@ -169,6 +211,7 @@ async def jwks(request: Request) -> JSONResponse:
     summary="Verify a sealed credential: its seal, its issuer and the official EDC shapes",
     description="Each check is reported with what failed: the envelope's form, the signature, the issuer's "
     "certificate, the issuer named in the credential and its eIDAS identifier, and the EDC shapes.",
+    responses=problem_responses(*BODY),
 )
 async def verify(request: Request) -> JSONResponse:
     envelope = read_json(await request.body() or b"null")
@@ -242,6 +285,7 @@ def _badge_source(request: Request, id: str) -> tuple[URIRef, Graph, dict[str, s
 @router.get(
     "/api/credentials/{id}/openbadge",
     summary="The credential as an Open Badges 3.0 Achievement (criteria, ESCO alignments, credits, creator)",
+    responses=problem_responses(NotFound),
 )
 async def openbadge(request: Request, id: str) -> JSONResponse:
     spec, data, pages = await run_in_threadpool(_badge_source, request, id)
@@ -255,6 +299,8 @@ async def openbadge(request: Request, id: str) -> JSONResponse:
     description="The same request body and token as the Europass issuing route. The answer carries the credential "
     "and its VC-JWT (RS256, signed with the key published at /.well-known/jwks.json).",
     status_code=201,
+    responses=problem_responses(*WRITE, Forbidden, NotFound, ServiceUnavailable),
+    openapi_extra={"requestBody": _AWARD_BODY},
 )
 async def issue_openbadge(request: Request, id: str) -> JSONResponse:
     _, award = await _awarded(request, id)

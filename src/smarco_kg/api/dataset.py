@@ -16,9 +16,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, Response
 
 from smarco_kg.api.context import service
+from smarco_kg.api.problems import problem_responses
 from smarco_kg.dataset_description import Dump, State, Summary, describe_dataset
 from smarco_kg.dumps import FILES
-from smarco_kg.errors import NotFound, ServiceUnavailable
+from smarco_kg.errors import NotAcceptable, NotFound, ServiceUnavailable
 from smarco_kg.namespaces import PREFIXES
 from smarco_kg.negotiation import negotiate
 from smarco_kg.publishing import Publisher
@@ -63,6 +64,21 @@ def _accepts_gzip(header: str | None) -> bool:
 @router.get(
     "/.well-known/void",
     summary="The dataset described in VoID and DCAT-AP: endpoint, dumps, classes, properties, named graphs",
+    response_class=Response,
+    responses={
+        200: {"content": {media: {"schema": {} if "json" in media else {"type": "string"}} for media in _OFFERED}},
+        **problem_responses(NotAcceptable, ServiceUnavailable),
+    },
+    openapi_extra={
+        "parameters": [
+            {
+                "name": "format",
+                "in": "query",
+                "description": f"overrides Accept when it is one of {', '.join(sorted(_OFFERED.values()))}",
+                "schema": {"type": "string"},
+            }
+        ]
+    },
 )
 async def void(request: Request) -> Response:
     fmt = request.query_params.get("format")
@@ -91,7 +107,16 @@ async def void(request: Request) -> Response:
     return Response(bodies[0], media_type=media, headers=headers)
 
 
-@router.api_route("/dumps/{name}", methods=["GET", "HEAD"], summary="The whole dataset, gzip-compressed")
+@router.api_route(
+    "/dumps/{name}",
+    methods=["GET", "HEAD"],
+    summary="The whole dataset, gzip-compressed",
+    response_class=FileResponse,
+    responses={
+        200: {"content": {"application/gzip": {"schema": {"type": "string", "format": "binary"}}}},
+        **problem_responses(NotFound, ServiceUnavailable),
+    },
+)
 async def dump(request: Request, name: str) -> FileResponse:
     if name not in FILES:
         raise NotFound(f"the dumps are {', '.join(FILES)}", title="no such dump")

@@ -13,8 +13,8 @@ from starlette.concurrency import run_in_threadpool
 
 from smarco_kg.api.context import service
 from smarco_kg.api.params import query_params
-from smarco_kg.api.problems import Problem
-from smarco_kg.errors import BadParameter
+from smarco_kg.api.problems import NEGOTIATED, Problem, problem_responses
+from smarco_kg.errors import BadParameter, NotFound
 from smarco_kg.europass.loq import FORMATS, export_courses, serialize
 from smarco_kg.negotiation import negotiate
 
@@ -37,12 +37,24 @@ def _format(request: Request, params: dict[str, str]) -> str:
 @router.get(
     "/api/courses/{id}/europass",
     summary="The course as ELM v3 (LOQ profile) for Europass, conforming to the official shapes",
-    responses={422: {"description": "The course lacks what the LOQ profile requires (the official shapes' report)"}},
+    response_class=Response,
+    responses={
+        200: {"content": {media: {"schema": {} if "json" in media else {"type": "string"}} for media in _OFFERED}},
+        **problem_responses(
+            NotFound,
+            *NEGOTIATED,
+            described={422: "a bad parameter, or the course lacks what the LOQ profile requires (the shapes' report)"},
+        ),
+    },
 )
 async def course_europass(
     request: Request,
     id: str,
-    format: str | None = Query(None, description="ttl, rdfxml, jsonld or nt (else by Accept; JSON-LD first)"),
+    format: str | None = Query(
+        None,
+        description="ttl, rdfxml, jsonld or nt (else by Accept; JSON-LD first)",
+        json_schema_extra={"enum": [*FORMATS]},
+    ),
     qualification: bool = Query(False, description="Export the specification as an elm:Qualification (needs NQF)"),
 ) -> Response:
     params = query_params(request, {"format", "qualification"})

@@ -20,8 +20,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 
 from smarco_kg.api.context import service
-from smarco_kg.api.problems import Problem
-from smarco_kg.errors import BadParameter
+from smarco_kg.api.problems import PARAMETERS, Problem, problem_responses
+from smarco_kg.errors import BadParameter, NotFound
 
 router = APIRouter(tags=["Federation"])
 DEFAULT_DEADLINE, MAX_DEADLINE = 5.0, 30.0
@@ -111,9 +111,11 @@ def _page(body: object) -> list[dict]:
     summary="Courses from this node and every partner node, with the same filters as /api/courses",
     description="Each item carries `node`; `nodes` reports each node's status; `partial` is true when one failed, "
     "timed out or answered garbage. `deadline` (seconds, default 5, at most 30) bounds the whole request.",
+    responses=problem_responses(*PARAMETERS),
 )
 async def federated_courses(
-    request: Request, deadline: float = Query(DEFAULT_DEADLINE, description="Seconds for the whole request")
+    request: Request,
+    deadline: float = Query(DEFAULT_DEADLINE, description="Seconds for the whole request", gt=0, le=MAX_DEADLINE),
 ) -> JSONResponse:
     good, report = await _fan_out(request, "/api/courses", "application/json", _page)
     items = [{**item, "node": node.name} for node, page in good for item in page]
@@ -132,6 +134,7 @@ def _results(body: object) -> dict:
     "/api/federation/queries/{name}",
     summary="A named query run on every node that has it, the rows merged and tagged with their node",
     description="The parameters are the query's own (see /api/queries/{name}); each row gets a `node` binding.",
+    responses=problem_responses(NotFound, *PARAMETERS),
 )
 async def federated_query(request: Request, name: str) -> JSONResponse:
     if name not in request.app.state.named_queries:

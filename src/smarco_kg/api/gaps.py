@@ -13,8 +13,9 @@ from starlette.concurrency import run_in_threadpool
 from smarco_kg.api.context import service
 from smarco_kg.api.pages import chosen_language, collections
 from smarco_kg.api.params import integer, query_params
+from smarco_kg.api.problems import PARAMETERS, problem_responses
 from smarco_kg.api.templating import templates
-from smarco_kg.errors import BadParameter
+from smarco_kg.errors import BadParameter, NotFound
 from smarco_kg.esco import COLLECTIONS
 from smarco_kg.gaps import MAX_DISTANCE, Catalogue, OccupationGap, collection_gaps, occupation_gap
 
@@ -87,12 +88,18 @@ def gap_document(request: Request, gap: OccupationGap, known: Catalogue) -> dict
     summary="The skill gap of an ESCO occupation: its skills, the courses covering each, and what none covers",
     description="A course covers a skill directly, through a narrower skill it teaches, or through a broader skill "
     "at most `distance` steps up (0 turns that off). `optional=true` adds the optional skills.",
+    responses=problem_responses(NotFound, *PARAMETERS),
 )
 async def occupation_gap_route(
     request: Request,
     id: str,
     optional: bool = Query(False, description="Include the occupation's optional skills"),
-    distance: int = Query(1, description=f"How many skos:broader steps up a taught skill may be (0 to {MAX_DISTANCE})"),
+    distance: int = Query(
+        1,
+        description=f"How many skos:broader steps up a taught skill may be (0 to {MAX_DISTANCE})",
+        ge=0,
+        le=MAX_DISTANCE,
+    ),
 ) -> JSONResponse:
     gap, known = await _gap(request, id)
     return JSONResponse(gap_document(request, gap, known))
@@ -102,10 +109,13 @@ async def occupation_gap_route(
     "/api/gaps",
     summary="Skills of an ESCO collection that no course teaches, grouped by skill group",
     description="A skill counts as taught when a course teaches it or a narrower skill.",
+    responses=problem_responses(*PARAMETERS),
 )
 async def collection_gaps_route(
     request: Request,
-    collection: str = Query(..., description=f"One of {', '.join(COLLECTIONS)}"),
+    collection: str = Query(
+        ..., description=f"One of {', '.join(COLLECTIONS)}", json_schema_extra={"enum": [*COLLECTIONS]}
+    ),
 ) -> JSONResponse:
     params = query_params(request, {"collection"})
     name = params.get("collection", "").strip().lower()

@@ -12,6 +12,7 @@ import tempfile
 import uuid
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Request
@@ -19,9 +20,11 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from smarco_kg import errors
 from smarco_kg.api.context import Service, authenticate, service
-from smarco_kg.api.problems import Problem
+from smarco_kg.api.problems import WRITE, Problem, problem_responses
 from smarco_kg.auth import Principal, log_write
+from smarco_kg.errors import BadRequest, Forbidden, NotFound, Unauthorized
 from smarco_kg.formats import RDF_SYNTAXES, RdfSyntax, UnknownFormatError, rdf_syntax
 from smarco_kg.memory import release_memory
 from smarco_kg.negotiation import NotAcceptable, negotiate
@@ -57,6 +60,12 @@ def _target(request: Request, path: str | None) -> str | None:
     return None
 
 
+def _path(request: Request) -> str | None:
+    """The graph path of a direct URL (``/store/<path>``), None for ``/store`` (read from the route, so that
+    ``/store`` takes no ``path`` query parameter)."""
+    return request.path_params.get("path")
+
+
 def _exists(svc: Service, graph: str) -> bool:
     return graph == DEFAULT or graph in svc.kg.store.graphs()
 
@@ -69,9 +78,86 @@ def _may_write(principal: Principal, svc: Service, graph: str) -> None:
         raise Problem(403, "not allowed to write there", f"{principal.name} may not write {where}")
 
 
-@router.get("/store", summary="Get a graph (?graph=IRI or ?default)")
-@router.get("/store/{path:path}", summary="Get a graph by its own URL (direct identification)")
-def graph_store_get(request: Request, path: str | None = None) -> Response:
+_IRI = {"type": "string", "format": "iri", "pattern": "^(https?://|urn:)"}
+_GRAPH = {
+    "name": "graph",
+    "in": "query",
+    "description": "the graph's IRI; or, instead of this parameter, ?default for the default graph (an alternative "
+    "OpenAPI cannot state, so this description names ?graph= as the parameter to give)",
+    "schema": _IRI,
+}
+_FORMAT = {
+    "name": "format",
+    "in": "query",
+    "required": False,
+    "description": "overrides Accept",
+    "schema": {"type": "string", "enum": ["turtle", "ntriples", "rdfxml", "jsonld"]},
+}
+_GRAPH_CONTENT = {
+    media_type: {"schema": {} if media_type == "application/ld+json" else {"type": "string"}}
+    for media_type in GRAPH_MEDIA_TYPES
+}
+_EXAMPLE = '<urn:example:a> <urn:example:b> "c" .\n'
+_BODY = {
+    "required": True,
+    "description": "the graph's triples in an RDF syntax (validated against the shapes before anything is stored)",
+    "content": {
+        "text/turtle": {"schema": {"type": "string"}, "example": _EXAMPLE},
+        "application/n-triples": {"schema": {"type": "string"}, "example": _EXAMPLE},
+        "application/ld+json": {
+            "schema": {"type": ["object", "array"]},
+            "example": {"@id": "urn:example:a", "urn:example:b": "c"},
+        },
+    },
+}
+_READ = problem_responses(BadRequest, NotFound, errors.NotAcceptable)
+_WRITTEN: dict[int | str, dict[str, Any]] = {
+    201: {"description": "the graph was created"},
+    204: {"description": "the graph was changed"},
+}
+_WRITE = problem_responses(*WRITE, Forbidden, described={400: "no graph named, the graph named twice, or bad RDF"})
+
+
+def _named(*, required: bool, body: bool = False, formats: bool = False) -> dict:
+    """The OpenAPI parameters (and body) of a Graph Store route."""
+    extra: dict = {"parameters": [{**_GRAPH, "required": required}, *([_FORMAT] if formats else [])]}
+    if body:
+        extra["requestBody"] = _BODY
+    return extra
+
+
+_PATH = {
+    "name": "path",
+    "in": "path",
+    "required": True,
+    "description": "the rest of the graph's own URL, under /store/ (characters an IRI takes as they are)",
+    "schema": {"type": "string", "pattern": "^[A-Za-z0-9._~!$&'()*+,;=:@/-]+$"},
+}
+
+
+def _direct(*, body: bool = False, formats: bool = False) -> dict:
+    extra: dict = {"parameters": [_PATH, *([_FORMAT] if formats else [])]}
+    if body:
+        extra["requestBody"] = _BODY
+    return extra
+
+
+@router.get(
+    "/store",
+    summary="Get a graph (?graph=IRI or ?default)",
+    response_class=Response,
+    responses={200: {"content": _GRAPH_CONTENT}, **_READ},
+    openapi_extra=_named(required=True, formats=True),
+)
+@router.get(
+    "/store/{path:path}",
+    summary="Get a graph by its own URL (direct identification)",
+    response_class=Response,
+    responses={200: {"content": _GRAPH_CONTENT}, **_READ},
+    openapi_extra=_direct(formats=True),
+)
+def graph_store_get(request: Request) -> Response:
+    path = _path(request)
     svc = service(request)
     graph = _target(request, path)
     if graph is None:
@@ -92,8 +178,8 @@ def graph_store_get(request: Request, path: str | None = None) -> Response:
 
 @router.head("/store", include_in_schema=False)
 @router.head("/store/{path:path}", include_in_schema=False)
-def graph_store_head(request: Request, path: str | None = None) -> Response:
-    return graph_store_get(request, path)
+def graph_store_head(request: Request) -> Response:
+    return graph_store_get(request)
 
 
 async def _payload(request: Request) -> tuple[Path | bytes, RdfSyntax]:
@@ -206,9 +292,22 @@ async def _write(request: Request, graph: str, *, replace: bool) -> tuple[int, b
     return result.quads, existed
 
 
-@router.put("/store", summary="Replace a graph with the body (validated)")
-@router.put("/store/{path:path}", summary="Replace a graph named by its own URL (validated)")
-async def graph_store_put(request: Request, path: str | None = None) -> Response:
+@router.put(
+    "/store",
+    summary="Replace a graph with the body (validated)",
+    response_class=Response,
+    responses={**_WRITTEN, **_WRITE},
+    openapi_extra=_named(required=True, body=True),
+)
+@router.put(
+    "/store/{path:path}",
+    summary="Replace a graph named by its own URL (validated)",
+    response_class=Response,
+    responses={**_WRITTEN, **_WRITE},
+    openapi_extra=_direct(body=True),
+)
+async def graph_store_put(request: Request) -> Response:
+    path = _path(request)
     graph = _target(request, path)
     if graph is None:
         raise Problem(400, "no graph named", "PUT needs ?graph=IRI, ?default or a graph's own URL")
@@ -216,9 +315,26 @@ async def graph_store_put(request: Request, path: str | None = None) -> Response
     return Response(status_code=204 if existed else 201)
 
 
-@router.post("/store", summary="Add the body to a graph, or create a new graph when none is named")
-@router.post("/store/{path:path}", summary="Add the body to a graph named by its own URL (validated)")
-async def graph_store_post(request: Request, path: str | None = None) -> Response:
+@router.post(
+    "/store",
+    summary="Add the body to a graph, or create a new graph when none is named",
+    response_class=Response,
+    responses={
+        201: {"description": "created", "headers": {"Location": {"schema": {"type": "string", "format": "uri"}}}},
+        204: _WRITTEN[204],
+        **_WRITE,
+    },
+    openapi_extra=_named(required=False, body=True),
+)
+@router.post(
+    "/store/{path:path}",
+    summary="Add the body to a graph named by its own URL (validated)",
+    response_class=Response,
+    responses={**_WRITTEN, **_WRITE},
+    openapi_extra=_direct(body=True),
+)
+async def graph_store_post(request: Request) -> Response:
+    path = _path(request)
     graph = _target(request, path)
     if graph is None:
         principal = authenticate(request)
@@ -231,9 +347,28 @@ async def graph_store_post(request: Request, path: str | None = None) -> Respons
     return Response(status_code=204 if existed else 201)
 
 
-@router.delete("/store", summary="Delete a graph")
-@router.delete("/store/{path:path}", summary="Delete a graph named by its own URL")
-async def graph_store_delete(request: Request, path: str | None = None) -> Response:
+_DELETE = {
+    204: {"description": "deleted"},
+    **problem_responses(BadRequest, Unauthorized, Forbidden, NotFound, described={400: "no graph named"}),
+}
+
+
+@router.delete(
+    "/store",
+    summary="Delete a graph",
+    response_class=Response,
+    responses=_DELETE,
+    openapi_extra=_named(required=True),
+)
+@router.delete(
+    "/store/{path:path}",
+    summary="Delete a graph named by its own URL",
+    response_class=Response,
+    responses=_DELETE,
+    openapi_extra=_direct(),
+)
+async def graph_store_delete(request: Request) -> Response:
+    path = _path(request)
     svc = service(request)
     graph = _target(request, path)
     if graph is None:

@@ -26,7 +26,11 @@ async def health(request: Request) -> JSONResponse:
     return JSONResponse({"status": "ok", "version": __version__, "store": kg.store.description})
 
 
-@router.get("/health/store", summary="Can the store be read, and how many triples does each named graph hold")
+@router.get(
+    "/health/store",
+    summary="Can the store be read, and how many triples does each named graph hold",
+    responses={503: {"description": "The store cannot be read: the same members, `status` `unavailable` and `error`"}},
+)
 def store_health(request: Request) -> JSONResponse:
     """Readiness: reads the store (counts every graph, so it costs what a count of the store costs); 503 when the
     store cannot be read."""

@@ -210,7 +210,7 @@ def openapi_parameters(query: NamedQuery) -> list[dict]:
                 "in": "query",
                 "required": False,
                 "description": "Rows to skip; follow the Link header's next/prev/first instead of counting.",
-                "schema": {"type": "integer", "minimum": 0, "default": 0},
+                "schema": {"type": "integer", "minimum": 0, "maximum": 999_999_999_999, "default": 0},  # 12 digits
             }
         )
     names = _formats(query)

@@ -41,13 +41,13 @@ from starlette.convertors import Convertor, register_url_convertor
 
 from smarco_kg.api.context import service
 from smarco_kg.api.params import integer
-from smarco_kg.api.problems import PROBLEM, Problem, problem_response
+from smarco_kg.api.problems import NEGOTIATED, PROBLEM, Problem, problem_response, problem_responses
 from smarco_kg.api.representations import JSONLD, Representation, render, representation
 from smarco_kg.api.templating import templates
 from smarco_kg.catalogue import Catalogue, ClassEntry
 from smarco_kg.catalogue.read import DEFAULT_LIMIT, MAX_LIMIT, describe, describe_node, label_of, pick_label
 from smarco_kg.catalogue.vocabulary import LABEL_PROPERTIES, curie, local_name
-from smarco_kg.errors import BadParameter, SmarcoError
+from smarco_kg.errors import BadParameter, NotFound, SmarcoError
 from smarco_kg.namespaces import ELM, ESCO, SMARCO
 from smarco_kg.negotiation import NotAcceptable, negotiate
 from smarco_kg.schemaorg import markup, name_of, skills_in
@@ -495,11 +495,32 @@ def _answering(handler: Callable[..., Awaitable[Response]]) -> Callable[..., Awa
     return answer
 
 
+_HTML = {"text/html": {"schema": {"type": "string"}}}
+_RDF = {media_type: {"schema": {} if "json" in media_type else {"type": "string"}} for media_type in OFFERED}
+
+
+def _page_responses(*errors: type[SmarcoError], rdf: bool) -> dict[int | str, dict[str, Any]]:
+    """A page's answers: HTML (or, for a resource, its RDF by ``Accept`` or ``format=``); a problem as an HTML page
+    for a browser, else as a problem document."""
+    responses: dict[int | str, dict[str, Any]] = {200: {"content": {**_HTML, **(_RDF if rdf else {})}}}
+    for status, response in problem_responses(*errors).items():
+        responses[status] = {**response, "content": {**response["content"], **_HTML}}
+    return responses
+
+
 def _route(
-    router: APIRouter, path: str, endpoint: Callable[..., Awaitable[Response]], *, name: str, summary: str
+    router: APIRouter,
+    path: str,
+    endpoint: Callable[..., Awaitable[Response]],
+    *,
+    name: str,
+    summary: str,
+    responses: dict[int | str, dict[str, Any]],
 ) -> None:
     """A GET route in the OpenAPI description, and the same for HEAD (same headers, no body) out of it."""
-    router.add_api_route(path, endpoint, methods=["GET"], name=name, summary=summary, response_class=HTMLResponse)
+    router.add_api_route(
+        path, endpoint, methods=["GET"], name=name, summary=summary, response_class=HTMLResponse, responses=responses
+    )
     router.add_api_route(
         path, endpoint, methods=["HEAD"], name=f"{name}_head", include_in_schema=False, response_class=HTMLResponse
     )
@@ -518,6 +539,7 @@ def _add_routes(router: APIRouter, entry: ClassEntry, catalogue: Catalogue) -> N
         resource_page,
         name=f"page_{entry.collection}",
         summary=f"One {entry.name}: an HTML page, or its RDF by Accept or format= (direct negotiation, Vary: Accept)",
+        responses=_page_responses(NotFound, *NEGOTIATED, rdf=True),
     )
     _route(
         router,
@@ -525,6 +547,7 @@ def _add_routes(router: APIRouter, entry: ClassEntry, catalogue: Catalogue) -> N
         index_page,
         name=f"index_{entry.collection}",
         summary=f"The {entry.collection}, as an HTML page with the API's filters",
+        responses=_page_responses(*NEGOTIATED, rdf=False),
     )
 
 
@@ -544,5 +567,6 @@ def router(catalogue: Catalogue) -> APIRouter:
         name="page_node",
         summary="Any other IRI under the base IRI (course/{id}/specification, course/{id}/outcome/{n}…): an HTML "
         "page, or its own description in RDF by Accept or format=; 404 when the store does not describe it",
+        responses=_page_responses(NotFound, *NEGOTIATED, rdf=True),
     )
     return built

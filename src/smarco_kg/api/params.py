@@ -9,6 +9,7 @@ from fastapi import Request
 from smarco_kg.errors import BadParameter
 
 LANGUAGE_TAG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
+MAX_OFFSET = 999_999_999  # what ``integer`` reads: nine digits at most
 
 
 def query_params(request: Request, allowed: set[str]) -> dict[str, str]:

@@ -14,12 +14,13 @@ from starlette.concurrency import run_in_threadpool
 from smarco_kg import planner
 from smarco_kg.api.context import authenticate, service
 from smarco_kg.api.gaps import catalogue
-from smarco_kg.api.problems import Problem
+from smarco_kg.api.problems import PARAMETERS, WRITE, Problem, problem_responses
 from smarco_kg.api.resource_writes import answer
+from smarco_kg.api.write_docs import ETAG, GRAPH_PARAMETER, LOCATION, problems
 from smarco_kg.auth import log_write
-from smarco_kg.catalogue.filters import bind
-from smarco_kg.catalogue.write import PLACEHOLDER, target_graph
-from smarco_kg.errors import BadParameter
+from smarco_kg.catalogue.filters import ESCO_ID, ESCO_OCCUPATION, ESCO_SKILL, LANGUAGE_CODE, SOMETHING, bind
+from smarco_kg.catalogue.write import JSONLD, PLACEHOLDER, target_graph
+from smarco_kg.errors import BadParameter, Conflict, Forbidden, NotFound
 from smarco_kg.gaps import Catalogue, occupation_skills
 from smarco_kg.jsontext import read_json
 from smarco_kg.namespaces import SMARCO
@@ -124,18 +125,35 @@ def _document(request: Request, asked: PlanRequest, label: str, labels: dict, ne
     }
 
 
+_LANGUAGE = LANGUAGE_CODE.openapi_schema("")["pattern"]
+
+
+def _member(namespace: str) -> str:
+    """The pattern of an ESCO member named by IRI or id, as ``Catalogue.member_value`` reads it."""
+    return rf"^\s*({re.escape(namespace)})?{ESCO_ID}\s*$"
+
+
 @router.get(
     "/api/pathways/plan",
     summary="Plan the courses that teach an occupation's essential skills the learner lacks, fewest ECTS first",
     description=(planner.__doc__ or "").strip(),
+    responses=problem_responses(NotFound, *PARAMETERS, described={404: "ESCO has no such occupation"}),
 )
 async def plan_route(
     request: Request,
-    occupation: str = Query(..., description="The ESCO occupation (IRI or id)"),
-    have: list[str] = Query([], description="Skills the learner has (ESCO IRIs or ids); repeat the parameter"),
-    language: str | None = Query(None, description="Only courses taught in this language (ENG, ITA… or IRI)"),
-    mode: str | None = Query(None, description="Only courses in this mode (online, blended, presential…)"),
-    max_ects: float | None = Query(None, description="The most ECTS credits the plan may take"),
+    occupation: str = Query(..., description="The ESCO occupation (IRI or id)", pattern=_member(ESCO_OCCUPATION)),
+    have: list[str] = Query(
+        [],
+        description="Skills the learner has (ESCO IRIs or ids); repeat the parameter",
+        json_schema_extra={"items": {"type": "string", "pattern": _member(ESCO_SKILL)}},
+    ),
+    language: str | None = Query(
+        None, description="Only courses taught in this language (ENG, ITA… or IRI)", pattern=_LANGUAGE
+    ),
+    mode: str | None = Query(
+        None, description="Only courses in this mode (online, blended, presential…)", pattern=SOMETHING
+    ),
+    max_ects: float | None = Query(None, description="The most ECTS credits the plan may take", gt=0),
 ) -> JSONResponse:
     values: dict[str, list[str]] = {}
     for key, value in request.query_params.multi_items():
@@ -150,6 +168,40 @@ async def plan_route(
     "/api/pathways/plan",
     summary="Save a plan as a training pathway (the planner's GET parameters as a JSON body, plus a title)",
     status_code=201,
+    responses={
+        201: {
+            "description": "the saved pathway as compact JSON-LD",
+            "headers": {"Location": LOCATION, "ETag": ETAG},
+            "content": {JSONLD: {"schema": {"type": "object"}}},
+        },
+        **problems(*WRITE, Forbidden, NotFound, Conflict),
+    },
+    openapi_extra={
+        "parameters": [GRAPH_PARAMETER],
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["occupation"],
+                        "additionalProperties": False,
+                        "properties": {
+                            "occupation": {"type": "string", "pattern": _member(ESCO_OCCUPATION)},
+                            "have": {"type": "array", "items": {"type": "string", "pattern": _member(ESCO_SKILL)}},
+                            "language": {"type": "string", "pattern": _LANGUAGE},
+                            "mode": {"type": "string", "pattern": SOMETHING},
+                            "max_ects": {"type": "number", "exclusiveMinimum": 0},
+                            "title": {"type": "string", "minLength": 1, "maxLength": 200, "pattern": "\\S"},
+                        },
+                    },
+                    "example": {
+                        "occupation": "http://data.europa.eu/esco/occupation/e14548c8-c2b9-4ef8-8670-d5967d7ad804"
+                    },
+                }
+            },
+        },
+    },
 )
 async def save_plan(request: Request) -> Response:
     principal = authenticate(request)

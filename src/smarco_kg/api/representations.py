@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import Request
 from rdflib import Graph
@@ -81,12 +82,20 @@ def _asks_expanded(accept: str | None) -> bool:
 
 
 def render(
-    graph: Graph, root: Node, vocabulary: Vocabulary, chosen: Representation, request: Request
+    graph: Graph,
+    root: Node,
+    vocabulary: Vocabulary,
+    chosen: Representation,
+    request: Request,
+    always: dict[str, Any] | None = None,
 ) -> tuple[bytes, str]:
-    """The bytes and media type of ``graph`` from ``root`` in the chosen representation."""
+    """The bytes and media type of ``graph`` from ``root`` in the chosen representation; ``always`` gives compact
+    JSON-LD the members it has even when the graph says nothing of them (a page's empty ``items``)."""
     if chosen.media_type in (JSONLD, JSON_MEDIA) and not chosen.expanded:
         context = str(request.url_for("jsonld_context"))
         body = compact(graph, root, vocabulary, context)
+        for key, value in (always or {}).items():
+            body.setdefault(key, value)
         return json.dumps(body, ensure_ascii=False, indent=1).encode("utf-8"), chosen.media_type
     for prefix, namespace in CONTEXT_PREFIXES.items():
         graph.bind(prefix, namespace, replace=True)
@@ -101,10 +110,18 @@ def compact_response_body(graph: Graph, root: Node, vocabulary: Vocabulary, requ
     return json.dumps(compact(graph, root, vocabulary, context), ensure_ascii=False, indent=1).encode("utf-8")
 
 
+EXPANDED_SCHEMA = {
+    "type": "array",
+    "items": {"type": "object"},
+    "title": "expanded JSON-LD (format=jsonld-full, or Accept: application/ld+json with the expanded profile)",
+}
+
+
 def rdf_content(schema: dict) -> dict:
-    """The OpenAPI content of an RDF answer: the JSON schema for JSON-LD and JSON, strings for the rest."""
+    """The OpenAPI content of an RDF answer: the JSON schema for JSON (and compact JSON-LD, which may also come
+    expanded, under the same media type with the expanded profile), strings for the rest."""
     return {
-        JSONLD: {"schema": schema},
+        JSONLD: {"schema": {"anyOf": [schema, EXPANDED_SCHEMA]}},
         JSON_MEDIA: {"schema": schema},
         "text/turtle": {"schema": {"type": "string"}},
         "application/n-triples": {"schema": {"type": "string"}},

@@ -15,13 +15,24 @@ from rdflib import Graph, URIRef
 from starlette.concurrency import run_in_threadpool
 
 from smarco_kg.api.context import authenticate, service
+from smarco_kg.api.problems import WRITE
 from smarco_kg.api.representations import compact_response_body
-from smarco_kg.api.write_docs import ETAG, LOCATION, demo_members, examples, problem, request_body, request_schema
+from smarco_kg.api.write_docs import (
+    ETAG,
+    GRAPH_PARAMETER,
+    LOCATION,
+    demo_members,
+    examples,
+    problems,
+    request_body,
+    request_schema,
+)
 from smarco_kg.auth import log_write
 from smarco_kg.catalogue import Catalogue, ClassEntry
 from smarco_kg.catalogue.jsonld import resource_schema
 from smarco_kg.catalogue.write import JSONLD, PLACEHOLDER, read_body, tag, target_graph
 from smarco_kg.config import Settings
+from smarco_kg.errors import Conflict, Forbidden, NotFound, PreconditionFailed, PreconditionRequired, Unauthorized
 from smarco_kg.ownership import Owner
 
 _IF_MATCH = {
@@ -30,13 +41,6 @@ _IF_MATCH = {
     "required": True,
     "description": "the ETag of a GET of the member (any representation), or * for any existing member",
     "schema": {"type": "string"},
-}
-_GRAPH = {
-    "name": "graph",
-    "in": "query",
-    "required": False,
-    "description": "the named graph to write (admin tokens must name one; a partner's token writes its own)",
-    "schema": {"type": "string", "format": "iri"},
 }
 
 
@@ -118,9 +122,9 @@ def _add_routes(built: APIRouter, entry: ClassEntry, catalogue: Catalogue, demo:
                 "headers": {"Location": LOCATION, "ETag": ETAG},
                 "content": written,
             },
-            **{code: problem(code) for code in (400, 401, 403, 409, 415, 422)},
+            **problems(*WRITE, Forbidden, Conflict),
         },
-        openapi_extra={"parameters": [_GRAPH], "requestBody": request_body(body_schema, example["POST"])},
+        openapi_extra={"parameters": [GRAPH_PARAMETER], "requestBody": request_body(body_schema, example["POST"])},
     )
     built.add_api_route(
         f"/api/{entry.collection}/{{id}}",
@@ -135,7 +139,7 @@ def _add_routes(built: APIRouter, entry: ClassEntry, catalogue: Catalogue, demo:
                 "headers": {"ETag": ETAG},
                 "content": written,
             },
-            **{code: problem(code) for code in (400, 401, 403, 404, 409, 412, 415, 422, 428)},
+            **problems(*WRITE, Forbidden, NotFound, Conflict, PreconditionFailed, PreconditionRequired),
         },
         openapi_extra={"parameters": [_IF_MATCH], "requestBody": request_body(body_schema, example["PUT"])},
     )
@@ -149,7 +153,7 @@ def _add_routes(built: APIRouter, entry: ClassEntry, catalogue: Catalogue, demo:
         status_code=204,
         responses={
             204: {"description": "deleted"},
-            **{code: problem(code) for code in (401, 403, 404, 409, 412, 428)},
+            **problems(Unauthorized, Forbidden, NotFound, Conflict, PreconditionFailed, PreconditionRequired),
         },
         openapi_extra={"parameters": [_IF_MATCH]},
     )

@@ -11,24 +11,27 @@ import hashlib
 import json
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from rdflib import Literal, URIRef
 from starlette.concurrency import run_in_threadpool
 
 from smarco_kg.api.context import service
-from smarco_kg.api.params import integer, language, query_params
-from smarco_kg.api.problems import Problem
+from smarco_kg.api.params import LANGUAGE_TAG, MAX_OFFSET, integer, language, query_params
+from smarco_kg.api.problems import NEGOTIATED, Problem, problem_responses
 from smarco_kg.api.representations import format_parameter, rdf_content, render, representation
+from smarco_kg.api.write_docs import ETAG
 from smarco_kg.catalogue import Catalogue, ClassEntry
+from smarco_kg.catalogue.filters import Filter, known_names
 from smarco_kg.catalogue.jsonld import page_schema, resource_schema
 from smarco_kg.catalogue.read import DEFAULT_LIMIT, MAX_LIMIT, describe, etag
 from smarco_kg.catalogue.vocabulary import HYDRA
 from smarco_kg.catalogue.write import JSONLD
+from smarco_kg.errors import NotFound
+from smarco_kg.store import GraphStore
 
 _PAGE = URIRef(HYDRA + "member")
 _LINK_RELS = {"first": HYDRA + "first", "prev": HYDRA + "previous", "next": HYDRA + "next", "last": HYDRA + "last"}
 _TOTAL = URIRef(HYDRA + "totalItems")
-_PROBLEM = {"description": "a problem document (application/problem+json)"}
 
 
 async def list_response(request: Request, entry: ClassEntry) -> Response:
@@ -36,7 +39,7 @@ async def list_response(request: Request, entry: ClassEntry) -> Response:
     allowed = {f.name for f in entry.filters} | {"limit", "offset", "lang", "format"}
     params = query_params(request, allowed)
     limit = integer(params, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
-    offset = integer(params, "offset", 0, 0, None)
+    offset = integer(params, "offset", 0, 0, MAX_OFFSET)
     lang = language(params)
     chosen = representation(request, params.get("format"))
     page = await run_in_threadpool(svc.listing.page, entry, params, limit, offset, lang, svc.generation)
@@ -54,7 +57,7 @@ async def list_response(request: Request, entry: ClassEntry) -> Response:
     for rel, url in links.items():
         graph.add((here, URIRef(_LINK_RELS[rel]), URIRef(url)))
     graph.add((here, _TOTAL, Literal(page.total)))
-    body, media_type = render(graph, here, svc.catalogue.vocabulary, chosen, request)
+    body, media_type = render(graph, here, svc.catalogue.vocabulary, chosen, request, always={"items": []})
     headers = {"Vary": "Accept", "Link": ", ".join(f'<{url}>; rel="{rel}"' for rel, url in links.items())}
     return Response(body, media_type=media_type, headers=headers)
 
@@ -84,7 +87,20 @@ def jsonld_context(request: Request) -> Response:
     return Response(data, media_type=JSONLD, headers={"ETag": tag, "Cache-Control": "public, max-age=3600"})
 
 
-def _parameters(entry: ClassEntry) -> list[dict]:
+def _filter_schema(item: Filter, base_iri: str, store: GraphStore | None) -> dict:
+    """A filter's schema; a concept's lists the names the store knows for it (what ``resolve`` takes)."""
+    if item.value.kind == "concept" and store is not None:
+        names = known_names(store, item.value, base_iri)
+        if names:
+            return {
+                "type": "string",
+                "enum": names,
+                **({"example": item.value.schema["example"]} if "example" in item.value.schema else {}),
+            }
+    return item.value.openapi_schema(base_iri)
+
+
+def _parameters(entry: ClassEntry, base_iri: str, store: GraphStore | None) -> list[dict]:
     common = [
         {
             "name": "limit",
@@ -96,23 +112,24 @@ def _parameters(entry: ClassEntry) -> list[dict]:
             "name": "offset",
             "in": "query",
             "description": "Items to skip; follow the Link header's next instead of computing it",
-            "schema": {"type": "integer", "minimum": 0, "default": 0},
+            "schema": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0},
         },
         {
             "name": "lang",
             "in": "query",
             "description": "Language of the item labels (falls back to English, then any)",
-            "schema": {"type": "string", "default": "en"},
+            "schema": {"type": "string", "default": "en", "pattern": LANGUAGE_TAG.pattern},
         },
         format_parameter(),
     ]
     filters = [
-        {"name": f.name, "in": "query", "description": f.description, "schema": f.value.schema} for f in entry.filters
+        {"name": f.name, "in": "query", "description": f.description, "schema": _filter_schema(f, base_iri, store)}
+        for f in entry.filters
     ]
     return [*filters, *common]
 
 
-def _add_routes(router: APIRouter, entry: ClassEntry, catalogue: Catalogue) -> None:
+def _add_routes(router: APIRouter, entry: ClassEntry, catalogue: Catalogue, store: GraphStore | None) -> None:
     async def list_members(request: Request) -> Response:
         return await list_response(request, entry)
 
@@ -127,8 +144,8 @@ def _add_routes(router: APIRouter, entry: ClassEntry, catalogue: Catalogue) -> N
         name=f"list_{entry.collection}",
         summary=f"List {entry.collection}, filtered and paged (Link: next, prev, first)",
         response_class=Response,
-        responses={200: {"content": rdf_content(page_schema(entry, vocab))}, 406: _PROBLEM, 422: _PROBLEM},
-        openapi_extra={"parameters": _parameters(entry)},
+        responses={200: {"content": rdf_content(page_schema(entry, vocab))}, **problem_responses(*NEGOTIATED)},
+        openapi_extra={"parameters": _parameters(entry, catalogue.base_iri, store)},
     )
     router.add_api_route(
         f"/api/{entry.collection}/{{id}}",
@@ -137,12 +154,16 @@ def _add_routes(router: APIRouter, entry: ClassEntry, catalogue: Catalogue) -> N
         name=f"get_{entry.collection}",
         summary=f"One {entry.name}: its description and the labels of what it links to",
         response_class=Response,
-        responses={200: {"content": rdf_content(resource_schema(entry, vocab))}, 404: _PROBLEM, 406: _PROBLEM},
+        responses={
+            200: {"content": rdf_content(resource_schema(entry, vocab)), "headers": {"ETag": ETAG}},
+            304: {"description": "not modified: If-None-Match names the current ETag", "headers": {"ETag": ETAG}},
+            **problem_responses(NotFound, *NEGOTIATED),
+        },
         openapi_extra={"parameters": [format_parameter()]},
     )
 
 
-def router(catalogue: Catalogue) -> APIRouter:
+def router(catalogue: Catalogue, store: GraphStore | None = None) -> APIRouter:
     """The context document and the read routes of every class in ``catalogue``."""
     built = APIRouter(tags=["Collections"])
     built.add_api_route(
@@ -151,8 +172,9 @@ def router(catalogue: Catalogue) -> APIRouter:
         methods=["GET"],
         name="jsonld_context",
         summary="The JSON-LD context of every /api representation, derived from the shapes",
-        response_class=JSONResponse,
+        response_class=Response,
+        responses={200: {"content": {JSONLD: {"schema": {"type": "object", "required": ["@context"]}}}}},
     )
     for entry in catalogue:
-        _add_routes(built, entry, catalogue)
+        _add_routes(built, entry, catalogue, store)
     return built

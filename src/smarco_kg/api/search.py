@@ -7,17 +7,26 @@ descriptions; suggest completes the last word as a prefix, for autocomplete.
 
 from __future__ import annotations
 
+import re
+
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from rdflib import URIRef
 from starlette.concurrency import run_in_threadpool
 
 from smarco_kg.api.context import service
-from smarco_kg.api.params import integer, query_params
+from smarco_kg.api.params import MAX_OFFSET, integer, query_params
+from smarco_kg.api.problems import PARAMETERS, problem_responses
 from smarco_kg.catalogue import Catalogue
+from smarco_kg.catalogue.filters import SOMETHING
 from smarco_kg.errors import BadParameter
 from smarco_kg.esco import scheme_iri
 from smarco_kg.search import Hit
+
+# What the routes ask of their parameters, stated in the description and checked before the handlers run: some
+# letter or digit to search for (Latin, Greek, Cyrillic), an ASCII language tag of at most 12 characters.
+WORDS = "[0-9A-Za-z_\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u0386\u0388-\u03ce\u0400-\u0481\u048a-\u04ff]"
+LANGUAGE = "^[A-Za-z0-9-]{0,11}[A-Za-z0-9][A-Za-z0-9-]{0,11}$"  # and at most 12 characters: max_length
 
 
 def _types(types: dict[str, tuple[str, ...]], raw: str | None) -> list[str]:
@@ -33,7 +42,7 @@ def _types(types: dict[str, tuple[str, ...]], raw: str | None) -> list[str]:
 def _language(raw: str | None) -> str | None:
     if raw is None:
         return None
-    if not raw.replace("-", "").isalnum() or len(raw) > 12:
+    if len(raw) > 12 or not re.fullmatch(LANGUAGE, raw):
         raise BadParameter("language", raw, "a language tag such as en, it or pt-PT")
     return raw.lower()
 
@@ -59,21 +68,30 @@ def router(catalogue: Catalogue) -> APIRouter:
     """Search and suggest over the catalogue's search types."""
     built = APIRouter(tags=["Search"])
     type_help = f"What to look for: {', '.join(catalogue.search_types)} (comma-separated for several; default all)"
+    one = "(" + "|".join(catalogue.search_types) + ")"
+    types_pattern = rf"^[\s,]*{one}\s*(,[\s,]*{one}\s*)*[\s,]*$"
 
     @built.get(
         "/api/search",
         summary="Search skills, occupations, courses, credentials and practices by text",
         description="Ranked: every word must occur (accents and case folded); a match in a preferred label or title "
         "ranks above one in an alternative or hidden label or a description; an exact label ranks first.",
+        responses=problem_responses(*PARAMETERS),
     )
     async def search(
         request: Request,
-        text: str = Query(..., description="Words to find", max_length=200),
-        language: str | None = Query(None, description="Only texts in this language (and texts without one)"),
-        type: str | None = Query(None, description=type_help),
-        scheme: str | None = Query(None, description="Only members of this ESCO scheme: green, digital, transversal…"),
-        limit: int = Query(20, description="At most 100"),
-        offset: int = Query(0),
+        text: str = Query(..., description="Words to find", max_length=200, pattern=WORDS),
+        language: str | None = Query(
+            None, description="Only texts in this language (and texts without one)", pattern=LANGUAGE, max_length=12
+        ),
+        type: str | None = Query(None, description=type_help, pattern=types_pattern),
+        scheme: str | None = Query(
+            None,
+            description="Only members of this ESCO scheme: green, digital, transversal… or its IRI",
+            pattern=SOMETHING,
+        ),
+        limit: int = Query(20, description="At most 100", ge=1, le=100),
+        offset: int = Query(0, ge=0, le=MAX_OFFSET),
     ) -> JSONResponse:
         params = query_params(request, {"text", "language", "type", "scheme", "limit", "offset"})
         return await _answer(request, params, prefix=False, default_limit=20)
@@ -82,13 +100,16 @@ def router(catalogue: Catalogue) -> APIRouter:
         "/api/suggest",
         summary="Autocomplete: labels and titles starting with the text",
         description="The last word is completed as a prefix; the others must occur whole.",
+        responses=problem_responses(*PARAMETERS),
     )
     async def suggest(
         request: Request,
-        text: str = Query(..., description="What has been typed so far", max_length=200),
-        language: str | None = Query(None, description="Only labels in this language (and texts without one)"),
-        type: str | None = Query(None, description=type_help),
-        limit: int = Query(10, description="At most 100"),
+        text: str = Query(..., description="What has been typed so far", max_length=200, pattern=WORDS),
+        language: str | None = Query(
+            None, description="Only labels in this language (and texts without one)", pattern=LANGUAGE, max_length=12
+        ),
+        type: str | None = Query(None, description=type_help, pattern=types_pattern),
+        limit: int = Query(10, description="At most 100", ge=1, le=100),
     ) -> JSONResponse:
         params = query_params(request, {"text", "language", "type", "limit"})
         return await _answer(request, params, prefix=True, default_limit=10)
@@ -99,7 +120,7 @@ def router(catalogue: Catalogue) -> APIRouter:
 async def _answer(request: Request, params: dict[str, str], *, prefix: bool, default_limit: int) -> JSONResponse:
     text = params.get("text", "")
     limit = integer(params, "limit", default_limit, 1, 100)
-    offset = integer(params, "offset", 0, 0, None)
+    offset = integer(params, "offset", 0, 0, MAX_OFFSET)
     scheme = None
     if "scheme" in params:
         scheme = scheme_iri(params["scheme"])

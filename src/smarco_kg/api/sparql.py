@@ -10,13 +10,15 @@ from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
 from smarco_kg.api.context import Service, authenticate, service
-from smarco_kg.api.problems import Problem
+from smarco_kg.api.problems import QUERY as QUERY_ERRORS
+from smarco_kg.api.problems import WRITE, Problem, problem_responses
 from smarco_kg.auth import log_write
+from smarco_kg.errors import BadGateway, Forbidden
 from smarco_kg.federation import resolve_services
 from smarco_kg.formats import RDF_SYNTAXES, rdf_syntax
 from smarco_kg.negotiation import NotAcceptable, accepts_html, negotiate
 from smarco_kg.ownership import Owner
-from smarco_kg.query_workers import QueryError, QueryRequest
+from smarco_kg.query_workers import GRAPH_FORMATS, RESULT_MEDIA_TYPES, QueryError, QueryRequest
 from smarco_kg.service_description import service_description
 from smarco_kg.sparql_text import keywords
 from smarco_kg.store import QuerySyntaxError
@@ -54,7 +56,48 @@ def _url_params(request: Request) -> dict[str, list[str]]:
     return params
 
 
-@router.get("/sparql", summary="SPARQL query by GET; without a query, the service description or the query page")
+_ASK = "ASK { ?s ?p ?o }"
+_ANSWERS = {
+    **{media: {"schema": {} if "json" in media else {"type": "string"}} for media in RESULT_MEDIA_TYPES},
+    **{media: {"schema": {} if "json" in media else {"type": "string"}} for media in GRAPH_FORMATS},
+    "text/html": {"schema": {"type": "string"}},
+}
+_QUERY_PROBLEMS = problem_responses(
+    *QUERY_ERRORS, BadGateway, described={400: "the query is not SPARQL, or a parameter is given twice or is bad"}
+)
+_IRIS = {"type": "array", "items": {"type": "string", "format": "iri", "pattern": "^(https?://|urn:)"}}
+_GET_PARAMETERS = [
+    {
+        "name": "query",
+        "in": "query",
+        "description": "a SPARQL 1.1 query; without one, the service description (RDF) or the query page (HTML)",
+        "schema": {"type": "string", "format": "sparql-query"},
+        "example": _ASK,
+    },
+    {
+        "name": "format",
+        "in": "query",
+        "description": "overrides Accept: json, xml, csv, tsv (results) or an RDF syntax (graphs)",
+        "schema": {"type": "string", "enum": ["json", "xml", "csv", "tsv", "turtle", "ntriples", "rdfxml", "jsonld"]},
+    },
+    {"name": "default-graph-uri", "in": "query", "schema": _IRIS, "style": "form", "explode": True},
+    {"name": "named-graph-uri", "in": "query", "schema": _IRIS, "style": "form", "explode": True},
+    {
+        "name": "timeout",
+        "in": "query",
+        "description": "seconds, at most the server's limit",
+        "schema": {"type": "number", "exclusiveMinimum": 0},
+    },
+]
+
+
+@router.get(
+    "/sparql",
+    summary="SPARQL query by GET; without a query, the service description or the query page",
+    response_class=Response,
+    responses={200: {"content": _ANSWERS}, **_QUERY_PROBLEMS},
+    openapi_extra={"parameters": _GET_PARAMETERS},
+)
 async def sparql_get(request: Request) -> Response:
     params = Params(_url_params(request))
     if params.all("update"):
@@ -73,6 +116,18 @@ async def sparql_get(request: Request) -> Response:
 @router.post(
     "/sparql",
     summary="SPARQL query or update by POST (form, sparql-query or sparql-update body)",
+    response_class=Response,
+    responses={
+        200: {"description": "the query's answer", "content": _ANSWERS},
+        204: {"description": "the update was applied"},
+        **problem_responses(
+            *QUERY_ERRORS,
+            *WRITE,
+            Forbidden,
+            BadGateway,
+            described={400: "not SPARQL, not UTF-8, no query or update, both, or a Content-Type it does not take"},
+        ),
+    },
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -81,9 +136,10 @@ async def sparql_get(request: Request) -> Response:
                     "schema": {
                         "type": "object",
                         "description": "query=… or update=… (not both), with the protocol's dataset parameters",
+                        "oneOf": [{"required": ["query"]}, {"required": ["update"]}],
                         "properties": {
-                            "query": {"type": "string"},
-                            "update": {"type": "string"},
+                            "query": {"type": "string", "format": "sparql-query"},
+                            "update": {"type": "string", "format": "sparql-update"},
                             "default-graph-uri": {"type": "array", "items": {"type": "string", "format": "iri"}},
                             "named-graph-uri": {"type": "array", "items": {"type": "string", "format": "iri"}},
                             "using-graph-uri": {"type": "array", "items": {"type": "string", "format": "iri"}},
@@ -94,9 +150,9 @@ async def sparql_get(request: Request) -> Response:
                         "query": "SELECT ?c WHERE { ?c a <http://data.europa.eu/snb/model/elm/LearningOpportunity> }"
                     },
                 },
-                QUERY: {"schema": {"type": "string"}, "example": "ASK { ?s ?p ?o }"},
+                QUERY: {"schema": {"type": "string", "format": "sparql-query"}, "example": _ASK},
                 UPDATE: {
-                    "schema": {"type": "string"},
+                    "schema": {"type": "string", "format": "sparql-update"},
                     "example": "INSERT DATA { GRAPH <urn:x:graph> { <urn:x:a> <urn:x:b> 1 } }",
                 },
             },
@@ -224,6 +280,8 @@ async def _update(request: Request, sparql: str, params: Params) -> Response:
 def _describe_service(request: Request, accept: str | None, fmt: str | None) -> Response:
     svc = service(request)
     offered = [s.media_type for s in RDF_SYNTAXES]
+    if fmt is not None and fmt.strip().lower() in ("json", "xml", "csv", "tsv"):
+        fmt = None  # a results format names what a query answers with: the description goes by Accept
     try:
         media_type = rdf_syntax(fmt).media_type if fmt else negotiate(accept, offered)
     except (NotAcceptable, ValueError) as error:

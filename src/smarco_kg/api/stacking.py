@@ -9,8 +9,9 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from smarco_kg.api.context import service
-from smarco_kg.api.problems import PROBLEM, PROBLEM_SCHEMA, Problem
-from smarco_kg.errors import BadParameter
+from smarco_kg.api.problems import Problem, problem_responses
+from smarco_kg.catalogue.filters import SOMETHING
+from smarco_kg.errors import BadParameter, NotFound, Unprocessable
 from smarco_kg.stacking import (
     CERTIFICATE,
     Completion,
@@ -23,10 +24,6 @@ from smarco_kg.store import GraphStore
 
 router = APIRouter(tags=["Credentials"])
 _PARAMETERS = {"have"}
-
-
-def _problem(description: str) -> dict:
-    return {"description": description, "content": {PROBLEM: {"schema": PROBLEM_SCHEMA}}}
 
 
 def _number(value: float) -> float | int:
@@ -142,16 +139,22 @@ def _document(credential: Credential, have: dict[str, Credential], judged: list[
         "that would cover it: an empty `coveredBy` means no micro-credential of the scheme names it. Skill coverage "
         "is reported in `outcomesCovered`, not required for completion."
     ),
-    responses={
-        404: _problem("no micro-credential or certificate has this id"),
-        422: _problem("an unknown parameter, or a `have` value that is not a micro-credential of the catalogue"),
-    },
+    responses=problem_responses(
+        NotFound,
+        Unprocessable,
+        described={
+            404: "no micro-credential or certificate has this id",
+            422: "an unknown parameter, or a `have` value that is not a micro-credential of the catalogue",
+        },
+    ),
 )
 async def credential_stack(
     request: Request,
     id: str,
     have: list[str] = Query(
-        [], description="Micro-credentials the learner holds (IRI or id); repeat the parameter. Default: none"
+        [],
+        description="Micro-credentials the learner holds (IRI or id); repeat the parameter. Default: none",
+        json_schema_extra={"items": {"type": "string", "pattern": SOMETHING}},
     ),
 ) -> JSONResponse:
     held = _have(request)

@@ -11,11 +11,13 @@ from pathlib import Path
 from rdflib import RDF, BNode, Dataset, Graph, URIRef
 from rdflib.term import Node
 
-from smarco_kg.api.problems import PROBLEM, PROBLEM_SCHEMA
+from smarco_kg.api.params import LANGUAGE_TAG
+from smarco_kg.api.problems import problem_responses
 from smarco_kg.catalogue import Catalogue, ClassEntry
 from smarco_kg.catalogue.jsonld import compact, resource_schema
 from smarco_kg.catalogue.vocabulary import CONTEXT_PREFIXES, Vocabulary
 from smarco_kg.catalogue.write import JSON_MEDIA, JSONLD, NTRIPLES, TURTLE
+from smarco_kg.errors import SmarcoError
 
 PROBLEMS = {
     400: "the body is empty, not JSON-LD / RDF, or names a remote @context; or ?graph is missing or bad",
@@ -23,28 +25,54 @@ PROBLEMS = {
     403: "the token may not write the graph that holds (or would hold) the member",
     404: "no such member",
     409: "the member exists already (POST), or its description lives in more than one graph",
+    413: "the body is larger than a write takes",
     412: "If-Match does not match the member's current ETag (the current one is in the ETag header)",
     415: "a Content-Type other than JSON-LD, JSON, Turtle or N-Triples",
     422: "the description violates the shapes (each violation listed in errors), or describes another member",
     428: "If-Match is missing",
 }
+GRAPH_PARAMETER = {
+    "name": "graph",
+    "in": "query",
+    "required": True,
+    "description": "the named graph to write, an absolute IRI: any for an admin token, which must name one; for a "
+    "partner's token its own partner graph (the one it writes when the parameter is left out)",
+    "schema": {"type": "string", "format": "iri", "pattern": "^(https?://|urn:)"},
+}
+CONTEXT_SCHEMA = {
+    "description": "the served context (its URL, ending in /api/context.jsonld) or one given inline; no other",
+    "anyOf": [{"type": "string", "pattern": "/api/context\\.jsonld$"}, {"type": "object"}],
+}
 ETAG = {"description": "the tag of the member's description; send it back in If-Match", "schema": {"type": "string"}}
 LOCATION = {"description": "the URL of the new member", "schema": {"type": "string", "format": "uri"}}
 
 
-def problem(status: int) -> dict:
-    """The OpenAPI response of a write's problem with ``status``."""
-    response: dict = {"description": PROBLEMS[status], "content": {PROBLEM: {"schema": PROBLEM_SCHEMA}}}
-    if status == 412:
-        response["headers"] = {"ETag": ETAG}
-    return response
+def problems(*errors: type[SmarcoError]) -> dict[int | str, dict]:
+    """The OpenAPI responses of the errors a write can raise, worded for writes; a 412 carries the current ETag."""
+    responses = problem_responses(*errors, described=PROBLEMS)
+    if 412 in responses:
+        responses[412]["headers"] = {"ETag": ETAG}
+    return responses
 
 
 def request_schema(entry: ClassEntry, vocab: Vocabulary) -> dict:
     """The body of a POST or PUT: the schema a GET of the member answers with, ``@context`` and ``id`` optional
-    (the served context applies when it is left out; POST mints the IRI, PUT takes it from the URL)."""
+    (the served context applies when it is left out; POST mints the IRI, PUT takes it from the URL), ``type`` too
+    (a body without one describes a member of the collection's first class)."""
     schema = resource_schema(entry, vocab)
-    schema["required"] = [key for key in schema["required"] if key not in ("@context", "id")]
+    schema["required"] = [key for key in schema["required"] if key not in ("@context", "id", "type")]
+    properties = schema["properties"]
+    properties["@context"] = CONTEXT_SCHEMA
+    for key in schema["required"]:  # a required value is there: an empty list or language map says nothing
+        value = dict(properties[key])
+        if value.get("type") == "array":
+            value["minItems"] = 1
+        elif value.get("type") == "object":
+            value["minProperties"] = 1
+        properties[key] = value
+    for key, value in properties.items():
+        if value.get("description") == "strings by language tag":
+            properties[key] = {**value, "propertyNames": {"pattern": LANGUAGE_TAG.pattern}}
     return schema
 
 

@@ -45,7 +45,10 @@ class Lookup:
 
 _LOCAL = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 _NOTHING = URIRef("urn:smarco:nothing")
-_IRI_UNSAFE = set('<>"{}|^`\\ ')
+IRI_TEXT = r"https?://([A-Za-z0-9._~:/?#@!$&'()*+,;=-]|%[0-9A-Fa-f]{2})+"
+"""An IRI a filter takes as it is: http(s), the characters RFC 3986 allows unescaped (no brackets), escapes."""
+SOMETHING = r"[^\s\x1c-\x1f\x85]"
+"""The pattern of a value that is not empty once the spaces around it are stripped (as Python strips them)."""
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,22 @@ class Value:
     schema: dict = field(default_factory=dict)  # the OpenAPI schema of the parameter
     hint: str = ""
     local: str = r"[a-z0-9][a-z0-9-]*"  # iri-or-id: what the part after the namespace looks like
+
+    def openapi_schema(self, base_iri: str) -> dict:
+        """The parameter's OpenAPI schema with what ``parse`` asks of the text stated as a pattern (surrounding
+        spaces are ignored; an empty value is refused)."""
+        schema = dict(self.schema)
+        if schema.get("type") != "string" or "enum" in schema:
+            return schema
+        namespace = re.escape(self.under(base_iri))
+        iri = IRI_TEXT
+        if self.kind == "code":
+            schema["pattern"] = rf"^\s*([A-Za-z0-9]{{3}}|{namespace}[A-Z0-9]{{3}})\s*$"
+        elif self.kind == "iri-or-id":
+            schema["pattern"] = rf"^\s*({self.local}|{namespace}{self.local}|{iri})\s*$"
+        else:
+            schema["pattern"] = SOMETHING
+        return schema
 
     def under(self, base_iri: str) -> str:
         """The namespace as an absolute IRI."""
@@ -96,10 +115,10 @@ class Value:
             local = raw[len(namespace) :] if raw.startswith(namespace) else raw
             if re.fullmatch(self.local, local):
                 return URIRef(namespace + local)
-            if raw.startswith(("http://", "https://")) and not _IRI_UNSAFE.intersection(raw):
+            if re.fullmatch(IRI_TEXT, raw):
                 return URIRef(raw)
         elif self.kind == "concept":
-            if raw.startswith(("http://", "https://")) and not _IRI_UNSAFE.intersection(raw):
+            if re.fullmatch(IRI_TEXT, raw):
                 iri = URIRef(raw)
             elif namespace and _LOCAL.fullmatch(raw):
                 iri = URIRef(namespace + raw)
@@ -244,6 +263,22 @@ GROUP BY ?c ORDER BY ?c LIMIT 50"""
     ]
     names = ", ".join(k.get("label", k["id"]) for k in known[:12])
     raise BadParameter(item.name, raw, f"no such value; known values include {names}", known=known)
+
+
+def known_names(store: GraphStore, value: Value, base_iri: str) -> list[str]:
+    """The names ``resolve`` takes for a concept filter's values, for the description to list: each concept's
+    local name (under the filter's namespace) and its labels as ``resolve`` compares them (lower case, spaces)."""
+    query = f"""{PREFIXES_SPARQL}
+SELECT ?c ?label WHERE {{ {{ {value.vocabulary} }} OPTIONAL {{ ?c skos:prefLabel|rdfs:label|dct:title ?label }} }}"""
+    namespace = value.under(base_iri)
+    names: set[str] = set()
+    for row in store.query(query, union_default_graph=True).rows():
+        concept = str(row["c"])
+        if namespace and concept.startswith(namespace) and _LOCAL.fullmatch(concept[len(namespace) :]):
+            names.add(concept[len(namespace) :])
+        if "label" in row:
+            names.add(re.sub(r"[-_\s]+", " ", str(row["label"]).lower()).strip())
+    return sorted(name for name in names if name)
 
 
 def bind(

@@ -205,7 +205,8 @@ def resource_schema(entry: ClassEntry, vocabulary: Vocabulary) -> dict:
     schema = node_schema(terms, vocabulary)
     schema["title"] = entry.name
     schema["properties"] = {"@context": {"type": "string", "format": "uri"}, **schema["properties"]}
-    required = [t.key for t in terms if t.required and entry.shapes]
+    needed = vocabulary.required_by(entry.shapes)
+    required = [t.key for t in terms if t.iri in needed]
     schema["required"] = ["@context", "id", "type", *required]
     return schema
 

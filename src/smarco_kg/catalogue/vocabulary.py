@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal as Lit
@@ -117,6 +117,13 @@ class Vocabulary:
     terms: dict[URIRef, Term]  # property IRI -> term
     classes: dict[URIRef, str]  # class IRI -> key
     shape_properties: dict[URIRef, tuple[URIRef, ...]]  # node shape -> the property paths it declares
+    shape_required: dict[URIRef, frozenset[URIRef]] = field(default_factory=dict)  # node shape -> paths it needs
+
+    def required_by(self, shapes: Iterable[URIRef]) -> frozenset[URIRef]:
+        """The paths every one of ``shapes`` needs (``sh:minCount`` 1 or more): what each member has whichever
+        of them describes it. (A ``Term``'s ``required`` says only that some shape needs its path.)"""
+        needed = [self.shape_required.get(shape, frozenset()) for shape in shapes]
+        return frozenset.intersection(*needed) if needed else frozenset()
 
     def context(self) -> dict:
         """The JSON-LD context document published at ``/api/context.jsonld``."""
@@ -201,6 +208,7 @@ def vocabulary_from_shapes(shapes: Graph, extra_classes: Iterable[URIRef] = ()) 
     declared = _declared_property_shapes(shapes)
     by_path: dict[URIRef, list] = defaultdict(list)
     shape_properties: dict[URIRef, list[URIRef]] = defaultdict(list)
+    shape_required: dict[URIRef, set[URIRef]] = defaultdict(set)
     for owner, shape in declared:
         path = shapes.value(shape, SH.path)
         if not isinstance(path, URIRef):
@@ -208,6 +216,8 @@ def vocabulary_from_shapes(shapes: Graph, extra_classes: Iterable[URIRef] = ()) 
         by_path[path].append(shape)
         if owner is not None and path not in shape_properties[owner]:
             shape_properties[owner].append(path)
+        if owner is not None and int(str(shapes.value(shape, SH.minCount) or 0)) >= 1:
+            shape_required[owner].add(path)
 
     def names_resources(node: Node) -> bool:
         """A node shape whose values are IRIs or described resources, not literals."""
@@ -250,7 +260,12 @@ def vocabulary_from_shapes(shapes: Graph, extra_classes: Iterable[URIRef] = ()) 
     class_iris |= set(_EXTRA_CLASSES)
     class_iris |= set(extra_classes)
     classes = _assign_keys(class_iris, classes=True)
-    return Vocabulary(terms, classes, {k: tuple(v) for k, v in shape_properties.items()})
+    return Vocabulary(
+        terms,
+        classes,
+        {k: tuple(v) for k, v in shape_properties.items()},
+        {k: frozenset(v) for k, v in shape_required.items()},
+    )
 
 
 @lru_cache(maxsize=8)

@@ -33,7 +33,8 @@ MAX_DIGITS = 40
 _SHOWN = 120  # characters of a refused value that its error repeats
 _IRI = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\x00-\x20<>\"{}|\\^`]*")
 # Characters XML 1.0 cannot carry (so neither can SPARQL XML results); Virtuoso also cuts a query at U+0000.
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_CONTROL_CHARACTERS = "\\x00-\\x08\\x0b\\x0c\\x0e-\\x1f\\ufffe\\uffff"
+_CONTROL = re.compile(f"[{_CONTROL_CHARACTERS}]")
 _INTEGER = re.compile(r"[+-]?[0-9]+")
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
@@ -138,18 +139,29 @@ class Parameter:
 
     def schema(self) -> dict[str, Any]:
         """The JSON Schema of the parameter's values, for OpenAPI."""
+        # What ``convert`` asks of the text, as patterns: no control character, an IRI's characters, a decimal
+        # written without an exponent (so a string: a JSON number may come as 1e+16).
+        text = f"[^{_CONTROL_CHARACTERS}]"
         schemas: dict[str, dict[str, Any]] = {
-            "iri": {"type": "string", "format": "iri"},
-            "string": {"type": "string", "maxLength": MAX_VALUE_LENGTH},
-            "langstring": {"type": "string", "pattern": "@[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$"},
+            "iri": {"type": "string", "format": "iri", "pattern": f"^{_IRI.pattern}$", "maxLength": MAX_VALUE_LENGTH},
+            "string": {"type": "string", "maxLength": MAX_VALUE_LENGTH, "pattern": f"^{text}*$"},
+            "langstring": {
+                "type": "string",
+                "maxLength": MAX_VALUE_LENGTH,
+                "pattern": f"^{text}+@[A-Za-z]{{2,8}}(-[A-Za-z0-9]{{1,8}})*$",
+            },
             "integer": {"type": "integer", "minimum": -MAX_INTEGER - 1, "maximum": MAX_INTEGER},
-            "decimal": {"type": "number"},
+            "decimal": {  # at most MAX_DIGITS digits: a point and a sign besides, or the digits alone
+                "type": "string",
+                "pattern": rf"^[+-]?([0-9]{{1,{MAX_DIGITS}}}|[0-9]+\.[0-9]*|\.[0-9]+)$",
+                "maxLength": MAX_DIGITS + 1,
+            },
             "date": {"type": "string", "format": "date"},
             "enum": {"type": "string", "enum": list(self.enum)},
         }
         schema = dict(schemas[self.type])
         if self.default is not None:
-            schema["default"] = self.json_value(self.default)
+            schema["default"] = self.default if self.type == "decimal" else self.json_value(self.default)
         return schema
 
     def json_value(self, value: str) -> str | int | float:

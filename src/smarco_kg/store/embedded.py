@@ -41,32 +41,42 @@ _BULK_BYTES = 4 << 20
 
 
 class EmbeddedQueryResult(QueryResult):
+    """A pyoxigraph result, read once. Its solution and triple iterators are bound to the thread that made them
+    (pyo3 ``unsendable``): one dropped on another thread (a traceback that reaches the event loop from the
+    threadpool, a generator finalised elsewhere) is leaked with a ``RuntimeError`` in the log. So the first read
+    consumes the iterator whole, on the calling thread, and lets it go there; what stays is plain Python."""
+
     def __init__(self, result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples) -> None:
-        self._result = result
+        self._result: ox.QuerySolutions | ox.QueryBoolean | ox.QueryTriples | None = result
+        self._items: list | None = None
         if isinstance(result, ox.QuerySolutions):
             self.kind = "solutions"
+            self._variables = [v.value for v in result.variables]
         elif isinstance(result, ox.QueryBoolean):
             self.kind = "boolean"
+            self._variables = []
         else:
             self.kind = "graph"
+            self._variables = []
 
     @property
     def variables(self) -> list[str]:
-        if isinstance(self._result, ox.QuerySolutions):
-            return [v.value for v in self._result.variables]
-        return []
+        return list(self._variables)
+
+    def _consumed(self) -> list:
+        """Every solution or triple, the iterator read to its end and released on this thread."""
+        if self._items is None:
+            iterator, self._result = self._result, None
+            try:
+                self._items = list(iterator or ())  # type: ignore[arg-type]  # (never a boolean here)
+            finally:
+                del iterator  # dropped here even when evaluation fails half-way (not from a traceback elsewhere)
+        return self._items
 
     def rows(self) -> Iterator[dict[str, RdfTerm]]:
-        if not isinstance(self._result, ox.QuerySolutions):
+        if self.kind != "solutions":
             raise TypeError(f"a {self.kind} result has no rows")
-        names = [v.value for v in self._result.variables]
-        for solution in self._result:
-            row: dict[str, RdfTerm] = {}
-            for index, name in enumerate(names):
-                term = solution[index]
-                if term is not None:
-                    row[name] = to_rdflib(term)
-            yield row
+        return (_row(self._variables, solution) for solution in self._consumed())
 
     @property
     def boolean(self) -> bool:
@@ -75,22 +85,39 @@ class EmbeddedQueryResult(QueryResult):
         return bool(self._result)
 
     def triples(self) -> Iterator[tuple[RdfTerm, RdfTerm, RdfTerm]]:
-        if not isinstance(self._result, ox.QueryTriples):
+        if self.kind != "graph":
             raise TypeError(f"a {self.kind} result has no triples")
-        for triple in self._result:
-            yield to_rdflib(triple.subject), to_rdflib(triple.predicate), to_rdflib(triple.object)
+        return ((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)) for t in self._consumed())
 
     def serialize(self, fmt: ResultFormat | RdfSyntax) -> bytes:
-        result = self._result
         if isinstance(fmt, ResultFormat):
-            if isinstance(result, ox.QueryTriples):
+            if self.kind == "graph":
                 raise TypeError("a graph result is serialized in an RDF syntax")
-            return result.serialize(format=_RESULTS_FORMATS[fmt.name]) or b""
-        if not isinstance(result, ox.QueryTriples):
+        elif self.kind != "graph":
             raise TypeError(f"a {self.kind} result is serialized in a SPARQL results format")
-        if fmt.name in ("turtle", "trig"):  # formats people read: with the project's prefixes
-            return ox.serialize(result, format=ox_format(fmt), prefixes=PREFIXES) or b""
-        return result.serialize(format=ox_format(fmt)) or b""
+        if isinstance(self._result, ox.QueryBoolean):
+            return self._result.serialize(format=_RESULTS_FORMATS[fmt.name]) or b""
+        if self._result is None and self.kind == "solutions":
+            raise RuntimeError("the solutions were read already; a result is read once")
+        result, self._result = self._result, None
+        try:
+            if isinstance(fmt, ResultFormat):
+                assert isinstance(result, ox.QuerySolutions)  # (checked above)
+                return result.serialize(format=_RESULTS_FORMATS[fmt.name]) or b""
+            triples = result if result is not None else self._items or []
+            options: dict = {"prefixes": PREFIXES} if fmt.name in ("turtle", "trig") else {}  # formats people read
+            return ox.serialize(triples, format=ox_format(fmt), **options) or b""
+        finally:
+            del result  # released on this thread, as in ``_consumed``
+
+
+def _row(names: list[str], solution: ox.QuerySolution) -> dict[str, RdfTerm]:
+    row: dict[str, RdfTerm] = {}
+    for index, name in enumerate(names):
+        term = solution[index]
+        if term is not None:
+            row[name] = to_rdflib(term)
+    return row
 
 
 class EmbeddedStore(GraphStore):
