@@ -68,6 +68,10 @@ class Settings(BaseSettings):
     issuer_legal_identifier: str = ""  # its eIDAS legal identifier (e.g. a VAT or LEI number); issuing needs it
     issuer_country: str = "BEL"  # country of that identifier (EU authority table code)
     federation_nodes: tuple[FederationNode, ...] = ()  # the partner nodes SERVICE may call (JSON list in the env)
+    # Test fault injection, never for a deployment: the process ends at once (os._exit) right before a write's
+    # store commit (its change event journalled) or right after it (the event not yet published), as a kill there
+    # would; the crash-recovery tests set SMARCO_TEST_CRASH to make that moment exact.
+    test_crash: Literal["", "before-commit", "after-commit"] = ""
 
     @classmethod
     def settings_customise_sources(

@@ -18,7 +18,7 @@ import functools
 import io
 import shutil
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -225,9 +225,17 @@ def lenient_clear(sparql: str) -> str:
     return "".join(out)
 
 
-def apply_update(store: GraphStore, write_path: WritePath, sparql: str, *, base_iri: str | None = None) -> UpdateResult:
+def apply_update(
+    store: GraphStore,
+    write_path: WritePath,
+    sparql: str,
+    *,
+    base_iri: str | None = None,
+    before_commit: Callable[[list[str], list[str]], object] | None = None,
+) -> UpdateResult:
     """Apply ``sparql`` to a sandbox, validate what changed there, then apply it to ``store``; raises
-    ``WriteRejected`` (nothing written) when the result breaks the shapes."""
+    ``WriteRejected`` (nothing written) when the result breaks the shapes. ``before_commit`` is told the graphs
+    and resources that change right before the store commits."""
     sparql = lenient_clear(sparql)
     update_plan = plan(sparql, base_iri)
     if not update_plan.operations:
@@ -236,7 +244,7 @@ def apply_update(store: GraphStore, write_path: WritePath, sparql: str, *, base_
     try:
         sandbox_path = folder / "sandbox"
         if not store.snapshot(sandbox_path):
-            return _apply_by_graph_swap(store, write_path, sparql, base_iri, update_plan)
+            return _apply_by_graph_swap(store, write_path, sparql, base_iri, update_plan, before_commit)
         sandbox = open_store(sandbox_path)
         try:
             _run(sandbox, sparql, base_iri)
@@ -249,6 +257,8 @@ def apply_update(store: GraphStore, write_path: WritePath, sparql: str, *, base_
             sandbox.close()
         if not report.conforms:
             raise WriteRejected(report)
+        if before_commit is not None:
+            before_commit(sorted({*added, *removed}), sorted(subjects))
         store.update(sparql, base_iri=base_iri)
         return UpdateResult(report, added, removed, sorted(subjects))
     finally:
@@ -256,7 +266,12 @@ def apply_update(store: GraphStore, write_path: WritePath, sparql: str, *, base_
 
 
 def _apply_by_graph_swap(
-    store: GraphStore, write_path: WritePath, sparql: str, base_iri: str | None, update_plan: UpdatePlan
+    store: GraphStore,
+    write_path: WritePath,
+    sparql: str,
+    base_iri: str | None,
+    update_plan: UpdatePlan,
+    before_commit: Callable[[list[str], list[str]], object] | None,
 ) -> UpdateResult:
     """The sandbox of a store without checkpoints: the graphs the update names (all of them if it names a
     graph by a variable), copied; the changed graphs then replace the stored ones in one update request."""
@@ -289,6 +304,8 @@ def _apply_by_graph_swap(
             for graph in changed:
                 for line in sorted(after[graph]):
                     buffer.write(line[:-1].rstrip() + (f" <{graph}> .\n" if graph else " .\n").encode())
+            if before_commit is not None:
+                before_commit(changed, sorted(subjects))
             store.apply(Changeset(add=buffer.getvalue(), default_graph=None, clear_graphs=changed))
         return UpdateResult(report, added, removed, sorted(subjects))
     finally:

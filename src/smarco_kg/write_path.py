@@ -41,6 +41,9 @@ LARGE_INPUT_BYTES = 8 << 20
 BatchProgress = Callable[[int, int], None]
 """Called with (focus nodes checked, focus nodes in all)."""
 
+BeforeCommit = Callable[[list[str]], object]
+"""Called with the graphs a write changes right before the store commits it (the change feed's journal)."""
+
 
 class ParseError(BadRequest, ValueError):
     """The input is not RDF in the format it claims, or puts triples where no graph is named."""
@@ -372,6 +375,7 @@ class WritePath:
         *,
         replace_graphs: Sequence[str] = (),
         remove_resources: Sequence[tuple[str, str]] = (),
+        before_commit: BeforeCommit | None = None,
     ) -> None:
         """Write the staged data (replacing whole graphs or resources' descriptions if asked) in one transaction."""
         buffer = io.BytesIO()
@@ -379,6 +383,8 @@ class WritePath:
         changes = Changeset(
             add=buffer.getvalue(), clear_graphs=list(replace_graphs), remove_resources=list(remove_resources)
         )
+        if before_commit is not None:
+            before_commit(sorted({*staged.graphs, *replace_graphs, *(g for g, _ in remove_resources)}))
         self.store.apply(changes)
 
     def write(
@@ -394,13 +400,14 @@ class WritePath:
         progress: BatchProgress | None = None,
         name: str | None = None,
         remove_resources: Sequence[tuple[str, str]] = (),
+        before_commit: BeforeCommit | None = None,
     ) -> WriteResult:
         """Parse, validate and (unless ``dry_run``) commit; raises ``WriteRejected`` and writes nothing on a
         violation, ``ParseError`` on bad input, ``PermissionError`` for a graph ``allowed_graphs`` refuses.
 
         ``remove_resources`` ((graph, subject IRI) pairs) replaces descriptions: each subject's triples and the
         blank nodes it owns are removed from that graph in the same transaction, and validation sees the store
-        without them."""
+        without them. ``before_commit`` is told the graphs right before the store commits."""
         started = time.perf_counter()
         staged = self.stage(source, syntax, graph=graph, base_iri=base_iri, name=name)
         try:
@@ -416,7 +423,12 @@ class WritePath:
             if not report.conforms:
                 raise WriteRejected(report)
             if not dry_run:
-                self.commit(staged, replace_graphs=replace_graphs, remove_resources=remove_resources)
+                self.commit(
+                    staged,
+                    replace_graphs=replace_graphs,
+                    remove_resources=remove_resources,
+                    before_commit=before_commit,
+                )
             return WriteResult(report, staged.quads, staged.graphs, time.perf_counter() - started)
         finally:
             staged.close()

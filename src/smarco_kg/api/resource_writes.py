@@ -59,7 +59,7 @@ async def create(request: Request, entry: ClassEntry) -> Response:
     graph = target_graph(principal, request.query_params.getlist("graph"), svc.kg.graphs)
     parsed = await body_graph(request, str(PLACEHOLDER))
     async with svc.write_lock:
-        written = await run_in_threadpool(svc.writes.create, entry, parsed, graph, principal.name)
+        written = await run_in_threadpool(svc.writes.create, entry, parsed, graph, principal.actor)
     log_write(principal, graph, written.added, 0, f"api-post-{entry.collection}")
     local = written.iri.removeprefix(entry.namespace(svc.settings.base_iri))
     location = str(request.url_for(f"get_{entry.collection}", id=local))

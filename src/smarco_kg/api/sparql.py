@@ -205,7 +205,7 @@ async def _update(request: Request, sparql: str, params: Params) -> Response:
     async with svc.write_lock:
         try:
             result = await run_in_threadpool(
-                partial(svc.kg.update, actor=principal.name, base_iri=svc.settings.base_iri), text
+                partial(svc.kg.update, actor=principal.actor, base_iri=svc.settings.base_iri), text
             )
         except QuerySyntaxError as error:
             raise Problem(400, "the update is not valid SPARQL", str(error)) from error
