@@ -279,7 +279,7 @@ class RemoteStore(GraphStore):
         """Each source parsed whole, then sent to staging graphs of this backend's own, which no query sees; one
         update then moves them into place. A failure (a later source that does not parse included) drops what
         was staged, so nothing changes."""
-        stage = f"{STAGING}{_machine()}:{os.getpid()}:{time.time_ns()}"
+        stage = f"{STAGING}{this_machine()}:{os.getpid()}:{time.time_ns()}"
         staged: list[tuple[str, str]] = []
         try:
             done = 0
@@ -332,7 +332,7 @@ class RemoteStore(GraphStore):
         self.transport.close()
 
 
-def _machine() -> str:
+def this_machine() -> str:
     """This machine, as a staging graph names it: a short hash of its host name."""
     return hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
 
@@ -340,7 +340,7 @@ def _machine() -> str:
 def _abandoned(staging: str) -> bool:
     """Whether the load that named this staging graph has ended without dropping it."""
     parts = staging.removeprefix(STAGING).split(":")
-    if len(parts) == 4 and parts[0] == _machine() and parts[1].isdigit():
+    if len(parts) == 4 and parts[0] == this_machine() and parts[1].isdigit():
         return not _running(int(parts[1]))
     started = parts[-2] if len(parts) >= 2 and parts[-2].isdigit() else "0"  # older names: time and number only
     return time.time() - int(started) / 1e9 > ABANDONED_AFTER
