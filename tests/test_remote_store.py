@@ -397,6 +397,7 @@ def test_an_update_reaches_only_the_dataset_graphs(store: RemoteStore) -> None:
 
 
 def test_staging_graphs_a_killed_load_left_are_dropped_when_the_store_is_next_opened(store: RemoteStore) -> None:
+    store.recover()  # what other tests left
     ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
     now, day = time.time_ns(), 24 * 3600 * 10**9
     left = {
