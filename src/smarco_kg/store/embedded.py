@@ -247,24 +247,28 @@ class EmbeddedStore(GraphStore):
         if self.path is None:  # in memory: nothing outlives a crash; the old quads are kept for a failure
             old = list(self._store.quads_for_pattern(None, None, None, name))
             try:
-                self._store.remove_graph(name)
-                for path, syntax in sources:
-                    self._store.load(path=str(path), format=ox_format(syntax), to_graph=name)
+                self._load_graph(name, sources, progress)
             except BaseException:
                 self._store.remove_graph(name)
                 self._store.extend(old)
                 raise
             return self.graph_size(graph)
         with replacing(self._store, self.path, name):
-            self._store.remove_graph(name)
-            done = 0
-            for path, syntax in sources:
-                with path.open("rb") as handle:
-                    told = (lambda n, before=done: progress(before + n)) if progress else None
-                    reader = _ProgressReader(handle, told) if told else handle
-                    self._store.bulk_load(reader, ox_format(syntax), to_graph=name)  # type: ignore[arg-type]  # as above
-                done += path.stat().st_size
+            self._load_graph(name, sources, progress)
         return self.graph_size(graph)
+
+    def _load_graph(
+        self, name: ox.NamedNode, sources: Sequence[tuple[Path, RdfSyntax]], progress: Progress | None
+    ) -> None:
+        """Empty the graph and bulk-load the sources into it."""
+        self._store.remove_graph(name)
+        done = 0
+        for path, syntax in sources:
+            with path.open("rb") as handle:
+                told = (lambda n, before=done: progress(before + n)) if progress else None
+                reader = _ProgressReader(handle, told) if told else handle
+                self._store.bulk_load(reader, ox_format(syntax), to_graph=name)  # type: ignore[arg-type]  # as above
+            done += path.stat().st_size
 
     def recover(self) -> list[str]:
         """Put back a graph whose replacement a crash interrupted (see ``replacement``)."""

@@ -307,7 +307,7 @@ class RemoteStore(GraphStore):
 
     def recover(self) -> list[str]:
         """Drop the staging graphs of loads whose process was killed before it could: those of a process of this
-        machine that no longer runs, and those of another machine older than ``ABANDONED_AFTER``."""
+        machine that no longer runs, and any older than ``ABANDONED_AFTER``."""
         try:
             self.dataset.graphs()
             left = [g for g in self.dataset.left_out() if g.startswith(STAGING) and _abandoned(g)]
@@ -340,10 +340,10 @@ def this_machine() -> str:
 def _abandoned(staging: str) -> bool:
     """Whether the load that named this staging graph has ended without dropping it."""
     parts = staging.removeprefix(STAGING).split(":")
-    if len(parts) == 4 and parts[0] == this_machine() and parts[1].isdigit():
-        return not _running(int(parts[1]))
     started = parts[-2] if len(parts) >= 2 and parts[-2].isdigit() else "0"  # older names: time and number only
-    return time.time() - int(started) / 1e9 > ABANDONED_AFTER
+    if time.time() - int(started) / 1e9 > ABANDONED_AFTER:  # no load takes that long (a reused pid included)
+        return True
+    return len(parts) == 4 and parts[0] == this_machine() and parts[1].isdigit() and not _running(int(parts[1]))
 
 
 def _running(pid: int) -> bool:
