@@ -5,6 +5,10 @@ Virtuoso on loopback."""
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +23,7 @@ from smarco_kg.formats import rdf_syntax
 from smarco_kg.store import Changeset, QuerySyntaxError, StoreError, open_store, store_for
 from smarco_kg.store.embedded import EmbeddedStore
 from smarco_kg.store.remote import OWN_GRAPHS, RemoteStore, ResultCapError
+from smarco_kg.store.remote.store import STAGING, this_machine
 from tests.virtuoso import remote_store, virtuoso
 
 G = "https://w3id.org/smarco/graph/partner/test"
@@ -389,3 +394,29 @@ def test_an_update_reaches_only_the_dataset_graphs(store: RemoteStore) -> None:
     rows = store.query(f"SELECT ?o WHERE {{ GRAPH <{own}> {{ <http://ex.org/s1> ?p ?o }} }}", named_graphs=[own])
     assert [str(r["o"]) for r in rows.rows()] == ["1"]
     store.update(f"DROP SILENT GRAPH <{own}>")
+
+
+def test_staging_graphs_a_killed_load_left_are_dropped_when_the_store_is_next_opened(store: RemoteStore) -> None:
+    store.recover()  # what other tests left
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    now, day = time.time_ns(), 24 * 3600 * 10**9
+    left = {
+        "killed here": f"{STAGING}{this_machine()}:{ended.stdout.strip()}:{now}:0",
+        "another machine's, two days old": f"{STAGING}0a1b2c3d:41:{now - 2 * day}:0",
+    }
+    kept = {
+        "this process's": f"{STAGING}{this_machine()}:{os.getpid()}:{now}:0",
+        "another machine's, of now": f"{STAGING}0a1b2c3d:41:{now}:0",
+    }
+    data = " ".join(
+        f"GRAPH <{g}> {{ <http://ex.org/a> <http://ex.org/p> 1 }}" for g in [*left.values(), *kept.values()]
+    )
+    store.update(f"INSERT DATA {{ {data} }}")
+    assert store.recover() == [
+        "dropped 2 staging graph(s) that a load interrupted (by a crash or kill) left in the store; "
+        "the graphs it was loading are as they were before it"
+    ]
+    store.dataset.graphs()
+    assert {g for g in store.dataset.left_out() if g.startswith(STAGING)} == set(kept.values())
+    assert store.recover() == []
+    store.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in kept.values()))

@@ -4,7 +4,10 @@ queries with safe bindings, atomic changesets, named graphs, dumps; and the embe
 from __future__ import annotations
 
 import io
+import logging
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -265,3 +268,32 @@ def _dump(store) -> bytes:
 def test_a_hostile_iri_binding_is_refused(store) -> None:
     with pytest.raises(ValueError, match="not a valid IRI"):
         store.query("SELECT ?s WHERE { ?s ?p ?o }", bindings={"o": URIRef("http://x> } ; DROP ALL ; <http://y")})
+
+
+KILLED_MID_REPLACEMENT = """
+import os, sys
+from pathlib import Path
+from smarco_kg.formats import rdf_syntax
+from smarco_kg.store import open_store
+store = open_store(Path(sys.argv[1]))
+# killed while the new data is on its way in: the old graph removed, the new one part loaded
+store.replace_graph(sys.argv[2], [(Path(sys.argv[3]), rdf_syntax("ntriples"))], progress=lambda done: os._exit(9))
+"""
+
+
+def test_a_replacement_killed_half_way_is_undone_when_the_store_is_next_opened(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    graph = "http://example.org/g"
+    with open_store(tmp_path / "store") as store:
+        store.bulk_load(_lines(40, "old").encode(), rdf_syntax("ntriples"), graph=graph)
+    new = tmp_path / "new.nt"
+    new.write_text(_lines(20_000, "new"), encoding="utf-8")
+    arguments = [str(tmp_path / "store"), graph, str(new)]
+    killed = subprocess.run([sys.executable, "-c", KILLED_MID_REPLACEMENT, *arguments], check=False)
+    assert killed.returncode == 9 and (tmp_path / "store.replacing" / "graph").is_file()
+    with caplog.at_level(logging.WARNING, logger="smarco_kg.store"), open_store(tmp_path / "store") as store:
+        assert store.graph_sizes() == {graph: 40}
+        assert not store.query(f'ASK {{ GRAPH <{graph}> {{ ?s ?p "new" }} }}').boolean
+    assert [r.getMessage().split(" as it was")[0] for r in caplog.records] == [f"restored graph <{graph}> (40 triples)"]
+    assert not (tmp_path / "store.replacing").exists()

@@ -102,6 +102,11 @@ class Principal:
         return self.partner is not None and graph == graphs.partner(self.partner)
 
     @property
+    def actor(self) -> str:
+        """Who wrote, as the change feed names them: the partner's slug, or ``admin``; never the token."""
+        return "admin" if self.admin else str(self.partner)
+
+    @property
     def name(self) -> str:
         """For logs and messages, e.g. ``cefriel (token 3f9a1b2c)`` or ``admin (token 0d4e5f60)``."""
         return f"{'admin' if self.admin else self.partner} (token {self.token_id})"

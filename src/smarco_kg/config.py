@@ -80,6 +80,10 @@ class Settings(BaseSettings):
     load_body_timeout: float = 600.0  # seconds to send a body to /store
     header_timeout: float = 30.0  # seconds to send a request's line and headers (smarco-kg serve)
     header_limit: int = 64 << 10  # bytes of a request's line and headers (smarco-kg serve)
+    # Test fault injection, never for a deployment: the process ends at once (os._exit) right before a write's
+    # store commit (its change event journalled) or right after it (the event not yet published), as a kill there
+    # would; the crash-recovery tests set SMARCO_TEST_CRASH to make that moment exact.
+    test_crash: Literal["", "before-commit", "after-commit"] = ""
 
     @classmethod
     def settings_customise_sources(

@@ -2,26 +2,32 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import logging
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 from smarco_kg.catalogue import CLASSES, Catalogue, ClassEntry
-from smarco_kg.changes import ChangeLog
+from smarco_kg.changes import ChangeLog, PendingWrite
 from smarco_kg.config import Settings
 from smarco_kg.dumps import Dumps
+from smarco_kg.errors import SmarcoError
 from smarco_kg.formats import RdfSyntax
 from smarco_kg.graphs import Graphs
 from smarco_kg.ownership import Owner
 from smarco_kg.search import SearchIndex
-from smarco_kg.store import Changeset, GraphStore, store_for
+from smarco_kg.store import Changeset, GraphStore, StoreError, store_for
 from smarco_kg.updates import UpdateResult, apply_update
 from smarco_kg.validation import ShapesValidator
 from smarco_kg.write_path import WritePath, WriteResult
 
 Listener = Callable[[], object]  # told of every commit; what it returns is not used
+CRASH_EXIT = 70  # the exit status of a process ended by the test fault injection (``Settings.test_crash``)
+log = logging.getLogger("smarco_kg.changes")
 
 
 @dataclass
@@ -43,6 +49,7 @@ class KnowledgeGraph:
 
     def __post_init__(self) -> None:
         self.store = store_for(self.settings, create=self.create)
+        self._replay()
 
     @cached_property
     def catalogue(self) -> Catalogue:
@@ -101,9 +108,12 @@ class KnowledgeGraph:
     ) -> WriteResult:
         """Validate and store ``data`` (``WritePath.write`` takes ``options``), then everything a commit implies;
         a dry run commits nothing."""
-        result = self.write_path.write(data, syntax, guard=self._guard(owner), **options)
-        if not options.get("dry_run"):
-            self.committed(result.graphs, actor=actor, operation=operation, subjects=subjects)
+        with self.journalled(actor, operation, subjects) as write:
+            result = self.write_path.write(
+                data, syntax, guard=self._guard(owner), before_commit=write.intend, **options
+            )
+            if not options.get("dry_run"):
+                self.committed(result.graphs, actor=actor, operation=operation, subjects=subjects, write=write)
         return result
 
     def apply(
@@ -120,17 +130,43 @@ class KnowledgeGraph:
         commit; the resources removed by name (``changes.remove_resources``) must be ``owner``'s."""
         if owner is not None:
             owner.check(self.store, [subject for _, subject in changes.remove_resources], self.graphs)
-        self.store.apply(changes)
-        self.committed(graphs, actor=actor, operation=operation, subjects=subjects)
+        with self.journalled(actor, operation, subjects) as write:
+            write.intend(graphs)
+            self.store.apply(changes)
+            self.committed(graphs, actor=actor, operation=operation, subjects=subjects, write=write)
 
     def update(
         self, sparql: str, *, actor: str, base_iri: str | None = None, owner: Owner | None = None
     ) -> UpdateResult:
         """Apply a SPARQL Update through the validated path, then commit the graphs it changed."""
-        result = apply_update(self.store, self.write_path, sparql, base_iri=base_iri, guard=self._guard(owner))
-        changed = set(result.added) | set(result.removed)
-        self.committed(changed, actor=actor, operation="update", subjects=result.subjects)
+        with self.journalled(actor, "update") as write:
+            result = apply_update(
+                self.store,
+                self.write_path,
+                sparql,
+                base_iri=base_iri,
+                guard=self._guard(owner),
+                before_commit=write.intend,
+            )
+            changed = set(result.added) | set(result.removed)
+            self.committed(changed, actor=actor, operation="update", subjects=result.subjects, write=write)
         return result
+
+    @contextmanager
+    def journalled(self, actor: str, operation: str, subjects: Iterable[str] = ()) -> Iterator[PendingWrite]:
+        """A write's way into the change feed (``changes``): the body hands ``write.intend`` to the write path,
+        which journals the events right before the store commits, and ends with ``committed(…, write=write)``.
+        A write refused after its journal entry (a 4xx error: nothing changed) drops the entry; one that fails
+        otherwise (its outcome at the store unknown) is committed all the same."""
+        write = PendingWrite(
+            self.changes, actor, operation, sorted(set(subjects)), after_intent=lambda: self._crash("before-commit")
+        )
+        try:
+            yield write
+        except BaseException as error:
+            if write.entry is not None and not write.published:
+                self._settle(write, refused=isinstance(error, SmarcoError) and error.status < 500)
+            raise
 
     def _guard(self, owner: Owner | None) -> Callable[[Sequence[str]], None] | None:
         """What holds a write to ``owner``'s resources; None for a writer held to nothing (admin, operator)."""
@@ -139,19 +175,64 @@ class KnowledgeGraph:
         return lambda subjects: owner.check(self.store, subjects, self.graphs)
 
     def committed(
-        self, graphs: Iterable[str], *, actor: str = "cli", operation: str = "replace", subjects: Iterable[str] = ()
+        self,
+        graphs: Iterable[str],
+        *,
+        actor: str = "cli",
+        operation: str = "replace",
+        subjects: Iterable[str] = (),
+        write: PendingWrite | None = None,
     ) -> None:
-        """After a write made through the store itself (a bulk import): the feed, the text index, the dumps, the
-        generation and the listeners. ``subjects``: the resources written (none: the graphs as a whole)."""
+        """After a write: the feed (with its journal entry, ``write``), the text index, the dumps, the generation
+        and the listeners. ``subjects``: the resources written (none: the graphs as a whole)."""
+        self._crash("after-commit")
         graphs = [g for g in graphs if g]
+        pending = write.entry if write is not None else None
+        if write is not None:
+            write.published = True
         if not graphs:
+            if pending is not None:  # journalled, but nothing changed after all
+                self.changes.record([], actor=actor, operation=operation, pending=pending)
             return
         self.generation += 1
-        self.changes.record(graphs, actor=actor, operation=operation, subjects=subjects)
+        self.changes.record(graphs, actor=actor, operation=operation, subjects=subjects, pending=pending)
         self.search.reindex(self.store, graphs)
         self.dumps.invalidate()
         for listener in self.listeners:
             listener()
+
+    def _settle(self, write: PendingWrite, *, refused: bool) -> None:
+        """A write that failed after its journal entry: refused, it changed nothing (the entry goes); otherwise
+        its outcome at the store is unknown, and it is committed all the same (at least once)."""
+        if refused:
+            self.changes.record([], actor=write.actor, operation=write.operation, pending=write.entry)
+            return
+        try:
+            self.committed(
+                write.graphs, actor=write.actor, operation=write.operation, subjects=write.subjects, write=write
+            )
+        except Exception:  # the write's own error is the one to report
+            log.exception("the events of a failed write stay in the journal until the next start")
+
+    def _replay(self) -> None:
+        """Publish the events a crash left in the journal and bring the text index in step for their graphs."""
+        graphs = self.changes.recover()
+        if graphs:
+            log.warning(
+                "published the change events of write(s) interrupted by a crash (at least once: a write killed "
+                "before its store commit has its event too); reindexed %s",
+                ", ".join(graphs),
+            )
+            self.dumps.invalidate()
+            try:
+                self.search.reindex(self.store, graphs)
+            except StoreError as error:  # a remote store not answering yet: the events are out, the index lags
+                log.warning("the text index of %s could not be brought in step: %s", ", ".join(graphs), error)
+
+    def _crash(self, moment: str) -> None:
+        """The test fault injection ``Settings.test_crash``: end the process at once at ``moment``."""
+        if self.settings.test_crash == moment:
+            os._exit(CRASH_EXIT)
 
     def close(self) -> None:
         if "search" in self.__dict__:

@@ -18,7 +18,7 @@ import functools
 import io
 import shutil
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -232,10 +232,12 @@ def apply_update(
     *,
     base_iri: str | None = None,
     guard: SubjectsGuard | None = None,
+    before_commit: Callable[[list[str], list[str]], object] | None = None,
 ) -> UpdateResult:
     """Apply ``sparql`` to a sandbox, validate what changed there, then apply it to ``store``; raises
     ``WriteRejected`` (nothing written) when the result breaks the shapes. ``guard`` is shown the IRIs whose
-    statements the update adds or removes before the store is touched, and raises to refuse them."""
+    statements the update adds or removes before the store is touched, and raises to refuse them;
+    ``before_commit`` is told the graphs and resources that change right before the store commits."""
     sparql = lenient_clear(sparql)
     update_plan = plan(sparql, base_iri)
     if not update_plan.operations:
@@ -244,7 +246,7 @@ def apply_update(
     try:
         sandbox_path = folder / "sandbox"
         if not store.snapshot(sandbox_path):
-            return _apply_by_graph_swap(store, write_path, sparql, base_iri, update_plan, guard)
+            return _apply_by_graph_swap(store, write_path, sparql, base_iri, update_plan, guard, before_commit)
         sandbox = open_store(sandbox_path)
         try:
             _run(sandbox, sparql, base_iri)
@@ -259,6 +261,8 @@ def apply_update(
             sandbox.close()
         if not report.conforms:
             raise WriteRejected(report)
+        if before_commit is not None:
+            before_commit(sorted({*added, *removed}), sorted(subjects))
         store.update(sparql, base_iri=base_iri)
         return UpdateResult(report, added, removed, sorted(subjects))
     finally:
@@ -272,6 +276,7 @@ def _apply_by_graph_swap(
     base_iri: str | None,
     update_plan: UpdatePlan,
     guard: SubjectsGuard | None,
+    before_commit: Callable[[list[str], list[str]], object] | None,
 ) -> UpdateResult:
     """The sandbox of a store without checkpoints: the graphs the update names (all of them if it names a
     graph by a variable), copied; the changed graphs then replace the stored ones in one update request."""
@@ -306,6 +311,8 @@ def _apply_by_graph_swap(
             for graph in changed:
                 for line in sorted(after[graph]):
                     buffer.write(line[:-1].rstrip() + (f" <{graph}> .\n" if graph else " .\n").encode())
+            if before_commit is not None:
+                before_commit(changed, sorted(subjects))
             store.apply(Changeset(add=buffer.getvalue(), default_graph=None, clear_graphs=changed))
         return UpdateResult(report, added, removed, sorted(subjects))
     finally:

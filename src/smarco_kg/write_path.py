@@ -43,6 +43,8 @@ BatchProgress = Callable[[int, int], None]
 
 SubjectsGuard = Callable[[Sequence[str]], None]
 """Shown the IRIs a write states or removes something about, before it is written; raises to refuse it."""
+BeforeCommit = Callable[[list[str]], object]
+"""Called with the graphs a write changes right before the store commits it (the change feed's journal)."""
 
 
 class ParseError(BadRequest, ValueError):
@@ -375,6 +377,7 @@ class WritePath:
         *,
         replace_graphs: Sequence[str] = (),
         remove_resources: Sequence[tuple[str, str]] = (),
+        before_commit: BeforeCommit | None = None,
     ) -> None:
         """Write the staged data (replacing whole graphs or resources' descriptions if asked) in one transaction."""
         buffer = io.BytesIO()
@@ -382,6 +385,8 @@ class WritePath:
         changes = Changeset(
             add=buffer.getvalue(), clear_graphs=list(replace_graphs), remove_resources=list(remove_resources)
         )
+        if before_commit is not None:
+            before_commit(sorted({*staged.graphs, *replace_graphs, *(g for g, _ in remove_resources)}))
         self.store.apply(changes)
 
     def write(
@@ -398,6 +403,7 @@ class WritePath:
         name: str | None = None,
         remove_resources: Sequence[tuple[str, str]] = (),
         guard: SubjectsGuard | None = None,
+        before_commit: BeforeCommit | None = None,
     ) -> WriteResult:
         """Parse, validate and (unless ``dry_run``) commit; raises ``WriteRejected`` and writes nothing on a
         violation, ``ParseError`` on bad input, ``PermissionError`` for a graph ``allowed_graphs`` refuses.
@@ -405,7 +411,8 @@ class WritePath:
         ``remove_resources`` ((graph, subject IRI) pairs) replaces descriptions: each subject's triples and the
         blank nodes it owns are removed from that graph in the same transaction, and validation sees the store
         without them. ``guard`` is shown the IRIs the write states or removes something about before anything
-        else is checked, and raises to refuse them."""
+        else is checked, and raises to refuse them;
+        ``before_commit`` is told the graphs right before the store commits."""
         started = time.perf_counter()
         staged = self.stage(source, syntax, graph=graph, base_iri=base_iri, name=name)
         try:
@@ -423,7 +430,12 @@ class WritePath:
             if not report.conforms:
                 raise WriteRejected(report)
             if not dry_run:
-                self.commit(staged, replace_graphs=replace_graphs, remove_resources=remove_resources)
+                self.commit(
+                    staged,
+                    replace_graphs=replace_graphs,
+                    remove_resources=remove_resources,
+                    before_commit=before_commit,
+                )
             return WriteResult(report, staged.quads, staged.graphs, time.perf_counter() - started)
         finally:
             staged.close()

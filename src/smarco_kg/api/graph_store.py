@@ -270,7 +270,7 @@ async def _write(request: Request, graph: str, *, replace: bool) -> tuple[int, b
             result = await run_in_threadpool(
                 partial(
                     svc.kg.commit,
-                    actor=principal.name,
+                    actor=principal.actor,
                     operation="replace" if replace else "update",
                     graph=graph,
                     base_iri=str(request.url),
@@ -380,7 +380,7 @@ async def graph_store_delete(request: Request) -> Response:
             raise Problem(404, "no such graph", f"the store has no graph <{graph}>")
         size = await run_in_threadpool(svc.kg.store.graph_size, graph) if graph else 0
         await run_in_threadpool(
-            partial(svc.kg.apply, graphs=[graph], actor=principal.name, operation="delete"),
+            partial(svc.kg.apply, graphs=[graph], actor=principal.actor, operation="delete"),
             Changeset(drop_graphs=[graph]),
         )
     log_write(principal, graph or "default", 0, size, "graph-store-delete")

@@ -240,7 +240,7 @@ async def save_plan(request: Request) -> Response:
         data.add((step, SMARCO.position, Literal(position)))
         data.add((step, SMARCO.course, URIRef(course.iri)))
     async with svc.write_lock:
-        written = await run_in_threadpool(svc.writes.create, entry, data, graph, principal.name)
+        written = await run_in_threadpool(svc.writes.create, entry, data, graph, principal.actor)
     log_write(principal, graph, written.added, 0, "api-plan-pathway")
     local = written.iri.removeprefix(entry.namespace(svc.settings.base_iri))
     location = str(request.url_for("get_pathways", id=local))

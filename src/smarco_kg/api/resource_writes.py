@@ -65,7 +65,7 @@ async def create(request: Request, entry: ClassEntry) -> Response:
     parsed = await body_graph(request, str(PLACEHOLDER))
     async with svc.write_lock:
         owner = Owner.of(principal, svc.kg.graphs)
-        written = await run_in_threadpool(svc.writes.create, entry, parsed, graph, principal.name, owner)
+        written = await run_in_threadpool(svc.writes.create, entry, parsed, graph, principal.actor, owner)
     log_write(principal, graph, written.added, 0, f"api-post-{entry.collection}")
     local = written.iri.removeprefix(entry.namespace(svc.settings.base_iri))
     location = str(request.url_for(f"get_{entry.collection}", id=local))

@@ -264,7 +264,7 @@ async def _update(request: Request, sparql: str, params: Params) -> Response:
             result = await run_in_threadpool(
                 partial(
                     svc.kg.update,
-                    actor=principal.name,
+                    actor=principal.actor,
                     base_iri=svc.settings.base_iri,
                     owner=Owner.of(principal, graphs),
                 ),

@@ -353,7 +353,7 @@ class MemberWrites:
         data = owned_part(body, iri, entry, self.vocabulary)
         remove = owned_subjects(self.store, graph, iri)
         owner = Owner.of(principal, self.graphs)
-        added = self._commit(data, graph, remove, actor=principal.name, operation="update", owner=owner)
+        added = self._commit(data, graph, remove, actor=principal.actor, operation="update", owner=owner)
         return Written(iri, graph, describe(self.store, entry, iri) or Graph(), added, len(current))
 
     def delete(self, entry: ClassEntry, local: str, principal: Principal, if_match: str | None) -> Written:
@@ -364,7 +364,7 @@ class MemberWrites:
         self.committer.apply(
             Changeset(remove_resources=remove),
             graphs=[graph],
-            actor=principal.name,
+            actor=principal.actor,
             operation="delete",
             subjects=[s for _, s in remove],
             owner=Owner.of(principal, self.graphs),

@@ -45,12 +45,20 @@ def import_esco_command(
                     update(done, total, stage=what if what == LOADING else None)
 
                 try:
-                    report = import_esco(kg.store, kg.graphs.esco, sources, version=version, progress=progress)
+                    with kg.journalled("cli", "replace") as write:
+                        report = import_esco(
+                            kg.store,
+                            kg.graphs.esco,
+                            sources,
+                            version=version,
+                            progress=progress,
+                            before_commit=write.intend,
+                        )
+                        kg.committed([kg.graphs.esco], write=write)
                 except EscoImportError as error:
                     raise Failure(f"{error}", "\n".join(error.problems[:50]), 1) from error
                 except QuerySyntaxError as error:
                     raise Failure("an RDF dump does not parse; nothing was changed", str(error), 1) from error
-            kg.committed([kg.graphs.esco])
             for what, count in report.counts.items():
                 out.print(f"{what:>30}: {count:>8,}", markup=False)
             out.print(f"{'triples in the ESCO graph':>30}: {report.triples:>8,}", markup=False)

@@ -438,8 +438,10 @@ def import_esco(
     version: str | None = None,
     progress: Progress | None = None,
     workdir: Path | None = None,
+    before_commit: Callable[[list[str]], object] | None = None,
 ) -> EscoImportReport:
-    """Replace ``graph`` with ESCO read from ``sources``: CSV export directories and/or RDF dump files."""
+    """Replace ``graph`` with ESCO read from ``sources``: CSV export directories and/or RDF dump files.
+    ``before_commit`` is told the graph once the sources are read, right before the store replaces it."""
     report = EscoImportReport(version=version or version_of(sources), source=", ".join(str(s) for s in sources))
     missing = [str(s) for s in sources if not s.exists()]
     if missing:
@@ -461,6 +463,8 @@ def import_esco(
         files = [(writer.path, rdf_syntax("ntriples")), *dumps]
         total = sum(path.stat().st_size for path, _ in files)
         loaded = (lambda done: progress(LOADING, min(done, total), total)) if progress else None
+        if before_commit is not None:
+            before_commit([graph])
         report.triples = store.replace_graph(graph, files, progress=loaded)
         if dumps:
             _count_from_store(store, graph, report)

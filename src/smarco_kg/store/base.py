@@ -180,6 +180,11 @@ class GraphStore(ABC):
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def recover(self) -> list[str]:
+        """Put right what a process killed in the middle of a write left behind (a graph half replaced, staging
+        data); called when the store is opened for writing. One line for each thing done, for the log."""
+        return []
+
     def snapshot(self, target: Path) -> bool:
         """Write a consistent read-only copy to ``target`` if the backend can; other processes open it with
         ``open_store(target, read_only=True)``. Backends without local checkpoints return False."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-import tempfile
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -24,6 +23,7 @@ from smarco_kg.store.base import (
     StoreLockedError,
     check_dataset,
 )
+from smarco_kg.store.replacement import recover, replacing
 from smarco_kg.store.sparql_changes import changeset_update
 from smarco_kg.terms import RdfTerm, ox_format, to_ox, to_rdflib, values_block
 
@@ -259,10 +259,10 @@ class EmbeddedStore(GraphStore):
     def replace_graph(
         self, graph: str, sources: Sequence[tuple[Path, RdfSyntax]], *, progress: Progress | None = None
     ) -> int:
-        """Replace a named graph with trusted files. Oxigraph's transactions cost ~40 µs a triple (a 500k-triple
-        graph: 45 s to swap by ``MOVE``) and its bulk loader ~7 µs, so: every source is parsed first (a bad file
-        changes nothing), the old graph is saved to a file, removed and the new one bulk-loaded; if that fails,
-        the saved graph is loaded back. Only a crash between removal and reload loses it (re-run the import)."""
+        """Replace a named graph with trusted files. Every source is parsed first (a bad file changes nothing);
+        then the old graph is saved beside the store, removed and the new one bulk-loaded (``replacement``: the
+        bulk loader is ~6x faster than a transaction). A failure puts the saved graph back at once, a crash at any
+        moment on the next open (``recover``): the graph is always the old one or the whole new one."""
         for path, syntax in sources:
             try:
                 with path.open("rb") as handle:
@@ -271,26 +271,37 @@ class EmbeddedStore(GraphStore):
             except SyntaxError as error:
                 raise QuerySyntaxError.of_data(path, error) from error
         name = ox.NamedNode(graph)
-        with tempfile.TemporaryDirectory(dir=self.path.parent if self.path else None) as directory:
-            saved = Path(directory) / "previous.nq"
-            with saved.open("wb") as handle:
-                self._store.dump(handle, ox.RdfFormat.N_QUADS, from_graph=name)
+        if self.path is None:  # in memory: nothing outlives a crash; the old quads are kept for a failure
+            old = list(self._store.quads_for_pattern(None, None, None, name))
             try:
-                self._store.remove_graph(name)
-                done = 0
-                for path, syntax in sources:
-                    with path.open("rb") as handle:
-                        told = (lambda n, before=done: progress(before + n)) if progress else None
-                        reader = _ProgressReader(handle, told) if told else handle
-                        self._store.bulk_load(reader, ox_format(syntax), to_graph=name)  # type: ignore[arg-type]  # as above
-                    done += path.stat().st_size
-                self._store.flush()
+                self._load_graph(name, sources, progress)
             except BaseException:
                 self._store.remove_graph(name)
-                self._store.bulk_load(saved.read_bytes(), ox.RdfFormat.N_QUADS, to_graph=name)
-                self._store.flush()
+                self._store.extend(old)
                 raise
+            return self.graph_size(graph)
+        with replacing(self._store, self.path, name):
+            self._load_graph(name, sources, progress)
         return self.graph_size(graph)
+
+    def _load_graph(
+        self, name: ox.NamedNode, sources: Sequence[tuple[Path, RdfSyntax]], progress: Progress | None
+    ) -> None:
+        """Empty the graph and bulk-load the sources into it."""
+        self._store.remove_graph(name)
+        done = 0
+        for path, syntax in sources:
+            with path.open("rb") as handle:
+                told = (lambda n, before=done: progress(before + n)) if progress else None
+                reader = _ProgressReader(handle, told) if told else handle
+                self._store.bulk_load(reader, ox_format(syntax), to_graph=name)  # type: ignore[arg-type]  # as above
+            done += path.stat().st_size
+
+    def recover(self) -> list[str]:
+        """Put back a graph whose replacement a crash interrupted (see ``replacement``)."""
+        if self.path is None or self.read_only:
+            return []
+        return recover(self._store, self.path)
 
     def snapshot(self, target: Path) -> bool:
         """A consistent checkpoint in ``target`` (hard links, milliseconds) that other processes can open

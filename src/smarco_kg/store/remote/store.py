@@ -12,7 +12,10 @@ Bulk loads go to a staging graph in Graph Store Protocol chunks and are added to
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import socket
 import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -39,6 +42,8 @@ if TYPE_CHECKING:
     from smarco_kg.config import Settings
 
 PAGE = 10_000  # triples per page when a graph is read whole (Virtuoso's default ResultSetMaxRows)
+STAGING = f"{OWN_GRAPHS}staging:"  # then the machine, the process, the time (ns) and a number: who may drop it
+ABANDONED_AFTER = 24 * 3600.0  # seconds after which another machine's staging graph is taken as left by a crash
 
 
 class RemoteStore(GraphStore):
@@ -274,7 +279,7 @@ class RemoteStore(GraphStore):
         """Each source parsed whole, then sent to staging graphs of this backend's own, which no query sees; one
         update then moves them into place. A failure (a later source that does not parse included) drops what
         was staged, so nothing changes."""
-        stage = f"{OWN_GRAPHS}staging:{time.time_ns()}"
+        stage = f"{STAGING}{this_machine()}:{os.getpid()}:{time.time_ns()}"
         staged: list[tuple[str, str]] = []
         try:
             done = 0
@@ -300,6 +305,23 @@ class RemoteStore(GraphStore):
         finally:
             self.dataset.staging.difference_update(s for s, _ in staged)
 
+    def recover(self) -> list[str]:
+        """Drop the staging graphs of loads whose process was killed before it could: those of a process of this
+        machine that no longer runs, and any older than ``ABANDONED_AFTER``."""
+        try:
+            self.dataset.graphs()
+            left = [g for g in self.dataset.left_out() if g.startswith(STAGING) and _abandoned(g)]
+            if left:
+                self._send(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in left))
+        except StoreError:  # not answering now: the first request says so, and the next open looks again
+            return []
+        if not left:
+            return []
+        return [
+            f"dropped {len(left)} staging graph(s) that a load interrupted (by a crash or kill) left in the store; "
+            "the graphs it was loading are as they were before it"
+        ]
+
     def _add_to_graph(self, graph: str, ntriples: bytes) -> None:
         if self.graph_store_url is None:
             self.update(f"INSERT DATA {{ GRAPH <{graph}> {{ {ntriples.decode()} }} }}")
@@ -308,6 +330,30 @@ class RemoteStore(GraphStore):
 
     def close(self) -> None:
         self.transport.close()
+
+
+def this_machine() -> str:
+    """This machine, as a staging graph names it: a short hash of its host name."""
+    return hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
+
+
+def _abandoned(staging: str) -> bool:
+    """Whether the load that named this staging graph has ended without dropping it."""
+    parts = staging.removeprefix(STAGING).split(":")
+    started = parts[-2] if len(parts) >= 2 and parts[-2].isdigit() else "0"  # older names: time and number only
+    if time.time() - int(started) / 1e9 > ABANDONED_AFTER:  # no load takes that long (a reused pid included)
+        return True
+    return len(parts) == 4 and parts[0] == this_machine() and parts[1].isdigit() and not _running(int(parts[1]))
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 _PARSER = ox.Store()  # empty: queries are only parsed on it (pyoxigraph evaluates when results are read)
