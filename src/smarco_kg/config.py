@@ -62,6 +62,10 @@ class Settings(BaseSettings):
     tokens_file: Path = Path("var/tokens.json")
     query_timeout: float = 30.0  # seconds; a request's timeout= may only lower it
     query_workers: int = 2
+    query_reserved_workers: int = 1  # of those, kept for clients with no long query (at most query_workers - 1)
+    query_reserved_seconds: float = 1.0  # how long a query may hold a reserved worker before it waits for another
+    query_client_limit: int = 2  # queries one client (token, else address) may run at once
+    query_client_queue: int = 4  # queries one client may have waiting beyond those; more is a 429
     cors_origins: tuple[str, ...] = ()  # origins allowed to write from a browser; reads are open to all
     issuer_dir: Path = Path("var/issuer")  # the credential seal's key and certificate (never in the repository)
     issuer_organisation: str = "european-digital-sme-alliance"  # slug of the organisation that seals credentials
@@ -124,11 +128,25 @@ class Settings(BaseSettings):
             raise ValueError(f"the base IRI must be an http(s) IRI, not {value!r}")
         return value if value.endswith(("/", "#")) else value + "/"
 
-    @field_validator("query_timeout")
+    @field_validator("query_timeout", "query_reserved_seconds")
     @classmethod
     def _positive_timeout(cls, value: float) -> float:
         if value <= 0:
-            raise ValueError("the query timeout must be a positive number of seconds")
+            raise ValueError("a positive number of seconds")
+        return value
+
+    @field_validator("query_workers", "query_client_limit")
+    @classmethod
+    def _at_least_one(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("at least 1")
+        return value
+
+    @field_validator("query_reserved_workers", "query_client_queue")
+    @classmethod
+    def _not_negative(cls, value: int) -> int:
+        if value < 0:
+            raise ValueError("0 or more")
         return value
 
     @cached_property
