@@ -152,7 +152,10 @@ class QueryAdmission:
                 self._heavy(client)
                 if sliced:
                     continue  # stopped on the reserved worker: back in line for a shared one, in its old place
-                raise QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped") from error
+                ended = (
+                    "was stopped" if self.runner.stops_runaways else "was abandoned (the store ends it by its limits)"
+                )
+                raise QueryTimeout(f"the query ran longer than {timeout:g} s and {ended}") from error
             if answer.seconds >= self.shares.slice:
                 self._heavy(client)
             return answer

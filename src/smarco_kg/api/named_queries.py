@@ -261,5 +261,6 @@ def _responses(query: NamedQuery) -> dict:
         200: ok,
         406: {"description": "No acceptable results format", "content": _PROBLEM},
         422: {"description": "A parameter value of the wrong type, or an unknown parameter", "content": _PROBLEM},
+        429: {"description": "The client has as many queries running and waiting as it may", "content": _PROBLEM},
         503: {"description": "The query timed out, or every query worker stayed busy", "content": _PROBLEM},
     }
