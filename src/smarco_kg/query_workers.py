@@ -349,11 +349,13 @@ class QueryWorkers:
     def close(self) -> None:
         with self._standby_lock:
             self._closed = True
-        for worker in [*self._workers, *([self._standby] if self._standby else [])]:
+        workers = [*self._workers, *([self._standby] if self._standby else [])]
+        for worker in workers:  # killed before their pipes close: none is left to report a broken pipe
+            worker.process.kill()
+        for worker in workers:
+            worker.process.join(5)
             with contextlib.suppress(OSError):
                 worker.connection.close()
-            worker.process.kill()
-            worker.process.join(5)
         self._workers.clear()
         self._standby = None
         shutil.rmtree(self.directory, ignore_errors=True)
