@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     query_timeout: float = 30.0  # seconds; a request's timeout= may only lower it
     query_workers: int = 2
     dumps_interval: float = 10.0  # seconds at least between the starts of two rewrites of the dumps
+    query_reserved_workers: int = 1  # of those, kept for clients with no long query (at most query_workers - 1)
+    query_reserved_seconds: float = 1.0  # how long a query may hold a reserved worker before it waits for another
+    query_client_limit: int = 2  # queries one client (token, else address) may run at once
+    query_client_queue: int = 4  # queries one client may have waiting beyond those; more is a 429
     cors_origins: tuple[str, ...] = ()  # origins allowed to write from a browser; reads are open to all
     issuer_dir: Path = Path("var/issuer")  # the credential seal's key and certificate (never in the repository)
     issuer_organisation: str = "european-digital-sme-alliance"  # slug of the organisation that seals credentials
@@ -140,7 +144,7 @@ class Settings(BaseSettings):
             raise ValueError(f"the base IRI must be an http(s) IRI, not {value!r}")
         return value if value.endswith(("/", "#")) else value + "/"
 
-    @field_validator("query_timeout", "body_timeout", "load_body_timeout", "header_timeout")
+    @field_validator("query_timeout", "query_reserved_seconds", "body_timeout", "load_body_timeout", "header_timeout")
     @classmethod
     def _positive_timeout(cls, value: float) -> float:
         if value <= 0:
@@ -158,9 +162,23 @@ class Settings(BaseSettings):
 
     @field_validator("dumps_interval")
     @classmethod
-    def _not_negative(cls, value: float) -> float:
+    def _not_negative_interval(cls, value: float) -> float:
         if value < 0:
             raise ValueError("the dumps interval is a number of seconds, 0 or more")
+        return value
+
+    @field_validator("query_workers", "query_client_limit")
+    @classmethod
+    def _at_least_one(cls, value: int) -> int:
+        if value < 1:
+            raise ValueError("at least 1")
+        return value
+
+    @field_validator("query_reserved_workers", "query_client_queue")
+    @classmethod
+    def _not_negative(cls, value: int) -> int:
+        if value < 0:
+            raise ValueError("0 or more")
         return value
 
     @cached_property

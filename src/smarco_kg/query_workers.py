@@ -3,8 +3,9 @@
 pyoxigraph cannot cancel a query from Python, so queries run in a small pool of processes, each reading
 the newest checkpoint of the store (``GraphStore.snapshot``: hard links, milliseconds, taken after every
 commit). A query that outlives its timeout is stopped by killing its process, which is replaced; the other
-workers keep answering meanwhile. Results are serialized in the worker by pyoxigraph's own serializers and
-cross the pipe as bytes.
+workers keep answering meanwhile. A standby process, started ahead, takes the stopped one's place at once, so
+the next query does not wait for a process to start (seconds on a busy machine). Results are serialized in the
+worker by pyoxigraph's own serializers and cross the pipe as bytes.
 
 A remote store runs queries in its own processes and stops them by its own limits (Virtuoso's
 ``MaxQueryExecutionTime``…), so ``StoreQueries`` sends them from threads, never more at once than its slots,
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import itertools
 import logging
 import multiprocessing
@@ -22,10 +24,11 @@ import os
 import shutil
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import ClassVar
 
 from rdflib.term import Node
 
@@ -78,6 +81,7 @@ class ServiceBusy(ServiceUnavailable):
 
 
 _RETRY = {"Retry-After": "1"}
+STARTUP_SECONDS = 60.0  # how long a worker process may take to import what it needs (seconds on a busy machine)
 
 
 @dataclass(frozen=True)
@@ -153,6 +157,7 @@ def _worker_main(connection: Connection) -> None:
     """A worker: open the checkpoint named with each request (reopening when it changes) and answer."""
     from smarco_kg.store import open_store
 
+    connection.send(("ready", None))  # imported: the pool may count on this process from now on
     current: tuple[str, GraphStore] | None = None
     while True:
         try:
@@ -172,11 +177,28 @@ def _worker_main(connection: Connection) -> None:
             connection.send(("error", ("evaluation", " ".join(str(error).split()), [])))
 
 
+@functools.cache
+def _context() -> multiprocessing.context.SpawnContext | multiprocessing.context.ForkServerContext:
+    """Where worker processes come from: forked from a server that has imported what they need, so one starts in
+    milliseconds (spawned, each imports it all again: 0.7 s, seconds on a busy machine); spawned where the
+    platform has no fork server."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    # The CLI too: a worker runs the main script again, and the ``smarco-kg`` entry point imports the whole CLI
+    # (1-2 s per worker on a busy machine; Python 3.11's fork server does not preload "__main__" as documented).
+    context.set_forkserver_preload(
+        ["smarco_kg.query_workers", "smarco_kg.store", "smarco_kg.formats", "smarco_kg.negotiation", "smarco_kg.cli"]
+    )
+    return context
+
+
 @dataclass
 class _Worker:
     process: multiprocessing.process.BaseProcess
     connection: Connection
     checkpoint: str | None = None
+    ready: bool = False  # its start-up message has been read
 
 
 @dataclass
@@ -186,7 +208,11 @@ class QueryWorkers:
     store: GraphStore
     directory: Path
     size: int = 2
+    stops_runaways: ClassVar[bool] = True  # a query past its timeout ends with its process: the worker is free
     _workers: list[_Worker] = field(default_factory=list, init=False)
+    _standby: _Worker | None = field(default=None, init=False)
+    _standby_lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    _closed: bool = field(default=False, init=False)
     _idle: asyncio.Queue | None = field(default=None, init=False)
     _checkpoints: list[Path] = field(default_factory=list, init=False)
     _counter: itertools.count = field(default_factory=itertools.count, init=False)
@@ -198,9 +224,14 @@ class QueryWorkers:
         if not self.refresh():
             raise RuntimeError(f"{self.store.description} cannot make checkpoints for query workers")
         self._workers = [self._spawn() for _ in range(self.size)]
+        self._standby = self._spawn()
+        for worker in self._workers:  # the first queries after start-up find their workers ready
+            if worker.connection.poll(STARTUP_SECONDS):
+                worker.connection.recv()
+                worker.ready = True
 
     def _spawn(self) -> _Worker:
-        context = multiprocessing.get_context("spawn")
+        context = _context()
         parent, child = context.Pipe()
         process = context.Process(target=_worker_main, args=(child,), daemon=True, name="smarco-query")
         process.start()
@@ -229,8 +260,16 @@ class QueryWorkers:
     def latest(self) -> str:
         return str(self._checkpoints[-1])
 
-    async def run(self, request: QueryRequest, timeout: float) -> QueryAnswer:
-        """Answer ``request`` within ``timeout`` seconds, or stop it and raise ``QueryTimeout``."""
+    async def run(self, request: QueryRequest, timeout: float, done: Callable[[], None] | None = None) -> QueryAnswer:
+        """Answer ``request`` within ``timeout`` seconds, or stop it and raise ``QueryTimeout``; ``done`` is
+        called once the worker is free again (``QueryAdmission`` counts workers by it)."""
+        try:
+            return await self._run(request, timeout)
+        finally:
+            if done is not None:
+                done()
+
+    async def _run(self, request: QueryRequest, timeout: float) -> QueryAnswer:
         if self._idle is None:
             self._idle = asyncio.Queue()
             for idle in self._workers:
@@ -243,6 +282,12 @@ class QueryWorkers:
         checkpoint = self.latest
         worker.checkpoint = checkpoint
         try:
+            if not worker.ready:  # a process still starting: its start-up is not the query's time
+                if not await self._answered(worker, STARTUP_SECONDS):
+                    raise EOFError(f"no query worker process started within {STARTUP_SECONDS:g} s")
+                worker.connection.recv()
+                worker.ready = True
+                deadline = time.monotonic() + timeout
             worker.connection.send((checkpoint, request))
             if not await self._answered(worker, max(0.0, deadline - time.monotonic())):
                 self._replace(worker)
@@ -283,23 +328,36 @@ class QueryWorkers:
             os.set_blocking(descriptor, True)  # the loop (uvloop) made it non-blocking; recv reads whole messages
 
     def _replace(self, worker: _Worker) -> None:
-        """Kill a worker (a runaway query) and put a fresh one in its place."""
+        """Kill a worker (a runaway query) and put the standby in its place; a thread reaps the killed process
+        and starts the next standby (60-90 ms that the event loop, answering other queries, does not wait)."""
         worker.process.kill()
-        worker.process.join(5)
-        worker.connection.close()
-        fresh = self._spawn()
+        with self._standby_lock:
+            fresh, self._standby = self._standby or self._spawn(), None
         self._workers[self._workers.index(worker)] = fresh
         assert self._idle is not None
         self._idle.put_nowait(fresh)
-        log.warning("stopped a query worker after a timeout; started a new one")
+        threading.Thread(target=self._recycle, args=(worker,), name="smarco-query-recycle", daemon=True).start()
+        log.warning("stopped a query worker after a timeout; the standby took its place")
+
+    def _recycle(self, killed: _Worker) -> None:
+        killed.process.join(5)
+        killed.connection.close()
+        with self._standby_lock:
+            if self._standby is None and not self._closed:
+                self._standby = self._spawn()
 
     def close(self) -> None:
-        for worker in self._workers:
+        with self._standby_lock:
+            self._closed = True
+        workers = [*self._workers, *([self._standby] if self._standby else [])]
+        for worker in workers:  # killed before their pipes close: none is left to report a broken pipe
+            worker.process.kill()
+        for worker in workers:
+            worker.process.join(5)
             with contextlib.suppress(OSError):
                 worker.connection.close()
-            worker.process.kill()
-            worker.process.join(5)
         self._workers.clear()
+        self._standby = None
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
@@ -310,6 +368,7 @@ class StoreQueries:
 
     store: GraphStore
     size: int = 8
+    stops_runaways: ClassVar[bool] = False  # the store stops a query by its own limits; a timeout abandons it
     _slots: asyncio.Semaphore | None = field(default=None, init=False)
 
     def start(self) -> None:
@@ -319,18 +378,30 @@ class StoreQueries:
         """Nothing to refresh: every query reads the store as it is."""
         return True
 
-    async def run(self, request: QueryRequest, timeout: float) -> QueryAnswer:
+    async def run(self, request: QueryRequest, timeout: float, done: Callable[[], None] | None = None) -> QueryAnswer:
         """Answer ``request`` within ``timeout`` seconds, or raise ``QueryTimeout`` (the store's own limits stop
-        the query there; the thread ends with the store's answer or its request timeout)."""
+        the query there; the thread ends with the store's answer or its request timeout). ``done`` is called once
+        the thread has ended, which may be after the timeout."""
         if self._slots is None:
             self._slots = asyncio.Semaphore(self.size)
         deadline = time.monotonic() + timeout
         try:
             await asyncio.wait_for(self._slots.acquire(), timeout)
-        except TimeoutError as error:
-            raise ServiceBusy("every query slot stayed busy for the whole timeout") from error
+        except BaseException as error:
+            if done is not None:
+                done()
+            if isinstance(error, TimeoutError):
+                raise ServiceBusy("every query slot stayed busy for the whole timeout") from error
+            raise
+        slots = self._slots
+
+        def ended(_: object) -> None:
+            slots.release()
+            if done is not None:
+                done()
+
         task = asyncio.ensure_future(asyncio.to_thread(_answer_from_store, self.store, request))
-        task.add_done_callback(lambda _: self._slots.release())  # type: ignore[union-attr]
+        task.add_done_callback(ended)
         try:
             return await asyncio.wait_for(asyncio.shield(task), max(0.0, deadline - time.monotonic()))
         except TimeoutError as error:

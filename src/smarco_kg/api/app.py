@@ -47,6 +47,7 @@ from smarco_kg.errors import SmarcoError, Unprocessable, error_for
 from smarco_kg.kg import KnowledgeGraph
 from smarco_kg.publishing import Publisher
 from smarco_kg.queries import load_queries
+from smarco_kg.query_admission import QueryAdmission, Shares
 from smarco_kg.query_workers import QueryWorkers, StoreQueries
 
 
@@ -57,13 +58,14 @@ def create_app(settings: Settings | None = None, classes: Sequence[ClassEntry] =
     named = load_queries(settings.queries_dir)  # first: a malformed .rq stops start-up (QueryFileError: file:line)
     kg = KnowledgeGraph(settings, create=False, classes=classes)
     catalogue = kg.catalogue
-    queries: QueryWorkers | StoreQueries = (
+    runner: QueryWorkers | StoreQueries = (
         StoreQueries(kg.store, size=4 * settings.query_workers)  # the remote store's processes do the work
         if settings.remote
         else QueryWorkers(kg.store, settings.checkpoints_dir, size=settings.query_workers)
     )
     examples = [entry.classes[0] for entry in catalogue.owned]
     publisher = Publisher(kg.store, kg.dumps, settings, examples, interval=settings.dumps_interval)
+    queries = QueryAdmission(runner, Shares.of(settings, runner.size))  # each client's fair share of the workers
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

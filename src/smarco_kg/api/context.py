@@ -9,7 +9,7 @@ import httpx
 from fastapi import Request
 
 from smarco_kg.api.problems import Problem
-from smarco_kg.auth import Principal, TokenStore, bearer_secret
+from smarco_kg.auth import Principal, TokenFileError, TokenStore, bearer_secret
 from smarco_kg.catalogue import Catalogue
 from smarco_kg.catalogue.members import MemberIndex
 from smarco_kg.catalogue.read import Listing
@@ -17,13 +17,13 @@ from smarco_kg.catalogue.write import MemberWrites
 from smarco_kg.config import Settings
 from smarco_kg.gaps import CatalogueCache
 from smarco_kg.kg import KnowledgeGraph
-from smarco_kg.query_workers import QueryWorkers, StoreQueries
+from smarco_kg.query_admission import QueryAdmission, query_client
 
 
 @dataclass
 class Service:
     kg: KnowledgeGraph
-    queries: QueryWorkers | StoreQueries
+    queries: QueryAdmission
     tokens: TokenStore
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     members: MemberIndex = field(default_factory=MemberIndex)
@@ -71,3 +71,15 @@ def authenticate(request: Request) -> Principal:
     if principal is None:
         raise Problem(401, "invalid token", "the token is unknown or was revoked", challenge)
     return principal
+
+
+def client(request: Request) -> str:
+    """Who a query is from, for its fair share of the query workers: a valid bearer token's id, else the remote
+    address (a token that is malformed, unknown or revoked counts as none, so made-up tokens share an address)."""
+    principal = None
+    try:
+        secret = bearer_secret(request.headers.get("authorization"))
+        principal = service(request).tokens.authenticate(secret) if secret else None
+    except (ValueError, TokenFileError):
+        pass
+    return query_client(principal.token_id if principal else None, request.client.host if request.client else None)

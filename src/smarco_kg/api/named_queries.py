@@ -16,7 +16,7 @@ import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from smarco_kg.api.context import service
+from smarco_kg.api.context import client, service
 from smarco_kg.api.problems import Problem
 from smarco_kg.formats import RDF_SYNTAXES, RESULT_FORMATS, UnknownFormatError, result_format
 from smarco_kg.negotiation import NotAcceptable, negotiate
@@ -168,7 +168,7 @@ def _headers(answer: QueryAnswer) -> dict[str, str]:
 async def _answer(request: Request, query: QueryRequest) -> QueryAnswer:
     svc = service(request)
     try:
-        return await svc.queries.run(query, svc.settings.query_timeout)
+        return await svc.queries.run(query, svc.settings.query_timeout, client(request))
     except QueryError as error:
         if error.kind == "not-acceptable":
             raise Problem(406, "no acceptable result format", str(error), offered=error.offered) from error
@@ -261,5 +261,6 @@ def _responses(query: NamedQuery) -> dict:
         200: ok,
         406: {"description": "No acceptable results format", "content": _PROBLEM},
         422: {"description": "A parameter value of the wrong type, or an unknown parameter", "content": _PROBLEM},
+        429: {"description": "The client has as many queries running and waiting as it may", "content": _PROBLEM},
         503: {"description": "The query timed out, or every query worker stayed busy", "content": _PROBLEM},
     }

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from smarco_kg.api.context import Service, authenticate, service
+from smarco_kg.api.context import Service, authenticate, client, service
 from smarco_kg.api.problems import QUERY as QUERY_ERRORS
 from smarco_kg.api.problems import WRITE, Problem, problem_responses
 from smarco_kg.auth import log_write
@@ -221,7 +221,7 @@ async def _query(request: Request, sparql: str, params: Params) -> Response:
     )
     timeout = _timeout(svc, params)
     try:
-        answer = await svc.queries.run(query, timeout)
+        answer = await svc.queries.run(query, timeout, client(request))
     except QueryError as error:
         if error.kind == "syntax":
             raise Problem(400, "the query is not valid SPARQL", str(error)) from error
