@@ -30,8 +30,8 @@ def heard(kg: KnowledgeGraph) -> list[int]:
 
 
 def test_a_commit_writes_records_indexes_and_marks_the_dumps_stale(demo_kg: KnowledgeGraph) -> None:
-    demo_kg.dumps.current(demo_kg.store)
-    assert demo_kg.dumps.fresh()
+    demo_kg.dumps.write(demo_kg.store, demo_kg.dumps.state())
+    assert demo_kg.dumps.current(demo_kg.dumps.state())
     calls = heard(demo_kg)
     before = demo_kg.changes.since(0, 1000)
     result = demo_kg.commit(
@@ -48,7 +48,7 @@ def test_a_commit_writes_records_indexes_and_marks_the_dumps_stale(demo_kg: Know
     assert [(e.operation, e.graph, e.subjects) for e in events] == [("create", GRAPH, [PRACTICE])]
     hits, total = demo_kg.search.search("zyxwv", types=["practice"])
     assert total == 1 and hits[0].iri == PRACTICE
-    assert not demo_kg.dumps.fresh()
+    assert not demo_kg.dumps.current(demo_kg.dumps.state())
     assert calls == [1] and demo_kg.generation == 1
 
 

@@ -4,10 +4,13 @@ Virtuoso on loopback."""
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
+import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -154,6 +157,31 @@ def test_an_unreachable_store_is_a_store_error_after_the_retries() -> None:
     with RemoteStore("http://127.0.0.1:9/sparql", retries=1, timeout=2) as opened, pytest.raises(StoreError) as failed:
         opened.graphs()
     assert failed.value.status == 502 and "127.0.0.1:9" in failed.value.detail
+
+
+def test_a_query_the_store_is_slow_to_answer_is_sent_once() -> None:
+    """A store past the client's timeout is still working on the query: sending it again would run it twice."""
+    with socket.create_server(("127.0.0.1", 0)) as listener:
+        listener.settimeout(10)
+        port = listener.getsockname()[1]
+        received: list[bytes] = []
+        accepted: list[socket.socket] = []
+
+        def serve() -> None:  # a store that reads each request and never answers
+            with contextlib.suppress(OSError):
+                while True:
+                    connection, _ = listener.accept()
+                    accepted.append(connection)
+                    received.append(connection.recv(65536))
+
+        threading.Thread(target=serve, daemon=True).start()
+        store = RemoteStore(f"http://127.0.0.1:{port}/sparql", retries=3, timeout=0.5)
+        with store as opened, pytest.raises(StoreError, match="timed out"):
+            opened.query("ASK { ?s ?p ?o }")
+        time.sleep(0.5)  # a resend would have reached the listener by now
+        for connection in accepted:
+            connection.close()
+    assert len(received) == 1 and b"POST /sparql" in received[0]
 
 
 # ---- Virtuoso's deviations -----------------------------------------------------------------------------------------

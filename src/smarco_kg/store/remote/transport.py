@@ -17,9 +17,10 @@ class ResultCapError(StoreError):
 
 
 class Transport:
-    """One HTTP client for a store's endpoints. Reads are retried on connection errors and 502/503/504 answers;
-    writes never are (a write is one SPARQL Update request, which the store applies as one transaction, so a failed
-    write leaves it as it was)."""
+    """One HTTP client for a store's endpoints. Reads are retried on connection errors and 502/503/504 answers,
+    never when the store took too long to answer (it is still working on the query: sending it again would run it
+    again beside the first, and one abandoned runaway would cost the store four); writes never are (a write is one
+    SPARQL Update request, which the store applies as one transaction, so a failed write leaves it as it was)."""
 
     def __init__(
         self,
@@ -47,7 +48,7 @@ class Transport:
                     headers={"Accept": accept, "Content-Type": "application/x-www-form-urlencoded"},
                 )
             except httpx.TransportError as error:
-                if attempt + 1 == attempts:
+                if attempt + 1 == attempts or isinstance(error, httpx.ReadTimeout):
                     raise StoreError(f"{url}: {error}") from error
             else:
                 if response.status_code not in TRANSIENT or attempt + 1 == attempts:
