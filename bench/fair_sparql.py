@@ -16,7 +16,7 @@ after ``--phase-seconds`` even if fewer ASKs were sent.
 
     .venv/bin/python bench/fair_sparql.py [--budget 5] [--asks 200] [--interval 0.05]
 
-The goal (from the issue): the ASK's p99 <= 100 ms with the defaults. The JSON goes to bench/out/fair_sparql.json.
+The goal: the ASK's p99 <= 100 ms with the defaults. The JSON goes to bench/out/fair_sparql.json.
 """
 
 from __future__ import annotations
