@@ -85,8 +85,8 @@ def test_writes_document_their_answers_as_problems_and_headers(spec: dict, colle
     post = spec["paths"][f"/api/{collection}"]["post"]
     put = spec["paths"][f"/api/{collection}/{{id}}"]["put"]
     delete = spec["paths"][f"/api/{collection}/{{id}}"]["delete"]
-    assert set(post["responses"]) == {"201", "400", "401", "403", "409", "413", "415", "422"}
-    assert set(put["responses"]) == {"200", "400", "401", "403", "404", "409", "412", "413", "415", "422", "428"}
+    assert set(post["responses"]) == {"201", "400", "401", "403", "408", "409", "413", "415", "422"}
+    assert set(put["responses"]) == {"200", "400", "401", "403", "404", "408", "409", "412", "413", "415", "422", "428"}
     deleted = {"204", "401", "403", "404", "409", "412", "428"}
     assert deleted <= set(delete["responses"]) <= deleted | {"422"}  # a 422 for the path parameter
     assert {"Location", "ETag"} <= set(post["responses"]["201"]["headers"])
@@ -164,3 +164,34 @@ def test_docs_render_the_description(api: LiveServer) -> None:
     docs = api.client.get(f"{api.url}/docs")
     assert docs.status_code == 200 and docs.headers["content-type"].startswith("text/html")
     assert "openapi.json" in docs.text
+
+
+def test_every_route_that_reads_a_body_documents_its_size_and_time_limits(spec: dict) -> None:
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if "requestBody" in operation:
+                assert {"408", "413"} <= set(operation["responses"]), f"{method.upper()} {path}"
+    assert "503" in spec["paths"]["/health/store"]["get"]["responses"]
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({"title": {"en": "A title", "it": [None]}}, "title.it[0]"),  # JSON-LD would drop a null without a word
+        ({"title": {"e": "A title"}}, "title.e (the name)"),  # not a language tag
+        ({"title": {"en": []}}, "title.en"),  # a tag with no text
+        ({"providedBy": [7]}, "providedBy[0]"),  # a number where an organisation's IRI goes
+    ],
+)
+def test_a_json_body_off_its_schema_is_refused_naming_where(
+    api: LiveServer, spec: dict, change: dict, named: str
+) -> None:
+    example = spec["paths"]["/api/courses"]["post"]["requestBody"]["content"][JSONLD]["example"]
+    response = api.client.post(
+        f"{api.url}/api/courses",
+        params={"graph": f"{BASE}graph/test/openapi"},
+        json={**example, **change},
+        headers={**api.auth(), "Content-Type": JSONLD},
+    )
+    assert response.status_code == 422, describe(response)
+    assert any(e["message"].startswith(f"{named}:") for e in response.json()["errors"]), response.json()
