@@ -59,6 +59,16 @@ def test_every_collection_has_its_reads_and_writes(spec: dict, collection: str) 
         assert "post" in listing and {"put", "delete"} <= set(member)
 
 
+def _loose(schema: object) -> object:
+    """A schema without what a write states besides the answer's: language tags and texts, links' ``id``."""
+    if isinstance(schema, list):
+        return [_loose(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    dropped = {"propertyNames", "required", "additionalProperties"}
+    return {key: _loose(value) for key, value in schema.items() if key not in dropped}
+
+
 @pytest.mark.parametrize("collection", WRITABLE)
 def test_write_bodies_have_the_schema_the_get_answers_with(spec: dict, collection: str) -> None:
     # (application/ld+json may also come expanded, a list: application/json is the compact form alone)
@@ -72,9 +82,10 @@ def test_write_bodies_have_the_schema_the_get_answers_with(spec: dict, collectio
         for media_type in (JSONLD, JSON_MEDIA):
             schema = content[media_type]["schema"]
             assert set(schema["properties"]) == set(got["properties"]) == derived_keys(collection)
-            for key in set(got["properties"]) - set(schema["required"]) - {"@context"}:
-                written = {k: v for k, v in schema["properties"][key].items() if k != "propertyNames"}
-                assert written == got["properties"][key], key  # (a language map's keys: language tags)
+            for key in set(got["properties"]) - set(schema["required"]) - {"@context", "type"}:
+                # what a write asks besides: a language map's tags and texts, a link's IRI
+                assert _loose(schema["properties"][key]) == _loose(got["properties"][key]), key
+            assert schema["properties"]["type"]["anyOf"][0]["enum"]  # one of the collection's classes
             assert not {"id", "@context", "type"} & set(schema["required"])  # minted, served, the class's own
             assert set(schema["required"]) == set(got["required"]) - {"id", "@context", "type"}
         assert content[TURTLE]["schema"]["type"] == content[NTRIPLES]["schema"]["type"] == "string"
@@ -177,7 +188,7 @@ def test_every_route_that_reads_a_body_documents_its_size_and_time_limits(spec: 
 @pytest.mark.parametrize(
     ("change", "named"),
     [
-        ({"title": {"en": "A title", "it": [None]}}, "title.it[0]"),  # JSON-LD would drop a null without a word
+        ({"title": {"en": "A title", "it": [None]}}, "title.it"),  # JSON-LD would drop a null without a word
         ({"title": {"e": "A title"}}, "title.e (the name)"),  # not a language tag
         ({"title": {"en": []}}, "title.en"),  # a tag with no text
         ({"providedBy": [7]}, "providedBy[0]"),  # a number where an organisation's IRI goes
