@@ -200,7 +200,7 @@ def _checked(params: Params) -> Params:
     for name in _DATASET:
         bad = [iri for iri in params.all(name) if not _GRAPH_IRI.fullmatch(iri)]
         if bad:
-            raise Problem(400, f"bad {name}", f"{bad[0]!r} is not an absolute http(s) or urn: IRI")
+            raise Problem(400, f"bad {name}", f"{name}={bad[0]!r} is not an absolute http(s) or urn: IRI")
     return params
 
 
