@@ -67,7 +67,8 @@ _ANSWERS = {
 _QUERY_PROBLEMS = problem_responses(
     *QUERY_ERRORS, BadGateway, described={400: "the query is not SPARQL, or a parameter is given twice or is bad"}
 )
-_GRAPH_IRI = re.compile(r"^(https?://|urn:)([A-Za-z0-9._~:/?#@!$&'()*+,;=-]|%[0-9A-Fa-f]{2})*$")  # RFC 3986's
+_IRI_CHARACTER = r"([A-Za-z0-9._~:/?@!$&'()*+,;=-]|%[0-9A-Fa-f]{2})"  # RFC 3986's, '#' apart: one fragment
+_GRAPH_IRI = re.compile(rf"^(https?://|urn:){_IRI_CHARACTER}*(#{_IRI_CHARACTER}*)?$")
 _IRIS = {"type": "array", "items": {"type": "string", "format": "iri", "pattern": _GRAPH_IRI.pattern}}
 MIN_TIMEOUT = 1.0  # a budget below a second times out even a cheap query on a busy machine: a 503, not an answer
 _DATASET = ("default-graph-uri", "named-graph-uri", "using-graph-uri", "using-named-graph-uri")
