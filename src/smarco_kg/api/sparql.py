@@ -18,6 +18,7 @@ from smarco_kg.auth import log_write
 from smarco_kg.errors import BadGateway, Forbidden
 from smarco_kg.federation import resolve_services
 from smarco_kg.formats import RDF_SYNTAXES, rdf_syntax
+from smarco_kg.iri_syntax import HTTP_IRI, URN
 from smarco_kg.negotiation import NotAcceptable, accepts_html, negotiate
 from smarco_kg.ownership import Owner
 from smarco_kg.query_workers import GRAPH_FORMATS, RESULT_MEDIA_TYPES, QueryError, QueryRequest
@@ -67,10 +68,7 @@ _ANSWERS = {
 _QUERY_PROBLEMS = problem_responses(
     *QUERY_ERRORS, BadGateway, described={400: "the query is not SPARQL, or a parameter is given twice or is bad"}
 )
-_NAME = r"([A-Za-z0-9._~!$&'()*+,;=-]|%[0-9A-Fa-f]{2})"  # RFC 3986: unreserved, escaped, sub-delims
-_PART = rf"({_NAME}|[:@])"  # a path segment's character
-_TAIL = rf"(/{_PART}*)*(\?({_PART}|[/?])*)?(#({_PART}|[/?])*)?"  # path, query, fragment
-_GRAPH_IRI = re.compile(rf"^(https?://(({_NAME}|:)*@)?{_NAME}*(:[0-9]*)?{_TAIL}|urn:{_PART}+{_TAIL})$")
+_GRAPH_IRI = re.compile(rf"^({HTTP_IRI}|{URN})$")
 _IRIS = {"type": "array", "items": {"type": "string", "format": "iri", "pattern": _GRAPH_IRI.pattern}}
 MIN_TIMEOUT = 1.0  # a budget below a second times out even a cheap query on a busy machine: a 503, not an answer
 _DATASET = ("default-graph-uri", "named-graph-uri", "using-graph-uri", "using-named-graph-uri")
