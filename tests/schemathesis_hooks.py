@@ -1,10 +1,12 @@
 """Schemathesis hooks for the conformance run: text bodies (RDF syntaxes, SPARQL) sent as the UTF-8 text drawn, and a
 schema-valid case whose text has a grammar sent with the example the description gives for it.
 
-A string schema cannot say "Turtle that describes one course" or "a SPARQL query": text drawn from it is valid to
-the schema and refused by the server (400, 422), and a grammar is no constraint OpenAPI can state. So a positive
+A string schema cannot say "Turtle that describes one course" or "a SPARQL query", nor an object schema "JSON-LD
+holding at least one triple" (a Graph Store PUT): what is drawn from them is valid to the schema and refused by the
+server (400, 422), and a grammar is no constraint OpenAPI can state. So a positive
 case with a body in such a media type, or with a parameter whose ``format`` names a grammar (``sparql-query``…),
-sends the operation's example for it (each has one); a negative case goes as drawn.
+sends the operation's example for it (each has one), with a results format the example's query form answers in;
+a negative case goes as drawn.
 """
 
 from __future__ import annotations
@@ -25,6 +27,9 @@ TEXT_BODIES = (
 )
 GRAMMARS = {"sparql-query", "sparql-update"}
 FORM = "application/x-www-form-urlencoded"
+JSONLD = "application/ld+json"
+GRAPH_FORMATS = {"turtle", "ntriples", "rdfxml", "jsonld"}  # what a CONSTRUCT or DESCRIBE answers in, not an ASK
+GRAPH_STORE = "/store"  # its JSON-LD bodies are RDF graphs; "at least one triple" is no JSON Schema constraint
 
 
 @schemathesis.serializer(*TEXT_BODIES)
@@ -50,7 +55,8 @@ def map_case(context: Any, case: Any) -> Any:
     raw = case.operation.definition.raw
     if not meta.is_negative_at(ParameterLocation.BODY) and case.media_type is not None:
         content = raw.get("requestBody", {}).get("content", {}).get(case.media_type, {})
-        grammar = case.media_type in TEXT_BODIES or (case.media_type == FORM and _has_grammar(content))
+        graph = case.media_type == JSONLD and case.operation.path.startswith(GRAPH_STORE)
+        grammar = case.media_type in TEXT_BODIES or graph or (case.media_type == FORM and _has_grammar(content))
         if grammar and "example" in content:
             case.body = content["example"]
     if not meta.is_negative_at(ParameterLocation.QUERY) and case.query:
@@ -58,4 +64,6 @@ def map_case(context: Any, case: Any) -> Any:
             name = parameter.get("name")
             if parameter.get("schema", {}).get("format") in GRAMMARS and name in case.query and "example" in parameter:
                 case.query[name] = parameter["example"]
+                if case.query.get("format") in GRAPH_FORMATS:  # the example asks (ASK): its answer is a result
+                    case.query["format"] = "json"
     return case

@@ -119,7 +119,8 @@ def test_suggest_completes_the_last_word(api: LiveServer) -> None:
     ("path", "params"),
     [
         ("/api/search", {}),
-        ("/api/search", {"text": "   "}),
+        ("/api/search", {"text": ""}),
+        ("/api/suggest", {"text": ""}),
         ("/api/search", {"text": "water", "type": "river"}),
         ("/api/search", {"text": "water", "limit": "1000"}),
         ("/api/search", {"text": "water", "scheme": "http://example.org/x"}),
@@ -129,6 +130,14 @@ def test_suggest_completes_the_last_word(api: LiveServer) -> None:
 )
 def test_bad_search_parameters_are_422(api: LiveServer, path: str, params: dict) -> None:
     problem(api.client.get(f"{api.url}{path}", params=params), 422)
+
+
+@pytest.mark.parametrize("path", ["/api/search", "/api/suggest"])
+@pytest.mark.parametrize("text", ["   ", "?!", "数据分析", "Ψηφιακές δεξιότητες ζζζζ"])
+def test_any_text_is_searched_and_text_found_nowhere_is_an_empty_page(api: LiveServer, path: str, text: str) -> None:
+    body = search(api, path, text=text)
+    assert body["text"] == text
+    assert body["totalItems"] == 0 and body["items"] == []
 
 
 def test_injection_in_the_text_is_just_text(api: LiveServer) -> None:

@@ -152,14 +152,15 @@ class SearchIndex:
         prefix: bool = False,
     ) -> tuple[list[Hit], int]:
         """Ranked resources whose texts contain every word of ``text`` (the last one as a prefix with ``prefix``);
-        returns one page and the number of matching resources."""
+        returns one page and the number of matching resources. Text without a word (punctuation, spaces) matches
+        nothing: an empty page, as any text that occurs nowhere."""
         words = _words(text)[:12]
-        if not words:
-            raise SearchError("text", text, "give some text: at least one letter or digit")
         types = list(types)
         for t in types:
             if t not in self.types:
                 raise SearchError("type", t, f"use one of {', '.join(self.types)}")
+        if not words:
+            return [], 0
         match = " ".join(f'"{w}"' for w in words[:-1])
         match = f'{match} "{words[-1]}"{"*" if prefix else ""}'.strip()
         conditions: list[str] = []

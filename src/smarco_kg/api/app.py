@@ -136,7 +136,7 @@ def create_app(settings: Settings | None = None, classes: Sequence[ClassEntry] =
     app.include_router(gaps.router)
     app.include_router(europass.router)
     app.include_router(credentials.router)
-    app.include_router(planner.router)  # before the collections: /api/pathways/plan is not a pathway's id
+    app.include_router(planner.router(catalogue, kg.store, settings.base_iri))  # before the collections (not an id)
     app.include_router(stacking.router)
     app.include_router(resources.router(catalogue, kg.store))  # the concept filters list the names it knows
     app.include_router(resource_writes.router(catalogue, settings))

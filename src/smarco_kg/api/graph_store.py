@@ -8,6 +8,7 @@ and new graphs are for admin tokens.
 from __future__ import annotations
 
 import io
+import re
 import tempfile
 import uuid
 from functools import partial
@@ -39,11 +40,16 @@ DEFAULT = ""
 GRAPH_MEDIA_TYPES = [s.media_type for s in RDF_SYNTAXES if not s.datasets] + ["application/ld+json"]
 
 
+_DIRECT = re.compile(r"^[A-Za-z0-9._~!$&'()*+,;=:@/-]+$")
+
+
 def _target(request: Request, path: str | None) -> str | None:
     """The graph a request names: ``""`` for the default graph, None when it names none (POST to /store)."""
     params = request.query_params
     graphs = params.getlist("graph")
     if path is not None:
+        if not _DIRECT.fullmatch(path):
+            raise Problem(400, "bad graph path", f"{path!r}: use only the characters an IRI takes as they are")
         if graphs or "default" in params:
             raise Problem(400, "graph named twice", "a direct graph URL takes neither ?graph= nor ?default")
         return str(request.url.replace(query=None))
@@ -100,7 +106,8 @@ _GRAPH_CONTENT = {
 _EXAMPLE = '<urn:example:a> <urn:example:b> "c" .\n'
 _BODY = {
     "required": True,
-    "description": "the graph's triples in an RDF syntax (validated against the shapes before anything is stored)",
+    "description": "the graph's triples in an RDF syntax (validated against the shapes before anything is stored); "
+    "at least one for a PUT or a POST to a new graph, as the store keeps no empty graphs",
     "content": {
         "text/turtle": {"schema": {"type": "string"}, "example": _EXAMPLE},
         "application/n-triples": {"schema": {"type": "string"}, "example": _EXAMPLE},
@@ -131,7 +138,7 @@ _PATH = {
     "in": "path",
     "required": True,
     "description": "the rest of the graph's own URL, under /store/ (characters an IRI takes as they are)",
-    "schema": {"type": "string", "pattern": "^[A-Za-z0-9._~!$&'()*+,;=:@/-]+$"},
+    "schema": {"type": "string", "pattern": _DIRECT.pattern},
 }
 
 
@@ -202,7 +209,21 @@ async def _payload(request: Request) -> tuple[Path | bytes, RdfSyntax]:
         syntax = rdf_syntax(content_type)
     except UnknownFormatError as error:
         raise Problem(415, "unsupported RDF format", str(error)) from error
-    return await _spool(request), syntax
+    spooled = await _spool(request)
+    if syntax.media_type == "application/ld+json" and not _json_container(spooled):
+        spooled.unlink(missing_ok=True)
+        raise Problem(400, "the body is not a JSON-LD document", "JSON-LD is a JSON object or array")
+    return spooled, syntax
+
+
+def _json_container(path: Path) -> bool:
+    """Whether the file's JSON starts as an object or an array (a bare string or number holds no RDF)."""
+    with path.open("rb") as handle:
+        while chunk := handle.read(4096):
+            text = chunk.lstrip(b" \t\r\n\xef\xbb\xbf")
+            if text:
+                return text[:1] in (b"{", b"[")
+    return False
 
 
 async def _spool(request: Request) -> Path:

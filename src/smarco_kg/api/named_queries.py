@@ -18,6 +18,7 @@ from fastapi.responses import JSONResponse, Response
 
 from smarco_kg.api.context import client, service
 from smarco_kg.api.problems import Problem
+from smarco_kg.errors import BadParameter
 from smarco_kg.formats import RDF_SYNTAXES, RESULT_FORMATS, UnknownFormatError, result_format
 from smarco_kg.negotiation import NotAcceptable, negotiate
 from smarco_kg.queries import MAX_LIMIT, NamedQuery, ParameterError, QueryRegistry
@@ -88,6 +89,8 @@ async def run(request: Request, query: NamedQuery) -> Response:
     bindings = query.bindings(given)
     limit, offset = _paging(query, given)
     fmt = _one(given, "format")
+    if fmt is not None and not fmt.strip():
+        raise BadParameter("format", fmt, f"one of {', '.join(_formats(query))}, or leave it out")
     base_iri = svc.settings.base_iri
     if not query.pagination:
         asked = QueryRequest(query.text, request.headers.get("accept"), fmt, base_iri=base_iri, bindings=bindings)

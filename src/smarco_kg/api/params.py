@@ -7,8 +7,9 @@ import re
 from fastapi import Request
 
 from smarco_kg.errors import BadParameter
+from smarco_kg.langtag import LANGUAGE_TAG
 
-LANGUAGE_TAG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
+__all__ = ["LANGUAGE_TAG", "MAX_OFFSET", "integer", "language", "query_params"]
 MAX_OFFSET = 999_999_999  # what ``integer`` reads: nine digits at most
 
 

@@ -11,6 +11,7 @@ from smarco_kg.errors import (
     BadRequest,
     ContentTooLarge,
     NotAcceptable,
+    RequestTimeout,
     ServiceUnavailable,
     SmarcoError,
     TooManyRequests,
@@ -67,8 +68,9 @@ PARAMETERS = (Unprocessable,)
 """What any route with query parameters may answer: an unknown, repeated or bad one (422 naming it)."""
 NEGOTIATED = (NotAcceptable, Unprocessable)
 """A read that negotiates its representation (``Accept``, ``format=``) and takes parameters."""
-BODY = (BadRequest, ContentTooLarge, UnsupportedMediaType, Unprocessable)
-"""A route that reads a body: malformed, too large, of a media type it does not take, or unusable."""
+BODY = (BadRequest, RequestTimeout, ContentTooLarge, UnsupportedMediaType, Unprocessable)
+"""A route that reads a body: malformed, sent too slowly or too large (``api/limits.py``), of a media type it does
+not take, or unusable."""
 WRITE = (Unauthorized, *BODY)
 """A write: a bearer token first, then the body."""
 QUERY = (BadRequest, NotAcceptable, Unprocessable, TooManyRequests, ServiceUnavailable)

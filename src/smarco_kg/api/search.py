@@ -18,14 +18,14 @@ from smarco_kg.api.context import service
 from smarco_kg.api.params import MAX_OFFSET, integer, query_params
 from smarco_kg.api.problems import PARAMETERS, problem_responses
 from smarco_kg.catalogue import Catalogue
-from smarco_kg.catalogue.filters import SOMETHING
 from smarco_kg.errors import BadParameter
-from smarco_kg.esco import scheme_iri
+from smarco_kg.esco import SCHEME, scheme_iri
 from smarco_kg.search import Hit
 
-# What the routes ask of their parameters, stated in the description and checked before the handlers run: some
-# letter or digit to search for (Latin, Greek, Cyrillic), an ASCII language tag of at most 12 characters.
-WORDS = "[0-9A-Za-z_\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f\u0386\u0388-\u03ce\u0400-\u0481\u048a-\u04ff]"
+# What the routes ask of their parameters, stated in the description and checked before the handlers run: some text
+# (in any script; text without a word finds nothing, an empty page), an ASCII language tag of at most 12 characters.
+_KEPT = r"[^\s\x1c-\x1f\x85]"  # a character that stripping the value keeps
+SCHEME_NAME = rf"^\s*({re.escape(SCHEME)}[\s\S]*{_KEPT}|[^/:\s\x1c-\x1f\x85]([^/:]*[^/:\s\x1c-\x1f\x85])?)\s*$"
 LANGUAGE = "^[A-Za-z0-9-]{0,11}[A-Za-z0-9][A-Za-z0-9-]{0,11}$"  # and at most 12 characters: max_length
 
 
@@ -80,15 +80,16 @@ def router(catalogue: Catalogue) -> APIRouter:
     )
     async def search(
         request: Request,
-        text: str = Query(..., description="Words to find", max_length=200, pattern=WORDS),
+        text: str = Query(..., description="Words to find", min_length=1, max_length=200),
         language: str | None = Query(
             None, description="Only texts in this language (and texts without one)", pattern=LANGUAGE, max_length=12
         ),
         type: str | None = Query(None, description=type_help, pattern=types_pattern),
         scheme: str | None = Query(
             None,
-            description="Only members of this ESCO scheme: green, digital, transversal… or its IRI",
-            pattern=SOMETHING,
+            description="Only members of this ESCO scheme: green, digital, transversal… (or another local name, "
+            "without '/' or ':'), or its IRI",
+            pattern=SCHEME_NAME,
         ),
         limit: int = Query(20, description="At most 100", ge=1, le=100),
         offset: int = Query(0, ge=0, le=MAX_OFFSET),
@@ -104,7 +105,7 @@ def router(catalogue: Catalogue) -> APIRouter:
     )
     async def suggest(
         request: Request,
-        text: str = Query(..., description="What has been typed so far", max_length=200, pattern=WORDS),
+        text: str = Query(..., description="What has been typed so far", min_length=1, max_length=200),
         language: str | None = Query(
             None, description="Only labels in this language (and texts without one)", pattern=LANGUAGE, max_length=12
         ),

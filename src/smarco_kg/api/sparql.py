@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import re
 from functools import partial
 from urllib.parse import parse_qs
 
@@ -16,6 +18,7 @@ from smarco_kg.auth import log_write
 from smarco_kg.errors import BadGateway, Forbidden
 from smarco_kg.federation import resolve_services
 from smarco_kg.formats import RDF_SYNTAXES, rdf_syntax
+from smarco_kg.iri_syntax import HTTP_IRI, URN
 from smarco_kg.negotiation import NotAcceptable, accepts_html, negotiate
 from smarco_kg.ownership import Owner
 from smarco_kg.query_workers import GRAPH_FORMATS, RESULT_MEDIA_TYPES, QueryError, QueryRequest
@@ -65,7 +68,10 @@ _ANSWERS = {
 _QUERY_PROBLEMS = problem_responses(
     *QUERY_ERRORS, BadGateway, described={400: "the query is not SPARQL, or a parameter is given twice or is bad"}
 )
-_IRIS = {"type": "array", "items": {"type": "string", "format": "iri", "pattern": "^(https?://|urn:)"}}
+_GRAPH_IRI = re.compile(rf"^({HTTP_IRI}|{URN})$")
+_IRIS = {"type": "array", "items": {"type": "string", "format": "iri", "pattern": _GRAPH_IRI.pattern}}
+MIN_TIMEOUT = 1.0  # a budget below a second times out even a cheap query on a busy machine: a 503, not an answer
+_DATASET = ("default-graph-uri", "named-graph-uri", "using-graph-uri", "using-named-graph-uri")
 _GET_PARAMETERS = [
     {
         "name": "query",
@@ -85,8 +91,8 @@ _GET_PARAMETERS = [
     {
         "name": "timeout",
         "in": "query",
-        "description": "seconds, at most the server's limit",
-        "schema": {"type": "number", "exclusiveMinimum": 0},
+        "description": f"seconds, at least {MIN_TIMEOUT:g}; more than the server's limit counts as the limit",
+        "schema": {"type": "number", "minimum": MIN_TIMEOUT},
     },
 ]
 
@@ -99,7 +105,7 @@ _GET_PARAMETERS = [
     openapi_extra={"parameters": _GET_PARAMETERS},
 )
 async def sparql_get(request: Request) -> Response:
-    params = Params(_url_params(request))
+    params = _checked(Params(_url_params(request)))
     if params.all("update"):
         raise Problem(400, "updates must be POSTed", "SPARQL Update is not allowed by GET (SPARQL 1.1 Protocol §2.2)")
     query = params.one("query")
@@ -140,10 +146,7 @@ async def sparql_get(request: Request) -> Response:
                         "properties": {
                             "query": {"type": "string", "format": "sparql-query"},
                             "update": {"type": "string", "format": "sparql-update"},
-                            "default-graph-uri": {"type": "array", "items": {"type": "string", "format": "iri"}},
-                            "named-graph-uri": {"type": "array", "items": {"type": "string", "format": "iri"}},
-                            "using-graph-uri": {"type": "array", "items": {"type": "string", "format": "iri"}},
-                            "using-named-graph-uri": {"type": "array", "items": {"type": "string", "format": "iri"}},
+                            **{name: _IRIS for name in _DATASET},
                         },
                     },
                     "example": {
@@ -172,7 +175,7 @@ async def sparql_post(request: Request) -> Response:
             form = parse_qs(text, keep_blank_values=True, errors="strict")
         except UnicodeDecodeError as error:
             raise Problem(400, "a form value is not UTF-8", str(error)) from error
-        params = Params(url, form)
+        params = _checked(Params(url, form))
         queries, updates = params.all("query"), params.all("update")
         if queries and updates:
             raise Problem(400, "both 'query' and 'update' given", "send a query or an update, not both")
@@ -181,7 +184,7 @@ async def sparql_post(request: Request) -> Response:
         if updates:
             return await _update(request, params.one("update") or "", params)
         raise Problem(400, "no 'query' or 'update' parameter", "a form post carries query=… or update=…")
-    params = Params(url)
+    params = _checked(Params(url))
     if content_type == QUERY:
         return await _query(request, text, params)
     if content_type == UPDATE:
@@ -190,18 +193,34 @@ async def sparql_post(request: Request) -> Response:
     raise Problem(400, "unsupported media type", f"Content-Type {shown}; use {FORM}, {QUERY} or {UPDATE}")
 
 
+def _checked(params: Params) -> Params:
+    """``params`` once the timeout and the graph IRIs are as the description states them, whatever is asked."""
+    given = params.one("timeout")
+    if given is not None:
+        _seconds(given)
+    for name in _DATASET:
+        bad = [iri for iri in params.all(name) if not _GRAPH_IRI.fullmatch(iri)]
+        if bad:
+            raise Problem(400, f"bad {name}", f"{name}={bad[0]!r} is not an absolute http(s) or urn: IRI")
+    return params
+
+
+def _seconds(given: str) -> float:
+    try:
+        value = float(given)
+    except ValueError as error:
+        raise Problem(400, "bad timeout", f"timeout={given!r} is not a number of seconds") from error
+    if not math.isfinite(value) or value < MIN_TIMEOUT:
+        raise Problem(400, "bad timeout", f"timeout must be a number of seconds, at least {MIN_TIMEOUT:g}")
+    return value
+
+
 def _timeout(svc: Service, params: Params) -> float:
     given = params.one("timeout")
     limit = svc.settings.query_timeout
     if given is None:
         return limit
-    try:
-        value = float(given)
-    except ValueError as error:
-        raise Problem(400, "bad timeout", f"timeout={given!r} is not a number of seconds") from error
-    if value <= 0:
-        raise Problem(400, "bad timeout", "timeout must be a positive number of seconds")
-    return min(value, limit)
+    return min(_seconds(given), limit)
 
 
 async def _query(request: Request, sparql: str, params: Params) -> Response:

@@ -15,7 +15,7 @@ from smarco_kg.api.params import LANGUAGE_TAG
 from smarco_kg.api.problems import problem_responses
 from smarco_kg.catalogue import Catalogue, ClassEntry
 from smarco_kg.catalogue.jsonld import compact, resource_schema
-from smarco_kg.catalogue.vocabulary import CONTEXT_PREFIXES, Vocabulary
+from smarco_kg.catalogue.vocabulary import CONTEXT_PREFIXES, Vocabulary, local_name
 from smarco_kg.catalogue.write import JSON_MEDIA, JSONLD, NTRIPLES, TURTLE
 from smarco_kg.errors import SmarcoError
 
@@ -24,6 +24,7 @@ PROBLEMS = {
     401: "no valid bearer token",
     403: "the token may not write the graph that holds (or would hold) the member",
     404: "no such member",
+    408: "the body did not arrive within the time a write is given",
     409: "the member exists already (POST), or its description lives in more than one graph",
     413: "the body is larger than a write takes",
     412: "If-Match does not match the member's current ETag (the current one is in the ETag header)",
@@ -63,6 +64,14 @@ def request_schema(entry: ClassEntry, vocab: Vocabulary) -> dict:
     schema["required"] = [key for key in schema["required"] if key not in ("@context", "id", "type")]
     properties = schema["properties"]
     properties["@context"] = CONTEXT_SCHEMA
+    context = vocab.context()["@context"]
+    names = [local_name(c) for c in entry.classes if local_name(c) in context] + [str(c) for c in entry.classes]
+    properties["type"] = {  # one of the collection's classes, alone or among others: the node the body describes
+        "anyOf": [
+            {"type": "string", "enum": names},
+            {"type": "array", "items": {"type": "string"}, "contains": {"enum": names}},
+        ]
+    }
     for key in schema["required"]:  # a required value is there: an empty list or language map says nothing
         value = dict(properties[key])
         if value.get("type") == "array":
@@ -70,10 +79,41 @@ def request_schema(entry: ClassEntry, vocab: Vocabulary) -> dict:
         elif value.get("type") == "object":
             value["minProperties"] = 1
         properties[key] = value
-    for key, value in properties.items():
-        if value.get("description") == "strings by language tag":
-            properties[key] = {**value, "propertyNames": {"pattern": LANGUAGE_TAG.pattern}}
+    embedded = {local_name(p) for p in entry.embed}
+    for key in properties:
+        if key not in embedded:  # a link to another resource: without its IRI it would be a blank node, never valid
+            properties[key] = _link_by_id(properties[key])
+    stated = _language_maps(schema)
+    assert isinstance(stated, dict)  # as ``schema`` is
+    return stated
+
+
+def _link_by_id(schema: dict) -> dict:
+    """A property's schema with its object form (``{"id": …}``, for a link) requiring the ``id``."""
+    if schema.get("type") == "object" and set(schema.get("properties", {})) == {"id"}:
+        return {**schema, "required": ["id"]}
+    if "anyOf" in schema:
+        return {**schema, "anyOf": [_link_by_id(option) for option in schema["anyOf"]]}
+    if isinstance(schema.get("items"), dict):
+        return {**schema, "items": _link_by_id(schema["items"])}
     return schema
+
+
+def _language_maps(schema: object) -> object:
+    """``schema`` with every language map (at any depth) stated as a write reads it: well-formed tags, each with a
+    string or a non-empty list of strings."""
+    if isinstance(schema, list):
+        return [_language_maps(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    if schema.get("description") == "strings by language tag":
+        texts = {"type": "array", "items": {"type": "string"}, "minItems": 1}
+        return {
+            **schema,
+            "propertyNames": {"pattern": LANGUAGE_TAG.pattern},
+            "additionalProperties": {"anyOf": [{"type": "string"}, texts]},
+        }
+    return {key: _language_maps(value) for key, value in schema.items()}
 
 
 def demo_members(catalogue: Catalogue, data_dir: Path) -> Graph | None:

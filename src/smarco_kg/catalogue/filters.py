@@ -16,6 +16,7 @@ from rdflib.term import Node
 
 from smarco_kg.catalogue.vocabulary import PREFIXES_SPARQL, curie
 from smarco_kg.errors import BadParameter, Unprocessable
+from smarco_kg.iri_syntax import HTTP_IRI
 from smarco_kg.namespaces import ELM, SMARCO
 from smarco_kg.store import GraphStore
 
@@ -45,8 +46,8 @@ class Lookup:
 
 _LOCAL = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 _NOTHING = URIRef("urn:smarco:nothing")
-IRI_TEXT = r"https?://([A-Za-z0-9._~:/?#@!$&'()*+,;=-]|%[0-9A-Fa-f]{2})+"
-"""An IRI a filter takes as it is: http(s), the characters RFC 3986 allows unescaped (no brackets), escapes."""
+IRI_TEXT = HTTP_IRI
+"""An IRI a filter takes as it is: http(s), as RFC 3986 lays it out (no brackets): what SPARQL then parses too."""
 SOMETHING = r"[^\s\x1c-\x1f\x85]"
 """The pattern of a value that is not empty once the spaces around it are stripped (as Python strips them)."""
 

@@ -150,6 +150,11 @@ def main_node(graph: Graph, entry: ClassEntry, iri: URIRef | None) -> Node:
     typed = {s for c in entry.classes for s in graph.subjects(RDF.type, c)}
     if len(typed) == 1:
         return next(iter(typed))
+    if not typed:  # a body without a type: the one untyped node nothing refers to (a JSON-LD document's top node)
+        referred = set(graph.objects())
+        tops = {s for s in graph.subjects() if s not in referred and (s, RDF.type, None) not in graph}
+        if len(tops) == 1:
+            return next(iter(tops))
     raise Unprocessable(
         f"the body must describe one {entry.name} (typed {', '.join(local_name(c) for c in entry.classes)})",
         title=f"no {entry.name} in the body",

@@ -16,6 +16,7 @@ from rdflib.namespace import XSD
 from rdflib.term import Node
 
 from smarco_kg.errors import BadParameter, SmarcoError
+from smarco_kg.langtag import LANGUAGE_TAG
 
 MAX_LIMIT = 1000
 """The largest page a client may ask for with ``limit=``; more is a 422, never a silent clamp."""
@@ -103,6 +104,8 @@ class Parameter:
             if not text:
                 raise self.error(value, "no text before the '@' (a language-tagged string is like 'text@en')")
             try:
+                if not LANGUAGE_TAG.fullmatch(tag):
+                    raise ValueError(tag)
                 ox.Literal(text, language=tag)
             except ValueError:
                 raise self.error(value, f"{tag!r} is not a language tag (BCP 47, like en or pt-BR)") from None
@@ -117,8 +120,8 @@ class Parameter:
         if self.type == "decimal":
             if not _DECIMAL.fullmatch(value):
                 raise self.error(value, "not a decimal number like 2.5")
-            if sum(c.isdigit() for c in value) > MAX_DIGITS:
-                raise self.error(value, f"more than {MAX_DIGITS} digits")
+            if sum(c.isdigit() for c in value) > MAX_DIGITS or len(value) > MAX_DIGITS + 1:
+                raise self.error(value, f"more than {MAX_DIGITS} digits, or {MAX_DIGITS + 1} characters")
             return Literal(str(Decimal(value)), datatype=XSD.decimal)
         if self.type == "date":
             try:
@@ -148,7 +151,7 @@ class Parameter:
             "langstring": {
                 "type": "string",
                 "maxLength": MAX_VALUE_LENGTH,
-                "pattern": f"^{text}+@[A-Za-z]{{2,8}}(-[A-Za-z0-9]{{1,8}})*$",
+                "pattern": f"^{text}+@{LANGUAGE_TAG.pattern[1:-1]}$",
             },
             "integer": {"type": "integer", "minimum": -MAX_INTEGER - 1, "maximum": MAX_INTEGER},
             "decimal": {  # at most MAX_DIGITS digits: a point and a sign besides, or the digits alone

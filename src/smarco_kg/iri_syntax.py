@@ -1,0 +1,12 @@
+"""IRIs as parameters take them: RFC 3986's characters and escapes, laid out as its grammar lays them (an authority
+with a numeric port, one query, one fragment), so that what a pattern passes a SPARQL parser takes too."""
+
+from __future__ import annotations
+
+_NAME = r"([A-Za-z0-9._~!$&'()*+,;=-]|%[0-9A-Fa-f]{2})"  # unreserved, escaped, sub-delims
+_PART = rf"({_NAME}|[:@])"  # a path segment's character
+_TAIL = rf"(/{_PART}*)*(\?({_PART}|[/?])*)?(#({_PART}|[/?])*)?"  # path, query, fragment
+HTTP_IRI = rf"https?://(({_NAME}|:)*@)?{_NAME}*(:[0-9]*)?{_TAIL}"
+"""An http(s) IRI (no anchors: for use inside other patterns)."""
+URN = rf"urn:{_PART}+{_TAIL}"
+"""A ``urn:`` IRI (no anchors)."""
