@@ -242,3 +242,14 @@ def test_a_scoped_context_naming_a_remote_document_is_refused(api: LiveServer) -
         f"{api.url}/api/courses", json=body, headers={**api.auth(api.partner), "Content-Type": "application/ld+json"}
     )
     assert problem(response, 400)["title"] == "unsupported @context"
+
+
+@pytest.mark.parametrize("key", ["`:}", "x:{y}", "a:b c"])
+def test_a_key_that_makes_no_iri_is_a_400_not_a_server_error(api: LiveServer, key: str) -> None:
+    """A key with a colon is taken as an IRI; one holding characters IRIs leave out names nothing (a key without a
+    colon that is no term is dropped, as JSON-LD drops it)."""
+    before = triples(api)
+    body = {**new_course(api, f"Odd key {key}"), key: "x"}
+    body.pop("@context", None)
+    assert "is no IRI" in problem(post(api, body), 400)["detail"]
+    assert triples(api) == before

@@ -10,3 +10,11 @@ HTTP_IRI = rf"https?://(({_NAME}|:)*@)?{_NAME}*(:[0-9]*)?{_TAIL}"
 """An http(s) IRI (no anchors: for use inside other patterns)."""
 URN = rf"urn:{_PART}+{_TAIL}"
 """A ``urn:`` IRI (no anchors)."""
+
+_NEVER_IN_IRIS = frozenset('<>"{}|\\^` ')  # RFC 3987 leaves them out; no RDF syntax can write an IRI holding one
+
+
+def writable(iri: str) -> bool:
+    """Whether ``iri`` can be written in N-Triples and Turtle: none of the characters IRIs leave out, no controls
+    (a JSON-LD key this service does not know becomes such an IRI against the vocabulary, which rdflib keeps)."""
+    return not any(c in _NEVER_IN_IRIS or ord(c) < 0x21 or 0x7F <= ord(c) < 0xA0 for c in iri)

@@ -38,6 +38,7 @@ from smarco_kg.errors import (
 )
 from smarco_kg.formats import rdf_syntax
 from smarco_kg.graphs import Graphs
+from smarco_kg.iri_syntax import writable
 from smarco_kg.jsontext import read_json
 from smarco_kg.ownership import Owner
 from smarco_kg.store import Changeset, GraphStore
@@ -94,6 +95,10 @@ def read_body(data: bytes, content_type: str, vocab: Vocabulary, base_iri: str, 
         except Exception as error:
             detail = " ".join(str(error).split())
             raise BadRequest(detail, title="the body is not JSON-LD this service reads") from error
+        unwritable = sorted({str(t) for triple in graph for t in triple if isinstance(t, URIRef) and not writable(t)})
+        if unwritable:
+            detail = f"<{unwritable[0]}> is no IRI: a key this service does not know, or a malformed id"
+            raise BadRequest(detail, title="the body names something that is no IRI")
         return graph
     if content_type not in (TURTLE, NTRIPLES):
         detail = f"Content-Type {content_type or 'none'}; use {JSONLD}, {JSON_MEDIA}, {TURTLE} or {NTRIPLES}"
