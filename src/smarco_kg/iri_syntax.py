@@ -16,5 +16,13 @@ _NEVER_IN_IRIS = frozenset('<>"{}|\\^` ')  # RFC 3987 leaves them out; no RDF sy
 
 def writable(iri: str) -> bool:
     """Whether ``iri`` can be written in N-Triples and Turtle: none of the characters IRIs leave out, no controls
-    (a JSON-LD key this service does not know becomes such an IRI against the vocabulary, which rdflib keeps)."""
-    return not any(c in _NEVER_IN_IRIS or ord(c) < 0x21 or 0x7F <= ord(c) < 0xA0 for c in iri)
+    (a JSON-LD key this service does not know becomes an IRI against the vocabulary, which rdflib keeps)."""
+    return not any(c in _NEVER_IN_IRIS or not _iri_character(ord(c)) for c in iri)
+
+
+def _iri_character(code: int) -> bool:
+    """RFC 3987's characters outside a query: no controls, surrogates, private use or non-characters."""
+    return not (
+        code < 0x21 or 0x7F <= code < 0xA0 or 0xD800 <= code <= 0xF8FF or 0xFDD0 <= code <= 0xFDEF
+        or 0xFFF0 <= code <= 0xFFFF or 0xE0000 <= code <= 0xE0FFF or code >= 0xF0000 or (code & 0xFFFE) == 0xFFFE
+    )  # fmt: skip

@@ -83,9 +83,44 @@ def request_schema(entry: ClassEntry, vocab: Vocabulary) -> dict:
     for key in properties:
         if key not in embedded:  # a link to another resource: without its IRI it would be a blank node, never valid
             properties[key] = _link_by_id(properties[key])
-    stated = _language_maps(schema)
+    stated = _member_names(_language_maps(schema))
     assert isinstance(stated, dict)  # as ``schema`` is
     return stated
+
+
+MEMBER_NAME = '^[^<>"{}|\\\\^`\\x00-\\x20\\x7f-\\x9f\\ue000-\\uf8ff\\ufdd0-\\ufdef\\ufff0-\\uffff]*$'
+"""A member's name: a term, or an IRI. JSON-LD makes an IRI of a name the context does not define (against the
+vocabulary), so a name may not hold the characters IRIs leave out: it would name nothing (a 400)."""
+
+
+def _member_names(schema: object) -> object:
+    """``schema`` with every object's member names stated (language maps keep their language tags)."""
+    if isinstance(schema, list):
+        return [_member_names(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    stated = {key: _member_names(value) for key, value in schema.items()}
+    if (stated.get("type") == "object" or "properties" in stated) and "propertyNames" not in stated:
+        stated["propertyNames"] = {"pattern": MEMBER_NAME}
+    properties = stated.get("properties")
+    if isinstance(properties, dict):
+        stated["properties"] = {k: _named(v) if k in ("id", "type") else v for k, v in properties.items()}
+    return stated
+
+
+def _named(schema: object) -> object:
+    """An ``id`` or ``type`` value's schema, its strings free of what IRIs leave out."""
+    if not isinstance(schema, dict):
+        return schema
+    if schema.get("type") == "string" and "pattern" not in schema and "enum" not in schema:
+        return {**schema, "pattern": MEMBER_NAME}
+    named = dict(schema)
+    for key in ("items", "anyOf", "oneOf"):
+        if isinstance(named.get(key), dict):
+            named[key] = _named(named[key])
+        elif isinstance(named.get(key), list):
+            named[key] = [_named(option) for option in named[key]]
+    return named
 
 
 def _link_by_id(schema: dict) -> dict:
@@ -236,6 +271,13 @@ def request_body(schema: dict, examples: dict) -> dict:
         content[media_type]["example"] = example
     return {
         "required": True,
-        "description": "the member as a GET returns it (compact JSON-LD, @context optional) or as Turtle / N-Triples",
+        "description": (
+            "the member as a GET returns it (compact JSON-LD, @context optional) or as Turtle / N-Triples. "
+            "The schema says what a body looks like; the SHACL shapes (the one truth about valid data) "
+            "then say what it may mean, and some of what they ask no JSON Schema can state: a link must name a "
+            "resource of the right class that the graph holds (an organisation for `providedBy`, an ESCO "
+            "occupation for `targetOccupation`, a place of the EU's authority tables for `location`…). A body "
+            "that breaks a shape is a 422 whose `errors` name each focus node, property, value and message."
+        ),
         "content": content,
     }
