@@ -1,11 +1,16 @@
-"""Full-text search and suggest over labels and titles: an SQLite FTS5 index kept beside the store.
+"""Full-text search, suggest and course facets: an SQLite FTS5 index kept beside the store.
 
 Oxigraph has no text index, so labels of ESCO skills and occupations (preferred, alternative, hidden) and the
 titles and descriptions of courses, credentials and practices are indexed here, one row per text, with the
-graph it came from. Every commit re-indexes the graphs it touched (``reindex``); the index also records the
-size of every graph it indexed, so a store changed behind its back (a crash between commit and re-index, a
-load by another process) is noticed on opening and re-indexed (``ensure_fresh``). Accents and case are folded
-by the ``unicode61`` tokenizer; ranking is BM25 weighted by the kind of text (preferred label first).
+graph it came from; so are the values courses are faceted by (skill, EQF level, language, mode, credits,
+provider, aim, target group) and the links facets follow (skill -> occupation, organisation -> country), since
+counting them here costs a few milliseconds where a SPARQL GROUP BY per facet costs tens. Every commit re-indexes
+the graphs it touched (``reindex``); the index also records the size of every graph it indexed, so a store
+changed behind its back (a crash between commit and re-index, a load by another process) is noticed on opening
+and re-indexed (``ensure_fresh``). Accents and case are folded by the ``unicode61`` tokenizer; every text is also
+indexed as Snowball stems in its own language, so "photovoltaic system" finds "photovoltaic systems" and
+"sistemas fotovoltaicos" finds "sistema fotovoltaico"; ranking is BM25 weighted by the kind of text (preferred
+label first, a whole-word match above a stem's), then the title.
 """
 
 from __future__ import annotations
@@ -14,9 +19,13 @@ import re
 import sqlite3
 import threading
 import unicodedata
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
+from typing import Any
+
+import snowballstemmer  # type: ignore[import-untyped]  # ships no type information
 
 from smarco_kg.errors import BadParameter
 from smarco_kg.sidecar import open_sidecar
@@ -24,6 +33,12 @@ from smarco_kg.store import GraphStore
 
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 DCT = "http://purl.org/dc/terms/"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+ELM = "http://data.europa.eu/snb/model/elm/"
+ESCO = "http://data.europa.eu/esco/model#"
+ROV = "http://www.w3.org/ns/regorg#"
+SMARCO = "https://w3id.org/smarco/ontology#"
+ECTS = "http://data.europa.eu/snb/education-credit/6fcec5c5af"
 
 # kind of text -> (predicate, weight: a match in a text of higher weight ranks lower)
 KINDS: dict[str, tuple[str, float]] = {
@@ -34,10 +49,41 @@ KINDS: dict[str, tuple[str, float]] = {
     "description": (f"{DCT}description", 4.0),
 }
 _KIND_OF = {predicate: kind for kind, (predicate, _) in KINDS.items()}
+LABEL_KINDS = ("preferred", "title", "alternative")
+"""The texts suggest completes: what people call a thing, not what describes it."""
+
+_SPEC = f"<{ELM}learningAchievementSpecification>"
+COURSE_FACETS: dict[str, str] = {
+    "skill": f"{_SPEC}/<{ELM}learningOutcome>/<{ELM}relatedESCOSkill>",
+    "eqf": f"{_SPEC}/<{ELM}EQFLevel>",
+    "language": f"<{ELM}defaultLanguage>|{_SPEC}/<{DCT}language>",
+    "mode": f"{_SPEC}/<{ELM}mode>",
+    "credits": f"{_SPEC}/<{ELM}creditPoint>",  # an ECTS credit point: its elm:point
+    "provider": f"<{ELM}providedBy>",
+    "aim": f"<{SMARCO}aim>",
+    "target_group": f"{_SPEC}/<{ELM}targetGroup>",
+}
+"""What a course is faceted by, stored per course: the property path from the course to the value."""
+DERIVED_FACETS: dict[str, tuple[str, str]] = {"occupation": ("skill", "occupation"), "country": ("provider", "country")}
+"""Facets that follow a link from a stored facet's value: (the facet, the link)."""
+FACETS: tuple[str, ...] = (
+    "skill", "occupation", "eqf", "language", "mode", "country", "credits", "provider", "aim", "target_group",
+)  # fmt: skip
+_LINKS: dict[str, str] = {
+    "occupation": f"SELECT ?s ?o WHERE {{ GRAPH ?g {{ ?o <{ESCO}relatedEssentialSkill> ?s }} }}",
+    "country": f"SELECT ?s ?o WHERE {{ GRAPH ?g {{ ?s <{ELM}location>/<{ELM}address>/<{ELM}countryCode> ?o }} }}",
+}
+# label property -> rank (lower first): an organisation's legal name before its short name
+_LABELS: dict[str, int] = {f"{ROV}legalName": 0, f"{SKOS}prefLabel": 1, f"{DCT}title": 2, f"{RDFS}label": 3}
+_ORDERED_BY_VALUE = frozenset({"eqf", "credits"})
+
+_VERSION = 3  # of the schema below: a file of another version is emptied and re-indexed
+_TABLES = ("entry_text", "entry", "scheme", "indexed", "course", "course_facet", "link", "label")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS entry (
   id INTEGER PRIMARY KEY, iri TEXT NOT NULL, graph TEXT NOT NULL, type TEXT NOT NULL,
-  kind TEXT NOT NULL, lang TEXT NOT NULL, text TEXT NOT NULL, folded TEXT NOT NULL);
+  kind TEXT NOT NULL, lang TEXT NOT NULL, text TEXT NOT NULL, folded TEXT NOT NULL, stemmed TEXT NOT NULL,
+  sort TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS entry_graph ON entry(graph);
 CREATE INDEX IF NOT EXISTS entry_iri ON entry(iri);
 CREATE TABLE IF NOT EXISTS scheme (iri TEXT NOT NULL, graph TEXT NOT NULL, scheme TEXT NOT NULL);
@@ -45,9 +91,38 @@ CREATE INDEX IF NOT EXISTS scheme_iri ON scheme(iri, scheme);
 CREATE INDEX IF NOT EXISTS scheme_graph ON scheme(graph);
 CREATE TABLE IF NOT EXISTS indexed (graph TEXT PRIMARY KEY, triples INTEGER NOT NULL);
 CREATE VIRTUAL TABLE IF NOT EXISTS entry_text USING fts5(
-  text, content='entry', content_rowid='id', tokenize='unicode61 remove_diacritics 2', prefix='1 2 3');
+  folded, stemmed, content='entry', content_rowid='id', tokenize='unicode61 remove_diacritics 2',
+  prefix='1 2 3');
+CREATE TABLE IF NOT EXISTS course (
+  id INTEGER PRIMARY KEY, iri TEXT NOT NULL UNIQUE, graph TEXT NOT NULL, sort TEXT NOT NULL DEFAULT '');
+CREATE INDEX IF NOT EXISTS course_graph ON course(graph);
+CREATE TABLE IF NOT EXISTS course_facet (
+  course INTEGER NOT NULL, facet TEXT NOT NULL, value TEXT NOT NULL, PRIMARY KEY (facet, value, course))
+  WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS course_facet_course ON course_facet(course, facet, value);
+CREATE TABLE IF NOT EXISTS link (
+  relation TEXT NOT NULL, subject TEXT NOT NULL, object TEXT NOT NULL, graph TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS link_subject ON link(relation, subject, object);
+CREATE INDEX IF NOT EXISTS link_object ON link(relation, object, subject);
+CREATE INDEX IF NOT EXISTS link_graph ON link(graph);
+CREATE TABLE IF NOT EXISTS label (
+  iri TEXT NOT NULL, graph TEXT NOT NULL, rank INTEGER NOT NULL, lang TEXT NOT NULL, text TEXT NOT NULL,
+  folded TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS label_iri ON label(iri);
+CREATE INDEX IF NOT EXISTS label_folded ON label(folded);
+CREATE INDEX IF NOT EXISTS label_graph ON label(graph);
 """
 _MAX_TEXT = 200
+_WORD = re.compile(r"[^\W_]+")
+# two-letter language -> the Snowball algorithm for it (those snowballstemmer has; other languages are not stemmed)
+_ALGORITHMS = {
+    "ar": "arabic", "ca": "catalan", "cs": "czech", "da": "danish", "de": "german", "el": "greek", "en": "english",
+    "eo": "esperanto", "es": "spanish", "et": "estonian", "eu": "basque", "fa": "persian", "fi": "finnish",
+    "fr": "french", "ga": "irish", "hi": "hindi", "hu": "hungarian", "hy": "armenian", "id": "indonesian",
+    "it": "italian", "lt": "lithuanian", "nb": "norwegian", "ne": "nepali", "nl": "dutch", "nn": "norwegian",
+    "no": "norwegian", "pl": "polish", "pt": "portuguese", "ro": "romanian", "ru": "russian", "sr": "serbian",
+    "st": "sesotho", "sv": "swedish", "ta": "tamil", "tr": "turkish", "yi": "yiddish",
+}  # fmt: skip
 
 
 class SearchError(BadParameter, ValueError):
@@ -65,6 +140,38 @@ class Hit:
     score: float
 
 
+@dataclass(frozen=True)
+class Term:
+    """A value as people read it: its IRI (or the number, for credits) and its label in the language asked."""
+
+    value: str
+    label: str
+
+
+@dataclass(frozen=True)
+class FacetValue:
+    value: str
+    label: str
+    count: int  # courses that have it among those the other facets' choices leave
+    chosen: bool
+
+
+@dataclass(frozen=True)
+class CourseHit:
+    iri: str
+    title: str
+    score: float  # higher is better; 0 without text
+    values: dict[str, list[Term]]  # facet -> the course's values (the stored facets)
+    matched_skills: list[Term]  # its skills that the text or the chosen skills and occupations name
+
+
+@dataclass(frozen=True)
+class CourseResults:
+    hits: list[CourseHit]
+    total: int
+    facets: dict[str, list[FacetValue]] = field(default_factory=dict)
+
+
 def fold(text: str) -> str:
     """Lower case without accents: how the index compares texts."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
@@ -72,7 +179,32 @@ def fold(text: str) -> str:
 
 
 def _words(text: str) -> list[str]:
-    return re.findall(r"\w+", fold(text))
+    return _WORD.findall(fold(text))
+
+
+@cache
+def _stemmer(lang: str) -> Any:
+    algorithm = _ALGORITHMS.get(lang.split("-")[0] or "en")
+    return snowballstemmer.stemmer(algorithm) if algorithm in snowballstemmer.algorithms() else None
+
+
+def stems(text: str, lang: str) -> list[str]:
+    """The words of ``text`` as Snowball stems in ``lang`` (its primary subtag; none: English), accents folded;
+    the folded words themselves in a language without a stemmer."""
+    words = _WORD.findall(text.casefold())
+    stemmer = _stemmer(lang.lower())
+    if stemmer is not None:
+        words = stemmer.stemWords(words)
+    return [fold(w) for w in words]
+
+
+def stemmed_languages() -> list[str]:
+    """The languages (two-letter tags) whose words are stemmed."""
+    return sorted(lang for lang in _ALGORITHMS if _stemmer(lang) is not None)
+
+
+def _quote(word: str) -> str:
+    return '"' + word.replace('"', '""') + '"'
 
 
 class SearchIndex:
@@ -88,7 +220,15 @@ class SearchIndex:
         self.described = described
         self._type_of = {cls: name for name, classes in types.items() for cls in classes}
         self._lock = threading.Lock()
-        self._db = open_sidecar(path, _SCHEMA)
+        self._db = open_sidecar(path, "")
+        if self._db.execute("PRAGMA user_version").fetchone()[0] != _VERSION:
+            with self._db:
+                for table in _TABLES:
+                    self._db.execute(f"DROP TABLE IF EXISTS {table}")
+            self._db.execute(f"PRAGMA user_version = {_VERSION}")
+        self._db.executescript(_SCHEMA)
+        self._languages: list[str] | None = None
+        self._resolved: dict[tuple[str, str], tuple[str, ...]] = {}
 
     def close(self) -> None:
         self._db.close()
@@ -96,32 +236,58 @@ class SearchIndex:
     # -- keeping it in step with the store
 
     def reindex(self, store: GraphStore, graphs: Iterable[str]) -> int:
-        """Re-read the texts of these graphs from the store, in one SQLite transaction; returns rows written."""
+        """Re-read the texts and course facets of these graphs from the store, in one SQLite transaction; returns
+        the texts written."""
         graphs = sorted(set(graphs))
         texts = [row for graph in graphs for row in _texts(store, graph, self._type_of, self.described)]
         schemes = [row for graph in graphs for row in _schemes(store, graph)]
+        courses = _courses(store, graphs, self.types.get("course", ()))
+        facets = _course_facets(store, graphs, self.types.get("course", ()))
+        links = [row for relation in _LINKS for row in _links(store, graphs, relation)]
+        labels = list(_term_labels(store, graphs))
         sizes = {graph: store.graph_size(graph) for graph in graphs}
+        marks = ",".join("?" * len(graphs))
         with self._lock, self._db:
-            for graph in graphs:
-                self._db.execute(
-                    "INSERT INTO entry_text(entry_text, rowid, text) SELECT 'delete', id, folded FROM entry "
-                    "WHERE graph = ?",
-                    (graph,),
-                )
-                self._db.execute("DELETE FROM entry WHERE graph = ?", (graph,))
-                self._db.execute("DELETE FROM scheme WHERE graph = ?", (graph,))
-                self._db.execute("DELETE FROM indexed WHERE graph = ?", (graph,))
-            self._db.executemany(
-                "INSERT INTO entry(iri, graph, type, kind, lang, text, folded) VALUES (?, ?, ?, ?, ?, ?, ?)", texts
-            )
-            marks = ",".join("?" * len(graphs))
             self._db.execute(
-                f"INSERT INTO entry_text(rowid, text) SELECT id, folded FROM entry WHERE graph IN ({marks})", graphs
+                "INSERT INTO entry_text(entry_text, rowid, folded, stemmed) SELECT 'delete', id, folded, stemmed "
+                f"FROM entry WHERE graph IN ({marks})",
+                graphs,
+            )
+            self._db.execute(
+                f"DELETE FROM course_facet WHERE course IN (SELECT id FROM course WHERE graph IN ({marks}))", graphs
+            )
+            for table in ("entry", "scheme", "indexed", "course", "link", "label"):
+                self._db.execute(f"DELETE FROM {table} WHERE graph IN ({marks})", graphs)
+            self._db.executemany(
+                "INSERT INTO entry(iri, graph, type, kind, lang, text, folded, stemmed, sort) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                texts,
+            )
+            self._db.execute(
+                "INSERT INTO entry_text(rowid, folded, stemmed) SELECT id, folded, stemmed FROM entry "
+                f"WHERE graph IN ({marks})",
+                graphs,
             )
             self._db.executemany("INSERT INTO scheme(iri, graph, scheme) VALUES (?, ?, ?)", schemes)
+            sorts = {row[0]: row[8] for row in texts}
+            self._db.executemany(
+                "INSERT OR IGNORE INTO course(iri, graph, sort) VALUES (?, ?, ?)",
+                [(iri, graph, sorts.get(iri, "")) for iri, graph in courses],
+            )
+            self._db.executemany(
+                "INSERT OR IGNORE INTO course_facet(course, facet, value) SELECT id, ?, ? FROM course WHERE iri = ?",
+                [(facet, value, iri) for iri, facet, value in facets],
+            )
+            self._db.executemany("INSERT INTO link(relation, subject, object, graph) VALUES (?, ?, ?, ?)", links)
+            self._db.executemany(
+                "INSERT INTO label(iri, graph, rank, lang, text, folded) VALUES (?, ?, ?, ?, ?, ?)",
+                [(*row, fold(row[4])) for row in labels],
+            )
             self._db.executemany(
                 "INSERT INTO indexed(graph, triples) VALUES (?, ?)", [(g, n) for g, n in sizes.items() if n]
             )
+            self._languages = None
+            self._resolved.clear()
         return len(texts)
 
     def stale_graphs(self, store: GraphStore) -> set[str]:
@@ -140,6 +306,28 @@ class SearchIndex:
 
     # -- asking it
 
+    def _match(self, words: list[str], prefix: bool, languages: Sequence[str]) -> str:
+        """The FTS5 query: every word, whole (folded) or as its stem in any of ``languages``; the last one as a
+        prefix of a whole word with ``prefix``."""
+        clauses = []
+        for i, word in enumerate(words):
+            last = prefix and i == len(words) - 1
+            options = [f"folded : {_quote(word)}{'*' if last else ''}"]
+            if not last:
+                found = {s for lang in languages for s in stems(word, lang)[:1]}
+                options += [f"stemmed : {_quote(s)}" for s in sorted(found)]
+            clauses.append("(" + " OR ".join(options) + ")")
+        return " AND ".join(clauses)
+
+    def _stem_languages(self, language: str | None) -> list[str]:
+        """The languages a query's words are stemmed in: the one asked for, else every language indexed."""
+        if language:
+            return [language, "en"] if language.split("-")[0] != "en" else [language]
+        if self._languages is None:
+            rows = self._db.execute("SELECT DISTINCT lang FROM entry").fetchall()
+            self._languages = sorted({(lang or "en").split("-")[0] for (lang,) in rows} | {"en"})
+        return self._languages
+
     def search(
         self,
         text: str,
@@ -150,24 +338,30 @@ class SearchIndex:
         limit: int = 20,
         offset: int = 0,
         prefix: bool = False,
+        kinds: Iterable[str] = (),
+        label_language: str | None = None,
     ) -> tuple[list[Hit], int]:
-        """Ranked resources whose texts contain every word of ``text`` (the last one as a prefix with ``prefix``);
-        returns one page and the number of matching resources. Text without a word (punctuation, spaces) matches
-        nothing: an empty page, as any text that occurs nowhere."""
+        """Ranked resources whose texts contain every word of ``text``, whole or stemmed (the last one as a prefix
+        with ``prefix``); returns one page and the number of matching resources. ``language`` keeps texts in that
+        language (and texts without one); ``kinds`` keeps those kinds of text; labels come in ``label_language``
+        (default ``language``, else English). Text without a word (punctuation, spaces) matches nothing: an empty
+        page, as any text that occurs nowhere."""
         words = _words(text)[:12]
         types = list(types)
+        kinds = list(kinds)
         for t in types:
             if t not in self.types:
                 raise SearchError("type", t, f"use one of {', '.join(self.types)}")
         if not words:
             return [], 0
-        match = " ".join(f'"{w}"' for w in words[:-1])
-        match = f'{match} "{words[-1]}"{"*" if prefix else ""}'.strip()
         conditions: list[str] = []
         params: list[str] = []
         if types:
             conditions.append(f"e.type IN ({','.join('?' * len(types))})")
             params += types
+        if kinds:
+            conditions.append(f"e.kind IN ({','.join('?' * len(kinds))})")
+            params += kinds
         if language:
             conditions.append("(e.lang = ? OR e.lang LIKE ? OR e.lang = '')")
             params += [language.lower(), f"{language.lower()}-%"]
@@ -178,30 +372,40 @@ class SearchIndex:
         weight = " ".join(f"WHEN '{kind}' THEN {w}" for kind, (_, w) in KINDS.items())
         exact = fold(" ".join(words))
         query = f"""
-WITH found AS MATERIALIZED (SELECT rowid AS id, rank AS relevance FROM entry_text WHERE entry_text MATCH ?),
+WITH found AS MATERIALIZED (
+  SELECT rowid AS id, bm25(entry_text, 2.0, 1.0) AS relevance FROM entry_text WHERE entry_text MATCH ?),
 matched AS (
-  SELECT e.iri, e.type, e.kind, e.lang, e.text,
+  SELECT e.iri, e.type, e.kind, e.lang, e.text, e.sort,
          f.relevance / (CASE e.kind {weight} ELSE 5 END)
          * (CASE WHEN e.folded = ? THEN 5 WHEN e.folded LIKE ? THEN 2 ELSE 1 END) AS score
   FROM found f JOIN entry e ON e.id = f.id
   WHERE {where}
 ), best AS (
-  SELECT iri, type, kind, lang, text, MIN(score) AS score FROM matched GROUP BY iri
+  SELECT iri, type, kind, lang, text, sort, MIN(score) AS score FROM matched GROUP BY iri
 )
-SELECT iri, type, kind, lang, text, score, COUNT(*) OVER () FROM best ORDER BY score, iri LIMIT ? OFFSET ?"""
+SELECT iri, type, kind, lang, text, score, COUNT(*) OVER () FROM best ORDER BY score, sort, iri LIMIT ? OFFSET ?"""
         count_query = f"""
 WITH found AS (SELECT rowid AS id FROM entry_text WHERE entry_text MATCH ?)
 SELECT COUNT(DISTINCT e.iri) FROM found f JOIN entry e ON e.id = f.id WHERE {where}"""
         with self._lock:
+            match = self._match(words, prefix, self._stem_languages(language))
             try:
                 rows = self._db.execute(query, [match, exact, exact + "%", *params, limit, offset]).fetchall()
                 total = rows[0][6] if rows else self._db.execute(count_query, [match, *params]).fetchone()[0]
             except sqlite3.OperationalError as error:
                 raise SearchError("text", text, f"cannot search for it: {error}") from error
-            labels = self._labels([r[0] for r in rows], language or "en")
+            labels = self._labels([r[0] for r in rows], label_language or language or "en")
         hits = [Hit(iri, t, labels.get(iri, matched), matched, kind, lang, -score)
                 for iri, t, kind, lang, matched, score, _ in rows]  # fmt: skip
         return hits, total
+
+    def suggest(
+        self, text: str, *, types: Iterable[str] = ("skill", "occupation", "course"), lang: str = "en", limit: int = 8
+    ) -> list[Hit]:
+        """Type-ahead: resources whose labels or titles (in any language) hold the words typed, the last one
+        completed as a prefix; labels come in ``lang``."""
+        known = [t for t in types if t in self.types]
+        return self.search(text, types=known, prefix=True, kinds=LABEL_KINDS, limit=limit, label_language=lang)[0]
 
     def _labels(self, iris: list[str], language: str) -> dict[str, str]:
         if not iris:
@@ -217,9 +421,266 @@ SELECT COUNT(DISTINCT e.iri) FROM found f JOIN entry e ON e.id = f.id WHERE {whe
                 chosen[iri] = (rank, label)
         return {iri: label for iri, (_, label) in chosen.items()}
 
+    def term_labels(self, iris: Iterable[str], language: str = "en") -> dict[str, str]:
+        """The labels of terms (skills, organisations, code-list concepts…) in ``language``, else English, else
+        any; a term without one is left out."""
+        iris = sorted(set(iris))
+        if not iris:
+            return {}
+        with self._lock:
+            return self._term_labels(iris, language)
+
+    def _term_labels(self, iris: list[str], language: str) -> dict[str, str]:
+        chosen: dict[str, tuple[int, int, str]] = {}
+        for start in range(0, len(iris), 500):
+            part = iris[start : start + 500]
+            marks = ",".join("?" * len(part))
+            for iri, rank, lang, label in self._db.execute(
+                f"SELECT iri, rank, lang, text FROM label WHERE iri IN ({marks})", part
+            ):
+                key = (_language_rank(lang, language), rank, label)
+                if iri not in chosen or key < chosen[iri]:
+                    chosen[iri] = key
+        return {iri: label for iri, (_, _, label) in chosen.items()}
+
+    def resolve(self, facet: str, raw: str) -> tuple[str, ...]:
+        """The values of ``facet`` that ``raw`` names: the value itself (an IRI, a number of credits), its last
+        segment (an ESCO id, a code such as ESP or 6, a slug; any case) or its label in any language (accents and
+        case folded); none when nothing does."""
+        raw = raw.strip()
+        if facet not in FACETS:
+            raise SearchError(facet, raw, f"facet by one of {', '.join(FACETS)}")
+        key = (facet, raw)
+        with self._lock:
+            if key not in self._resolved:
+                if len(self._resolved) > 10_000:
+                    self._resolved.clear()
+                self._resolved[key] = self._resolve(facet, raw)
+            return self._resolved[key]
+
+    def _resolve(self, facet: str, raw: str) -> tuple[str, ...]:
+        if facet == "credits":
+            number = _number(raw)
+            return (number,) if number is not None else ()
+        if facet in DERIVED_FACETS:
+            known = "SELECT DISTINCT object FROM link WHERE relation = ?"
+            param = DERIVED_FACETS[facet][1]
+        else:
+            known = "SELECT DISTINCT value FROM course_facet WHERE facet = ?"
+            param = facet
+        exact = self._db.execute(f"{known} AND {_column(facet)} = ?", [param, raw]).fetchall()
+        if exact:
+            return (raw,)
+        tail = raw.rsplit("/", 1)[-1]
+        if tail and not re.search(r"[%_\s]", tail):
+            found = [v for (v,) in self._db.execute(f"{known} AND {_column(facet)} LIKE ?", [param, f"%/{tail}"])]
+            found += [v for (v,) in self._db.execute(f"{known} AND {_column(facet)} LIKE ?", [param, f"%#{tail}"])]
+            if found:
+                return tuple(sorted(set(found)))
+        named = [
+            v
+            for (v,) in self._db.execute(
+                f"{known} AND {_column(facet)} IN (SELECT iri FROM label WHERE folded = ?)", [param, fold(raw)]
+            )
+        ]
+        return tuple(sorted(set(named)))
+
+    def courses(
+        self,
+        text: str = "",
+        chosen: Mapping[str, Iterable[str]] | None = None,
+        *,
+        lang: str = "en",
+        limit: int = 20,
+        offset: int = 0,
+        facet_limit: int = 12,
+    ) -> CourseResults:
+        """Courses whose texts, or the labels of the skills they teach, hold every word of ``text`` (all courses
+        without text), that have one of the ``chosen`` values of each facet; ranked by relevance, then title. With
+        the page, the counts of every facet's values among the courses the other facets' choices leave (the
+        ``facet_limit`` most frequent, and every chosen one)."""
+        picked = {f: tuple(dict.fromkeys(v for v in values if v)) for f, values in (chosen or {}).items()}
+        picked = {f: values for f, values in picked.items() if values}
+        for facet in picked:
+            if facet not in FACETS:
+                raise SearchError(facet, ",".join(picked[facet]), f"facet by one of {', '.join(FACETS)}")
+        words = _words(text)[:12]
+        with self._lock:
+            self._db.execute("CREATE TEMP TABLE IF NOT EXISTS found_course (course INTEGER PRIMARY KEY, score REAL)")
+            self._db.execute("CREATE TEMP TABLE IF NOT EXISTS found_skill (iri TEXT PRIMARY KEY)")
+            self._db.execute("DELETE FROM found_course")
+            self._db.execute("DELETE FROM found_skill")
+            try:
+                if words:
+                    self._find_courses(words)
+                else:
+                    self._db.execute("INSERT INTO found_course SELECT id, 0 FROM course")
+            except sqlite3.OperationalError as error:
+                raise SearchError("text", text, f"cannot search for it: {error}") from error
+            where, params = self._chosen_where(picked)
+            total = self._db.execute(f"SELECT COUNT(*) FROM found_course c WHERE {where}", params).fetchone()[0]
+            rows = self._db.execute(
+                f"SELECT c.course, k.iri, c.score FROM found_course c JOIN course k ON k.id = c.course "
+                f"WHERE {where} ORDER BY c.score, k.sort, k.iri "
+                "LIMIT ? OFFSET ?",
+                [*params, limit, offset],
+            ).fetchall()
+            facets = {facet: self._facet(facet, picked, facet_limit) for facet in FACETS}
+            hits = self._course_hits(rows, picked, lang)
+            labels = self._term_labels(sorted({v.value for values in facets.values() for v in values}), lang)
+        named = {
+            facet: [FacetValue(v.value, labels.get(v.value, v.label), v.count, v.chosen) for v in values]
+            for facet, values in facets.items()
+        }
+        return CourseResults(hits, total, named)
+
+    def _find_courses(self, words: list[str]) -> None:
+        """Fill ``found_course`` (and ``found_skill``): courses matching by their own texts, or through the labels
+        of a skill they teach (ranked as a description)."""
+        match = self._match(words, False, self._stem_languages(None))
+        weight = " ".join(f"WHEN '{kind}' THEN {w}" for kind, (_, w) in KINDS.items())
+        exact = fold(" ".join(words))
+        self._db.execute(
+            """
+INSERT INTO found_skill
+SELECT DISTINCT e.iri FROM entry_text t JOIN entry e ON e.id = t.rowid
+WHERE entry_text MATCH ? AND e.type = 'skill' AND e.kind IN ('preferred', 'alternative', 'hidden')""",
+            [match],
+        )
+        self._db.execute(
+            f"""
+INSERT INTO found_course
+WITH found AS MATERIALIZED (
+  SELECT rowid AS id, bm25(entry_text, 2.0, 1.0) AS relevance FROM entry_text WHERE entry_text MATCH ?),
+scored AS (
+  SELECT k.id AS course, f.relevance / (CASE e.kind {weight} ELSE 5 END)
+         * (CASE WHEN e.folded = ? THEN 5 WHEN e.folded LIKE ? THEN 2 ELSE 1 END) AS score
+  FROM found f JOIN entry e ON e.id = f.id JOIN course k ON k.iri = e.iri
+  WHERE e.type = 'course'
+  UNION ALL
+  SELECT cf.course, f.relevance / 4.0 AS score
+  FROM found f JOIN entry e ON e.id = f.id
+  JOIN course_facet cf ON cf.facet = 'skill' AND cf.value = e.iri
+  WHERE e.type = 'skill' AND e.kind IN ('preferred', 'alternative', 'hidden')
+)
+SELECT course, MIN(score) FROM scored GROUP BY course""",
+            [match, exact, exact + "%"],
+        )
+
+    def _chosen_where(self, chosen: Mapping[str, Sequence[str]], *, but: str = "") -> tuple[str, list[str]]:
+        """SQL over ``c.course`` keeping the courses that have a chosen value of every facet (but ``but``)."""
+        conditions: list[str] = []
+        params: list[str] = []
+        for facet, values in chosen.items():
+            if facet == but:
+                continue
+            marks = ",".join("?" * len(values))
+            if facet in DERIVED_FACETS:
+                stored, relation = DERIVED_FACETS[facet]
+                conditions.append(
+                    "c.course IN (SELECT cf.course FROM link l JOIN course_facet cf "
+                    "ON cf.facet = ? AND cf.value = l.subject "
+                    f"WHERE l.relation = ? AND l.object IN ({marks}))"
+                )
+                params += [stored, relation, *values]
+            else:
+                conditions.append(
+                    f"c.course IN (SELECT course FROM course_facet WHERE facet = ? AND value IN ({marks}))"
+                )
+                params += [facet, *values]
+        return " AND ".join(conditions) or "1", params
+
+    def _facet(self, facet: str, chosen: Mapping[str, Sequence[str]], limit: int) -> list[FacetValue]:
+        where, params = self._chosen_where(chosen, but=facet)
+        if facet in DERIVED_FACETS:
+            stored, relation = DERIVED_FACETS[facet]
+            query = (
+                "SELECT l.object, COUNT(DISTINCT c.course) FROM found_course c "
+                "JOIN course_facet cf ON cf.course = c.course AND cf.facet = ? "
+                "JOIN link l ON l.relation = ? AND l.subject = cf.value "
+                f"WHERE {where} GROUP BY l.object"
+            )
+            params = [stored, relation, *params]
+        else:
+            query = (
+                "SELECT cf.value, COUNT(*) FROM found_course c "
+                f"JOIN course_facet cf ON cf.course = c.course AND cf.facet = ? WHERE {where} GROUP BY cf.value"
+            )
+            params = [facet, *params]
+        counts = dict(self._db.execute(query, params).fetchall())
+        picked = set(chosen.get(facet, ()))
+        if facet in _ORDERED_BY_VALUE:
+            ordered = sorted(counts, key=_number_key)
+        else:
+            ordered = sorted(counts, key=lambda v: (-counts[v], v))[:limit]
+        ordered += [v for v in chosen.get(facet, ()) if v not in ordered]
+        return [FacetValue(v, _plain_label(facet, v), counts.get(v, 0), v in picked) for v in ordered]
+
+    def _course_hits(
+        self, rows: list[tuple[int, str, float]], chosen: Mapping[str, Sequence[str]], lang: str
+    ) -> list[CourseHit]:
+        if not rows:
+            return []
+        ids = [r[0] for r in rows]
+        marks = ",".join("?" * len(ids))
+        values: dict[int, dict[str, list[str]]] = {i: {} for i in ids}
+        for course, facet, value in self._db.execute(
+            f"SELECT course, facet, value FROM course_facet WHERE course IN ({marks}) ORDER BY course, facet, value",
+            ids,
+        ):
+            values[course].setdefault(facet, []).append(value)
+        wanted = set(chosen.get("skill", ()))
+        occupations = chosen.get("occupation", ())
+        if occupations:
+            omarks = ",".join("?" * len(occupations))
+            wanted |= {s for (s,) in self._db.execute(
+                f"SELECT subject FROM link WHERE relation = 'occupation' AND object IN ({omarks})", list(occupations)
+            )}  # fmt: skip
+        wanted |= {s for (s,) in self._db.execute("SELECT iri FROM found_skill")}
+        iris = {v for course in values.values() for vs in course.values() for v in vs}
+        labels = self._term_labels(sorted(iris), lang)
+        titles = self._labels([r[1] for r in rows], lang)
+        hits = []
+        for course, iri, score in rows:
+            terms = {
+                facet: [Term(v, labels.get(v, _plain_label(facet, v))) for v in vs]
+                for facet, vs in values[course].items()
+            }
+            matched = [t for t in terms.get("skill", []) if t.value in wanted]
+            hits.append(CourseHit(iri, titles.get(iri, iri), -score, terms, matched))
+        return hits
+
     def counts(self) -> dict[str, int]:
         with self._lock:
             return dict(self._db.execute("SELECT type, COUNT(DISTINCT iri) FROM entry GROUP BY type").fetchall())
+
+
+def _column(facet: str) -> str:
+    return "object" if facet in DERIVED_FACETS else "value"
+
+
+def token(facet: str, value: str) -> str:
+    """The short form of a facet's value for URLs, which ``SearchIndex.resolve`` reads back: its last segment
+    (an ESCO id, a code, a slug), or the number of credits."""
+    if facet == "credits":
+        return value
+    return value.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1] or value
+
+
+def _number_key(value: str) -> tuple[float, str]:
+    tail = value.rstrip("/").rsplit("/", 1)[-1]
+    try:
+        return float(tail), value
+    except ValueError:
+        return float("inf"), value
+
+
+def _plain_label(facet: str, value: str) -> str:
+    """What a value without a label in the index reads as: credits and EQF levels as numbers, else its last
+    segment."""
+    if facet == "credits":
+        return value
+    return value.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1]
 
 
 def _language_rank(lang: str, wanted: str) -> int:
@@ -233,12 +694,14 @@ def _language_rank(lang: str, wanted: str) -> int:
 
 def _texts(
     store: GraphStore, graph: str, type_of: dict[str, str], described: frozenset[str]
-) -> Iterator[tuple[str, str, str, str, str, str, str]]:
+) -> list[tuple[str, str, str, str, str, str, str, str, str]]:
     classes = " ".join(f"<{c}>" for c in type_of)
     predicates = ", ".join(f"<{p}>" for p, _ in KINDS.values())
     query = f"""SELECT ?s ?class ?p ?text WHERE {{ GRAPH <{graph}> {{
   VALUES ?class {{ {classes} }} ?s a ?class . ?s ?p ?text . FILTER(?p IN ({predicates}) && isLiteral(?text))
 }} }}"""
+    rows: list[tuple[str, str, str, str, str]] = []
+    sort: dict[str, tuple[int, str]] = {}
     for row in store.query(query).rows():
         type_ = type_of[str(row["class"])]
         kind = _KIND_OF[str(row["p"])]
@@ -247,10 +710,80 @@ def _texts(
         literal = row["text"]
         text = str(literal)
         lang = (getattr(literal, "language", None) or "").lower()
-        yield str(row["s"]), graph, type_, kind, lang, text, fold(text)
+        iri = str(row["s"])
+        rows.append((iri, type_, kind, lang, text))
+        if kind in ("preferred", "title"):
+            key = (_language_rank(lang, "en"), fold(text))
+            if iri not in sort or key < sort[iri]:
+                sort[iri] = key
+    return [
+        (iri, graph, type_, kind, lang, text, fold(text), " ".join(stems(text, lang)), sort.get(iri, (0, ""))[1])
+        for iri, type_, kind, lang, text in rows
+    ]
 
 
 def _schemes(store: GraphStore, graph: str) -> Iterator[tuple[str, str, str]]:
     query = f"SELECT DISTINCT ?s ?scheme WHERE {{ GRAPH <{graph}> {{ ?s <{SKOS}inScheme> ?scheme }} }}"
     for row in store.query(query).rows():
         yield str(row["s"]), graph, str(row["scheme"])
+
+
+def _values(graphs: Sequence[str]) -> str:
+    return "VALUES ?g { " + " ".join(f"<{g}>" for g in graphs) + " }"
+
+
+def _courses(store: GraphStore, graphs: Sequence[str], classes: Sequence[str]) -> list[tuple[str, str]]:
+    if not graphs or not classes:
+        return []
+    types = " ".join(f"<{c}>" for c in classes)
+    query = (
+        f"SELECT DISTINCT ?c ?g WHERE {{ {_values(graphs)} VALUES ?class {{ {types} }} GRAPH ?g {{ ?c a ?class }} }}"
+    )
+    return [(str(row["c"]), str(row["g"])) for row in store.query(query).rows()]
+
+
+def _course_facets(store: GraphStore, graphs: Sequence[str], classes: Sequence[str]) -> list[tuple[str, str, str]]:
+    """(course, facet, value) for the courses of ``graphs``: one query per facet (no UNION, which some stores
+    plan badly), each over the course's own graph."""
+    if not graphs or not classes:
+        return []
+    found: list[tuple[str, str, str]] = []
+    types = " ".join(f"<{c}>" for c in classes)
+    for facet, path in COURSE_FACETS.items():
+        if facet == "credits":
+            pattern = f"?c {path} ?_cp . ?_cp <{ELM}framework> <{ECTS}> ; <{ELM}point> ?v ."
+        else:
+            pattern = f"?c {path} ?v ."
+        query = (
+            f"SELECT DISTINCT ?c ?v WHERE {{ {_values(graphs)} VALUES ?class {{ {types} }} "
+            f"GRAPH ?g {{ ?c a ?class . {pattern} }} }}"
+        )
+        for row in store.query(query).rows():
+            value = _number(str(row["v"])) if facet == "credits" else str(row["v"])
+            if value is not None:
+                found.append((str(row["c"]), facet, value))
+    return found
+
+
+def _number(text: str) -> str | None:
+    try:
+        number = float(text.strip())
+    except ValueError:
+        return None
+    return f"{number:g}" if number >= 0 else None
+
+
+def _links(store: GraphStore, graphs: Sequence[str], relation: str) -> Iterator[tuple[str, str, str, str]]:
+    query = _LINKS[relation].replace("WHERE {", f"?g WHERE {{ {_values(graphs)}", 1)
+    for row in store.query(query).rows():
+        yield relation, str(row["s"]), str(row["o"]), str(row["g"])
+
+
+def _term_labels(store: GraphStore, graphs: Sequence[str]) -> Iterator[tuple[str, str, int, str, str]]:
+    predicates = " ".join(f"<{p}>" for p in _LABELS)
+    query = f"""SELECT ?s ?p ?l ?g WHERE {{ {_values(graphs)} VALUES ?p {{ {predicates} }}
+  GRAPH ?g {{ ?s ?p ?l FILTER(isIRI(?s) && isLiteral(?l)) }} }}"""
+    for row in store.query(query).rows():
+        literal = row["l"]
+        lang = (getattr(literal, "language", None) or "").lower()
+        yield str(row["s"]), str(row["g"]), _LABELS[str(row["p"])], lang, str(literal)[:_MAX_TEXT]
