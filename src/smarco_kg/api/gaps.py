@@ -11,10 +11,10 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from smarco_kg.api.context import service
-from smarco_kg.api.pages import chosen_language, collections
+from smarco_kg.api.pages import collections
 from smarco_kg.api.params import integer, query_params
 from smarco_kg.api.problems import PARAMETERS, problem_responses
-from smarco_kg.api.templating import templates
+from smarco_kg.api.templating import chosen_language, html_page
 from smarco_kg.errors import BadParameter, NotFound
 from smarco_kg.esco import COLLECTIONS
 from smarco_kg.gaps import MAX_DISTANCE, Catalogue, OccupationGap, collection_gaps, occupation_gap
@@ -195,4 +195,4 @@ async def gap_page(request: Request, id: str) -> HTMLResponse:
         "api": f"/api/occupations/{id}/gap",
         "percent": round(gap.ratio * 100),
     }
-    return templates.TemplateResponse(request, "gap.html", context)
+    return html_page(request, "gap.html", context)
