@@ -70,14 +70,14 @@ FACETS: tuple[str, ...] = (
     "skill", "occupation", "eqf", "language", "mode", "country", "credits", "provider", "aim", "target_group",
 )  # fmt: skip
 _LINKS: dict[str, str] = {
-    "occupation": f"SELECT ?s ?o WHERE {{ GRAPH ?g {{ ?o <{ESCO}relatedEssentialSkill> ?s }} }}",
+    "occupation": f"SELECT ?s ?o WHERE {{ GRAPH ?g {{ ?o a <{ESCO}Occupation> ; <{ESCO}relatedEssentialSkill> ?s }} }}",
     "country": f"SELECT ?s ?o WHERE {{ GRAPH ?g {{ ?s <{ELM}location>/<{ELM}address>/<{ELM}countryCode> ?o }} }}",
 }
 # label property -> rank (lower first): an organisation's legal name before its short name
 _LABELS: dict[str, int] = {f"{ROV}legalName": 0, f"{SKOS}prefLabel": 1, f"{DCT}title": 2, f"{RDFS}label": 3}
 _ORDERED_BY_VALUE = frozenset({"eqf", "credits"})
 
-_VERSION = 3  # of the schema below: a file of another version is emptied and re-indexed
+_VERSION = 4  # of the schema below: a file of another version is emptied and re-indexed
 _TABLES = ("entry_text", "entry", "scheme", "indexed", "course", "course_facet", "link", "label")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS entry (
@@ -160,6 +160,7 @@ class FacetValue:
 class CourseHit:
     iri: str
     title: str
+    title_lang: str  # the language of the title ('' when it has none): may differ from the one asked for
     score: float  # higher is better; 0 without text
     values: dict[str, list[Term]]  # facet -> the course's values (the stored facets)
     matched_skills: list[Term]  # its skills that the text or the chosen skills and occupations name
@@ -408,18 +409,22 @@ SELECT COUNT(DISTINCT e.iri) FROM found f JOIN entry e ON e.id = f.id WHERE {whe
         return self.search(text, types=known, prefix=True, kinds=LABEL_KINDS, limit=limit, label_language=lang)[0]
 
     def _labels(self, iris: list[str], language: str) -> dict[str, str]:
+        return {iri: label for iri, (label, _) in self._labels_in(iris, language).items()}
+
+    def _labels_in(self, iris: list[str], language: str) -> dict[str, tuple[str, str]]:
+        """iri -> (preferred label or title, its language): in ``language``, else English, else any."""
         if not iris:
             return {}
         marks = ",".join("?" * len(iris))
         rows = self._db.execute(
             f"SELECT iri, lang, text FROM entry WHERE kind IN ('preferred', 'title') AND iri IN ({marks})", iris
         ).fetchall()
-        chosen: dict[str, tuple[int, str]] = {}
+        chosen: dict[str, tuple[int, str, str]] = {}
         for iri, lang, label in rows:
             rank = _language_rank(lang, language)
-            if iri not in chosen or (rank, label) < chosen[iri]:
-                chosen[iri] = (rank, label)
-        return {iri: label for iri, (_, label) in chosen.items()}
+            if iri not in chosen or (rank, label) < chosen[iri][:2]:
+                chosen[iri] = (rank, label, lang)
+        return {iri: (label, lang) for iri, (_, label, lang) in chosen.items()}
 
     def term_labels(self, iris: Iterable[str], language: str = "en") -> dict[str, str]:
         """The labels of terms (skills, organisations, code-list concepts…) in ``language``, else English, else
@@ -639,7 +644,7 @@ SELECT course, MIN(score) FROM scored GROUP BY course""",
         wanted |= {s for (s,) in self._db.execute("SELECT iri FROM found_skill")}
         iris = {v for course in values.values() for vs in course.values() for v in vs}
         labels = self._term_labels(sorted(iris), lang)
-        titles = self._labels([r[1] for r in rows], lang)
+        titles = self._labels_in([r[1] for r in rows], lang)
         hits = []
         for course, iri, score in rows:
             terms = {
@@ -647,7 +652,8 @@ SELECT course, MIN(score) FROM scored GROUP BY course""",
                 for facet, vs in values[course].items()
             }
             matched = [t for t in terms.get("skill", []) if t.value in wanted]
-            hits.append(CourseHit(iri, titles.get(iri, iri), -score, terms, matched))
+            title, title_lang = titles.get(iri, (iri, ""))
+            hits.append(CourseHit(iri, title, title_lang, -score, terms, matched))
         return hits
 
     def counts(self) -> dict[str, int]:

@@ -33,6 +33,7 @@ from smarco_kg.api import (
     resource_writes,
     resources,
     search,
+    search_page,
     sparql,
     stacking,
 )
@@ -130,6 +131,7 @@ def create_app(settings: Settings | None = None, classes: Sequence[ClassEntry] =
     app.include_router(sparql.router)
     app.include_router(graph_store.router)
     app.include_router(search.router(catalogue))
+    app.include_router(search_page.router)
     app.include_router(federation.router)
     app.include_router(changes.router)
     app.include_router(dataset.router)
