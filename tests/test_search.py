@@ -1,15 +1,18 @@
-"""``/api/search`` and ``/api/suggest`` over HTTP, and the text index beside the store staying in step with it."""
+"""``/api/search`` and ``/api/suggest`` over HTTP, and the text index beside the store (texts, stems, course facets)
+staying in step with it."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from smarco_kg.catalogue import Catalogue
 from smarco_kg.config import Settings
 from smarco_kg.kg import KnowledgeGraph
-from smarco_kg.search import SearchIndex, fold
+from smarco_kg.search import FACETS, SearchIndex, fold, stemmed_languages, stems, token
 from smarco_kg.store import store_for
 from tests.backends import Template
 from tests.server import LiveServer, describe, live_server, problem
@@ -208,4 +211,101 @@ def test_the_index_catches_up_with_a_store_changed_behind_its_back(base_settings
         assert index.stale_graphs(store) == set()
     hits, total = index.search("asdfghjk", types=["skill"])
     assert before == 0 and total == 1 and hits[0].label == "asdfghjk skill"
+    index.close()
+
+
+# -- the service: stems, course facets, type-ahead
+
+COURSE = f"{BASE}course/"
+PARTNER_GRAPH = f"{BASE}graph/partner/politeknika-txorierri"
+EQF = "http://data.europa.eu/snb/eqf/"
+
+
+@pytest.mark.parametrize(
+    ("lang", "one", "other"),
+    [
+        ("en", "photovoltaic system", "Photovoltaic Systems"),
+        ("es", "sistemas fotovoltaicos", "sistema fotovoltaico"),
+        ("el", "ενεργειακές κοινότητες", "ΕΝΕΡΓΕΙΑΚΗ κοινοτητα"),
+        ("it", "gemelli digitali", "gemello digitale"),
+    ],
+)
+def test_a_word_and_its_other_forms_have_one_stem(lang: str, one: str, other: str) -> None:
+    assert stems(one, lang) == stems(other, lang) != fold(one).split()
+
+
+def test_the_languages_of_the_data_and_the_pages_are_stemmed() -> None:
+    assert {"en", "es", "el", "it", "de", "fr", "nl", "pt", "ro", "hu", "eu"} <= set(stemmed_languages())
+    assert stems("Отворени данни", "bg") == ["отворени", "данни"]  # no Bulgarian stemmer: the words as they are
+
+
+def test_suggest_completes_labels_of_skills_occupations_and_courses_in_any_language(demo_kg: KnowledgeGraph) -> None:
+    hits = demo_kg.search.suggest("urban pl", lang="en")
+    assert {"skill", "occupation", "course"} <= {h.type for h in hits}
+    assert hits[0].label in ("urban planner", "urban planning")
+    spanish = demo_kg.search.suggest("alumbr", lang="es")
+    assert [h.label for h in spanish] == ["Sistemas de alumbrado público inteligente"]
+    assert [h.label for h in demo_kg.search.suggest("alumbr", lang="en")] == ["Smart street lighting systems"]
+
+
+def test_course_facets_are_counted_over_the_courses_the_other_facets_leave(demo_kg: KnowledgeGraph) -> None:
+    index = demo_kg.search
+    everything = index.courses(limit=100)
+    assert everything.total == 36 and set(everything.facets) == set(FACETS)
+    levels = {v.value: v.count for v in everything.facets["eqf"]}
+    rows = demo_kg.store.query(
+        "SELECT ?l (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c a <http://data.europa.eu/snb/model/elm/LearningOpportunity> ;"
+        " <http://data.europa.eu/snb/model/elm/learningAchievementSpecification>/"
+        "<http://data.europa.eu/snb/model/elm/EQFLevel> ?l } GROUP BY ?l",
+        union_default_graph=True,
+    ).rows()
+    assert levels == {str(r["l"]): int(r["n"]) for r in rows}
+    six = index.courses("", {"eqf": [f"{EQF}6"]}, limit=100)
+    assert six.total == levels[f"{EQF}6"]
+    assert {v.value: v.count for v in six.facets["eqf"]} == levels  # its own choice does not narrow it
+    assert sum(v.count for v in six.facets["mode"]) >= six.total
+    assert all(f"{EQF}6" in [t.value for t in hit.values["eqf"]] for hit in six.hits)
+
+
+def test_facet_values_are_named_by_iri_code_or_label(demo_kg: KnowledgeGraph) -> None:
+    index = demo_kg.search
+    spain = "http://publications.europa.eu/resource/authority/country/ESP"
+    assert index.resolve("country", "ESP") == index.resolve("country", "spain") == index.resolve("country", spain)
+    assert index.resolve("country", "esp") == (spain,)
+    assert index.resolve("eqf", "6") == (f"{EQF}6",)
+    assert index.resolve("language", "Spanish") == ("http://publications.europa.eu/resource/authority/language/SPA",)
+    assert index.resolve("mode", "online") == ("http://data.europa.eu/snb/learning-assessment/920fbb3cbe",)
+    assert index.resolve("credits", "4.0") == ("4",)
+    assert index.resolve("country", "Atlantis") == ()
+    assert token("country", spain) == "ESP" and token("aim", "https://w3id.org/smarco/ontology#aimX") == "aimX"
+
+
+def test_a_commit_brings_the_course_facets_in_step(demo_kg: KnowledgeGraph) -> None:
+    course = f"{COURSE}smart-street-lighting"  # presential; its specification has no blank nodes
+    online = "http://data.europa.eu/snb/learning-assessment/920fbb3cbe"
+    before = demo_kg.search.courses("", {"mode": [online]}).total
+    mode = "<http://data.europa.eu/snb/model/elm/mode>"
+    demo_kg.update(
+        f"DELETE {{ GRAPH <{PARTNER_GRAPH}> {{ ?spec {mode} ?m }} }} "
+        f"INSERT {{ GRAPH <{PARTNER_GRAPH}> {{ ?spec {mode} <{online}> }} }} "
+        f"WHERE {{ GRAPH <{PARTNER_GRAPH}> {{ <{course}> "
+        f"<http://data.europa.eu/snb/model/elm/learningAchievementSpecification> ?spec . ?spec {mode} ?m }} }}",
+        actor="admin",
+    )
+    after = demo_kg.search.courses("", {"mode": [online]}, limit=100)
+    assert after.total == before + 1 and course in [h.iri for h in after.hits]
+
+
+def test_an_index_of_an_older_layout_is_emptied_and_filled_again(base_settings: Settings, tmp_path: Path) -> None:
+    path = tmp_path / "old.search.sqlite"
+    old = sqlite3.connect(path)
+    old.executescript("CREATE TABLE entry (id INTEGER PRIMARY KEY, iri TEXT); CREATE TABLE indexed (graph TEXT);")
+    old.close()
+    catalogue = Catalogue(base_settings.base_iri, base_settings.shapes_dir)
+    index = SearchIndex(path, catalogue.search_types, catalogue.described_search_types)
+    with store_for(base_settings) as store:
+        assert index.stale_graphs(store)
+        index.ensure_fresh(store)
+        assert not index.stale_graphs(store)
+    assert index.search("urban planner", types=["occupation"])[1] > 0
     index.close()
