@@ -252,3 +252,23 @@ def test_a_person_finds_training_by_a_skill_and_two_facets_then_goes_back(
         assert page_.locator("fieldset[data-facet=mode] input:checked").count() == 0
     finally:
         page_.close()
+
+
+def test_the_home_page_box_suggests_and_a_chosen_occupation_opens_its_courses(
+    api: LiveServer, backend: str, browser: object
+) -> None:
+    if backend != "embedded":
+        pytest.skip("browser tests check what people see, on the embedded store")
+    page_ = browser.new_page()  # type: ignore[attr-defined]
+    try:
+        page_.goto(f"{api.url}/?lang=es")
+        box = page_.get_by_role("combobox")
+        box.type("urban plan", delay=40)
+        option = page_.get_by_role("option").filter(has_text="urban planner").first
+        option.click()
+        page_.wait_for_url(re.compile(r"/search\?occupation="))
+        assert "Buscar formación" in page_.locator("h1").inner_text()
+        assert page_.locator("ul.chosen a").inner_text().startswith("urban planner")
+        assert page_.locator("ol.courses > li").count() > 0
+    finally:
+        page_.close()

@@ -645,7 +645,9 @@ SELECT COUNT(DISTINCT e.iri) FROM found f JOIN entry e ON e.id = f.id WHERE {whe
 
     def _find_courses(self, table: _CourseTable, words: list[str]) -> tuple[dict[int, float], set[str]]:
         """Course -> score (lower is better) for the courses matching by their own texts, or through the labels of
-        a skill they teach (ranked as a description); and the skills the words name."""
+        a skill they teach (ranked as a description); and the skills the words name. Words are stemmed in every
+        language the index holds: a Spanish speaker's words find a Portuguese title too (an OR of stems costs about
+        what the match of one word does, once no bm25() is computed over it)."""
         match = self._match(words, False, self._stem_languages(None))
         weight = " ".join(f"WHEN '{kind}' THEN {w}" for kind, (_, w) in KINDS.items())
         exact = fold(" ".join(words))

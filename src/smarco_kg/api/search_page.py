@@ -16,7 +16,7 @@ from smarco_kg.api.problems import PARAMETERS, problem_responses
 from smarco_kg.api.search import LANGUAGE, CourseQuery, course_query, find_courses
 from smarco_kg.api.templating import chosen_language, html_page
 from smarco_kg.errors import BadParameter, SmarcoError
-from smarco_kg.search import LABEL_KINDS, CourseResults, Hit
+from smarco_kg.search import CourseResults, Hit
 from smarco_kg.web import i18n, search_view
 
 router = APIRouter(tags=["Pages"])
@@ -35,9 +35,7 @@ def _find(request: Request, query: CourseQuery) -> tuple[CourseResults, list[Hit
     named: list[Hit] = []
     if query.text.strip():
         index = service(request).kg.search
-        named = index.search(
-            query.text, types=["skill", "occupation"], kinds=LABEL_KINDS, limit=6, label_language=query.lang
-        )[0]
+        named = index.suggest(query.text, types=("skill", "occupation"), lang=query.lang, limit=6)
     return results, named
 
 

@@ -1,10 +1,11 @@
-// The search page, better with JavaScript: suggestions as one types (an ARIA combobox), and facets applied as they
-// are ticked, without reloading the page; the URL keeps the state, so the back button walks it. Without this
-// module the page works as a plain form.
+// The search box, better with JavaScript: suggestions as one types (an ARIA combobox); on the search page, facets
+// applied as they are ticked, without reloading the page, the URL keeping the state so the back button walks it.
+// Without this module the box is a plain form.
 
-const form = document.getElementById("search-form");
-const input = document.getElementById("search-q");
-const list = document.getElementById("search-suggestions");
+const input = document.querySelector("input[role=combobox][data-suggest]");
+const form = input.form;
+const list = document.getElementById(input.getAttribute("aria-controls"));
+const onSearchPage = document.getElementById("search-facets") !== null;
 
 let items = [];
 let active = -1;
@@ -25,7 +26,7 @@ function show(found) {
   list.replaceChildren(
     ...found.map((item, i) => {
       const option = document.createElement("li");
-      option.id = `search-suggestion-${i}`;
+      option.id = `${list.id}-${i}`;
       option.setAttribute("role", "option");
       option.setAttribute("aria-selected", "false");
       const label = document.createElement("span");
@@ -46,7 +47,7 @@ function show(found) {
 function highlight(i) {
   active = i;
   [...list.children].forEach((option, j) => option.setAttribute("aria-selected", String(i === j)));
-  if (i >= 0) input.setAttribute("aria-activedescendant", `search-suggestion-${i}`);
+  if (i >= 0) input.setAttribute("aria-activedescendant", `${list.id}-${i}`);
   else input.removeAttribute("aria-activedescendant");
 }
 
@@ -55,7 +56,7 @@ function choose(i) {
   if (!item) return;
   close();
   const target = new URL(item.href, location.href);
-  if (target.pathname === "/search") {
+  if (target.pathname === "/search" && onSearchPage) {
     // a skill or an occupation: chosen as a facet, with the facets already chosen kept (the words give way to it)
     const state = new URLSearchParams(new FormData(form));
     state.delete("q");
@@ -113,17 +114,17 @@ async function load(url, push) {
     const fresh = page.getElementById(id);
     if (fresh) document.getElementById(id).replaceWith(document.adoptNode(fresh));
   }
-  const words = page.getElementById("search-q");
+  const words = page.getElementById(input.id);
   if (words) input.value = words.value;
   document.title = page.title;
   if (push) history.pushState({ search: true }, "", url);
 }
 
 form.addEventListener("change", (event) => {
-  if (event.target.type !== "checkbox") return;
+  if (!onSearchPage || event.target.type !== "checkbox") return;
   const state = new URLSearchParams(new FormData(form));
   state.delete("offset");
   load(`/search?${state}`, true);
 });
 
-window.addEventListener("popstate", () => load(location.href, false));
+if (onSearchPage) window.addEventListener("popstate", () => load(location.href, false));
