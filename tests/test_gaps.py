@@ -7,6 +7,7 @@ plans by brute force over every subset of the candidate courses.
 
 from __future__ import annotations
 
+import base64
 import csv
 import datetime as dt
 import itertools
@@ -360,6 +361,35 @@ def test_an_uploaded_europass_credential_gives_its_skills_and_is_not_kept(api: L
     after = api.client.get(api.url + "/api" + location.split("&read=")[0]).json()
     assert len(after["remaining"]) == len(before["remaining"]) - 2  # policy analysis and collaborative relations
     assert _triples(api) == triples and _snapshot(api.settings) == files
+
+
+def _b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _edc_by_label() -> bytes:
+    """The unsigned sample with its outcomes' ESCO skills taken away and one outcome titled by an ESCO label."""
+    document = json.loads((EDC_SAMPLES / "Sample-MC-Annex1-unsigned.jsonld").read_bytes())
+    outcomes = document["credentialSubject"]["hasClaim"]["specifiedBy"]["learningOutcome"]
+    for outcome in outcomes:
+        outcome.pop("relatedESCOSkill", None)
+    outcomes[0]["title"] = {"en": "Policy Analysis"}
+    outcomes[1]["title"] = {"en": "something no skill is called"}
+    return json.dumps(document).encode()
+
+
+def test_a_europass_credential_as_a_compact_jws_or_naming_skills_by_label_is_read(api: LiveServer) -> None:
+    sample = (EDC_SAMPLES / "Sample-MC-Annex1-unsigned.jsonld").read_bytes()
+    header = _b64url(json.dumps({"alg": "RS256", "typ": "JWT"}).encode())
+    compact = f"{header}.{_b64url(sample)}.{_b64url(b'not checked')}".encode()
+    response = _upload(api, compact, "credential.jwt")
+    assert response.status_code == 303, describe(response)
+    query = parse_qs(response.headers["location"].split("?", 1)[1])
+    assert query["have"] == [COLLABORATIVE_RELATIONS, DIGITAL_CONTENT] and query["read"] == ["4"]
+    response = _upload(api, _edc_by_label(), "credential.jsonld")
+    assert response.status_code == 303, describe(response)
+    query = parse_qs(response.headers["location"].split("?", 1)[1])
+    assert query == {"have": [POLICY_ANALYSIS], "read": ["2"], "known": ["1"]}
 
 
 def test_an_open_badge_gives_its_aligned_skills_by_iri_or_by_label(api: LiveServer, tmp_path: Path) -> None:
