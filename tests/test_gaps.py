@@ -8,11 +8,16 @@ plans by brute force over every subset of the candidate courses.
 from __future__ import annotations
 
 import base64
+import contextlib
 import csv
 import datetime as dt
 import itertools
 import json
+import os
 import re
+import subprocess
+import sys
+import time
 from collections import defaultdict
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,7 +31,8 @@ from rdflib import Dataset, Namespace, URIRef
 from smarco_kg import openbadges
 from smarco_kg.config import Settings
 from smarco_kg.europass import seal
-from tests.backends import Template
+from tests.backends import Template, settings_env
+from tests.processes import free_port, stop
 from tests.server import LiveServer, describe, live_server, problem
 
 ESCO_CSV = Settings().esco_export
@@ -680,3 +686,33 @@ def test_the_plan_page_asks_which_occupation_a_name_means(api: LiveServer) -> No
     assert candidates is not None and 'href="/plan?occupation=' in candidates.group(1)
     empty = api.client.get(f"{api.url}/plan")
     assert empty.status_code == 200 and '<form id="plan-form"' in empty.text and 'id="steps"' not in empty.text
+
+
+def test_an_uploaded_credential_leaves_no_trace_in_the_server_log(_demo_template: Template, tmp_path: Path) -> None:
+    marker = "Zebulon Quintessa Marker"  # the learner's name: in the credential, and nowhere else
+    alignment = {"type": ["Alignment"], "targetName": marker, "targetUrl": SKILL + POLICY_ANALYSIS}
+    achieved = {"id": "urn:x:a", "type": ["Achievement"], "name": marker, "alignment": [alignment]}
+    award = openbadges.BadgeAward(marker, marker, dt.date(2026, 1, 15))
+    badge = json.dumps(openbadges.credential(achieved, {"id": "urn:x:i", "type": ["Profile"], "name": marker}, award))
+    log = tmp_path / "server.log"
+    with _demo_template.provision(tmp_path / "store") as settings, log.open("w") as output:
+        environment = {**os.environ, **settings_env(settings), "SMARCO_LOG_LEVEL": "debug"}
+        port = free_port()
+        command = [sys.executable, "-m", "smarco_kg", "serve", "--port", str(port)]
+        process = subprocess.Popen(command, env=environment, stdout=output, stderr=subprocess.STDOUT)
+        try:
+            url = f"http://127.0.0.1:{port}"
+            for _ in range(300):
+                with contextlib.suppress(httpx.TransportError):
+                    if httpx.get(f"{url}/health", timeout=1.0).status_code == 200:
+                        break
+                time.sleep(0.1)
+            gap = f"{url}/occupations/{POLICY_OFFICER}/gap"
+            for body in (badge.encode(), badge.replace("credentialSubject", "subject").encode()):
+                answer = httpx.post(gap, files={"credential": ("badge.json", body, "application/json")})
+                assert answer.status_code in (303, 400), describe(answer)
+        finally:
+            stop(process, 10)
+    written = log.read_text(encoding="utf-8")
+    assert f"POST /occupations/{POLICY_OFFICER}/gap" in written  # the log was on, the requests are in it
+    assert marker not in written and "credentialSubject" not in written
