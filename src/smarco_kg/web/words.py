@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
+from babel.core import get_global
 from babel.dates import format_date
 from babel.lists import format_list
 from babel.numbers import format_decimal
@@ -84,3 +85,25 @@ def day(value: date | datetime | str) -> str:
 def listing(items: list[str]) -> str:
     """``["English", "Spanish"]`` → "English and Spanish", in the page's language."""
     return format_list(items, locale=locale()) if items else ""
+
+
+def _code(value: str) -> str:
+    """The code at the end of an authority IRI (``…/language/SPA`` → ``SPA``), or the value itself."""
+    return value.rstrip("/").rsplit("/", 1)[-1]
+
+
+def language(value: str) -> str:
+    """A language by its EU authority IRI or three-letter code (``…/language/SPA``, ``ELL``) → "Spanish", "Greek",
+    named in the page's language; a code Babel does not know is shown as it is."""
+    code = _code(value)
+    tag = get_global("language_aliases").get(code.lower(), code.lower())
+    name = locale().languages.get(tag) if isinstance(tag, str) else None
+    return name[:1].upper() + name[1:] if name else code
+
+
+def country(value: str) -> str:
+    """A country by its EU authority IRI or three-letter code (``…/country/ESP``) → "Spain" in the page's language."""
+    code = _code(value).upper()
+    aliases = get_global("territory_aliases").get(code, [code])
+    territory = aliases[0] if isinstance(aliases, list) and aliases else code
+    return locale().territories.get(territory, code)
