@@ -145,3 +145,28 @@ def test_the_home_and_query_pages_render_offline(page_server: str, offline: Offl
     loaded = {urlsplit(url).path for url in offline.served}
     assert {"/static/site.css", "/static/sparql.css", "/static/sparql.js"} <= loaded
     assert offline.left == [] and errors == []
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/search?q=urban planning",
+        "/course/urban-data-platforms",
+        "/courses",
+        "/occupations/e1c72b5f-4c5c-487c-a6df-e84b64a51dae/gap",
+        "/plan?occupation=ICT system architect",
+    ],
+)
+def test_every_other_page_for_people_loads_nothing_from_elsewhere(
+    page_server: str, offline: Offline, path: str
+) -> None:
+    page = offline.context.new_page()
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    response = page.goto(page_server + path, wait_until="networkidle")
+    assert response is not None
+    if response.status == 404 and path.startswith(("/search", "/plan")):
+        pytest.skip(f"{path} is not served here")
+    assert response.status == 200
+    assert page.get_by_role("heading", level=1).count() == 1
+    assert offline.left == [] and errors == []
