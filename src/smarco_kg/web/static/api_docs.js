@@ -13,9 +13,9 @@ if (mount && window.SwaggerUIBundle) {
   });
 }
 
-// Swagger UI leaves some of its fields without a name (an array's items, a request body's editor): each gets its
-// parameter's name, whenever the interface draws one.
-function nameFields(root) {
+// What axe-core finds in Swagger UI's own markup, mended whenever it draws: a second main landmark, headings that
+// skip a level, response tables named alike, fields without a name (an array's items, a request body's editor).
+function mend(root) {
   // the page has one main landmark, the site's: Swagger UI's own list of operations is a region within it
   for (const inner of root.querySelectorAll("main")) {
     if (!inner.hasAttribute("role")) inner.setAttribute("role", "region");
@@ -27,10 +27,12 @@ function nameFields(root) {
   for (const heading of root.querySelectorAll(".opblock h5")) heading.setAttribute("aria-level", "4");
   // each operation's table of responses is a region named after the operation
   for (const region of root.querySelectorAll("table[role=region]:not([aria-label])")) {
-    const summary = region.closest(".opblock")?.querySelector(".opblock-summary-method, .opblock-summary-path");
-    const operation = region.closest(".opblock")?.querySelector(".opblock-summary-path")?.textContent || "";
-    region.setAttribute("aria-label", `Responses: ${summary?.textContent || ""} ${operation}`.trim());
+    const block = region.closest(".opblock");
+    const method = block?.querySelector(".opblock-summary-method")?.textContent || "";
+    const path = block?.querySelector(".opblock-summary-path")?.textContent || "";
+    region.setAttribute("aria-label", `Responses: ${method} ${path}`.trim());
   }
+  // each field without a name gets its parameter's
   for (const field of root.querySelectorAll("input, select, textarea")) {
     if (field.labels?.length || field.getAttribute("aria-label") || field.getAttribute("aria-labelledby")) continue;
     const row = field.closest("tr[data-param-name], .body-param, .parameters-col_description, .opblock");
@@ -40,5 +42,5 @@ function nameFields(root) {
   }
 }
 if (mount) {
-  new MutationObserver(() => nameFields(mount)).observe(mount, { childList: true, subtree: true });
+  new MutationObserver(() => mend(mount)).observe(mount, { childList: true, subtree: true });
 }
