@@ -31,6 +31,7 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -45,13 +46,26 @@ from smarco_kg.api.problems import NEGOTIATED, PROBLEM, Problem, problem_respons
 from smarco_kg.api.representations import JSONLD, Representation, render, representation
 from smarco_kg.api.templating import chosen_language, html_page
 from smarco_kg.catalogue import Catalogue, ClassEntry
-from smarco_kg.catalogue.read import DEFAULT_LIMIT, MAX_LIMIT, describe, describe_node, label_of, pick_label
+from smarco_kg.catalogue.read import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    Page,
+    describe,
+    describe_node,
+    label_of,
+    pick_label,
+    titles,
+    with_labels,
+)
 from smarco_kg.catalogue.vocabulary import LABEL_PROPERTIES, curie, local_name
 from smarco_kg.errors import BadParameter, NotFound, SmarcoError
 from smarco_kg.namespaces import ELM, ESCO, SMARCO
 from smarco_kg.negotiation import NotAcceptable, negotiate
 from smarco_kg.schemaorg import markup, name_of, skills_in
 from smarco_kg.store import GraphStore
+from smarco_kg.web import i18n
+from smarco_kg.web.views import Row, member_view, rows
+from smarco_kg.web.views import columns as list_columns
 
 HTML = "text/html"
 OFFERED = (HTML, "text/turtle", JSONLD, "application/n-triples", "application/rdf+xml", "application/json")
@@ -222,11 +236,44 @@ def _wants(request: Request) -> Representation | None:
 _FORMATS = [("Turtle", "turtle"), ("JSON-LD", "jsonld"), ("N-Triples", "ntriples"), ("RDF/XML", "rdfxml")]
 
 
+def _data_view(request: Request) -> bool:
+    """Whether the data view (the description as a property table) is asked for: ``?view=data``."""
+    view = request.query_params.get("view", "").strip().lower()
+    if view not in ("", "data", "page"):
+        raise BadParameter("view", view, "page (the default: the page for people) or data (the property table)")
+    return view == "data"
+
+
+def _chrome(request: Request) -> str:
+    """The language the page chrome (and the words of a view) are drawn in, as ``html_page`` chooses it."""
+    asked = request.query_params.get("lang", "").strip()
+    return i18n.chrome_language(asked if i18n.is_language_tag(asked) else None, request.headers.get("accept-language"))
+
+
+def _view_in(chrome: str, build: Callable[..., Any], *args: Any) -> Any:
+    """``build(*args)`` with its words in ``chrome`` (run in a worker thread, whose context is a copy)."""
+    i18n.use(chrome)
+    return build(*args)
+
+
+def _lang_query(request: Request) -> str:
+    """``?lang=…`` when the page was asked in a language, so that a link keeps it."""
+    asked = request.query_params.get("lang", "").strip()
+    return f"?{urlencode({'lang': asked})}" if asked and i18n.is_language_tag(asked) else ""
+
+
+def _query(request: Request, **params: str) -> str:
+    """This page's query string with ``params`` set: the language stays when one follows a link."""
+    url = request.url.remove_query_params(["format"]).include_query_params(**params)
+    return f"?{url.query}"
+
+
 async def _resource_page(request: Request, entry: ClassEntry, local: str) -> Response:
     svc = service(request)
     catalogue, store = svc.catalogue, svc.kg.store
     chosen = _wants(request)
     lang = chosen_language(request)
+    data_view = _data_view(request) if chosen is None else False
     iri = entry.iri(catalogue.base_iri, local)
     graph = await run_in_threadpool(describe, store, entry, iri) if iri is not None else None
     if graph is None or iri is None:
@@ -235,10 +282,27 @@ async def _resource_page(request: Request, entry: ClassEntry, local: str) -> Res
     if chosen is not None:
         body, media_type = render(graph, iri, catalogue.vocabulary, chosen, request)
         return Response(body, media_type=media_type, headers={"Vary": VARY})
+    schema = markup(graph, iri, catalogue.base_iri, lang)
+    jsonld = _script_json(schema) if schema is not None else None
+    if not data_view:
+        view = await run_in_threadpool(
+            _view_in, _chrome(request), member_view, store, catalogue, entry, graph, iri, lang
+        )
+        context = {
+            "view": view,
+            "collection": entry.collection,
+            "iri": str(iri),
+            "jsonld": jsonld,
+            "data_href": _query(request, view="data"),
+            "list_href": f"/{entry.collection}{_lang_query(request)}",
+            "formats": _FORMATS,
+            "api": f"/api/{entry.collection}/{local}",
+            "external": not entry.own,
+        }
+        return html_page(request, "member.html", context, headers={"Vary": VARY})
     builder = _Builder(graph, iri, catalogue, lang)
     linked_from = await run_in_threadpool(incoming, store, catalogue, iri, lang)
     label = label_of(graph, iri, lang)
-    schema = markup(graph, iri, catalogue.base_iri, lang)
     context = {
         "kind": entry.name,
         "collection": entry.collection,
@@ -247,16 +311,17 @@ async def _resource_page(request: Request, entry: ClassEntry, local: str) -> Res
         "title": str(label) if label is not None else local,
         "title_lang": label.language if label is not None else None,
         "lang": lang,
-        "languages": _languages(graph, iri, entry),
+        "label_languages": _languages(graph, iri, entry),
         "types": [curie(t) for t in sorted(graph.objects(iri, RDF.type), key=str)],
         "properties": builder.properties(iri, 0),
         "skills": sorted((builder.link(s) for s in skills_in(graph)), key=lambda v: v.text.lower()),
         "external": not entry.own,
         "incoming": linked_from,
         "formats": _FORMATS,
-        "jsonld": _script_json(schema) if schema is not None else None,
+        "jsonld": jsonld,
         "collections": collections(catalogue),
         "api": f"/api/{entry.collection}/{local}",
+        "page_href": _query(request, view="page"),
     }
     return html_page(request, "resource.html", context, headers={"Vary": VARY})
 
@@ -360,7 +425,7 @@ async def _node_page(request: Request, path: str) -> Response:
         "title": str(label) if label is not None else path,
         "title_lang": label.language if label is not None else None,
         "lang": lang,
-        "languages": languages,
+        "label_languages": languages,
         "types": [curie(t) for t in types],
         "properties": builder.properties(iri, 0),
         "skills": sorted((builder.link(s) for s in skills_in(graph)), key=lambda v: v.text.lower()),
@@ -380,6 +445,12 @@ def collections(catalogue: Catalogue) -> list[tuple[str, str]]:
     return [(entry.collection, f"/{entry.collection}") for entry in catalogue]
 
 
+def _listed(store: GraphStore, catalogue: Catalogue, entry: ClassEntry, page: Page, lang: str) -> list[Row]:
+    """The rows of a listed page: each member's title and cells in words (the labels of what they link to read)."""
+    named = titles(store, entry, page.members)
+    return rows(with_labels(store, page.graph), page.members, entry, catalogue, lang, named)
+
+
 async def _index_page(request: Request, entry: ClassEntry) -> Response:
     svc = service(request)
     catalogue = svc.catalogue
@@ -395,7 +466,9 @@ async def _index_page(request: Request, entry: ClassEntry) -> Response:
         limit = integer(params, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
         offset = integer(params, "offset", 0, 0, None)
         page = await run_in_threadpool(svc.listing.page, entry, params, limit, offset, lang, svc.generation)
-        members = [ValueView(name_of(page.graph, m, lang), catalogue.page_of(m) or str(m)) for m in page.members]
+        members = await run_in_threadpool(
+            _view_in, _chrome(request), _listed, svc.kg.store, catalogue, entry, page, lang
+        )
         total = page.total
     except SmarcoError as problem:
         error, status = problem.detail or problem.title, problem.status
@@ -407,7 +480,9 @@ async def _index_page(request: Request, entry: ClassEntry) -> Response:
     context = {
         "entry": entry,
         "lang": lang,
+        "asked_lang": request.query_params.get("lang", "").strip(),
         "filters": [(f, params.get(f.name, "")) for f in entry.filters],
+        "columns": [column.name for column in list_columns(entry)],
         "members": members,
         "links": links,
         "offset": offset,
