@@ -546,7 +546,7 @@ def test_a_pathway_page_lists_its_courses_in_order_with_the_total_workload(serve
         "/course/urban-sensor-networks",
         "/course/cybersecurity-for-smart-city-infrastructure",
     ]
-    assert "5 courses, 575 hours and 20\u00a0ECTS in all." in steps  # a number and its unit never split
+    assert "In all: 575 hours and 20\u00a0ECTS." in steps  # a number and its unit never split
     assert "EQF level 6 · 125 hours · 5\u00a0ECTS" in steps
     assert facts(html)["Leads to"] == "SMARCO Certificate in Smart City Engineering"
 

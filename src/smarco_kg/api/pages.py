@@ -16,12 +16,16 @@ N-Triples, RDF/XML and JSON; ``?format=html|turtle|jsonld|jsonld-full|ntriples|r
 ``Accept``. The RDF representations are exactly those of ``/api/{collection}/{id}`` (same description, same
 serialisers); an unknown id is a 404 problem document, an unacceptable ``Accept`` a 406.
 
-**Pages.** Server-rendered (Jinja2), no JavaScript: header, nav, main and footer landmarks, one ``h1`` (the
-label in the chosen language: ``?lang=``, else ``Accept-Language``, else English, else any), a language switcher
-for the languages the label comes in, the description as a definition list whose linked resources show their
-labels and link to their own pages, and for courses a schema.org ``Course`` in JSON-LD. Index pages
-(``/courses`` …) list members by label, take the API's filters through a plain GET form, and page with
-previous/next links.
+**Pages.** Server-rendered (Jinja2), no JavaScript: header, nav, main and footer landmarks, one ``h1``. A member's
+page is for people (``web/views.py`` builds it, ``member.html`` draws it): its title in the chosen language
+(``?lang=``, else ``Accept-Language``, else English, else any; a fallback is marked with its language), its summary,
+its key facts in words (hours, credits, EQF level, languages by name; the facts its shapes declare) and the lists
+that matter for its class (a course's outcomes with their ESCO skills, its micro-credential, pathways and related
+courses; a pathway's courses in order; an occupation's skills and its skill gap…), and for courses a schema.org
+``Course`` in JSON-LD. ``?view=data`` gives the data view one click away: the description as a definition list whose
+linked resources show their labels and link to their own pages. Index pages (``/courses`` …) list members in a
+table with the columns their entry summarises, by title in the chosen language, take the API's filters through a
+plain GET form, and page with previous/next links.
 """
 
 from __future__ import annotations
@@ -54,18 +58,19 @@ from smarco_kg.catalogue.read import (
     describe_node,
     label_of,
     pick_label,
+    referrers,
     titles,
     with_labels,
 )
 from smarco_kg.catalogue.vocabulary import LABEL_PROPERTIES, curie, local_name
 from smarco_kg.errors import BadParameter, NotFound, SmarcoError
-from smarco_kg.namespaces import ELM, ESCO, SMARCO
 from smarco_kg.negotiation import NotAcceptable, negotiate
 from smarco_kg.schemaorg import markup, name_of, skills_in
 from smarco_kg.store import GraphStore
 from smarco_kg.web import i18n
-from smarco_kg.web.views import Row, member_view, rows
-from smarco_kg.web.views import columns as list_columns
+from smarco_kg.web.lists import Row, rows
+from smarco_kg.web.lists import columns as list_columns
+from smarco_kg.web.views import member_view
 
 HTML = "text/html"
 OFFERED = (HTML, "text/turtle", JSONLD, "application/n-triples", "application/rdf+xml", "application/json")
@@ -180,37 +185,20 @@ def _languages(graph: Graph, root: URIRef, entry: ClassEntry) -> list[str]:
     return sorted({v.language for v in graph.objects(root, entry.label) if isinstance(v, Literal) and v.language})
 
 
-_INCOMING = f"""SELECT DISTINCT ?s ?label WHERE {{
-  {{ ?s <{ELM.learningAchievementSpecification}>?/<{ELM.learningOutcome}>/<{ELM.relatedESCOSkill}> ?r }}
-  UNION {{ ?s <{SMARCO.relatedSkill}>|<{ESCO.relatedEssentialSkill}>|<{ESCO.relatedOptionalSkill}>
-            |<{SMARCO.targetOccupation}>|<{ELM.providedBy}>|<{SMARCO.contributedBy}>|<{SMARCO.targetCredential}>
-            |<{ELM.learningAchievementSpecification}> ?r }}
-  OPTIONAL {{ ?s ?lp ?label . FILTER(?lp IN ({", ".join(f"<{p}>" for p in LABEL_PROPERTIES)})) }}
-}} LIMIT 5000"""
-
-
 def incoming(store: GraphStore, catalogue: Catalogue, iri: URIRef, lang: str) -> list[tuple[str, list[ValueView]]]:
     """What links to ``iri`` (courses teaching a skill, occupations needing it, a partner's courses…), by
     collection."""
-    labels: dict[Node, list[Literal]] = {}
-    for row in store.query(_INCOMING, union_default_graph=True, bindings={"r": iri}).rows():
-        values = labels.setdefault(row["s"], [])
-        named = row.get("label")
-        if isinstance(named, Literal):
-            values.append(named)
     groups: dict[str, list[ValueView]] = {}
-    for entry in catalogue:
-        namespace = entry.namespace(catalogue.base_iri)
-        for node, values in labels.items():
-            page = catalogue.page_of(node)
-            if page is None or node == iri or not str(node).startswith(namespace):
-                continue
-            label = pick_label(values, lang)
-            text = str(label) if label is not None else local_name(str(node))
-            groups.setdefault(entry.collection, []).append(
-                ValueView(text, page, lang=label.language if label is not None else None)
-            )
-    return [(name, sorted(views, key=lambda v: v.text.lower())) for name, views in groups.items()]
+    for item in referrers(store, iri):
+        found = catalogue.member_of(str(item.iri))
+        if found is None:
+            continue
+        label = pick_label(item.labels, lang)
+        text = str(label) if label is not None else local_name(str(item.iri))
+        view = ValueView(text, catalogue.page_of(item.iri), lang=label.language if label is not None else None)
+        groups.setdefault(found[0].collection, []).append(view)
+    order = [entry.collection for entry in catalogue]
+    return [(name, sorted(groups[name], key=lambda v: v.text.lower())) for name in sorted(groups, key=order.index)]
 
 
 def _script_json(body: dict) -> str:

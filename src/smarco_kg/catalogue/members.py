@@ -61,6 +61,8 @@ def membership(entry: ClassEntry, base_iri: str, subject: str = "?s") -> str:
 
 def sort_key(text: str) -> str:
     """A title as lists compare it: accents and case set aside (Ávila sorts with avila)."""
+    if text.isascii():
+        return text.casefold()
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
 

@@ -260,20 +260,31 @@ def etag(graph: Graph) -> str:
 # -- what pages for people read besides a member's description ---------------------------------------------------
 
 _LABELS = f"OPTIONAL {{ ?s ?lp ?label . FILTER(?lp IN ({', '.join(f'<{p}>' for p in LABEL_PROPERTIES)})) }}"
-# The paths by which one resource refers to another that pages show from the other side: a course teaching a
-# skill, an occupation needing it, a partner's courses and practices, a credential's courses, what stacks into it,
-# the pathways a course is a step of or that target a credential or an occupation.
-_REFERRING = (
-    "<{elm}learningAchievementSpecification>?/<{elm}learningOutcome>/<{elm}relatedESCOSkill>",
-    "<{smarco}relatedSkill>|<{esco}relatedEssentialSkill>|<{esco}relatedOptionalSkill>|<{smarco}targetOccupation>"
-    "|<{elm}providedBy>|<{smarco}contributedBy>|<{smarco}targetCredential>|<{elm}learningAchievementSpecification>"
-    "|<{smarco}stacksInto>",
-    "<{smarco}step>/<{smarco}course>",
-    "<{elm}awardingOpportunity>/<{elm}awardingBody>",
+# How one resource refers to another that pages show from the other side: a course teaching a skill, an occupation
+# needing it, a partner's courses and practices, a credential's courses, what stacks into it, the pathways a course
+# is a step of or that target a credential or an occupation. Each branch starts from the bound ``?r``: a property
+# path there (``spec?/outcome/skill``) is walked from every subject by pyoxigraph, a second at 10,000 courses.
+_DIRECT = (
+    SMARCO.relatedSkill,
+    ESCO.relatedEssentialSkill,
+    ESCO.relatedOptionalSkill,
+    SMARCO.targetOccupation,
+    ELM.providedBy,
+    SMARCO.contributedBy,
+    SMARCO.targetCredential,
+    ELM.learningAchievementSpecification,
+    SMARCO.stacksInto,
 )
-_PATHS = [path.format(elm=str(ELM), smarco=str(SMARCO), esco=str(ESCO)) for path in _REFERRING]
+_BRANCHES = (
+    f"?s ?p ?r . FILTER(?p IN ({', '.join(f'<{p}>' for p in _DIRECT)}))",
+    f"?o <{ELM.relatedESCOSkill}> ?r . ?s <{ELM.learningOutcome}> ?o .",
+    f"?o <{ELM.relatedESCOSkill}> ?r . ?x <{ELM.learningOutcome}> ?o . "
+    f"?s <{ELM.learningAchievementSpecification}> ?x .",
+    f"?x <{SMARCO.course}> ?r . ?s <{SMARCO.step}> ?x .",
+    f"?x <{ELM.awardingBody}> ?r . ?s <{ELM.awardingOpportunity}> ?x .",
+)
 _REFERRERS = f"""SELECT DISTINCT ?s ?label WHERE {{
-  {{ {" } UNION { ".join(f"?s {path} ?r" for path in _PATHS)} }}
+  {{ {" } UNION { ".join(_BRANCHES)} }}
   FILTER(isIRI(?s) && ?s != ?r)
   {_LABELS}
 }} LIMIT 5000"""
@@ -314,9 +325,9 @@ def referrers(store: GraphStore, iri: URIRef) -> list[Labelled]:
 
 _TEACHING = f"""SELECT ?s ?label ?n WHERE {{
   {{ SELECT ?s (COUNT(DISTINCT ?skill) AS ?n) WHERE {{
-      ?s <{ELM.learningAchievementSpecification}>/<{ELM.learningOutcome}>/<{ELM.relatedESCOSkill}> ?skill .
-      ?s a <{ELM.LearningOpportunity}> .
-      FILTER(?skill IN (%s))
+      VALUES ?skill {{ %s }}
+      ?o <{ELM.relatedESCOSkill}> ?skill . ?spec <{ELM.learningOutcome}> ?o .
+      ?s <{ELM.learningAchievementSpecification}> ?spec . ?s a <{ELM.LearningOpportunity}> .
   }} GROUP BY ?s }}
   {_LABELS}
 }}"""
@@ -326,7 +337,7 @@ def courses_teaching(store: GraphStore, skills: Sequence[URIRef], limit: int = 1
     """The courses teaching most of ``skills`` (each with ``n``, how many it teaches), most first, then by IRI."""
     if not skills:
         return []
-    query = _TEACHING % ", ".join(sparql_term(s) for s in sorted(set(skills)))
+    query = _TEACHING % " ".join(sparql_term(s) for s in sorted(set(skills)))
     found = _labelled(store.query(query, union_default_graph=True).rows(), ("n",))
     ranked = sorted(found.values(), key=lambda item: (-int(str(item.values.get("n", 0))), str(item.iri)))
     return ranked[:limit]
