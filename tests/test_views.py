@@ -8,7 +8,8 @@ from rdflib import SH, URIRef
 from smarco_kg.catalogue import Catalogue
 from smarco_kg.catalogue.vocabulary import shapes_graph
 from smarco_kg.config import Settings
-from smarco_kg.web.views import NAMES, columns, fact_properties
+from smarco_kg.web.lists import columns
+from smarco_kg.web.reading import NAMES, fact_properties
 from tests.test_messages import catalogue as messages
 
 BASE = "https://w3id.org/smarco/"
