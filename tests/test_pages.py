@@ -623,6 +623,7 @@ def test_the_course_list_sorts_by_the_titles_in_the_language_asked(server: str) 
     html = get(server, "/courses?limit=100&lang=es", **BROWSER).text
     heads = [readable(h).strip() for h in re.findall(r'<th scope="col">(.*?)</th>', html)]
     assert heads[:3] == ["Título", "Proveedor", "Nivel"]
+    assert '<label for="f-eqf">Nivel EQF</label>' in html  # the filter form in the visitor's language too
     titles = titles_in(html)
     spanish = next(t for t in titles if t.startswith("Mercados de ciudad inteligente"))
     assert spanish.endswith("(en inglés)") is False

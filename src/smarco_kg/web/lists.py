@@ -10,7 +10,42 @@ from rdflib.term import Node
 
 from smarco_kg.catalogue import Catalogue, ClassEntry
 from smarco_kg.catalogue.read import Labelled
+from smarco_kg.web.i18n import gettext
 from smarco_kg.web.reading import NAMES, Reader, Text, words_key
+
+
+def _(message: str) -> str:
+    """Marks a message for the catalogues; it is translated (``gettext``) when a form is drawn."""
+    return message
+
+
+# What the filter form calls each filter a collection takes (a filter named nowhere here shows its own name).
+FILTER_LABELS: dict[str, str] = {
+    "q": _("Words in the title or description"),
+    "skill": _("Skill"),
+    "occupation": _("Occupation"),
+    "eqf": _("EQF level"),
+    "ects_min": _("At least this many ECTS credits"),
+    "ects_max": _("At most this many ECTS credits"),
+    "language": _("Language of instruction"),
+    "mode": _("Mode"),
+    "country": _("Country"),
+    "provider": _("Provider"),
+    "aim": _("SMARCO aim"),
+    "target_group": _("Target group"),
+    "type": _("Kind of credential"),
+    "awarding_body": _("Awarding body"),
+    "credential": _("Credential"),
+    "partner": _("Partner"),
+    "role": _("Role in SMARCO"),
+    "scheme": _("Concept scheme"),
+    "broader": _("Broader skill"),
+}
+
+
+def filter_label(name: str) -> str:
+    """A filter's label on the form, in the page's language."""
+    return gettext(FILTER_LABELS[name]) if name in FILTER_LABELS else name.replace("_", " ")
 
 
 @dataclass
