@@ -107,3 +107,20 @@ def country(value: str) -> str:
     aliases = get_global("territory_aliases").get(code, [code])
     territory = aliases[0] if isinstance(aliases, list) and aliases else code
     return locale().territories.get(territory, code)
+
+
+def language_name(tag: str) -> str:
+    """A language tag's name in the page's language (``es`` → "Spanish" in English, "español" in Spanish); the tag
+    as it is when Babel does not know it."""
+    try:
+        name = locale(tag).get_display_name(locale()) if tag else None
+    except ValueError:
+        name = None
+    if not name or locale(tag).language != tag.split("-")[0].lower():
+        return tag
+    return name
+
+
+def in_language(tag: str) -> str:
+    """The note beside a label shown in another language than the page's: "(in English)"."""
+    return gettext("(in %(language)s)", language=language_name(tag))
