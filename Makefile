@@ -6,8 +6,11 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 STORE  ?= var/store
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
+# The pages' front-end packages (package-lock.json, from the npm registry), copied where the server serves them.
+VENDOR   := src/smarco_kg/web/static/vendor
+VENDORED := $(VENDOR)/.installed-$(shell cat package-lock.json | cksum | cut -d' ' -f1)
 
-.PHONY: serve test lint bench init clean browser virtuoso
+.PHONY: serve test lint bench init clean browser virtuoso vendor
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,7 +19,33 @@ $(STAMP): pyproject.toml
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
-init: $(STAMP)
+# Exactly the files the pages load (htmx; Swagger UI for /docs) and their licences; again when the lock file changes.
+# Debian's nodejs and npm are installed as root where missing; without them the server still runs and /docs says
+# that its assets are missing (there is no CDN fallback).
+$(VENDORED): package.json package-lock.json
+	@if ! command -v npm >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		( apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nodejs npm ) \
+			|| echo "warning: could not install nodejs and npm" >&2; \
+	fi
+	@if ! command -v npm >/dev/null 2>&1; then \
+		echo "warning: npm is not installed and installing it needs root and apt-get; the pages run without" \
+			"their front-end packages (/docs says so) and the accessibility tests are skipped" >&2; \
+	elif npm ci --no-audit --no-fund --ignore-scripts; then \
+		rm -rf $(VENDOR) && mkdir -p $(VENDOR) && \
+		cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx.min.js && \
+		cp node_modules/htmx.org/LICENSE $(VENDOR)/htmx.LICENSE && \
+		cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css $(VENDOR)/ && \
+		cp node_modules/swagger-ui-dist/swagger-ui-bundle.js.LICENSE.txt $(VENDOR)/ && \
+		cp node_modules/swagger-ui-dist/LICENSE $(VENDOR)/swagger-ui.LICENSE && \
+		cp node_modules/swagger-ui-dist/NOTICE $(VENDOR)/swagger-ui.NOTICE && \
+		touch $@; \
+	else \
+		echo "warning: npm ci failed; the pages run without their front-end packages (/docs says so)" >&2; \
+	fi
+
+vendor: $(VENDORED)
+
+init: $(STAMP) $(VENDORED)
 	$(BIN)/smarco-kg init --store $(STORE)
 
 serve: init
@@ -48,7 +77,7 @@ virtuoso:
 
 # Test modules are spread over worker processes (each with its own template stores and Virtuoso pool); a module
 # stays on one worker, so its module-scoped servers start once.
-test: $(STAMP) browser virtuoso
+test: $(STAMP) $(VENDORED) browser virtuoso
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
 	$(BIN)/pytest -n auto --maxprocesses 4 --dist loadfile
@@ -62,4 +91,4 @@ bench: $(STAMP)
 	$(BIN)/python bench/foundation.py
 
 clean:
-	rm -rf var .pytest_cache
+	rm -rf var .pytest_cache tests/artefacts

@@ -16,14 +16,33 @@ from smarco_kg.config import Settings
 from smarco_kg.ingest.demo import initialise
 from smarco_kg.kg import KnowledgeGraph
 from smarco_kg.store.embedded import EmbeddedStore
+from tests.accessibility import axe_source
 from tests.backends import BACKENDS, Template, VirtuosoPool
+from tests.server import running_server
 
 BASE = "https://w3id.org/smarco/"
+ARTEFACTS = Path(__file__).resolve().parent / "artefacts"  # screenshots the browser tests keep (git-ignored)
 SHARED = Settings().shared_dir
 
 
 def pytest_report_header() -> str:
     return f"shared reference files: {SHARED} ({'found' if SHARED.is_dir() else 'MISSING'})"
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """The axe-core counts the accessibility tests recorded (``record_property("axe-core", ...)``), page by page."""
+    found = [
+        (report.nodeid, value)
+        for reports in terminalreporter.stats.values()
+        for report in reports
+        if getattr(report, "when", None) == "call"
+        for key, value in getattr(report, "user_properties", ())
+        if key == "axe-core"
+    ]
+    if found:
+        terminalreporter.section("axe-core violations per impact")
+        for nodeid, value in sorted(found):
+            terminalreporter.line(f"{nodeid.rsplit('::', 1)[-1]}: {value}")
 
 
 def _initialised(root: Path, demo: bool) -> Iterator[EmbeddedStore]:
@@ -127,3 +146,31 @@ def browser():
         launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
         yield launched
         launched.close()
+
+
+@pytest.fixture(scope="session")
+def artefacts() -> Path:
+    """Where the browser tests keep a screenshot per page type (``tests/artefacts/``, not in git)."""
+    ARTEFACTS.mkdir(exist_ok=True)
+    return ARTEFACTS
+
+
+@pytest.fixture(scope="module")
+def page_server(_demo_store: EmbeddedStore, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A live server over a private copy of the embedded demo store, for the browser tests (which check what people
+    see; the HTTP tests check both stores)."""
+    template = Template(_demo_store, "embedded", None)
+    with (
+        template.provision(tmp_path_factory.mktemp("pages") / "store") as settings,
+        running_server(settings) as url,
+    ):
+        yield url
+
+
+@pytest.fixture(scope="session")
+def axe() -> str:
+    """axe-core's script (the npm package ``make`` installs); the accessibility tests skip, saying why, without it."""
+    source = axe_source()
+    if source is None:
+        pytest.skip("axe-core is not installed (node_modules/axe-core): run make, which runs npm ci")
+    return source

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Iterator
 
 import httpx
@@ -227,8 +228,8 @@ def test_an_outcome_page_is_part_of_its_specification_and_course(server: str) ->
     assert 'href="/skills/' in text  # the ESCO skills it points at
 
 
-def test_a_course_page_links_to_its_specification_page(server: str) -> None:
-    assert f'href="{SPECIFICATION}"' in get(server, COURSE, **BROWSER).text
+def test_a_course_s_data_view_links_to_its_specification_page(server: str) -> None:
+    assert f'href="{SPECIFICATION}"' in get(server, COURSE + "?view=data", **BROWSER).text
 
 
 def test_nested_iris_take_the_same_negotiation(server: str) -> None:
@@ -342,14 +343,14 @@ def test_every_collection_has_an_index_page(server: str, collection: str) -> Non
     assert response.status_code == 200, describe(response)
     assert response.headers["content-type"].startswith("text/html")
     assert '<form class="filters" method="get"' in response.text
-    assert re.search(r'<ol start="1" id="members">\s*<li><a href="/', response.text)
+    assert re.search(r'<tbody>\s*<tr><th scope="row"><a href="/', response.text)
 
 
 def test_index_filters_are_those_of_the_api(server: str) -> None:
     api = httpx.get(f"{server}/api/courses", params={"eqf": "7", "limit": 100}).json()
     expected = {item["id"].removeprefix(BASE) for item in api["items"]}
     text = get(server, "/courses?eqf=7&limit=100&skill=&language=", **BROWSER).text  # empty fields are ignored
-    shown = set(re.findall(r'<li><a href="/(course/[a-z0-9-]+)"', text))
+    shown = set(re.findall(r'<th scope="row"><a href="/(course/[a-z0-9-]+)"', text))
     assert shown == expected and shown
 
 
@@ -358,7 +359,7 @@ def test_index_pages_page(server: str) -> None:
     following = re.search(r'<a rel="next" href="([^"]+)"', first)
     assert following is not None
     second = get(server, following.group(1).replace("&amp;", "&"), **BROWSER).text
-    assert 'rel="prev"' in second and '<ol start="6"' in second
+    assert 'rel="prev"' in second and re.search(r'<p id="count">6\u201310 of \d+', second)
 
 
 def test_a_bad_filter_value_is_shown_on_the_page_with_a_422(server: str) -> None:
@@ -379,36 +380,262 @@ def page(browser):
     context.close()
 
 
-def test_in_a_browser_a_course_shows_its_skills_and_a_click_leads_to_the_skill(server: str, page) -> None:
-    page.goto(server + COURSE)
-    assert page.locator("h1").inner_text() == "Urban data platforms"
-    skills = page.get_by_role("region", name="ESCO skills").get_by_role("link")
-    names = skills.all_inner_texts()
-    assert "design cloud architecture" in names
-    skills.filter(has_text="design cloud architecture").click()
-    page.wait_for_url(f"**/skills/{SKILL}")
-    assert page.locator("h1").inner_text() == "design cloud architecture"
-    assert page.locator("#iri").get_attribute("href") == f"http://data.europa.eu/esco/skill/{SKILL}"
-
-
-def test_in_a_browser_the_language_switch_changes_the_heading(server: str, page) -> None:
-    page.goto(server + COURSE)
-    switcher = page.get_by_role("navigation", name="Languages")
-    switcher.get_by_role("link", name="it").click()
-    page.wait_for_url("**?lang=it")
-    assert page.locator("h1").inner_text() == "Piattaforme di dati urbani"
-    page.get_by_role("navigation", name="Languages").get_by_role("link", name="en").click()
-    page.wait_for_url("**?lang=en")
-    assert page.locator("h1").inner_text() == "Urban data platforms"
-
-
 def test_in_a_browser_the_index_form_filters_without_javascript(server: str, page) -> None:
     page.goto(server + "/courses")
     page.get_by_label("eqf").fill("7")
     page.get_by_role("button", name="Filter").click()
     page.wait_for_url("**/courses?*eqf=7*")
-    links = page.locator("#members a")
+    links = page.locator("#members-table tbody th a")
     assert links.count() > 0
     links.first.click()
     page.wait_for_url("**/course/*")
     assert page.locator("h1").count() == 1
+
+
+# ---- pages for people ----------------------------------------------------------------------------------------------
+
+MARKETS = "/course/smart-city-markets-for-technology-companies"  # Spanish and English title, English summary
+IOT = "/course/iot-for-smart-cities"  # leads to a micro-credential, a step of a pathway
+OCCUPATION = "3b129d8d-268e-465a-b0c5-bf32cae59a41"  # mobility services manager
+PAGES = {
+    "course": MARKETS,
+    "credential": "/credential/iot-for-smart-cities",
+    "pathway": "/pathway/smart-city-systems-engineer",
+    "practice": "/practice/sme-friendly-lots-in-smart-city-tenders",
+    "organisation": "/organisation/cefriel",
+    "skill": f"/skills/{SKILL}",
+    "occupation": f"/occupations/{OCCUPATION}",
+}
+
+
+def readable(html: str) -> str:
+    """What a person reads on a page: the text of the body, without markup, scripts or attribute values."""
+    body = re.sub(r"<script\b.*?</script>", " ", html, flags=re.S)
+    body = re.sub(r"<head\b.*?</head>", " ", body, flags=re.S)
+    text = re.sub(r"<[^>]+>", " ", body)
+    return re.sub(r"\s+", " ", text.replace("&amp;", "&").replace("&#39;", "'").replace("&#34;", '"'))
+
+
+def section(html: str, key: str) -> str:
+    """The HTML of the page's section ``id="key"``."""
+    found = re.search(rf'<section id="{key}"[^>]*>(.*?)</section>', html, re.S)
+    assert found is not None, f"no section {key}"
+    return found.group(1)
+
+
+def facts(html: str) -> dict[str, str]:
+    """The page's key facts: name -> what it says, in words."""
+    block = re.search(r'<dl class="facts" id="facts">(.*?)</dl>', html, re.S)
+    assert block is not None
+    pairs = re.findall(r"<dt>(.*?)</dt>\s*<dd>(.*?)</dd>", block.group(1), re.S)
+    return {readable(name).strip(): readable(value).strip() for name, value in pairs}
+
+
+def test_a_course_page_reads_like_a_catalogue_entry(server: str) -> None:
+    response = get(server, MARKETS, **BROWSER)
+    assert response.status_code == 200, describe(response)
+    html = response.text
+    assert h1(response) == "Smart-city markets for technology companies"
+    assert '<article class="member"' in html
+    said = facts(html)
+    assert said["Provider"] == "Cluster GAIA" and 'href="/organisation/cluster-gaia"' in html
+    assert said["Level"] == "EQF level 5"
+    assert said["Workload"] == "50 hours"  # P2DT2H
+    assert said["Credits"] == "2 ECTS"
+    assert said["Languages of instruction"] == "Spanish English"  # the main language first
+    assert said["Mode"] == "Blended" and said["Schedule"] == "Part time light"
+    assert said["Target groups"] == "smart-city engineers"
+    learn = section(html, "learn")
+    assert "Build a business case for an urban technology solution" in learn
+    assert 'href="/skills/a4bbd0d9-a6be-4472-b05d-291e60cf6b4b"' in learn and "develop business case" in learn
+    assert "For technology companies entering smart-city markets" in html  # the summary
+    assert 'href="/api/courses/smart-city-markets-for-technology-companies/europass"' in html
+    assert 'href="/course/' in section(html, "related")
+    assert "Illustrative sample record." in readable(html)
+
+
+def test_a_course_page_reads_in_spanish_with_marked_fallbacks(server: str) -> None:
+    response = get(server, MARKETS + "?lang=es", **BROWSER)
+    html = response.text
+    assert h1(response) == "Mercados de ciudad inteligente para empresas tecnológicas"
+    assert '<html lang="es">' in html
+    said = facts(html)
+    assert said["Proveedor"] == "Cluster GAIA"
+    assert said["Nivel"] == "Nivel EQF 5"
+    assert said["Carga de trabajo"] == "50 horas"
+    assert said["Créditos"] == "2 ECTS"
+    assert said["Idiomas de enseñanza"] == "español inglés"
+    assert said["Modalidad"] == "Blended (en inglés)"  # the code list names it in English only
+    assert '<span lang="en">Blended</span> <small class="fallback">(en inglés)</small>' in html
+    assert "Lo que aprenderás" in section(html, "learn")
+    assert re.search(r'<p class="summary" id="summary" lang="en">For technology companies.*?\(en inglés\)', html, re.S)
+    assert "Registro de ejemplo ilustrativo." in html
+
+
+def test_a_course_leading_to_a_micro_credential_says_what_it_certifies(server: str) -> None:
+    html = get(server, IOT, **BROWSER).text
+    credential = section(html, "credential")
+    assert 'href="/credential/iot-for-smart-cities"' in credential
+    words = readable(credential)
+    assert "Awarded by National College of Ireland" in words
+    assert "Prototype project with a technical report" in words
+    assert "Stacks into SMARCO Certificate in Smart City Engineering" in words
+    assert 'href="/pathway/smart-city-systems-engineer"' in section(html, "pathways")
+
+
+ISO_DURATION = re.compile(r"\bP(?:\d+[YMWD])*(?:T\d+[HMS])+\b|\bP\d+[YMWD]\b")
+
+
+@pytest.mark.parametrize("kind", sorted(PAGES))
+def test_people_never_read_iris_durations_or_rdf_terms(server: str, kind: str) -> None:
+    for lang in ("en", "es"):
+        response = get(server, f"{PAGES[kind]}?lang={lang}", **BROWSER)
+        assert response.status_code == 200, describe(response)
+        text = readable(response.text)
+        for unwanted in ("http://", "https://", "rdf:type", "isSampleData", "blank node", "elm:", "dct:", "skos:"):
+            assert unwanted not in text, (kind, lang, unwanted)
+        assert not ISO_DURATION.search(text), (kind, lang, ISO_DURATION.search(text))
+        assert not re.search(r"\btrue\b", text), (kind, lang)
+
+
+def test_the_data_view_is_one_click_away_and_machines_still_get_rdf(server: str) -> None:
+    html = get(server, MARKETS + "?lang=es", **BROWSER).text
+    link = re.search(r'<a href="([^"]+)" id="data-view">', html)
+    assert link is not None
+    data = get(server, MARKETS + link.group(1).replace("&amp;", "&"), **BROWSER)
+    assert data.status_code == 200, describe(data)
+    assert '<dt title="http://data.europa.eu/snb/model/elm/volumeOfLearning">elm:volumeOfLearning</dt>' in data.text
+    assert "Vista de datos" in data.text and 'id="page-view"' in data.text  # and back to the page
+    assert h1(data) == "Mercados de ciudad inteligente para empresas tecnológicas"
+    turtle = get(server, MARKETS, Accept="text/turtle")
+    assert turtle.headers["content-type"].startswith("text/turtle")
+    html_problem(get(server, MARKETS + "?view=table", **BROWSER), 422)
+
+
+def test_the_schema_org_markup_stays_in_the_page_and_the_data_view(server: str) -> None:
+    for path in (MARKETS, MARKETS + "?view=data"):
+        blocks = re.findall(
+            r'<script type="application/ld\+json">(.*?)</script>', get(server, path, **BROWSER).text, re.S
+        )
+        assert len(blocks) == 1, path
+        assert json.loads(blocks[0])["name"] == "Smart-city markets for technology companies"
+
+
+def test_a_credential_page_shows_what_it_certifies_and_what_leads_to_it(server: str) -> None:
+    html = get(server, PAGES["credential"], **BROWSER).text
+    said = facts(html)
+    assert said["Level"] == "EQF level 6" and said["Workload"] == "125 hours" and said["Credits"] == "5 ECTS"
+    assert said["Awarded by"] == "National College of Ireland"
+    assert said["Assessment"].startswith("Prototype project with a technical report")
+    assert said["Quality assurance"].startswith("Programme quality assurance by Quality and Qualifications Ireland")
+    assert said["Stacks into"] == "SMARCO Certificate in Smart City Engineering"
+    assert "Select sensors and connectivity" in section(html, "certifies")
+    assert f'href="{IOT}"' in section(html, "courses")
+    assert ">Micro-credential<" in html
+
+
+def test_a_pathway_page_lists_its_courses_in_order_with_the_total_workload(server: str) -> None:
+    html = get(server, PAGES["pathway"], **BROWSER).text
+    steps = section(html, "steps")
+    assert '<ol class="items">' in steps
+    order = re.findall(r'href="(/course/[a-z0-9-]+)"', steps)
+    assert order == [
+        "/course/iot-device-installation-and-maintenance",
+        IOT,
+        "/course/urban-data-analytics",
+        "/course/urban-sensor-networks",
+        "/course/cybersecurity-for-smart-city-infrastructure",
+    ]
+    assert "In all: 575 hours and 20\u00a0ECTS." in steps  # a number and its unit never split
+    assert "EQF level 6 · 125 hours · 5\u00a0ECTS" in steps
+    assert facts(html)["Leads to"] == "SMARCO Certificate in Smart City Engineering"
+
+
+def test_a_partner_page_gives_its_country_role_and_courses(server: str) -> None:
+    html = get(server, PAGES["organisation"], **BROWSER).text
+    said = facts(html)
+    assert said["Country"] == "Italy" and said["Role in SMARCO"] == "partner"
+    assert said["Website"] == "cefriel.com"
+    assert f'href="{COURSE}"' in section(html, "courses")
+
+
+def test_a_practice_page_gives_who_where_and_the_skills_it_builds(server: str) -> None:
+    html = get(server, PAGES["practice"], **BROWSER).text
+    said = facts(html)
+    assert said["Contributed by"] == "European DIGITAL SME Alliance" and said["Where"] == "Belgium"
+    assert "draft tender documentation" in section(html, "skills")
+
+
+def test_a_skill_page_gives_its_description_hierarchy_courses_and_occupations(server: str) -> None:
+    html = get(server, f"/skills/{SKILL}", **BROWSER).text
+    assert h1(get(server, f"/skills/{SKILL}", **BROWSER)) == "design cloud architecture"
+    assert re.search(r'<p class="summary" id="summary"[^>]*>\w', html)
+    assert 'href="/skills/' in section(html, "broader")
+    assert f'href="{COURSE}"' in section(html, "courses")
+    assert 'href="/occupations/' in section(html, "occupations")
+    assert f'href="http://data.europa.eu/esco/skill/{SKILL}"' in html  # the official page, one link away
+
+
+def test_an_occupation_page_links_to_its_skill_gap(server: str) -> None:
+    html = get(server, PAGES["occupation"], **BROWSER).text
+    assert f'<a class="button" href="/occupations/{OCCUPATION}/gap">See the skill gap for this occupation</a>' in html
+    assert "manage relationships with stakeholders" in section(html, "essential")
+    assert 'href="/skills/' in section(html, "optional")
+    assert 'href="/course/' in section(html, "courses")
+    assert facts(html)["Code"] == "2164.2"
+
+
+def titles_in(html: str) -> list[str]:
+    return [readable(t).strip() for t in re.findall(r'<th scope="row">(.*?)</th>', html, re.S)]
+
+
+def test_the_course_list_has_its_columns_and_is_sorted_by_title(server: str) -> None:
+    html = get(server, "/courses?limit=100", **BROWSER).text
+    heads = [readable(h).strip() for h in re.findall(r'<th scope="col">(.*?)</th>', html)]
+    assert heads == ["Title", "Provider", "Level", "Credits", "Languages of instruction", "Mode"]
+    titles = titles_in(html)
+    assert len(titles) == 36 and titles == sorted(titles, key=str.casefold)
+    row = re.search(r'<tr><th scope="row"><a href="/course/iot-for-smart-cities".*?</tr>', html, re.S)
+    assert row is not None
+    assert readable(row.group(0)).split() == [
+        "IoT",
+        "systems",
+        "for",
+        "smart",
+        "cities",
+        "National",
+        "College",
+        "of",
+        "Ireland",
+        "EQF",
+        "level",
+        "6",
+        "5",
+        "ECTS",
+        "English",
+        "Online",
+    ]
+    api = httpx.get(f"{server}/api/courses", params={"limit": 100}, timeout=60.0).json()
+    assert [item["label"] for item in api["items"]] == titles  # the API lists in the same order
+
+
+def test_the_course_list_sorts_by_the_titles_in_the_language_asked(server: str) -> None:
+    html = get(server, "/courses?limit=100&lang=es", **BROWSER).text
+    heads = [readable(h).strip() for h in re.findall(r'<th scope="col">(.*?)</th>', html)]
+    assert heads[:3] == ["Título", "Proveedor", "Nivel"]
+    assert '<label for="f-eqf">Nivel EQF</label>' in html  # the filter form in the visitor's language too
+    titles = titles_in(html)
+    spanish = next(t for t in titles if t.startswith("Mercados de ciudad inteligente"))
+    assert spanish.endswith("(en inglés)") is False
+    plain = [t.removesuffix(" (en inglés)") for t in titles]
+    folded = [unicodedata.normalize("NFKD", t).encode("ascii", "ignore").decode().casefold() for t in plain]
+    assert folded == sorted(folded)
+    assert "Instalación y mantenimiento de dispositivos IoT" in plain  # Spanish where the course has it
+    assert "IoT systems for smart cities (en inglés)" in titles  # else English, marked
+
+
+def test_an_error_page_is_friendly_and_translated(server: str) -> None:
+    response = get(server, "/course/no-such-course?lang=es", **BROWSER)
+    assert response.status_code == 404
+    assert h1(response) == "No hemos encontrado esa página"
+    assert "Volver a la página de inicio" in response.text and "Error 404" in response.text

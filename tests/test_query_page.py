@@ -4,6 +4,7 @@ real headless Chromium (Debian's ``chromium``, driven by Playwright) against a l
 from __future__ import annotations
 
 import html
+import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +21,6 @@ from tests.server import running_server
 QUERIES = PROJECT_ROOT / "queries"
 EXAMPLES = load_examples(QUERIES)
 HTML = {"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"}
-SCREENSHOT = Path("/tmp/smarco-query-page.png")
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +110,7 @@ def test_a_browser_asking_for_sparql_gets_the_query_page_with_the_examples(serve
     page = response.text
     assert "<h1>SPARQL query</h1>" in page
     assert '<label for="query">' in page and '<label for="example">' in page
-    assert "<main>" in page and "<header>" in page and "<footer>" in page
+    assert '<main id="main">' in page and '<header class="site">' in page and '<footer class="site">' in page
     for example in EXAMPLES:
         assert f'<option value="{example.name}">{html.escape(example.summary)}</option>' in page
     for prefix, iri in PREFIXES.items():
@@ -146,6 +146,18 @@ def test_the_static_files_are_served(server: str) -> None:
     assert "#query=" in script.text
     style = httpx.get(f"{server}/static/sparql.css")
     assert style.status_code == 200 and style.headers["content-type"].startswith("text/css")
+
+
+def test_the_page_speaks_the_language_asked_for(server: str) -> None:
+    page = httpx.get(f"{server}/sparql", params={"lang": "it"}, headers=HTML).text
+    assert '<html lang="it">' in page and "<h1>Query SPARQL</h1>" in page
+    assert '<button type="submit" id="run">Esegui la query</button>' in page
+    assert "Le query che durano più di 30 s vengono interrotte." in page
+    assert '<input type="hidden" name="lang" value="it">' in page  # loading an example keeps the language
+    greek = httpx.get(f"{server}/sparql", headers={**HTML, "Accept-Language": "el, en;q=0.5"}).text
+    assert "<h1>Ερώτημα SPARQL</h1>" in greek and "<kbd>Ctrl</kbd>+<kbd>Enter</kbd>" in greek
+    messages = re.search(r'<script type="application/json" id="messages-data">(.*?)</script>', greek, re.DOTALL)
+    assert messages and json.loads(messages[1])["row_other"] == "%(num)s γραμμές"
 
 
 def test_machines_still_get_the_service_description(server: str) -> None:
@@ -198,7 +210,7 @@ def test_the_page_loads_without_errors_with_the_prefixes_and_the_examples(server
     assert page.console.errors == []
 
 
-def test_choosing_an_example_and_running_it_shows_a_table(server: str, page) -> None:
+def test_choosing_an_example_and_running_it_shows_a_table(server: str, page, artefacts: Path) -> None:
     page.goto(f"{server}/sparql")
     page.get_by_label("Example query").select_option("partners-and-roles")
     assert "coordinator, partner or associated partner" in page.locator("#example-description").inner_text()
@@ -220,7 +232,7 @@ def test_choosing_an_example_and_running_it_shows_a_table(server: str, page) -> 
     assert page.locator("#graph-downloads").is_hidden() and page.locator("#result-downloads").is_visible()
     csv = page.locator('#downloads a[data-format="csv"]').get_attribute("href")
     assert csv.startswith("/sparql?query=%23%2B%20summary") and csv.endswith("&format=csv")
-    page.screenshot(path=str(SCREENSHOT), full_page=True)
+    page.screenshot(path=str(artefacts / "sparql-results.png"), full_page=True)
     assert page.console.errors == []
 
 
@@ -251,6 +263,19 @@ def test_the_share_link_reopens_and_reruns_the_query(server: str, page, browser)
         assert console.errors == []
     finally:
         other.close()
+
+
+def test_the_scripts_messages_are_in_the_pages_language(server: str, page) -> None:
+    page.goto(f"{server}/sparql?lang=es")
+    page.get_by_role("button", name="Ejecutar la consulta").click()
+    page.wait_for_selector("#results-table tbody tr")
+    status = page.locator("#status").inner_text()
+    assert re.fullmatch(r"\d+ filas en [\d.]+ s \(evaluación [\d.]+ s\)\.", status), status
+    assert page.get_by_role("region", name="Tabla de resultados").count() == 1
+    page.get_by_label("Consulta SPARQL", exact=True).fill("   ")
+    page.get_by_role("button", name="Ejecutar la consulta").click()
+    assert page.locator("#status").inner_text() == "Escriba primero una consulta."
+    assert page.console.errors == []
 
 
 def test_a_changed_fragment_in_the_same_tab_runs_the_new_query(server: str, page) -> None:

@@ -19,6 +19,7 @@ from starlette.types import Message, Scope
 
 from smarco_kg import __version__
 from smarco_kg.api import (
+    api_docs,
     changes,
     credentials,
     dataset,
@@ -87,6 +88,8 @@ def create_app(settings: Settings | None = None, classes: Sequence[ClassEntry] =
         version=__version__,
         summary="The SMARCO smart-community skills knowledge graph: courses, credentials, ESCO skills, partners.",
         lifespan=lifespan,
+        docs_url=None,  # FastAPI's own /docs and /redoc load their files from a CDN; api_docs serves Swagger UI here
+        redoc_url=None,
     )
     app.state.kg = kg
     app.state.service = Service(kg, queries, TokenStore(settings.tokens_file))
@@ -128,6 +131,7 @@ def create_app(settings: Settings | None = None, classes: Sequence[ClassEntry] =
     app.add_middleware(GZipMiddleware, minimum_size=4096)
     app.add_middleware(CorsMiddleware, write_origins=settings.cors_origins)
     app.include_router(home.router)
+    app.include_router(api_docs.router)
     app.include_router(sparql.router)
     app.include_router(graph_store.router)
     app.include_router(search.router(catalogue))

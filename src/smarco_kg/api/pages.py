@@ -16,12 +16,16 @@ N-Triples, RDF/XML and JSON; ``?format=html|turtle|jsonld|jsonld-full|ntriples|r
 ``Accept``. The RDF representations are exactly those of ``/api/{collection}/{id}`` (same description, same
 serialisers); an unknown id is a 404 problem document, an unacceptable ``Accept`` a 406.
 
-**Pages.** Server-rendered (Jinja2), no JavaScript: header, nav, main and footer landmarks, one ``h1`` (the
-label in the chosen language: ``?lang=``, else ``Accept-Language``, else English, else any), a language switcher
-for the languages the label comes in, the description as a definition list whose linked resources show their
-labels and link to their own pages, and for courses a schema.org ``Course`` in JSON-LD. Index pages
-(``/courses`` …) list members by label, take the API's filters through a plain GET form, and page with
-previous/next links.
+**Pages.** Server-rendered (Jinja2), no JavaScript: header, nav, main and footer landmarks, one ``h1``. A member's
+page is for people (``web/views.py`` builds it, ``member.html`` draws it): its title in the chosen language
+(``?lang=``, else ``Accept-Language``, else English, else any; a fallback is marked with its language), its summary,
+its key facts in words (hours, credits, EQF level, languages by name; the facts its shapes declare) and the lists
+that matter for its class (a course's outcomes with their ESCO skills, its micro-credential, pathways and related
+courses; a pathway's courses in order; an occupation's skills and its skill gap…), and for courses a schema.org
+``Course`` in JSON-LD. ``?view=data`` gives the data view one click away: the description as a definition list whose
+linked resources show their labels and link to their own pages. Index pages (``/courses`` …) list members in a
+table with the columns their entry summarises, by title in the chosen language, take the API's filters through a
+plain GET form, and page with previous/next links.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -45,13 +50,27 @@ from smarco_kg.api.problems import NEGOTIATED, PROBLEM, Problem, problem_respons
 from smarco_kg.api.representations import JSONLD, Representation, render, representation
 from smarco_kg.api.templating import chosen_language, html_page
 from smarco_kg.catalogue import Catalogue, ClassEntry
-from smarco_kg.catalogue.read import DEFAULT_LIMIT, MAX_LIMIT, describe, describe_node, label_of, pick_label
+from smarco_kg.catalogue.read import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    Page,
+    describe,
+    describe_node,
+    label_of,
+    pick_label,
+    referrers,
+    titles,
+    with_labels,
+)
 from smarco_kg.catalogue.vocabulary import LABEL_PROPERTIES, curie, local_name
 from smarco_kg.errors import BadParameter, NotFound, SmarcoError
-from smarco_kg.namespaces import ELM, ESCO, SMARCO
 from smarco_kg.negotiation import NotAcceptable, negotiate
 from smarco_kg.schemaorg import markup, name_of, skills_in
 from smarco_kg.store import GraphStore
+from smarco_kg.web import i18n
+from smarco_kg.web.lists import Row, filter_label, rows
+from smarco_kg.web.lists import columns as list_columns
+from smarco_kg.web.views import member_view
 
 HTML = "text/html"
 OFFERED = (HTML, "text/turtle", JSONLD, "application/n-triples", "application/rdf+xml", "application/json")
@@ -166,37 +185,20 @@ def _languages(graph: Graph, root: URIRef, entry: ClassEntry) -> list[str]:
     return sorted({v.language for v in graph.objects(root, entry.label) if isinstance(v, Literal) and v.language})
 
 
-_INCOMING = f"""SELECT DISTINCT ?s ?label WHERE {{
-  {{ ?s <{ELM.learningAchievementSpecification}>?/<{ELM.learningOutcome}>/<{ELM.relatedESCOSkill}> ?r }}
-  UNION {{ ?s <{SMARCO.relatedSkill}>|<{ESCO.relatedEssentialSkill}>|<{ESCO.relatedOptionalSkill}>
-            |<{SMARCO.targetOccupation}>|<{ELM.providedBy}>|<{SMARCO.contributedBy}>|<{SMARCO.targetCredential}>
-            |<{ELM.learningAchievementSpecification}> ?r }}
-  OPTIONAL {{ ?s ?lp ?label . FILTER(?lp IN ({", ".join(f"<{p}>" for p in LABEL_PROPERTIES)})) }}
-}} LIMIT 5000"""
-
-
 def incoming(store: GraphStore, catalogue: Catalogue, iri: URIRef, lang: str) -> list[tuple[str, list[ValueView]]]:
     """What links to ``iri`` (courses teaching a skill, occupations needing it, a partner's courses…), by
     collection."""
-    labels: dict[Node, list[Literal]] = {}
-    for row in store.query(_INCOMING, union_default_graph=True, bindings={"r": iri}).rows():
-        values = labels.setdefault(row["s"], [])
-        named = row.get("label")
-        if isinstance(named, Literal):
-            values.append(named)
     groups: dict[str, list[ValueView]] = {}
-    for entry in catalogue:
-        namespace = entry.namespace(catalogue.base_iri)
-        for node, values in labels.items():
-            page = catalogue.page_of(node)
-            if page is None or node == iri or not str(node).startswith(namespace):
-                continue
-            label = pick_label(values, lang)
-            text = str(label) if label is not None else local_name(str(node))
-            groups.setdefault(entry.collection, []).append(
-                ValueView(text, page, lang=label.language if label is not None else None)
-            )
-    return [(name, sorted(views, key=lambda v: v.text.lower())) for name, views in groups.items()]
+    for item in referrers(store, iri):
+        found = catalogue.member_of(str(item.iri))
+        if found is None:
+            continue
+        label = pick_label(item.labels, lang)
+        text = str(label) if label is not None else local_name(str(item.iri))
+        view = ValueView(text, catalogue.page_of(item.iri), lang=label.language if label is not None else None)
+        groups.setdefault(found[0].collection, []).append(view)
+    order = [entry.collection for entry in catalogue]
+    return [(name, sorted(groups[name], key=lambda v: v.text.lower())) for name in sorted(groups, key=order.index)]
 
 
 def _script_json(body: dict) -> str:
@@ -222,11 +224,44 @@ def _wants(request: Request) -> Representation | None:
 _FORMATS = [("Turtle", "turtle"), ("JSON-LD", "jsonld"), ("N-Triples", "ntriples"), ("RDF/XML", "rdfxml")]
 
 
+def _data_view(request: Request) -> bool:
+    """Whether the data view (the description as a property table) is asked for: ``?view=data``."""
+    view = request.query_params.get("view", "").strip().lower()
+    if view not in ("", "data", "page"):
+        raise BadParameter("view", view, "page (the default: the page for people) or data (the property table)")
+    return view == "data"
+
+
+def _chrome(request: Request) -> str:
+    """The language the page chrome (and the words of a view) are drawn in, as ``html_page`` chooses it."""
+    asked = request.query_params.get("lang", "").strip()
+    return i18n.chrome_language(asked if i18n.is_language_tag(asked) else None, request.headers.get("accept-language"))
+
+
+def _view_in(chrome: str, build: Callable[..., Any], *args: Any) -> Any:
+    """``build(*args)`` with its words in ``chrome`` (run in a worker thread, whose context is a copy)."""
+    i18n.use(chrome)
+    return build(*args)
+
+
+def _lang_query(request: Request) -> str:
+    """``?lang=…`` when the page was asked in a language, so that a link keeps it."""
+    asked = request.query_params.get("lang", "").strip()
+    return f"?{urlencode({'lang': asked})}" if asked and i18n.is_language_tag(asked) else ""
+
+
+def _query(request: Request, **params: str) -> str:
+    """This page's query string with ``params`` set: the language stays when one follows a link."""
+    url = request.url.remove_query_params(["format"]).include_query_params(**params)
+    return f"?{url.query}"
+
+
 async def _resource_page(request: Request, entry: ClassEntry, local: str) -> Response:
     svc = service(request)
     catalogue, store = svc.catalogue, svc.kg.store
     chosen = _wants(request)
     lang = chosen_language(request)
+    data_view = _data_view(request) if chosen is None else False
     iri = entry.iri(catalogue.base_iri, local)
     graph = await run_in_threadpool(describe, store, entry, iri) if iri is not None else None
     if graph is None or iri is None:
@@ -235,10 +270,27 @@ async def _resource_page(request: Request, entry: ClassEntry, local: str) -> Res
     if chosen is not None:
         body, media_type = render(graph, iri, catalogue.vocabulary, chosen, request)
         return Response(body, media_type=media_type, headers={"Vary": VARY})
+    schema = markup(graph, iri, catalogue.base_iri, lang)
+    jsonld = _script_json(schema) if schema is not None else None
+    if not data_view:
+        view = await run_in_threadpool(
+            _view_in, _chrome(request), member_view, store, catalogue, entry, graph, iri, lang
+        )
+        context = {
+            "view": view,
+            "collection": entry.collection,
+            "iri": str(iri),
+            "jsonld": jsonld,
+            "data_href": _query(request, view="data"),
+            "list_href": f"/{entry.collection}{_lang_query(request)}",
+            "formats": _FORMATS,
+            "api": f"/api/{entry.collection}/{local}",
+            "external": not entry.own,
+        }
+        return html_page(request, "member.html", context, headers={"Vary": VARY})
     builder = _Builder(graph, iri, catalogue, lang)
     linked_from = await run_in_threadpool(incoming, store, catalogue, iri, lang)
     label = label_of(graph, iri, lang)
-    schema = markup(graph, iri, catalogue.base_iri, lang)
     context = {
         "kind": entry.name,
         "collection": entry.collection,
@@ -247,16 +299,17 @@ async def _resource_page(request: Request, entry: ClassEntry, local: str) -> Res
         "title": str(label) if label is not None else local,
         "title_lang": label.language if label is not None else None,
         "lang": lang,
-        "languages": _languages(graph, iri, entry),
+        "label_languages": _languages(graph, iri, entry),
         "types": [curie(t) for t in sorted(graph.objects(iri, RDF.type), key=str)],
         "properties": builder.properties(iri, 0),
         "skills": sorted((builder.link(s) for s in skills_in(graph)), key=lambda v: v.text.lower()),
         "external": not entry.own,
         "incoming": linked_from,
         "formats": _FORMATS,
-        "jsonld": _script_json(schema) if schema is not None else None,
+        "jsonld": jsonld,
         "collections": collections(catalogue),
         "api": f"/api/{entry.collection}/{local}",
+        "page_href": _query(request, view="page"),
     }
     return html_page(request, "resource.html", context, headers={"Vary": VARY})
 
@@ -360,7 +413,7 @@ async def _node_page(request: Request, path: str) -> Response:
         "title": str(label) if label is not None else path,
         "title_lang": label.language if label is not None else None,
         "lang": lang,
-        "languages": languages,
+        "label_languages": languages,
         "types": [curie(t) for t in types],
         "properties": builder.properties(iri, 0),
         "skills": sorted((builder.link(s) for s in skills_in(graph)), key=lambda v: v.text.lower()),
@@ -380,6 +433,12 @@ def collections(catalogue: Catalogue) -> list[tuple[str, str]]:
     return [(entry.collection, f"/{entry.collection}") for entry in catalogue]
 
 
+def _listed(store: GraphStore, catalogue: Catalogue, entry: ClassEntry, page: Page, lang: str) -> list[Row]:
+    """The rows of a listed page: each member's title and cells in words (the labels of what they link to read)."""
+    named = titles(store, entry, page.members)
+    return rows(with_labels(store, page.graph), page.members, entry, catalogue, lang, named)
+
+
 async def _index_page(request: Request, entry: ClassEntry) -> Response:
     svc = service(request)
     catalogue = svc.catalogue
@@ -395,7 +454,9 @@ async def _index_page(request: Request, entry: ClassEntry) -> Response:
         limit = integer(params, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
         offset = integer(params, "offset", 0, 0, None)
         page = await run_in_threadpool(svc.listing.page, entry, params, limit, offset, lang, svc.generation)
-        members = [ValueView(name_of(page.graph, m, lang), catalogue.page_of(m) or str(m)) for m in page.members]
+        members = await run_in_threadpool(
+            _view_in, _chrome(request), _listed, svc.kg.store, catalogue, entry, page, lang
+        )
         total = page.total
     except SmarcoError as problem:
         error, status = problem.detail or problem.title, problem.status
@@ -407,7 +468,10 @@ async def _index_page(request: Request, entry: ClassEntry) -> Response:
     context = {
         "entry": entry,
         "lang": lang,
+        "asked_lang": request.query_params.get("lang", "").strip(),
         "filters": [(f, params.get(f.name, "")) for f in entry.filters],
+        "filter_label": filter_label,
+        "columns": [column.name for column in list_columns(entry)],
         "members": members,
         "links": links,
         "offset": offset,

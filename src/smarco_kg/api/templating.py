@@ -71,7 +71,7 @@ def html_page(
     full: dict[str, Any] = {
         "lang": lang,
         "page_lang": chrome,
-        "languages": language_links(request, chrome),
+        "language_switcher": language_links(request, chrome),  # not "languages": pages list the data's languages
     }
     kg = getattr(request.app.state, "kg", None)
     if kg is not None:

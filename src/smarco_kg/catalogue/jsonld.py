@@ -9,12 +9,14 @@ against Turtle). A value that does not fit its key's definition is written in ex
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from typing import Any
 
-from rdflib import RDF, XSD, BNode, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from smarco_kg.catalogue.classes import ClassEntry
+from smarco_kg.catalogue.members import sort_key
 from smarco_kg.catalogue.vocabulary import VIEW_IRIS, Term, Vocabulary, curie
 
 _LITERAL_VIEW_TERMS = {"label": XSD.string, "totalItems": XSD.integer}
@@ -28,6 +30,7 @@ _VIEW_TERMS = {
     )
     for iri, key in VIEW_IRIS.items()
 }
+_ITEMS = next(iri for iri, key in VIEW_IRIS.items() if key == "items")
 
 
 class Compactor:
@@ -68,7 +71,7 @@ class Compactor:
             out["type"] = types[0] if len(types) == 1 else types
         fields: dict[str, Any] = {}
         for predicate in set(self.graph.predicates(subject)) - {RDF.type}:
-            values = sorted(self.graph.objects(subject, predicate), key=_order)
+            values = sorted(self.graph.objects(subject, predicate), key=self._ordering(predicate))
             term = None
             if isinstance(predicate, URIRef):  # always, in RDF; rdflib's types allow more
                 term = self.vocabulary.terms.get(predicate) or _VIEW_TERMS.get(predicate)
@@ -81,6 +84,18 @@ class Compactor:
                 fields[term.key] = written if term.many or len(written) > 1 else written[0]
         out.update(sorted(fields.items()))
         return out
+
+    def _ordering(self, predicate: Node) -> Callable[[Node], tuple]:
+        """How values are ordered: a page's items by their label, as the listing orders them (title, then IRI);
+        any other values by kind, then text."""
+        if predicate != _ITEMS:
+            return _order
+
+        def by_title(node: Node) -> tuple:
+            label = next(self.graph.objects(node, RDFS.label), None)
+            return (label is None, sort_key(str(label or "")), str(label or ""), str(node))
+
+        return by_title
 
     def language_map(self, term: Term, values: list[Node], fields: dict[str, Any]) -> None:
         by_language: dict[str, list[str]] = defaultdict(list)

@@ -1,45 +1,54 @@
-"""Each collection's members in IRI order, kept in memory between writes.
+"""Each collection's members in title order (then IRI), kept in memory between writes.
 
 A page of a collection needs a stable order, and Oxigraph sorts a whole collection for every ``ORDER BY`` (about
 30 µs a member): 0.3 s a page at 10,000 courses. Sorting the members once in Python and slicing the sorted list
-costs that once per write instead. Filters are matched by a query without ``ORDER BY`` that starts from the
-filter's value, and the matches are put in order by the list. The lists are keyed by the service's write
-generation, so a write (through any route of this server) makes the next listing read the store again.
+costs that once per write instead. People read a list by its titles, so the order is by the label in the language
+asked (accents and case set aside), then by IRI; one list is kept per collection and language. Filters are matched
+by a query without ``ORDER BY`` that starts from the filter's value, and the matches are put in order by the list.
+The lists are keyed by the service's write generation, so a write (through any route of this server) makes the
+next listing read the store again.
 """
 
 from __future__ import annotations
 
-import bisect
+import json
 import threading
-from collections.abc import Iterable
-from dataclasses import dataclass
+import unicodedata
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 
 from rdflib import Literal, URIRef
 
 from smarco_kg.catalogue.classes import ClassEntry
+from smarco_kg.formats import result_format
 from smarco_kg.store import GraphStore
 
 
 @dataclass(frozen=True)
 class Members:
-    """The members of one collection, sorted by IRI, as of one write generation."""
+    """The members of one collection in title order, then IRI order, as of one write generation."""
 
     generation: int
     iris: tuple[str, ...]
+    positions: dict[str, int] = field(default_factory=dict, compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.positions:
+            self.positions.update((iri, n) for n, iri in enumerate(self.iris))
 
     def __len__(self) -> int:
         return len(self.iris)
 
     def __contains__(self, iri: object) -> bool:
-        position = bisect.bisect_left(self.iris, str(iri))
-        return position < len(self.iris) and self.iris[position] == str(iri)
+        return str(iri) in self.positions
 
     def page(self, offset: int, limit: int) -> list[URIRef]:
         return [URIRef(iri) for iri in self.iris[offset : offset + limit]]
 
     def ordered(self, matches: Iterable[object]) -> list[str]:
         """The matches that are members, in the collection's order."""
-        return sorted({str(m) for m in matches if m in self})
+        positions = self.positions
+        return sorted({str(m) for m in matches if str(m) in positions}, key=positions.__getitem__)
 
 
 def membership(entry: ClassEntry, base_iri: str, subject: str = "?s") -> str:
@@ -52,24 +61,94 @@ def membership(entry: ClassEntry, base_iri: str, subject: str = "?s") -> str:
     )
 
 
+def sort_key(text: str) -> str:
+    """A title as lists compare it: accents and case set aside (Ávila sorts with avila)."""
+    if text.isascii():
+        return text.casefold()
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def _rank(tag: str, lang: str) -> int:
+    """How well a title's language fits ``lang``: the language itself, its primary, English, none, any other."""
+    tag = tag.lower()
+    primary = tag.split("-")[0]
+    if tag == lang:
+        return 0
+    if tag and primary == lang.split("-")[0]:
+        return 1
+    return {"en": 2, "": 3}.get(primary, 4)
+
+
+Title = tuple[str, str | None, str | None]  # a member IRI, one of its titles (None: it has none) and its language
+
+
+def title_order(rows: Iterable[Title], lang: str) -> tuple[str, ...]:
+    """Members (a row per title) ordered by the title ``lang`` picks (as ``catalogue.read.pick_label`` does), then
+    IRI; a member without a title sorts after those with one."""
+    lang = lang.lower()
+    best: dict[str, tuple[int, str, str]] = {}
+    for iri, text, tag in rows:
+        if text is None:
+            best.setdefault(iri, (9, "", ""))
+            continue
+        candidate = (_rank(tag or "", lang), tag or "", text)
+        known = best.get(iri)
+        if known is None or candidate < known:
+            best[iri] = candidate
+    return tuple(sorted(best, key=lambda iri: (best[iri][0] == 9, sort_key(best[iri][2]), best[iri][2], iri)))
+
+
+def _titles(body: bytes, namespace: str) -> Iterator[Title]:
+    """The rows of SPARQL JSON results binding ``?s`` and ``?label``: a member IRI in ``namespace`` with a title.
+    Read from JSON rather than as rdflib terms: making 20,000 rdflib literals took most of the time at 10,000
+    courses."""
+    for binding in json.loads(body)["results"]["bindings"]:
+        member = binding["s"]
+        if member["type"] != "uri" or not member["value"].startswith(namespace):
+            continue
+        label = binding.get("label")
+        if label is not None and label["type"] in ("literal", "typed-literal"):
+            yield member["value"], label["value"], label.get("xml:lang")
+        else:
+            yield member["value"], None, None
+
+
+MAX_LISTS = 64  # lists kept (per collection and language): a client naming ever new languages cannot grow it unbounded
+
+
 class MemberIndex:
-    """The sorted member lists of every collection, rebuilt on the first listing after a write."""
+    """The ordered member lists of every collection and language, rebuilt on the first listing after a write."""
 
     def __init__(self) -> None:
-        self._lists: dict[str, Members] = {}
+        self._lists: dict[tuple[str, str], Members] = {}
         self._lock = threading.Lock()
 
-    def members(self, store: GraphStore, entry: ClassEntry, base_iri: str, generation: int) -> Members:
-        """The collection's members as of ``generation`` (read before the store is queried, so a write that lands
-        while the list is being read leaves it keyed to the older generation and read again next time)."""
-        known = self._lists.get(entry.collection)
+    def members(
+        self, store: GraphStore, entry: ClassEntry, base_iri: str, generation: int, lang: str = "en"
+    ) -> Members:
+        """The collection's members as of ``generation``, by title in ``lang`` (read before the store is queried,
+        so a write that lands while the list is being read leaves it keyed to the older generation and read again
+        next time)."""
+        key = (entry.collection, lang.lower())
+        known = self._lists.get(key)
         if known is not None and known.generation == generation:
             return known
-        query = f"SELECT DISTINCT ?s WHERE {{ {membership(entry, base_iri)} }}"
-        iris = sorted(str(row["s"]) for row in store.query(query, union_default_graph=True).rows())
-        fresh = Members(generation, tuple(iris))
+        # The namespace is checked here rather than by FILTER(STRSTARTS(…)) in the query: beside the OPTIONAL it
+        # costs pyoxigraph about half as much again (0.4 s rather than 0.28 s at 10,000 courses, on a loaded machine).
+        classes = " ".join(f"<{c}>" for c in entry.classes)
+        query = (
+            f"SELECT ?s ?label WHERE {{ VALUES ?member_class {{ {classes} }} ?s a ?member_class . "
+            f"OPTIONAL {{ ?s <{entry.label}> ?label }} }}"
+        )
+        body = store.query(query, union_default_graph=True).serialize(result_format("json"))
+        labelled = _titles(body, entry.namespace(base_iri))
+        fresh = Members(generation, title_order(labelled, lang))
         with self._lock:
-            current = self._lists.get(entry.collection)
+            current = self._lists.get(key)
             if current is None or current.generation <= generation:
-                self._lists[entry.collection] = fresh
+                self._lists.pop(key, None)
+                self._lists[key] = fresh  # newest last
+                while len(self._lists) > MAX_LISTS:
+                    del self._lists[next(iter(self._lists))]
         return fresh

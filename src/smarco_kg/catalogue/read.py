@@ -1,25 +1,28 @@
 """Reading the catalogue: a member's description, a page of a collection, ETags and labels in a language.
 
 A listing is two queries: the page of members (filters bound as values, never pasted into the text; ordered
-by the member index, not ``ORDER BY``) and what each item shows, one ``UNION`` branch per summary path. A member
-is its description (its triples, the blank nodes it owns and the resources its class embeds) plus the labels of
-the resources it links to.
+by title in the language asked, then IRI, by the member index, not ``ORDER BY``) and what each item shows, one
+``UNION`` branch per summary path. A member is its description (its triples, the blank nodes it owns and the
+resources its class embeds) plus the labels of the resources it links to. Pages for people read a little more:
+what refers to a member, the courses teaching some skills, a pathway's workloads.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rdflib import RDF, RDFS, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
+from rdflib.namespace import ORG
 from rdflib.term import Node
 
 from smarco_kg.catalogue.classes import ClassEntry
 from smarco_kg.catalogue.filters import bind
 from smarco_kg.catalogue.members import MemberIndex
 from smarco_kg.catalogue.vocabulary import LABEL_PROPERTIES, PREFIXES_SPARQL
+from smarco_kg.namespaces import ELM, ESCO, SMARCO
 from smarco_kg.store import GraphStore
 from smarco_kg.terms import sparql_term
 
@@ -105,10 +108,11 @@ class Listing:
     def page(
         self, entry: ClassEntry, params: dict[str, str], limit: int, offset: int, lang: str, generation: int
     ) -> Page:
-        """Members matching the filters ``params`` gives values for, ``offset`` to ``offset + limit`` in IRI
-        order, as of write ``generation``; a bad filter value is a 422 naming it."""
+        """Members matching the filters ``params`` gives values for, ``offset`` to ``offset + limit`` in title
+        order (their label in ``lang``, then IRI), as of write ``generation``; a bad filter value is a 422 naming
+        it."""
         patterns, bindings = bind(self.store, entry.filters, params, self.base_iri)
-        members = self.index.members(self.store, entry, self.base_iri, generation)
+        members = self.index.members(self.store, entry, self.base_iri, generation, lang)
         if patterns:
             rows = self.store.query(_matches_query(patterns), bindings=bindings, union_default_graph=True)
             matches = members.ordered(row["s"] for row in rows.rows())
@@ -251,3 +255,159 @@ def etag(graph: Graph) -> str:
     """A digest of the description: the same triples give the same tag, whatever their order."""
     lines = sorted(f"{s.n3()} {p.n3()} {o.n3()}" for s, p, o in graph)
     return hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()[:32]
+
+
+# -- what pages for people read besides a member's description ---------------------------------------------------
+
+_LABELS = f"OPTIONAL {{ ?s ?lp ?label . FILTER(?lp IN ({', '.join(f'<{p}>' for p in LABEL_PROPERTIES)})) }}"
+# How one resource refers to another that pages show from the other side: a course teaching a skill, an occupation
+# needing it, a partner's courses and practices, a credential's courses, what stacks into it, the pathways a course
+# is a step of or that target a credential or an occupation. Each branch starts from the bound ``?r``: a property
+# path there (``spec?/outcome/skill``) is walked from every subject by pyoxigraph, a second at 10,000 courses.
+_DIRECT = (
+    SMARCO.relatedSkill,
+    ESCO.relatedEssentialSkill,
+    ESCO.relatedOptionalSkill,
+    SMARCO.targetOccupation,
+    ELM.providedBy,
+    SMARCO.contributedBy,
+    SMARCO.targetCredential,
+    ELM.learningAchievementSpecification,
+    SMARCO.stacksInto,
+)
+_BRANCHES = (
+    f"?s ?p ?r . FILTER(?p IN ({', '.join(f'<{p}>' for p in _DIRECT)}))",
+    f"?o <{ELM.relatedESCOSkill}> ?r . ?s <{ELM.learningOutcome}> ?o .",
+    f"?o <{ELM.relatedESCOSkill}> ?r . ?x <{ELM.learningOutcome}> ?o . "
+    f"?s <{ELM.learningAchievementSpecification}> ?x .",
+    f"?x <{SMARCO.course}> ?r . ?s <{SMARCO.step}> ?x .",
+    f"?x <{ELM.awardingBody}> ?r . ?s <{ELM.awardingOpportunity}> ?x .",
+)
+_REFERRERS = f"""SELECT DISTINCT ?s ?label WHERE {{
+  {{ {" } UNION { ".join(_BRANCHES)} }}
+  FILTER(isIRI(?s) && ?s != ?r)
+  {_LABELS}
+}} LIMIT 5000"""
+
+
+def _labelled(rows: Iterable[dict], extra: tuple[str, ...] = ()) -> dict[URIRef, Labelled]:
+    found: dict[URIRef, Labelled] = {}
+    for row in rows:
+        node = row["s"]
+        if not isinstance(node, URIRef):
+            continue
+        item = found.setdefault(node, Labelled(node, [], {}))
+        label = row.get("label")
+        if isinstance(label, Literal) and label not in item.labels:
+            item.labels.append(label)
+        for name in extra:
+            value = row.get(name)
+            if value is not None:
+                item.values.setdefault(name, value)
+    return found
+
+
+@dataclass
+class Labelled:
+    """A resource found for a page, with its labels in every language and the values the query read for it."""
+
+    iri: URIRef
+    labels: list[Literal]
+    values: dict[str, Node]
+
+
+def referrers(store: GraphStore, iri: URIRef) -> list[Labelled]:
+    """The resources that refer to ``iri`` along the paths pages show from its side (courses teaching a skill,
+    a partner's courses, the pathways a course is a step of…), with their labels."""
+    rows = store.query(_REFERRERS, union_default_graph=True, bindings={"r": iri}).rows()
+    return list(_labelled(rows).values())
+
+
+_TEACHING = f"""SELECT ?s ?label ?n WHERE {{
+  {{ SELECT ?s (COUNT(DISTINCT ?skill) AS ?n) WHERE {{
+      VALUES ?skill {{ %s }}
+      ?o <{ELM.relatedESCOSkill}> ?skill . ?spec <{ELM.learningOutcome}> ?o .
+      ?s <{ELM.learningAchievementSpecification}> ?spec . ?s a <{ELM.LearningOpportunity}> .
+  }} GROUP BY ?s }}
+  {_LABELS}
+}}"""
+
+
+def courses_teaching(store: GraphStore, skills: Sequence[URIRef], limit: int = 10) -> list[Labelled]:
+    """The courses teaching most of ``skills`` (each with ``n``, how many it teaches), most first, then by IRI."""
+    if not skills:
+        return []
+    query = _TEACHING % " ".join(sparql_term(s) for s in sorted(set(skills)))
+    found = _labelled(store.query(query, union_default_graph=True).rows(), ("n",))
+    ranked = sorted(found.values(), key=lambda item: (-int(str(item.values.get("n", 0))), str(item.iri)))
+    return ranked[:limit]
+
+
+_NARROWER = f"""SELECT ?s ?label WHERE {{ ?s <{SKOS.broader}> ?r . {_LABELS} }} LIMIT 2000"""
+
+
+def narrower(store: GraphStore, iri: URIRef) -> list[Labelled]:
+    """The concepts whose ``skos:broader`` is ``iri``, with their labels."""
+    return list(_labelled(store.query(_NARROWER, union_default_graph=True, bindings={"r": iri}).rows()).values())
+
+
+_ROLES = f"""SELECT DISTINCT ?s ?label WHERE {{
+  ?membership <{ORG.member}> ?r ; <{ORG.role}> ?s . {_LABELS}
+}}"""
+
+
+def roles(store: GraphStore, organisation: URIRef) -> list[Labelled]:
+    """The roles an organisation holds in the partnerships it is a member of (coordinator, partner…)."""
+    rows = store.query(_ROLES, union_default_graph=True, bindings={"r": organisation}).rows()
+    return list(_labelled(rows).values())
+
+
+_WORKLOADS = f"""SELECT ?s ?label ?hours ?points ?framework ?level WHERE {{
+  VALUES ?s {{ %s }}
+  ?s <{ELM.learningAchievementSpecification}> ?spec .
+  OPTIONAL {{ ?spec <{ELM.volumeOfLearning}> ?hours }}
+  OPTIONAL {{ ?spec <{ELM.creditPoint}> ?credit . ?credit <{ELM.point}> ?points .
+             OPTIONAL {{ ?credit <{ELM.framework}> ?framework }} }}
+  OPTIONAL {{ ?spec <{ELM.EQFLevel}> ?level }}
+  {_LABELS}
+}}"""
+
+
+def workloads(store: GraphStore, courses: Sequence[URIRef]) -> dict[URIRef, Labelled]:
+    """Each course's labels with its workload (``hours``, an ISO duration), credits (``points``, ``framework``)
+    and EQF ``level`` (values it lacks are absent)."""
+    if not courses:
+        return {}
+    query = _WORKLOADS % " ".join(sparql_term(c) for c in sorted(set(courses)))
+    return _labelled(store.query(query, union_default_graph=True).rows(), ("hours", "points", "framework", "level"))
+
+
+def with_labels(store: GraphStore, graph: Graph) -> Graph:
+    """``graph`` (a page of a listing) with the labels of the IRIs it links to and does not label, in every language
+    (one label property each, the first each has)."""
+    linked = sorted(
+        {o for _, p, o in graph if isinstance(o, URIRef) and p != RDF.type and label_of(graph, o, "en") is None}
+    )
+    if not linked:
+        return graph
+    found: dict[Node, dict[Node, list[Node]]] = {}
+    for row in store.query(labels_query(linked), union_default_graph=True).rows():
+        found.setdefault(row["x"], {}).setdefault(row["lp"], []).append(row["lo"])
+    for node, by_property in found.items():
+        chosen = next(p for p in LABEL_PROPERTIES if p in by_property)
+        for value in by_property[chosen]:
+            graph.add((node, chosen, value))
+    return graph
+
+
+def titles(store: GraphStore, entry: ClassEntry, members: Sequence[URIRef]) -> dict[URIRef, list[Literal]]:
+    """The titles (``entry.label`` values, every language) of ``members``."""
+    if not members:
+        return {}
+    values = " ".join(sparql_term(m) for m in members)
+    query = f"SELECT ?x ?lo WHERE {{ VALUES ?x {{ {values} }} ?x <{entry.label}> ?lo }}"
+    found: dict[URIRef, list[Literal]] = {}
+    for row in store.query(query, union_default_graph=True).rows():
+        if isinstance(row["x"], URIRef) and isinstance(row["lo"], Literal):
+            found.setdefault(row["x"], []).append(row["lo"])
+    return found

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime
 
+from babel.core import get_global
 from babel.dates import format_date
 from babel.lists import format_list
 from babel.numbers import format_decimal
@@ -84,3 +85,42 @@ def day(value: date | datetime | str) -> str:
 def listing(items: list[str]) -> str:
     """``["English", "Spanish"]`` → "English and Spanish", in the page's language."""
     return format_list(items, locale=locale()) if items else ""
+
+
+def _code(value: str) -> str:
+    """The code at the end of an authority IRI (``…/language/SPA`` → ``SPA``), or the value itself."""
+    return value.rstrip("/").rsplit("/", 1)[-1]
+
+
+def language(value: str) -> str:
+    """A language by its EU authority IRI or three-letter code (``…/language/SPA``, ``ELL``) → "Spanish", "Greek",
+    named in the page's language; a code Babel does not know is shown as it is."""
+    code = _code(value)
+    tag = get_global("language_aliases").get(code.lower(), code.lower())
+    name = locale().languages.get(tag) if isinstance(tag, str) else None
+    return name[:1].upper() + name[1:] if name else code
+
+
+def country(value: str) -> str:
+    """A country by its EU authority IRI or three-letter code (``…/country/ESP``) → "Spain" in the page's language."""
+    code = _code(value).upper()
+    aliases = get_global("territory_aliases").get(code, [code])
+    territory = aliases[0] if isinstance(aliases, list) and aliases else code
+    return locale().territories.get(territory, code)
+
+
+def language_name(tag: str) -> str:
+    """A language tag's name in the page's language (``es`` → "Spanish" in English, "español" in Spanish); the tag
+    as it is when Babel does not know it."""
+    try:
+        name = locale(tag).get_display_name(locale()) if tag else None
+    except ValueError:
+        name = None
+    if not name or locale(tag).language != tag.split("-")[0].lower():
+        return tag
+    return name
+
+
+def in_language(tag: str) -> str:
+    """The note beside a label shown in another language than the page's: "(in English)"."""
+    return gettext("(in %(language)s)", language=language_name(tag))

@@ -25,6 +25,15 @@
   const shareInput = $("share-url");
   const examples = JSON.parse($("examples-data").textContent);
   const prefixes = Object.entries(JSON.parse($("prefixes-data").textContent)).sort((a, b) => b[1].length - a[1].length);
+  // What the script says, in the page's language (the template fills it from the message catalogues).
+  const MESSAGES = JSON.parse(($("messages-data") || {}).textContent || "{}");
+
+  /** The message ``key`` in the page's language (``fallback`` where the page has none), values filled in. */
+  function say(key, fallback, values = {}) {
+    let text = MESSAGES[key] || fallback;
+    for (const [name, value] of Object.entries(values)) text = text.split(`%(${name})s`).join(String(value));
+    return text;
+  }
 
   let running = null; // the AbortController of the query in flight
 
@@ -154,7 +163,7 @@
     const variables = data.head.vars || [];
     const rows = data.results.bindings || [];
     const table = element("table", { id: "results-table" });
-    table.append(element("caption", {}, "Query results"));
+    table.append(element("caption", {}, say("caption", "Query results")));
     const headRow = element("tr");
     for (const variable of variables) headRow.append(element("th", { scope: "col" }, variable));
     table.append(element("thead", {}, headRow));
@@ -167,11 +176,12 @@
       body.append(tr);
     }
     table.append(body);
-    const wrap = element("div", { class: "table-wrap", role: "region", "aria-label": "Result table", tabindex: "0" });
+    const wrap = element("div", { class: "table-wrap", role: "region", "aria-label": say("table", "Result table"), tabindex: "0" });
     wrap.append(table);
     results.replaceChildren(wrap);
     if (rows.length > MAX_ROWS) {
-      results.append(element("p", { class: "hint" }, `The table shows the first ${MAX_ROWS} rows; the downloads hold all ${rows.length}.`));
+      const note = say("truncated", "The table shows the first %(shown)s rows; the downloads hold all %(all)s.", { shown: MAX_ROWS, all: rows.length });
+      results.append(element("p", { class: "hint" }, note));
     }
     return rows.length;
   }
@@ -181,7 +191,7 @@
   }
 
   function renderText(text, mediaType) {
-    const pre = element("pre", { class: "graph", id: "graph-result", tabindex: "0", "aria-label": "Result as " + mediaType }, text);
+    const pre = element("pre", { class: "graph", id: "graph-result", tabindex: "0", "aria-label": say("graph", "Result as %(type)s", { type: mediaType }) }, text);
     results.replaceChildren(pre);
   }
 
@@ -196,7 +206,7 @@
   }
 
   function plural(n, word) {
-    return n + " " + word + (n === 1 ? "" : "s");
+    return say(n === 1 ? word + "_one" : word + "_other", "%(num)s " + word + (n === 1 ? "" : "s"), { num: n });
   }
 
   /* ---- running ---- */
@@ -206,7 +216,7 @@
     keepInUrl(query);
     updateDownloads(query);
     if (!query.trim()) {
-      statusLine.textContent = "Write a query first.";
+      statusLine.textContent = say("empty", "Write a query first.");
       return;
     }
     if (running) running.abort();
@@ -214,7 +224,7 @@
     running = controller;
     const form = queryForm(query);
     const accept = form === null ? RESULTS_JSON + ", text/turtle;q=0.9" : isGraphForm(form) ? "text/turtle" : RESULTS_JSON;
-    statusLine.textContent = "Running the query…";
+    statusLine.textContent = say("running", "Running the query…");
     timing.textContent = "";
     results.setAttribute("aria-busy", "true");
     const started = performance.now();
@@ -230,8 +240,8 @@
     } catch (error) {
       if (controller.signal.aborted) return;
       results.removeAttribute("aria-busy");
-      statusLine.textContent = "The query could not be sent.";
-      renderError("The server could not be reached", String(error && error.message ? error.message : error));
+      statusLine.textContent = say("unsent", "The query could not be sent.");
+      renderError(say("unreachable", "The server could not be reached"), String(error && error.message ? error.message : error));
       running = null;
       return;
     }
@@ -240,7 +250,7 @@
     results.removeAttribute("aria-busy");
     const elapsed = performance.now() - started;
     const serverSeconds = response.headers.get("X-Query-Seconds");
-    const took = seconds(elapsed) + (serverSeconds ? ` (evaluation ${seconds(parseFloat(serverSeconds) * 1000)})` : "");
+    const took = seconds(elapsed) + (serverSeconds ? " " + say("evaluation", "(evaluation %(time)s)", { time: seconds(parseFloat(serverSeconds) * 1000) }) : "");
     const mediaType = (response.headers.get("Content-Type") || "").split(";")[0].trim();
     if (!response.ok) {
       let title = `${response.status} ${response.statusText}`;
@@ -252,8 +262,8 @@
       } catch (_) {
         /* not a problem document: show the body as it is */
       }
-      statusLine.textContent = "Error: " + title;
-      timing.textContent = `Error after ${seconds(elapsed)}: see the results below.`;
+      statusLine.textContent = say("error", "Error: %(title)s", { title });
+      timing.textContent = say("error_after", "Error after %(time)s: see the results below.", { time: seconds(elapsed) });
       renderError(title, detail);
       return;
     }
@@ -261,15 +271,15 @@
       const data = JSON.parse(text);
       if (typeof data.boolean === "boolean") {
         renderBoolean(data.boolean);
-        statusLine.textContent = "ASK: " + data.boolean + ", in " + took + ".";
+        statusLine.textContent = say("ask", "ASK: %(answer)s, in %(time)s.", { answer: data.boolean, time: took });
       } else {
         const count = renderTable(data);
-        statusLine.textContent = plural(count, "row") + " in " + took + ".";
+        statusLine.textContent = say("took", "%(what)s in %(time)s.", { what: plural(count, "row"), time: took });
       }
     } else {
       renderText(text, mediaType);
       const lines = text.split("\n").filter((line) => line.trim()).length;
-      statusLine.textContent = `${mediaType || "response"}: ${plural(lines, "line")} in ${took}.`;
+      statusLine.textContent = `${mediaType || "response"}: ` + say("took", "%(what)s in %(time)s.", { what: plural(lines, "line"), time: took });
     }
     timing.textContent = statusLine.textContent; // beside the button too, when the results are out of sight
   }
@@ -285,14 +295,14 @@
     event.preventDefault();
     const chosen = examples.find((e) => e.name === $("example").value);
     if (!chosen) {
-      statusLine.textContent = "Choose an example first.";
+      statusLine.textContent = say("choose", "Choose an example first.");
       $("example").focus();
       return;
     }
     editor.value = chosen.text;
     keepInUrl(chosen.text);
     updateDownloads(chosen.text);
-    statusLine.textContent = `Loaded the example “${chosen.summary}”: press Run query or Ctrl+Enter.`;
+    statusLine.textContent = say("loaded", "Loaded the example “%(name)s”: press Run query or Ctrl+Enter.", { name: chosen.summary });
     editor.focus();
     editor.setSelectionRange(0, 0);
     editor.scrollTop = 0;
@@ -315,11 +325,11 @@
     keepInUrl(editor.value);
     try {
       await navigator.clipboard.writeText(shareInput.value);
-      statusLine.textContent = "Copied the link to this query.";
+      statusLine.textContent = say("copied", "Copied the link to this query.");
     } catch (_) {
       shareInput.focus();
       shareInput.select();
-      statusLine.textContent = "Select the link and copy it (Ctrl+C).";
+      statusLine.textContent = say("copy", "Select the link and copy it (Ctrl+C).");
     }
   });
   shareInput.addEventListener("focus", () => shareInput.select());

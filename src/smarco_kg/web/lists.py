@@ -1,0 +1,111 @@
+"""What a collection page shows of each listed member: its title and the columns its class entry summarises
+(a course's provider, level, credits, languages and mode), read from the listing's graph."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.term import Node
+
+from smarco_kg.catalogue import Catalogue, ClassEntry
+from smarco_kg.catalogue.read import Labelled
+from smarco_kg.web.i18n import gettext
+from smarco_kg.web.reading import NAMES, Reader, Text, words_key
+
+
+def _(message: str) -> str:
+    """Marks a message for the catalogues; it is translated (``gettext``) when a form is drawn."""
+    return message
+
+
+# What the filter form calls each filter a collection takes (a filter named nowhere here shows its own name).
+FILTER_LABELS: dict[str, str] = {
+    "q": _("Words in the title or description"),
+    "skill": _("Skill"),
+    "occupation": _("Occupation"),
+    "eqf": _("EQF level"),
+    "ects_min": _("At least this many ECTS credits"),
+    "ects_max": _("At most this many ECTS credits"),
+    "language": _("Language of instruction"),
+    "mode": _("Mode"),
+    "country": _("Country"),
+    "provider": _("Provider"),
+    "aim": _("SMARCO aim"),
+    "target_group": _("Target group"),
+    "type": _("Kind of credential"),
+    "awarding_body": _("Awarding body"),
+    "credential": _("Credential"),
+    "partner": _("Partner"),
+    "role": _("Role in SMARCO"),
+    "scheme": _("Concept scheme"),
+    "broader": _("Broader skill"),
+}
+
+
+def filter_label(name: str) -> str:
+    """A filter's label on the form, in the page's language."""
+    return gettext(FILTER_LABELS[name]) if name in FILTER_LABELS else name.replace("_", " ")
+
+
+@dataclass
+class Column:
+    name: str
+    paths: tuple[tuple[URIRef, ...], ...]  # each up to the step the column is named after
+
+
+@dataclass
+class Row:
+    title: Text
+    cells: list[list[Text]]
+
+
+def columns(entry: ClassEntry) -> list[Column]:
+    """A collection's columns besides the title: one per name of the first named step of its summary paths
+    (``specification/creditPoint/point`` and ``…/framework`` are both the credits)."""
+    found: dict[str, list[tuple[URIRef, ...]]] = {}
+    for path in entry.summary:
+        named = next((n for n, step in enumerate(path) if step in NAMES), None)
+        if named is None:
+            continue
+        prefix = path[: named + 1]
+        paths = found.setdefault(NAMES[path[named]], [])
+        if prefix not in paths:
+            paths.append(prefix)
+    order = {name: n for n, name in enumerate(dict.fromkeys(NAMES.values()))}
+    return [Column(name, tuple(paths)) for name, paths in sorted(found.items(), key=lambda i: order[i[0]])]
+
+
+def _walk(graph: Graph, start: Node, path: tuple[URIRef, ...]) -> list[Node]:
+    nodes = [start]
+    for step in path:
+        nodes = [o for n in nodes for o in graph.objects(n, step)]
+    return nodes
+
+
+def rows(
+    graph: Graph,
+    members: list[URIRef],
+    entry: ClassEntry,
+    catalogue: Catalogue,
+    lang: str,
+    titles: dict[URIRef, list[Literal]],
+) -> list[Row]:
+    """Each listed member's title (from ``titles``, in every language) and cells, read from the listing's graph (its
+    summary and the labels of what it links to); the cells are said in words when built, so build them in the
+    page's language."""
+    reader = Reader(graph, catalogue, lang)
+    shown = columns(entry)
+    table = []
+    for member in members:
+        cells = []
+        for column in shown:
+            said: list[Text] = []
+            for path in column.paths:
+                for value in _walk(graph, member, path):
+                    said += reader.value(path[-1], value)
+            unique = list({(t.text, t.href): t for t in said}.values())
+            cells.append(sorted(unique, key=lambda t: words_key(t.text)))
+        title = reader.labelled(Labelled(member, titles.get(member, []), {}))
+        table.append(Row(title, cells))
+    return table
