@@ -358,6 +358,29 @@ def concept_of(
     raise unknown(parameter, raw, value, table)
 
 
+def stored_label(
+    store: GraphStore,
+    parameter: str,
+    value: Value,
+    text: str,
+    base_iri: str = "",
+    generation: int | None = None,
+    lang: str | None = None,
+    *,
+    only_lang: bool = False,
+) -> Literal | None:
+    """The label of a concept of ``value``'s vocabulary that ``text`` is, as the store holds it (its case and
+    language tag), to match labels exactly; None when no concept has it; a 422 listing the concepts when several
+    labels differ in more than case and accents."""
+    table = tables(store).table(store, value.names(base_iri), generation)
+    found = [n for n in table.find(text, lang, only_lang=only_lang) if n.literal is not None]
+    literals = {n.literal for n in found if n.literal is not None}
+    if len(literals) > 1:
+        iris = sorted({n.concept for n in found})
+        raise ambiguous(parameter, text, value, Ambiguous([table.concepts[i] for i in iris if i in table.concepts]))
+    return next(iter(literals), None)
+
+
 def ambiguous(parameter: str, raw: str, value: Value, error: Ambiguous) -> BadParameter:
     """The 422 for a value several concepts answer to: each candidate's label and code, and its IRI for machines."""
     what = value.what or "concept"
