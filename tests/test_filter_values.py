@@ -14,6 +14,7 @@ import httpx
 import pytest
 from rdflib import URIRef
 
+from smarco_kg.api.params import language
 from smarco_kg.catalogue.filters import bind
 from smarco_kg.errors import BadParameter
 from smarco_kg.formats import rdf_syntax
@@ -203,3 +204,15 @@ def test_names_are_read_again_after_a_write(kg: KnowledgeGraph) -> None:
     with pytest.raises(BadParameter):
         target_group(kg, "Wardens", generation=7)  # the same generation: the names as read
     assert target_group(kg, "Wardens", generation=8) == URIRef(SMARCO + "testWardens")
+
+
+def test_lang_is_the_answers_language_and_an_older_name_stays_an_alias() -> None:
+    assert language({"lang": "es"}) == "es"
+    assert language({"language": "el"}, aliases=("language",)) == "el"
+    assert language({"lang": "it", "language": "it"}, aliases=("language",)) == "it"
+    assert language({}) == "en"
+    with pytest.raises(BadParameter, match="differ"):
+        language({"lang": "it", "language": "es"}, aliases=("language",))
+    with pytest.raises(BadParameter) as raised:
+        language({"language": "not a tag"}, aliases=("language",))
+    assert raised.value.parameter == "language"

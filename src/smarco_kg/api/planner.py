@@ -88,7 +88,9 @@ def _filters(request: Request, asked: PlanRequest) -> tuple[list[str], list[str]
     """The language and mode IRIs, resolved as the course filters resolve them (codes, labels or IRIs)."""
     svc = service(request)
     given = {k: v for k, v in (("language", asked.language), ("mode", asked.mode)) if v is not None}
-    _, bindings = bind(svc.kg.store, svc.catalogue.entry("courses").filters, given, svc.settings.base_iri)
+    _, bindings = bind(
+        svc.kg.store, svc.catalogue.entry("courses").filters, given, svc.settings.base_iri, svc.generation
+    )
     language = [str(bindings["f_language"])] if "f_language" in bindings else []
     mode = [str(bindings["f_mode"])] if "f_mode" in bindings else []
     return language, mode
