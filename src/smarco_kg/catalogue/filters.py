@@ -55,6 +55,7 @@ SOMETHING = r"[^\s\x1c-\x1f\x85]"
 """The pattern of a value that is not empty once the spaces around it are stripped (as Python strips them)."""
 MAX_NAME = 200
 """The longest name a filter looks up (no label in ESCO or the authority tables comes near it)."""
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _EQF_CODE = re.compile(r"(?:eqf\s*(?:level\s*)?)?([1-8])", re.IGNORECASE)
 
 NAMED = ("code", "eqf", "iri-or-id", "concept")
@@ -75,6 +76,7 @@ class Value:
     cldr: str = ""  # "language" or "country": CLDR's two-letter codes and names name the concepts too
     qualifier: str = ""  # a word that may go before a code or label ("EQF 4")
     what: str = ""  # a concept, in words, for messages: "ESCO skill"
+    written: bool = False  # partners write the concepts (organisations, credentials): names read again at once
 
     def openapi_schema(self, base_iri: str) -> dict:
         """The parameter's OpenAPI schema with what ``parse`` asks of the text stated as a pattern (surrounding
@@ -96,12 +98,12 @@ class Value:
     def names(self, base_iri: str) -> Vocabulary:
         """Where the concepts this value names are, and what names them."""
         local = self.local if self.kind == "iri-or-id" else _LOCAL.pattern[1:-1] if self.kind == "concept" else ""
-        return Vocabulary(self.vocabulary, self.under(base_iri), local, self.cldr, self.qualifier)
+        return Vocabulary(self.vocabulary, self.under(base_iri), local, self.cldr, self.qualifier, self.written)
 
     @property
     def open(self) -> bool:
-        """Whether an IRI (or a code or id in the IRI's shape) the store does not hold is taken as it is: a filter
-        then matches nothing, as a query for any IRI would. Closed vocabularies refuse it."""
+        """Whether an IRI, code or id that no concept in the store has is taken as it is: a filter then matches
+        nothing, as a query for any IRI would. Closed vocabularies (modes, aims, target groups…) refuse it."""
         return self.kind in ("code", "eqf", "iri-or-id")
 
     def parse(self, raw: str, base_iri: str = "") -> URIRef | Literal | Lookup:
@@ -111,11 +113,12 @@ class Value:
             raise BadValue("the value is empty")
         if self.kind in NAMED and len(raw) > 2000:
             raise BadValue("longer than 2000 characters")
+        # An IRI, or a code or UUID that can be no label, is bound as it is, with no look-up: as fast as ever.
         if self.kind == "code":  # ENG, ita, the full authority IRI, or a name
             if raw.startswith(namespace) and re.fullmatch(r"[A-Z0-9]{3}", raw[len(namespace) :]):
-                return Lookup(URIRef(raw), raw)
+                return URIRef(raw)
             if re.fullmatch(r"[A-Za-z0-9]{3}", raw):
-                return Lookup(URIRef(namespace + raw.upper()), raw)
+                return URIRef(namespace + raw.upper())
             if re.fullmatch(IRI_TEXT, raw):
                 raise BadValue(self.hint)
             return Lookup(None, raw)
@@ -140,9 +143,10 @@ class Value:
         elif self.kind == "iri-or-id":  # a full IRI under the namespace, the part after it, any IRI, or a name
             local = raw[len(namespace) :] if raw.startswith(namespace) else raw
             if re.fullmatch(self.local, local):
-                return Lookup(URIRef(namespace + local), raw)
+                iri = URIRef(namespace + local)
+                return iri if local != raw or _UUID.fullmatch(local) else Lookup(iri, raw)
             if re.fullmatch(IRI_TEXT, raw):
-                return Lookup(URIRef(raw), raw)
+                return URIRef(raw)
             return Lookup(None, raw)
         elif self.kind == "concept":
             if re.fullmatch(IRI_TEXT, raw):
@@ -210,6 +214,7 @@ ORGANISATION = Value(
     schema={"type": "string", "example": "cefriel"},
     hint="an organisation: its name, its IRI (<base>organisation/…) or its slug, such as cefriel",
     what="organisation",
+    written=True,
 )
 CREDENTIAL = Value(
     "iri-or-id",
@@ -218,6 +223,7 @@ CREDENTIAL = Value(
     schema={"type": "string"},
     hint="a credential: its title, its IRI or its slug",
     what="credential",
+    written=True,
 )
 MODE = _concept(f"?c <{SKOS.inScheme}> <{MODES}> .", example="online", what="mode")
 AIM = _concept(f"?c a <{SMARCO.Aim}> .", str(SMARCO), "resilientCommunities", "aim")
