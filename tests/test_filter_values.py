@@ -16,7 +16,7 @@ import pytest
 from rdflib import URIRef
 
 from smarco_kg.api.params import language
-from smarco_kg.catalogue.filters import bind
+from smarco_kg.catalogue.filters import CREDIT_SYSTEM, EQF_LEVEL, SCHEDULE, Lookup, Value, bind, concept_of
 from smarco_kg.errors import BadParameter
 from smarco_kg.formats import rdf_syntax
 from smarco_kg.kg import KnowledgeGraph
@@ -241,3 +241,19 @@ def test_lang_is_the_answers_language_and_an_older_name_stays_an_alias() -> None
     with pytest.raises(BadParameter) as raised:
         language({"language": "not a tag"}, aliases=("language",))
     assert raised.value.parameter == "language"
+
+
+@pytest.mark.parametrize(
+    ("value", "names", "iri"),
+    [
+        (SCHEDULE, ["Full time", "full-time", "FULL TIME"], "http://data.europa.eu/snb/learning-schedule/72a0ab92fa"),
+        (CREDIT_SYSTEM, ["European Credit Transfer System"], "http://data.europa.eu/snb/education-credit/6fcec5c5af"),
+        (EQF_LEVEL, ["Level 4", "EQF level 4"], f"{EQF}4"),
+    ],
+)
+def test_the_europass_lists_name_their_concepts_by_label(
+    demo_kg: KnowledgeGraph, value: Value, names: list[str], iri: str
+) -> None:
+    for name in names:
+        found = concept_of(demo_kg.store, "value", value, name, Lookup(None, name), demo_kg.settings.base_iri, 1)
+        assert found == URIRef(iri), name
