@@ -68,11 +68,18 @@ def test_home_page_says_what_the_graph_holds(server: str) -> None:
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/html")
     page = response.text
-    assert "<h1>smarco-kg</h1>" in page
+    assert '<h1 id="intro">Skills for smart communities</h1>' in page
+    assert 'action="/search"' in page  # the search box
     assert "This service uses the ESCO classification of the European Commission." in page
     for kind in ("courses", "micro-credentials", "training pathways", "best practices", "organisations"):
         assert f"<td>{kind}</td>" in page
-    assert 'href="/health"' in page and 'href="/health/store"' in page
+    assert 'href="/health"' in page
+    spanish = httpx.get(f"{server}/?lang=es", headers={"Accept": "text/html"})
+    assert '<html lang="es">' in spanish.text and "Competencias para comunidades inteligentes" in spanish.text
+    assert "<td>cursos</td>" in spanish.text
+    greek = httpx.get(f"{server}/", headers={"Accept": "text/html", "Accept-Language": "el, en;q=0.5"})
+    assert '<html lang="el">' in greek.text and "Εύρεση κατάρτισης" in greek.text
+    assert "Accept-Language" in greek.headers["vary"]
 
 
 def test_serve_refuses_a_store_that_does_not_exist(tmp_path) -> None:

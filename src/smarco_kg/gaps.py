@@ -5,6 +5,9 @@ A course covers a skill when one of its learning outcomes names the skill itself
 ``distance`` steps up (``broader``: a course on "programming" partly covers "Haskell"; weaker, and said so).
 What the catalogue teaches and the ancestors of those skills are read once per write generation
 (``Catalogue``), so a gap costs two small queries however large ESCO is.
+
+A visitor's gap also sets aside the skills they hold: an occupation's skill is held when the visitor holds it or a
+narrower skill (someone who can "develop digital content" has the broader "digital content creation").
 """
 
 from __future__ import annotations
@@ -35,6 +38,8 @@ class Course:
     eqf: int | None
     languages: frozenset[str]
     modes: frozenset[str]
+    countries: frozenset[str] = frozenset()  # of the provider
+    workload: str | None = None  # the notional workload, an ISO 8601 duration
 
 
 @dataclass
@@ -65,20 +70,34 @@ def _label(value: object) -> str:
 
 def read_catalogue(store: GraphStore, course_namespace: str) -> Catalogue:
     catalogue = Catalogue()
-    query = f"""SELECT ?course ?title ?ects ?eqf ?language ?mode WHERE {{
+    query = f"""SELECT ?course ?title ?ects ?eqf ?language ?mode ?country ?workload WHERE {{
   ?course a <{ELM.LearningOpportunity}> FILTER(STRSTARTS(STR(?course), {Literal(course_namespace).n3()}))
   OPTIONAL {{ ?course <{DCT}title> ?title FILTER(LANGMATCHES(LANG(?title), "en")) }}
   OPTIONAL {{ ?course <{ELM.learningAchievementSpecification}> ?spec .
     OPTIONAL {{ ?spec <{ELM.creditPoint}> ?credit . ?credit <{ELM.point}> ?ects }}
     OPTIONAL {{ ?spec <{ELM.EQFLevel}> ?eqf }}
     OPTIONAL {{ ?spec <{ELM.mode}> ?mode }}
-    OPTIONAL {{ ?spec <{DCT}language> ?language }} }}
+    OPTIONAL {{ ?spec <{DCT}language> ?language }}
+    OPTIONAL {{ ?spec <{ELM.volumeOfLearning}> ?workload }} }}
   OPTIONAL {{ ?course <{ELM.defaultLanguage}> ?language }}
+  OPTIONAL {{ ?course <{ELM.providedBy}> ?provider . ?provider <{ELM.location}> ?place .
+    ?place <{ELM.address}> ?address . ?address <{ELM.countryCode}> ?country }}
 }}"""
     rows: dict[str, dict] = {}
     for row in store.query(query, union_default_graph=True).rows():
         iri = str(row["course"])
-        entry = rows.setdefault(iri, {"title": "", "ects": None, "eqf": None, "languages": set(), "modes": set()})
+        entry = rows.setdefault(
+            iri,
+            {
+                "title": "",
+                "ects": None,
+                "eqf": None,
+                "languages": set(),
+                "modes": set(),
+                "countries": set(),
+                "workload": None,
+            },
+        )
         if row.get("title") is not None and not entry["title"]:
             entry["title"] = str(row["title"])
         if row.get("ects") is not None and entry["ects"] is None:
@@ -91,9 +110,20 @@ def read_catalogue(store: GraphStore, course_namespace: str) -> Catalogue:
             entry["languages"].add(str(row["language"]))
         if row.get("mode") is not None:
             entry["modes"].add(str(row["mode"]))
+        if row.get("country") is not None:
+            entry["countries"].add(str(row["country"]))
+        if row.get("workload") is not None and entry["workload"] is None:
+            entry["workload"] = str(row["workload"])
     for iri, e in rows.items():
         catalogue.courses[iri] = Course(
-            iri, e["title"] or iri, e["ects"], e["eqf"], frozenset(e["languages"]), frozenset(e["modes"])
+            iri,
+            e["title"] or iri,
+            e["ects"],
+            e["eqf"],
+            frozenset(e["languages"]),
+            frozenset(e["modes"]),
+            frozenset(e["countries"]),
+            e["workload"],
         )
     teaches = f"""SELECT DISTINCT ?course ?skill WHERE {{
   ?course <{ELM.learningAchievementSpecification}> ?spec . ?spec <{ELM.learningOutcome}> ?outcome .
@@ -147,10 +177,15 @@ class SkillGap:
     group: str | None
     group_label: str
     covers: list[Cover]
+    held_through: str | None = None  # the held skill that gives it: itself or a narrower one
 
     @property
     def covered(self) -> bool:
         return bool(self.covers)
+
+    @property
+    def held(self) -> bool:
+        return self.held_through is not None
 
 
 @dataclass
@@ -159,26 +194,39 @@ class OccupationGap:
     label: str
     skills: list[SkillGap]
     distance: int
+    have: list[str] = field(default_factory=list)  # the skills the visitor says they hold
 
     @property
     def covered(self) -> list[SkillGap]:
         return [s for s in self.skills if s.covered]
 
     @property
+    def held(self) -> list[SkillGap]:
+        return [s for s in self.skills if s.held]
+
+    @property
+    def remaining(self) -> list[SkillGap]:
+        """The skills the visitor does not hold yet."""
+        return [s for s in self.skills if not s.held]
+
+    @property
     def missing(self) -> list[SkillGap]:
-        return [s for s in self.skills if not s.covered]
+        """The skills neither the visitor holds nor a course covers."""
+        return [s for s in self.skills if not s.covered and not s.held]
 
     @property
     def ratio(self) -> float:
         return len(self.covered) / len(self.skills) if self.skills else 1.0
 
-    def groups(self) -> list[tuple[str | None, str, int, int]]:
-        """(group, label, covered, missing) per skill group, the largest first."""
+    def groups(self) -> list[tuple[str | None, str, int, int, int]]:
+        """(group, label, held, covered, missing) per skill group, the largest first; ``covered`` and ``missing``
+        count the skills not held."""
         counts: dict[str | None, list] = {}
         for s in self.skills:
-            entry = counts.setdefault(s.group, [s.group_label, 0, 0])
-            entry[1 if s.covered else 2] += 1
-        return sorted(((g, label, c, m) for g, (label, c, m) in counts.items()), key=lambda g: (-(g[2] + g[3]), g[1]))
+            entry = counts.setdefault(s.group, [s.group_label, 0, 0, 0])
+            entry[1 if s.held else 2 if s.covered else 3] += 1
+        rows = [(g, label, h, c, m) for g, (label, h, c, m) in counts.items()]
+        return sorted(rows, key=lambda g: (-(g[2] + g[3] + g[4]), g[1]))
 
 
 class UnknownOccupation(NotFound, LookupError):
@@ -260,12 +308,46 @@ def covers_of(catalogue: Catalogue, skill: str, ancestors: dict[str, int]) -> li
     return covers
 
 
+def held_reach(store: GraphStore, have: Iterable[str]) -> dict[str, str]:
+    """Every skill the held skills give (each held skill and all its broader skills) -> the held skill giving it
+    (the first by IRI when several do)."""
+    held = sorted(set(have))
+    reach = {s: s for s in held}
+    if held:
+        values = " ".join(f"<{s}>" for s in held)
+        query = f"SELECT ?skill ?up WHERE {{ {_given('skill', values)} ?skill <{SKOS}broader>+ ?up }}"
+        for row in sorted(store.query(query, union_default_graph=True).rows(), key=lambda r: str(r["skill"])):
+            reach.setdefault(str(row["up"]), str(row["skill"]))
+    return reach
+
+
+def skill_labels(store: GraphStore, skills: Iterable[str]) -> dict[str, str]:
+    """The English preferred labels of the ESCO skills among ``skills`` that the graph holds (others are absent)."""
+    wanted = sorted(set(skills))
+    if not wanted:
+        return {}
+    query = f"""SELECT ?skill ?label WHERE {{ VALUES ?skill {{ {" ".join(f"<{s}>" for s in wanted)} }}
+  ?skill a <{ESCO.Skill}> OPTIONAL {{ ?skill <{SKOS}prefLabel> ?label FILTER(LANGMATCHES(LANG(?label), "en")) }} }}"""
+    found: dict[str, str] = {}
+    for row in store.query(query, union_default_graph=True).rows():
+        found[str(row["skill"])] = found.get(str(row["skill"])) or _label(row.get("label"))
+    return found
+
+
 def occupation_gap(
-    store: GraphStore, catalogue: Catalogue, occupation: str, *, optional: bool = False, distance: int = 1
+    store: GraphStore,
+    catalogue: Catalogue,
+    occupation: str,
+    *,
+    optional: bool = False,
+    distance: int = 1,
+    have: Iterable[str] = (),
 ) -> OccupationGap:
     relations = ("essential", "optional") if optional else ("essential",)
     label, skills = occupation_skills(store, occupation, relations)
     ancestors, groups = skill_context(store, [s for s, _, _ in skills], distance)
+    held = sorted(set(have))
+    reach = held_reach(store, held)
     gaps = [
         SkillGap(
             skill,
@@ -274,10 +356,11 @@ def occupation_gap(
             groups.get(skill, (None, ""))[0],
             groups.get(skill, (None, "ungrouped"))[1] or "ungrouped",
             covers_of(catalogue, skill, ancestors.get(skill, {})),
+            reach.get(skill),
         )
         for skill, skill_label, relation in skills
     ]
-    return OccupationGap(occupation, label, gaps, distance)
+    return OccupationGap(occupation, label, gaps, distance, held)
 
 
 # -- one collection --------------------------------------------------------------------------------------------

@@ -2,12 +2,12 @@
 
 This is weighted set cover. A course covers a needed skill when it teaches the skill or a narrower one (not a
 broader one: that is only partial). Courses without ECTS credits cannot be weighed and are left out; so are
-courses a cheaper course covering as much dominates. With at most ``EXACT_LIMIT`` candidates left the plan is
-exact (branch and bound: branch on the needed skill with the fewest courses, prune on cost); beyond that it is
-greedy (the most new skills per ECTS first), within a factor H(n) ≈ ln n + 1 of the optimum, and the answer
-carries a lower bound on the optimum so the distance is visible. With ``max_ects`` the plan must fit the budget:
-if no full cover does, the greedy plan covers as many skills as fit. The plan is ordered by EQF level (lowest
-first), so it never steps down a level.
+courses a cheaper course covering as much dominates; languages, modes and the provider's countries narrow the
+courses taken into account. With at most ``EXACT_LIMIT`` candidates left the plan is exact (branch and bound: branch
+on the needed skill with the fewest courses, prune on cost); beyond that it is greedy (the most new skills per ECTS
+first), within a factor H(n) ≈ ln n + 1 of the optimum, and the answer carries a lower bound on the optimum so the
+distance is visible. With ``max_ects`` the plan must fit the budget: if no full cover does, the greedy plan covers
+as many skills as fit. The plan is ordered by EQF level (lowest first), so it never steps down a level.
 """
 
 from __future__ import annotations
@@ -37,10 +37,14 @@ class Plan:
         return self.method == "exact"
 
 
-def eligible(course: Course, languages: set[str], modes: set[str]) -> bool:
+def eligible(
+    course: Course, languages: set[str], modes: set[str], countries: frozenset[str] | set[str] = frozenset()
+) -> bool:
     if course.ects is None:
         return False
     if languages and not (course.languages & languages):
+        return False
+    if countries and not (course.countries & countries):
         return False
     return not modes or bool(course.modes & modes)
 
@@ -51,14 +55,15 @@ def plan(
     *,
     languages: Iterable[str] = (),
     modes: Iterable[str] = (),
+    countries: Iterable[str] = (),
     max_ects: float | None = None,
 ) -> Plan:
     needed = sorted(set(needed))
-    languages, modes = set(languages), set(modes)
+    languages, modes, places = set(languages), set(modes), set(countries)
     covers: dict[str, set[str]] = {}
     for skill in needed:
         for iri in catalogue.teaching(skill):
-            if eligible(catalogue.courses[iri], languages, modes):
+            if eligible(catalogue.courses[iri], languages, modes, places):
                 covers.setdefault(iri, set()).add(skill)
     cost = {c: float(catalogue.courses[c].ects or 0.0) for c in covers}
     candidates = _undominated(covers, cost)

@@ -143,7 +143,7 @@ def create_app(settings: Settings | None = None, classes: Sequence[ClassEntry] =
     app.include_router(named_queries.router(named))
     app.state.named_queries = named
     app.include_router(pages.router(catalogue))
-    app.mount("/static", StaticFiles(packages=[("smarco_kg", "static")]), name="static")
+    app.mount("/static", StaticFiles(packages=[("smarco_kg.web", "static")]), name="static")
     app.openapi = partial(_openapi, app, app.openapi)  # type: ignore[method-assign]
     return app
 

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from smarco_kg import __version__
-from smarco_kg.api.templating import templates
+from smarco_kg.api.templating import html_page
 from smarco_kg.kg import KnowledgeGraph
 from smarco_kg.store import StoreError
 
@@ -69,4 +69,4 @@ def home_page(request: Request) -> HTMLResponse:
         "graphs": sorted(kg.store.graphs()),
         "base_iri": kg.settings.base_iri,
     }
-    return templates.TemplateResponse(request, "home.html", context)
+    return html_page(request, "home.html", context)

@@ -43,7 +43,7 @@ from smarco_kg.api.context import service
 from smarco_kg.api.params import integer
 from smarco_kg.api.problems import NEGOTIATED, PROBLEM, Problem, problem_response, problem_responses
 from smarco_kg.api.representations import JSONLD, Representation, render, representation
-from smarco_kg.api.templating import templates
+from smarco_kg.api.templating import chosen_language, html_page
 from smarco_kg.catalogue import Catalogue, ClassEntry
 from smarco_kg.catalogue.read import DEFAULT_LIMIT, MAX_LIMIT, describe, describe_node, label_of, pick_label
 from smarco_kg.catalogue.vocabulary import LABEL_PROPERTIES, curie, local_name
@@ -56,7 +56,6 @@ from smarco_kg.store import GraphStore
 HTML = "text/html"
 OFFERED = (HTML, "text/turtle", JSONLD, "application/n-triples", "application/rdf+xml", "application/json")
 VARY = "Accept, Accept-Language"
-_LANG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
 _MAX_DEPTH = 4
 # The path of an IRI under the base: segments of IRI characters, none empty, no dot segments.
 _SEGMENT = r"(?!\.\.?(?:/|$))[A-Za-z0-9._~%!$&'()*+,;=:@-]+"
@@ -95,33 +94,6 @@ def node_path(base_iri: str, iri: Node) -> str | None:
 
 
 # -- languages --------------------------------------------------------------------------------------------------
-
-
-def _accept_language(header: str | None) -> str | None:
-    best: tuple[float, int, str] | None = None
-    for order, part in enumerate((header or "").split(",")):
-        tag, *params = (p.strip() for p in part.split(";"))
-        if not tag or tag == "*" or not _LANG.fullmatch(tag):
-            continue
-        q = 1.0
-        for param in params:
-            name, _, value = param.partition("=")
-            if name.strip() == "q":
-                try:
-                    q = float(value)
-                except ValueError:
-                    q = 0.0
-        if q > 0 and (best is None or (q, -order) > best[:2]):
-            best = (q, -order, tag)
-    return best[2] if best else None
-
-
-def chosen_language(request: Request) -> str:
-    """``?lang=``, else the client's preferred language, else English."""
-    lang = request.query_params.get("lang", "").strip()
-    if lang and not _LANG.fullmatch(lang):
-        raise Problem(422, "bad value for 'lang'", f"lang={lang!r}: a language tag such as en, it or pt-PT")
-    return lang or _accept_language(request.headers.get("accept-language")) or "en"
 
 
 # -- the page model ---------------------------------------------------------------------------------------------
@@ -286,7 +258,7 @@ async def _resource_page(request: Request, entry: ClassEntry, local: str) -> Res
         "collections": collections(catalogue),
         "api": f"/api/{entry.collection}/{local}",
     }
-    return templates.TemplateResponse(request, "resource.html", context, headers={"Vary": VARY})
+    return html_page(request, "resource.html", context, headers={"Vary": VARY})
 
 
 _PARENTS = f"""SELECT DISTINCT ?s ?label WHERE {{
@@ -400,7 +372,7 @@ async def _node_page(request: Request, path: str) -> Response:
         "collections": collections(catalogue),
         "api": None,
     }
-    return templates.TemplateResponse(request, "resource.html", context, headers={"Vary": VARY})
+    return html_page(request, "resource.html", context, headers={"Vary": VARY})
 
 
 def collections(catalogue: Catalogue) -> list[tuple[str, str]]:
@@ -445,7 +417,7 @@ async def _index_page(request: Request, entry: ClassEntry) -> Response:
         "api": f"/api/{entry.collection}",
         "limit": params.get("limit", ""),
     }
-    return templates.TemplateResponse(request, "collection.html", context, status_code=status, headers={"Vary": VARY})
+    return html_page(request, "collection.html", context, status_code=status, headers={"Vary": VARY})
 
 
 # -- routes -----------------------------------------------------------------------------------------------------
@@ -480,7 +452,7 @@ def problem_page(request: Request, problem: SmarcoError) -> Response:
         "detail": problem.detail,
         "collections": collections(service(request).catalogue),
     }
-    return templates.TemplateResponse(request, "error.html", context, status_code=problem.status, headers=headers)
+    return html_page(request, "error.html", context, status_code=problem.status, headers=headers)
 
 
 def _answering(handler: Callable[..., Awaitable[Response]]) -> Callable[..., Awaitable[Response]]:

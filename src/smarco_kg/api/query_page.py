@@ -21,7 +21,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 
 from smarco_kg import __version__
-from smarco_kg.api.templating import templates
+from smarco_kg.api.templating import html_page
 from smarco_kg.formats import RDF_SYNTAXES, RESULT_FORMATS
 from smarco_kg.namespaces import PREFIXES
 from smarco_kg.queries import header_fields
@@ -109,4 +109,4 @@ def query_page(request: Request) -> HTMLResponse:
         "result_downloads": RESULT_DOWNLOADS,
         "graph_downloads": GRAPH_DOWNLOADS,
     }
-    return templates.TemplateResponse(request, "sparql.html", context)
+    return html_page(request, "sparql.html", context)

@@ -1,0 +1,80 @@
+"""A form with a file, read in memory only: a visitor's upload (a credential) is never spooled to a temporary file,
+as the framework's form parser does past 1 MiB, so nothing of it reaches the disk."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from fastapi import Request
+from python_multipart import MultipartParser
+from python_multipart.exceptions import MultipartParseError
+from python_multipart.multipart import parse_options_header
+
+from smarco_kg.api.problems import Problem
+
+
+@dataclass
+class Part:
+    name: str = ""
+    filename: str | None = None
+    data: bytearray = field(default_factory=bytearray)
+
+
+@dataclass(frozen=True)
+class Form:
+    fields: list[tuple[str, str]]  # text fields, in order
+    files: dict[str, bytes]  # file fields by name (the first file of each name)
+
+    def all(self, name: str) -> list[str]:
+        return [v for k, v in self.fields if k == name]
+
+    def one(self, name: str) -> str | None:
+        values = self.all(name)
+        return values[0] if values else None
+
+
+async def read_form(request: Request) -> Form:
+    """The body of a ``multipart/form-data`` (or URL-encoded) POST, held in memory; 415 for any other body."""
+    media, options = parse_options_header(request.headers.get("content-type", ""))
+    if media == b"application/x-www-form-urlencoded":
+        form = await request.form()
+        return Form([(k, v) for k, v in form.multi_items() if isinstance(v, str)], {})
+    if media != b"multipart/form-data" or not options.get(b"boundary"):
+        raise Problem(415, "unsupported media type", "send the form as multipart/form-data, with the file in it")
+    parts: list[Part] = []
+    header: dict[str, bytearray] = {"field": bytearray(), "value": bytearray()}
+    headers: dict[str, str] = {}
+
+    def header_end() -> None:
+        headers[header["field"].decode("latin-1").lower()] = header["value"].decode("utf-8", "replace")
+        header["field"], header["value"] = bytearray(), bytearray()
+
+    def headers_finished() -> None:
+        _, disposition = parse_options_header(headers.get("content-disposition", ""))
+        name = disposition.get(b"name", b"").decode("utf-8", "replace")
+        filename = disposition.get(b"filename")
+        parts.append(Part(name, filename.decode("utf-8", "replace") if filename is not None else None))
+        headers.clear()
+
+    parser = MultipartParser(
+        options[b"boundary"],
+        {
+            "on_header_field": lambda data, start, end: header["field"].extend(data[start:end]),
+            "on_header_value": lambda data, start, end: header["value"].extend(data[start:end]),
+            "on_header_end": header_end,
+            "on_headers_finished": headers_finished,
+            "on_part_data": lambda data, start, end: parts[-1].data.extend(data[start:end]),
+        },
+    )
+    try:
+        async for chunk in request.stream():
+            parser.write(chunk)
+        parser.finalize()
+    except MultipartParseError as error:
+        raise Problem(400, "the form cannot be read", f"the multipart body is malformed: {error}") from error
+    fields = [(p.name, p.data.decode("utf-8", "replace")) for p in parts if p.filename is None]
+    files: dict[str, bytes] = {}
+    for part in parts:
+        if part.filename is not None:
+            files.setdefault(part.name, bytes(part.data))
+    return Form(fields, files)
