@@ -53,8 +53,8 @@ IRI_TEXT = HTTP_IRI
 """An IRI a filter takes as it is: http(s), as RFC 3986 lays it out (no brackets): what SPARQL then parses too."""
 SOMETHING = r"[^\s\x1c-\x1f\x85]"
 """The pattern of a value that is not empty once the spaces around it are stripped (as Python strips them)."""
-MAX_NAME = 200
-"""The longest name a filter looks up (no label in ESCO or the authority tables comes near it)."""
+MAX_VALUE = 2000
+"""The longest value a filter naming a concept takes (an IRI may be long; no label comes near it)."""
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 _EQF_CODE = re.compile(r"(?:eqf\s*(?:level\s*)?)?([1-8])", re.IGNORECASE)
 
@@ -85,7 +85,7 @@ class Value:
         if schema.get("type") != "string" or "enum" in schema:
             return schema
         if self.kind in NAMED:
-            schema.setdefault("maxLength", max(MAX_NAME, 2000))
+            schema.setdefault("maxLength", MAX_VALUE)
         schema["pattern"] = SOMETHING
         return schema
 
@@ -111,8 +111,8 @@ class Value:
         raw = raw.strip()
         if not raw:
             raise BadValue("the value is empty")
-        if self.kind in NAMED and len(raw) > 2000:
-            raise BadValue("longer than 2000 characters")
+        if self.kind in NAMED and len(raw) > MAX_VALUE:
+            raise BadValue(f"longer than {MAX_VALUE} characters")
         # An IRI, or a code or UUID that can be no label, is bound as it is, with no look-up: as fast as ever.
         if self.kind == "code":  # ENG, ita, the full authority IRI, or a name
             if raw.startswith(namespace) and re.fullmatch(r"[A-Z0-9]{3}", raw[len(namespace) :]):
