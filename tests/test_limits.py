@@ -186,7 +186,9 @@ def test_a_body_within_the_limit_is_read(server: LiveServer) -> None:
     assert response.status_code == 200 and response.json()["boolean"] is True, describe(response)
 
 
-@pytest.mark.parametrize("path", ["/api/courses", "/api/credentials/verify", "/api/pathways/plan"])
+@pytest.mark.parametrize(
+    "path", ["/api/courses", "/api/credentials/verify", "/api/pathways/plan", "/occupations/some-occupation/gap"]
+)
 def test_api_bodies_over_their_limit_are_413(server: LiveServer, path: str) -> None:
     body = b'{"a": "' + b"x" * LIMIT + b'"}'
     headers = {"Content-Type": "application/json", **server.auth(server.partner)}

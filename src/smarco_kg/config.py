@@ -78,7 +78,7 @@ class Settings(BaseSettings):
     body_limit: int = 1 << 20  # any route not named below
     sparql_body_limit: int = 1 << 20  # POST /sparql: a query or an update
     api_body_limit: int = 1 << 20  # writes under /api (REST members, the planner)
-    verify_body_limit: int = 4 << 20  # POST /api/credentials/verify: a credential, with any embedded files
+    verify_body_limit: int = 4 << 20  # a credential, with any embedded files: verified, or uploaded to a gap page
     load_body_limit: int = 1 << 30  # PUT and POST /store (Graph Store Protocol): admin loads, streamed to disk
     body_timeout: float = 30.0  # seconds to send a body, for every route but /store
     load_body_timeout: float = 600.0  # seconds to send a body to /store

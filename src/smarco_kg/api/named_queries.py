@@ -15,13 +15,19 @@ from collections.abc import Awaitable, Callable
 import pyoxigraph as ox
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
+from rdflib import Literal
+from rdflib.term import Node
+from starlette.concurrency import run_in_threadpool
 
-from smarco_kg.api.context import client, service
+from smarco_kg.api.context import Service, client, service
 from smarco_kg.api.problems import Problem
+from smarco_kg.catalogue.filters import Lookup, concept_of, stored_label
 from smarco_kg.errors import BadParameter
 from smarco_kg.formats import RDF_SYNTAXES, RESULT_FORMATS, UnknownFormatError, result_format
+from smarco_kg.langtag import LANGUAGE_TAG
 from smarco_kg.negotiation import NotAcceptable, negotiate
 from smarco_kg.queries import MAX_LIMIT, NamedQuery, ParameterError, QueryRegistry
+from smarco_kg.queries.model import LABEL_TYPES, Parameter, Resolve
 from smarco_kg.query_workers import RESULT_MEDIA_TYPES, QueryAnswer, QueryError, QueryRequest
 
 TAG = "Named queries"
@@ -86,7 +92,8 @@ async def run(request: Request, query: NamedQuery) -> Response:
     given: dict[str, list[str]] = {}
     for key, value in request.query_params.multi_items():
         given.setdefault(key, []).append(value)
-    bindings = query.bindings(given)
+    lang = _lang(given)
+    bindings = await run_in_threadpool(query.bindings, given, _resolver(svc, lang))
     limit, offset = _paging(query, given)
     fmt = _one(given, "format")
     if fmt is not None and not fmt.strip():
@@ -116,6 +123,50 @@ async def run(request: Request, query: NamedQuery) -> Response:
     if links:
         headers["Link"] = links
     return Response(body, media_type=media_type, headers=headers)
+
+
+def _lang(given: dict[str, list[str]]) -> str | None:
+    """``lang``: the language labels given to parameters are looked for in (else any); a BCP 47 tag."""
+    lang = _one(given, "lang")
+    if lang is not None and not LANGUAGE_TAG.fullmatch(lang.strip()):
+        raise ParameterError("lang", lang, "a language tag such as en, it or pt-PT")
+    return lang.strip() if lang is not None else None
+
+
+def _resolver(svc: Service, lang: str | None) -> Resolve:
+    """Finds what a concept-naming parameter's value names, in the service's store, as the collections' filters do
+    (names read once per store generation); labels in ``lang`` only, when it is given."""
+    store, base_iri, generation = svc.kg.store, svc.settings.base_iri, svc.generation
+
+    def resolve(parameter: Parameter, raw: str) -> Node:
+        value = parameter.value
+        assert value is not None, parameter.type
+        if parameter.type in LABEL_TYPES:
+            return _label(parameter, raw)
+        read = parameter.read(raw, base_iri)
+        if not isinstance(read, Lookup):
+            return read
+        return concept_of(store, parameter.name, value, raw, read, base_iri, generation, lang, only_lang=bool(lang))
+
+    def _label(parameter: Parameter, raw: str) -> Node:
+        """A label as the store holds it: ``text@tag`` looks in that language only and binds the text as given
+        when no label matches (matching nothing); plain text looks in any language (or ``lang``), and no label
+        matching is a 422."""
+        value = parameter.value
+        assert value is not None
+        text, at, tag = raw.strip().rpartition("@")
+        if at and text.strip() and LANGUAGE_TAG.fullmatch(tag):
+            found = stored_label(store, parameter.name, value, text, base_iri, generation, tag, only_lang=True)
+            return found if found is not None else Literal(text, lang=tag.lower())
+        if not raw.strip():
+            raise parameter.error(raw, "the value is empty")
+        found = stored_label(store, parameter.name, value, raw, base_iri, generation, lang, only_lang=bool(lang))
+        if found is None:
+            where = f" in {lang!r}" if lang else ""
+            raise parameter.error(raw, f"no {value.what or 'concept'} has this label{where}; {value.hint}")
+        return found
+
+    return resolve
 
 
 def _one(given: dict[str, list[str]], name: str) -> str | None:
@@ -187,11 +238,17 @@ def openapi_parameters(query: NamedQuery) -> list[dict]:
     """The query's parameters as OpenAPI parameter objects, then ``limit``/``offset`` (paginated) and ``format``."""
     parameters = []
     for parameter in query.parameters:
+        description = parameter.description or f"binds ?{parameter.name} ({parameter.type})"
+        if parameter.names_concept:
+            description += (
+                " Labels are matched case and accents aside, never by a prefix: one that no concept has is a 422"
+                " quoting it, one that several concepts share a 422 listing them (`candidates`: label, code, IRI)."
+            )
         described = {
             "name": parameter.name,
             "in": "query",
             "required": parameter.required,
-            "description": parameter.description or f"binds ?{parameter.name} ({parameter.type})",
+            "description": description,
             "schema": parameter.schema(),
         }
         if parameter.example is not None:
@@ -224,6 +281,16 @@ def openapi_parameters(query: NamedQuery) -> list[dict]:
             "required": False,
             "description": "A results format that overrides the Accept header.",
             "schema": {"type": "string", "enum": names},
+        }
+    )
+    parameters.append(
+        {
+            "name": "lang",
+            "in": "query",
+            "required": False,
+            "description": "A language (BCP 47 tag): labels given to the parameters are looked for in it only "
+            "(without it, in any language the store holds).",
+            "schema": {"type": "string", "pattern": LANGUAGE_TAG.pattern},
         }
     )
     return parameters

@@ -1,8 +1,14 @@
-"""Query parameters as routes read them: each known, given once, numbers within bounds; 422 naming the parameter."""
+"""Query parameters as routes read them: each known, given once, numbers within bounds; 422 naming the parameter.
+
+``lang`` is the one name for the answer's language on every path; a path that had another name for it keeps that
+as an alias (``language(params, aliases=("language",))``). Filters that take a language (a course's language of
+instruction: ``/api/courses?language=Spanish``) are filters, not the answer's language.
+"""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from fastapi import Request
 
@@ -40,9 +46,13 @@ def integer(params: dict[str, str], name: str, default: int, low: int, high: int
     return int(raw)
 
 
-def language(params: dict[str, str], name: str = "lang", default: str = "en") -> str:
-    """A BCP 47 language tag such as en, it or pt-PT."""
-    lang = params.get(name, default)
+def language(params: dict[str, str], name: str = "lang", default: str = "en", aliases: Sequence[str] = ()) -> str:
+    """The answer's language, a BCP 47 tag such as en, it or pt-PT: ``lang``, the one name every path takes for
+    it, or an older name a path kept (``aliases``, such as ``language``); two of them that differ are a 422."""
+    given = {key: params[key].strip() for key in (name, *aliases) if key in params}
+    if len(set(given.values())) > 1:
+        raise BadParameter(name, params.get(name), f"{' and '.join(given)} differ: give {name} alone")
+    key, lang = next(iter(given.items()), (name, default))
     if not LANGUAGE_TAG.fullmatch(lang):
-        raise BadParameter(name, lang, "a language tag such as en, it or pt-PT")
+        raise BadParameter(key, params.get(key, lang), "a language tag such as en, it or pt-PT")
     return lang

@@ -131,7 +131,9 @@ def _filters(request: Request, asked: PlanRequest) -> tuple[list[str], list[str]
     svc = service(request)
     asks = (("language", asked.language), ("mode", asked.mode), ("country", asked.country))
     given = {k: v for k, v in asks if v is not None}
-    _, bindings = bind(svc.kg.store, svc.catalogue.entry("courses").filters, given, svc.settings.base_iri)
+    _, bindings = bind(
+        svc.kg.store, svc.catalogue.entry("courses").filters, given, svc.settings.base_iri, svc.generation
+    )
     language, mode, country = ([str(bindings[f"f_{k}"])] if f"f_{k}" in bindings else [] for k, _ in asks)
     return language, mode, country
 

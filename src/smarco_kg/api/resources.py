@@ -21,7 +21,7 @@ from smarco_kg.api.problems import NEGOTIATED, Problem, problem_responses
 from smarco_kg.api.representations import format_parameter, rdf_content, render, representation
 from smarco_kg.api.write_docs import ETAG
 from smarco_kg.catalogue import Catalogue, ClassEntry
-from smarco_kg.catalogue.filters import Filter, known_names
+from smarco_kg.catalogue.filters import NAMED, Filter, known_names
 from smarco_kg.catalogue.jsonld import page_schema, resource_schema
 from smarco_kg.catalogue.read import DEFAULT_LIMIT, MAX_LIMIT, describe, etag
 from smarco_kg.catalogue.vocabulary import HYDRA
@@ -64,7 +64,8 @@ async def list_response(request: Request, entry: ClassEntry) -> Response:
 
 async def member_response(request: Request, entry: ClassEntry, local: str) -> Response:
     svc = service(request)
-    params = query_params(request, {"format"})
+    params = query_params(request, {"format", "lang"})
+    language(params)  # taken everywhere; a member's description carries its labels in every language
     chosen = representation(request, params.get("format"))
     iri = entry.iri(svc.settings.base_iri, local)
     graph = await run_in_threadpool(describe, svc.kg.store, entry, iri) if iri is not None else None
@@ -88,7 +89,8 @@ def jsonld_context(request: Request) -> Response:
 
 
 def _filter_schema(item: Filter, base_iri: str, store: GraphStore | None) -> dict:
-    """A filter's schema; a concept's lists the names the store knows for it (what ``resolve`` takes)."""
+    """A filter's schema; a small vocabulary's lists the names the store knows for it (``resolve`` takes them in
+    any case and accents too)."""
     if item.value.kind == "concept" and store is not None:
         names = known_names(store, item.value, base_iri)
         if names:
@@ -98,6 +100,26 @@ def _filter_schema(item: Filter, base_iri: str, store: GraphStore | None) -> dic
                 **({"example": item.value.schema["example"]} if "example" in item.value.schema else {}),
             }
     return item.value.openapi_schema(base_iri)
+
+
+def _filter_description(item: Filter) -> str:
+    """What the filter selects and, for one naming a concept, the names it takes and what a 422 means."""
+    if item.value.kind not in NAMED:
+        return item.description
+    takes = item.value.hint or f"a {item.value.what or 'concept'}: its IRI, id, code or label"
+    return (
+        f"{item.description}. Takes {takes}; labels in any language the store holds, case and accents aside. "
+        "An unknown value is a 422 quoting it; one that names several concepts is a 422 listing them "
+        "(`candidates`: label, code and IRI)."
+    )
+
+
+_LANG_PARAMETER = {
+    "name": "lang",
+    "in": "query",
+    "description": "The language of the answer (a BCP 47 tag): labels in it first, then English, then any",
+    "schema": {"type": "string", "default": "en", "pattern": LANGUAGE_TAG.pattern},
+}
 
 
 def _parameters(entry: ClassEntry, base_iri: str, store: GraphStore | None) -> list[dict]:
@@ -115,15 +137,19 @@ def _parameters(entry: ClassEntry, base_iri: str, store: GraphStore | None) -> l
             "schema": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET, "default": 0},
         },
         {
-            "name": "lang",
-            "in": "query",
-            "description": "Language of the item labels (falls back to English, then any)",
-            "schema": {"type": "string", "default": "en", "pattern": LANGUAGE_TAG.pattern},
+            **_LANG_PARAMETER,
+            "description": "The language of the item labels (falls back to English, then any), and the one a "
+            "label given to a filter is looked for in first when several concepts share it",
         },
         format_parameter(),
     ]
     filters = [
-        {"name": f.name, "in": "query", "description": f.description, "schema": _filter_schema(f, base_iri, store)}
+        {
+            "name": f.name,
+            "in": "query",
+            "description": _filter_description(f),
+            "schema": _filter_schema(f, base_iri, store),
+        }
         for f in entry.filters
     ]
     return [*filters, *common]
@@ -159,7 +185,16 @@ def _add_routes(router: APIRouter, entry: ClassEntry, catalogue: Catalogue, stor
             304: {"description": "not modified: If-None-Match names the current ETag", "headers": {"ETag": ETAG}},
             **problem_responses(NotFound, *NEGOTIATED),
         },
-        openapi_extra={"parameters": [format_parameter()]},
+        openapi_extra={
+            "parameters": [
+                format_parameter(),
+                {
+                    **_LANG_PARAMETER,
+                    "description": "The language asked for (a BCP 47 tag); the description "
+                    "carries its labels in every language, as RDF does",
+                },
+            ]
+        },
     )
 
 

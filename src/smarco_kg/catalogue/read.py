@@ -111,7 +111,7 @@ class Listing:
         """Members matching the filters ``params`` gives values for, ``offset`` to ``offset + limit`` in title
         order (their label in ``lang``, then IRI), as of write ``generation``; a bad filter value is a 422 naming
         it."""
-        patterns, bindings = bind(self.store, entry.filters, params, self.base_iri)
+        patterns, bindings = bind(self.store, entry.filters, params, self.base_iri, generation, lang)
         members = self.index.members(self.store, entry, self.base_iri, generation, lang)
         if patterns:
             rows = self.store.query(_matches_query(patterns), bindings=bindings, union_default_graph=True)

@@ -15,7 +15,11 @@ A file is a SPARQL query that begins with a header of ``#+`` comment lines, YAML
 Keys: ``summary`` (required), ``description``, ``tags`` (``[a, b]`` or ``- a`` lines), ``params`` (a list of
 ``name``, ``type``, ``description``, ``required``, ``default``, ``example``, ``enum``) and ``pagination`` (the
 default page size; the query must then end with ``ORDER BY``). Types: iri, string, langstring (``text@en``),
-integer, decimal, date (``YYYY-MM-DD``) and enum (a string from ``enum: [a, b]``). A description may go on
+integer, decimal, date (``YYYY-MM-DD``), enum (a string from ``enum: [a, b]``), the concept types skill,
+occupation, language, country, organisation, aim and credential (a concept by IRI, id, code or label in any
+language, found in the store as the collections' filters find it, bound as its IRI) and skill-label (a skill's
+label in any language, bound as the store writes it). Every query also takes ``lang``: labels are then looked for
+in that language only. A description may go on
 over more-indented lines. Values may be quoted (``"…"``) when they hold ``[``, ``,`` or leading spaces.
 
 Each parameter binds the SPARQL variable of its name (``skill`` binds ``?skill``) through the store's
@@ -37,6 +41,8 @@ Anything malformed stops loading with a ``QueryFileError`` naming the file and t
 
 from smarco_kg.queries.header import header_fields
 from smarco_kg.queries.model import (
+    CONCEPT_TYPES,
+    LABEL_TYPES,
     MAX_LIMIT,
     TYPES,
     NamedQuery,
@@ -46,6 +52,8 @@ from smarco_kg.queries.model import (
 from smarco_kg.queries.registry import QueryRegistry, load_queries, load_query
 
 __all__ = [
+    "CONCEPT_TYPES",
+    "LABEL_TYPES",
     "MAX_LIMIT",
     "TYPES",
     "NamedQuery",

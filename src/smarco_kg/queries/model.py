@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -15,16 +15,22 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
+from smarco_kg.catalogue.filters import NAMED_VALUES, BadValue, Lookup, Value
 from smarco_kg.errors import BadParameter, SmarcoError
 from smarco_kg.langtag import LANGUAGE_TAG
 
 MAX_LIMIT = 1000
 """The largest page a client may ask for with ``limit=``; more is a 422, never a silent clamp."""
 
-RESERVED = ("limit", "offset", "format")
+RESERVED = ("limit", "offset", "format", "lang")
 """Request parameters of every named query, so no query parameter may take these names."""
 
-TYPES = ("iri", "string", "langstring", "integer", "decimal", "date", "enum")
+CONCEPT_TYPES = ("skill", "occupation", "language", "country", "organisation", "aim", "credential")
+"""Types whose values name a concept as the collections' filters do: by IRI, id, code or label in any language."""
+LABEL_TYPES = {"skill-label": "skill"}
+"""Types whose values are a concept's label as the store holds it, found in any language (or ``lang``), case and
+accents aside: bound as the stored language-tagged literal."""
+TYPES = ("iri", "string", "langstring", "integer", "decimal", "date", "enum", *CONCEPT_TYPES, *LABEL_TYPES)
 MAX_VALUE_LENGTH = 2000
 MAX_INTEGER = 2**63 - 1
 """Integers are 64-bit: Virtuoso refuses a query holding a larger one (error SR341, measured); pyoxigraph's are too."""
@@ -68,6 +74,10 @@ class ParameterError(BadParameter, ValueError):
         return self.detail
 
 
+Resolve = Callable[["Parameter", str], Node]
+"""Finds the term a concept-naming parameter's value stands for, in the store (the caller's)."""
+
+
 @dataclass(frozen=True)
 class Parameter:
     """One typed parameter of a named query, binding the SPARQL variable of the same name."""
@@ -80,13 +90,25 @@ class Parameter:
     example: str | None = None
     enum: tuple[str, ...] = ()
 
-    def convert(self, value: str) -> Node:
+    @property
+    def value(self) -> Value | None:
+        """How a concept-naming parameter's text is read (the filters' reading); None for other types."""
+        return NAMED_VALUES.get(LABEL_TYPES.get(self.type, self.type)) if self.names_concept else None
+
+    @property
+    def names_concept(self) -> bool:
+        return self.type in CONCEPT_TYPES or self.type in LABEL_TYPES
+
+    def convert(self, value: str, resolve: Resolve | None = None) -> Node:
         """The RDF term for a request value; ``ParameterError`` when it does not fit the type or a store would
-        refuse it (so that a bad value is the client's 422, never the store's failure)."""
+        refuse it (so that a bad value is the client's 422, never the store's failure). A value naming a concept
+        is found by ``resolve``; without it, only an IRI or code is bound (what a header's example is checked by)."""
         if len(value) > MAX_VALUE_LENGTH:
             raise self.error(value, f"longer than {MAX_VALUE_LENGTH} characters")
         if _CONTROL.search(value):
             raise self.error(value, "holds a control character (only tab and line breaks may appear)")
+        if self.names_concept:
+            return resolve(self, value) if resolve is not None else self.spelled(value)
         if self.type == "iri":
             if not _IRI.fullmatch(value):
                 raise self.error(value, "not an absolute IRI (like http://data.europa.eu/esco/skill/…)")
@@ -140,6 +162,26 @@ class Parameter:
     def error(self, value: object, message: str) -> ParameterError:
         return ParameterError(self.name, value, message)
 
+    def read(self, value: str, base_iri: str = "") -> Node | Lookup:
+        """A concept-naming value as the filters read it: the term it spells, or what to look up."""
+        reading = self.value
+        assert reading is not None, self.type
+        try:
+            return reading.parse(value, base_iri)
+        except BadValue as error:
+            raise self.error(value, str(error) or reading.hint) from None
+
+    def spelled(self, value: str) -> Node:
+        """The term a concept-naming value spells without a look-up (an IRI, a code); a label or language-tagged
+        text stands for itself."""
+        if self.type in LABEL_TYPES:
+            text, _, tag = value.rpartition("@")
+            return Literal(text, lang=tag) if text and LANGUAGE_TAG.fullmatch(tag) else Literal(value)
+        read = self.read(value)
+        if isinstance(read, Lookup):
+            return read.iri if read.iri is not None else Literal(read.text)
+        return read
+
     def schema(self) -> dict[str, Any]:
         """The JSON Schema of the parameter's values, for OpenAPI."""
         # What ``convert`` asks of the text, as patterns: no control character, an IRI's characters, a decimal
@@ -162,6 +204,9 @@ class Parameter:
             "date": {"type": "string", "format": "date"},
             "enum": {"type": "string", "enum": list(self.enum)},
         }
+        if self.names_concept:
+            named = f"^{text}*[^\\s{_CONTROL_CHARACTERS}]{text}*$"  # something besides spaces
+            schemas[self.type] = {"type": "string", "maxLength": MAX_VALUE_LENGTH, "pattern": named}
         schema = dict(schemas[self.type])
         if self.default is not None:
             schema["default"] = self.default if self.type == "decimal" else self.json_value(self.default)
@@ -205,10 +250,11 @@ class NamedQuery:
     def parameter(self, name: str) -> Parameter | None:
         return next((p for p in self.parameters if p.name == name), None)
 
-    def bindings(self, given: Mapping[str, Sequence[str]]) -> dict[str, Node]:
+    def bindings(self, given: Mapping[str, Sequence[str]], resolve: Resolve | None = None) -> dict[str, Node]:
         """The RDF terms for the request's values by variable name: defaults filled in, absent optional
-        parameters left out (their variables stay unbound); ``ParameterError`` for a bad or unknown one."""
-        accepted = [p.name for p in self.parameters] + list(RESERVED if self.pagination else ("format",))
+        parameters left out (their variables stay unbound); ``ParameterError`` for a bad or unknown one. Values
+        naming concepts are found by ``resolve`` (see ``Parameter.convert``)."""
+        accepted = [p.name for p in self.parameters] + list(RESERVED if self.pagination else ("format", "lang"))
         for name, values in given.items():
             if name in RESERVED:
                 continue
@@ -225,7 +271,7 @@ class NamedQuery:
                 if parameter.required:
                     raise ParameterError(parameter.name, None, "required")
                 continue
-            bound[parameter.name] = parameter.convert(value)
+            bound[parameter.name] = parameter.convert(value, resolve)
         return bound
 
     def page(self, limit: int, offset: int) -> str:
