@@ -301,6 +301,16 @@ def test_bad_held_skills_are_422(api: LiveServer, path: str) -> None:
     assert problem(api.client.get(api.url + path), 422)["errors"]
 
 
+def test_held_skills_may_be_named_by_their_labels(api: LiveServer) -> None:
+    by_id = api.client.get(f"{api.url}/api/occupations/{POLICY_OFFICER}/gap?have={POLICY_ANALYSIS}&optional=true")
+    by_label = api.client.get(f"{api.url}/api/occupations/{POLICY_OFFICER}/gap?have=Policy Analysis&optional=true")
+    assert by_id.status_code == by_label.status_code == 200, describe(by_label)
+    assert by_label.json()["have"] == by_id.json()["have"]
+    assert [s["id"] for s in by_label.json()["have"]] == [f"{SKILL}{POLICY_ANALYSIS}"]
+    unknown = problem(api.client.get(f"{api.url}/api/occupations/{POLICY_OFFICER}/gap?have=Policy Analysi"), 422)
+    assert "Policy Analysi" in json.dumps(unknown)
+
+
 def test_the_page_adds_a_skill_named_by_its_label(api: LiveServer) -> None:
     page = f"{api.url}/occupations/{POLICY_OFFICER}/gap"
     response = api.client.get(page, params={"add": "Policy Analysis", "optional": "true"}, follow_redirects=False)

@@ -9,7 +9,6 @@ JavaScript), so it works in any browser, in print and for screen readers (the ta
 
 from __future__ import annotations
 
-import re
 import textwrap
 from dataclasses import dataclass
 from urllib.parse import urlencode
@@ -24,7 +23,7 @@ from smarco_kg.api.params import integer, query_params
 from smarco_kg.api.problems import PARAMETERS, problem_responses
 from smarco_kg.api.templating import html_page
 from smarco_kg.api.uploads import read_form
-from smarco_kg.catalogue.filters import ESCO_ID, ESCO_SKILL
+from smarco_kg.catalogue.filters import SKILL, named
 from smarco_kg.errors import BadParameter, NotFound, SmarcoError
 from smarco_kg.esco import COLLECTIONS
 from smarco_kg.gaps import (
@@ -40,7 +39,6 @@ from smarco_kg.names import Resolution, resolve
 
 router = APIRouter(tags=["Skill gaps"])
 MAX_HELD = 200  # skills a visitor may say they hold, in one address
-HELD_PATTERN = rf"^\s*({re.escape(ESCO_SKILL)})?{ESCO_ID}\s*$"  # as ``Catalogue.member_value`` reads a skill
 
 
 def catalogue(request: Request) -> Catalogue:
@@ -57,12 +55,18 @@ def _flag(params: dict[str, str], name: str) -> bool:
 
 
 def held_values(request: Request, values: list[str], parameter: str = "have") -> list[str]:
-    """The ESCO skills named by ``have=`` values (ids or IRIs), in order, each once; 422 naming a bad one."""
-    named = [v for v in values if v.strip()]
-    if len(named) > MAX_HELD:
-        raise BadParameter(parameter, named[MAX_HELD], f"at most {MAX_HELD} skills")
-    registry = service(request).catalogue
-    return list(dict.fromkeys(str(registry.member_value("skills", parameter, v)) for v in named))
+    """The ESCO skills named by ``have=`` values (ids, IRIs or labels, as the filters take them), in order, each
+    once; 422 naming a bad one, or listing the candidates of a label several skills answer to."""
+    given = [v for v in values if v.strip()]
+    if len(given) > MAX_HELD:
+        raise BadParameter(parameter, given[MAX_HELD], f"at most {MAX_HELD} skills")
+    svc = service(request)
+    lang = request.query_params.get("lang") or None
+    return list(
+        dict.fromkeys(
+            str(named(svc.kg.store, parameter, SKILL, v, svc.catalogue.base_iri, svc.generation, lang)) for v in given
+        )
+    )
 
 
 def _params(request: Request, allowed: set[str]) -> tuple[dict[str, str], list[str]]:
@@ -169,11 +173,11 @@ async def occupation_gap_route(
     ),
     have: list[str] = Query(
         [],
-        description=f"Skills the learner holds (ESCO skill IRIs or ids); repeat the parameter, at most {MAX_HELD}",
-        json_schema_extra={"items": {"type": "string", "pattern": HELD_PATTERN}},
+        description=f"Skills the learner holds (ESCO skill IRIs, ids or labels); repeat it, at most {MAX_HELD}",
+        json_schema_extra={"items": {"type": "string", "minLength": 1, "pattern": r"\S"}},
     ),
 ) -> JSONResponse:
-    params, held = _params(request, {"optional", "distance", "lang", "have"})
+    params, held = await run_in_threadpool(_params, request, {"optional", "distance", "lang", "have"})
     gap, known, labels = await _gap(request, id, _asked(params, held))
     return JSONResponse(gap_document(request, gap, known, labels))
 
@@ -295,7 +299,7 @@ def plan_url(gap: OccupationGap, asked: Asked, lang: str | None) -> str:
 @router.get("/occupations/{id}/gap", response_class=HTMLResponse, include_in_schema=False)
 async def gap_page(request: Request, id: str) -> Response:
     try:
-        params, have = _params(request, PAGE_PARAMETERS)
+        params, have = await run_in_threadpool(_params, request, PAGE_PARAMETERS)
         asked = _asked(params, have)
         lang = params.get("lang")
         added: Resolution | None = None

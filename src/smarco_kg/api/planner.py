@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 
 from smarco_kg import planner
 from smarco_kg.api.context import authenticate, service
-from smarco_kg.api.gaps import catalogue
+from smarco_kg.api.gaps import catalogue, held_values
 from smarco_kg.api.pages import problem_page
 from smarco_kg.api.problems import PARAMETERS, WRITE, Problem, problem_responses
 from smarco_kg.api.resource_writes import answer
@@ -444,7 +444,7 @@ async def _plan_page(request: Request) -> Response:
                 for c in error.candidates
             ]
             context["occupation_text"] = values["occupation"][0]
-    held = held_values_of(request, values.get("have", []))
+    held = await run_in_threadpool(held_values_of, request, values.get("have", []))
     context["held"] = [{"id": s.rsplit("/", 1)[-1], "label": label} for s, label in held.items()]
     if asked is not None:
         label, labels, needed, result = await run_in_threadpool(_plan, request, asked, known)
@@ -484,9 +484,9 @@ def _prefers_jsonld(accept: str | None) -> bool:
 
 
 def held_values_of(request: Request, values: list[str]) -> dict[str, str]:
-    """The held skills the graph knows, by IRI, with their labels (ids or IRIs in ``values``; 422 on a bad one)."""
-    registry = service(request).catalogue
-    iris = [str(registry.member_value("skills", "have", v)) for v in values]
+    """The held skills the graph knows, by IRI, with their labels (ids, IRIs or labels in ``values``; 422 on a bad
+    one)."""
+    iris = held_values(request, values)
     labels = skill_labels(service(request).kg.store, iris)
     return {s: labels[s] for s in dict.fromkeys(iris) if s in labels}
 

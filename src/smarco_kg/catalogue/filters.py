@@ -364,6 +364,30 @@ def concept_of(
     raise unknown(parameter, raw, value, table)
 
 
+def named(
+    store: GraphStore,
+    parameter: str,
+    value: Value,
+    raw: str,
+    base_iri: str = "",
+    generation: int | None = None,
+    lang: str | None = None,
+) -> URIRef:
+    """The concept ``raw`` names, for a parameter outside the filters that takes ``value`` (an IRI, id, code or
+    label): a 422 naming ``parameter`` when it is an IRI outside the vocabulary or when no concept or several
+    answer to it."""
+    try:
+        parsed = value.parse(raw, base_iri)
+    except BadValue as error:
+        raise BadParameter(parameter, raw, str(error) or value.hint) from error
+    if isinstance(parsed, Lookup):
+        return concept_of(store, parameter, value, raw, parsed, base_iri, generation, lang)
+    namespace = value.under(base_iri)
+    if not isinstance(parsed, URIRef) or (namespace and not parsed.startswith(namespace)):
+        raise BadParameter(parameter, raw, value.hint)  # here an IRI outside the vocabulary is a mistake
+    return parsed
+
+
 def stored_label(
     store: GraphStore,
     parameter: str,
