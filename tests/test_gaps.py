@@ -662,6 +662,11 @@ def test_the_plan_page_shows_the_courses_in_eqf_order_with_what_each_covers(api:
     assert "@media print" in css and ".no-print { display: none" in css
 
 
+def test_the_planner_is_found_under_the_pathways_too(api: LiveServer) -> None:
+    moved = api.client.get(f"{api.url}/pathways/plan?occupation=policy%20officer", follow_redirects=False)
+    assert moved.status_code == 308 and moved.headers["location"] == "/plan?occupation=policy%20officer"
+
+
 def test_the_plan_page_in_spanish_says_it_in_spanish(api: LiveServer) -> None:
     html = api.client.get(f"{api.url}/plan", params={"occupation": ENERGY_MANAGER, "lang": "es"}).text
     assert ("Los cursos, en orden" in html and "Nivel" in html) or "EQF" in html

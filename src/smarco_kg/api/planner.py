@@ -355,6 +355,12 @@ def router(classes: ClassRegistry, store: GraphStore | None = None, base_iri: st
         except SmarcoError as error:
             return problem_page(request, error)
 
+    @built.get("/pathways/plan", include_in_schema=False)
+    async def plan_page_elsewhere(request: Request) -> RedirectResponse:
+        """Where a reader of the pathways looks for the planner: the page lives at ``/plan``."""
+        query = request.url.query
+        return RedirectResponse("/plan" + (f"?{query}" if query else ""), status_code=308)
+
     return built
 
 
