@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
-# Exactly the files the pages load (htmx; Swagger UI for /docs) and their licences; again when the lock file changes.
+# Exactly the files the pages load (Swagger UI for /docs) and their licences; again when the lock file changes.
 # Debian's nodejs and npm are installed as root where missing; without them the server still runs and /docs says
 # that its assets are missing (there is no CDN fallback).
 $(VENDORED): package.json package-lock.json
@@ -32,8 +32,6 @@ $(VENDORED): package.json package-lock.json
 			"their front-end packages (/docs says so) and the accessibility tests are skipped" >&2; \
 	elif npm ci --no-audit --no-fund --ignore-scripts; then \
 		rm -rf $(VENDOR) && mkdir -p $(VENDOR) && \
-		cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx.min.js && \
-		cp node_modules/htmx.org/LICENSE $(VENDOR)/htmx.LICENSE && \
 		cp node_modules/swagger-ui-dist/swagger-ui-bundle.js node_modules/swagger-ui-dist/swagger-ui.css $(VENDOR)/ && \
 		cp node_modules/swagger-ui-dist/swagger-ui-bundle.js.LICENSE.txt $(VENDOR)/ && \
 		cp node_modules/swagger-ui-dist/LICENSE $(VENDOR)/swagger-ui.LICENSE && \
