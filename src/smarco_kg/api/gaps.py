@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from smarco_kg.api.context import service
 from smarco_kg.api.pages import problem_page, wants_html
-from smarco_kg.api.params import integer, query_params
+from smarco_kg.api.params import integer, query_params, query_values
 from smarco_kg.api.problems import PARAMETERS, problem_responses
 from smarco_kg.api.templating import html_page
 from smarco_kg.api.uploads import read_form
@@ -71,18 +71,8 @@ def held_values(request: Request, values: list[str], parameter: str = "have") ->
 
 def _params(request: Request, allowed: set[str]) -> tuple[dict[str, str], list[str]]:
     """The query parameters, each known and given once, but ``have`` (repeated): (the others, the held skills)."""
-    values: dict[str, list[str]] = {}
-    for key, value in request.query_params.multi_items():
-        values.setdefault(key, []).append(value)
-    unknown = sorted(set(values) - allowed)
-    if unknown:
-        raise BadParameter(
-            unknown[0], values[unknown[0]][0], f"unknown parameter; this path takes {', '.join(sorted(allowed))}"
-        )
-    for key, given in values.items():
-        if key != "have" and len(given) > 1:
-            raise BadParameter(key, given[0], f"given {len(given)} times; give it once")
-    return {k: v[0] for k, v in values.items() if k != "have"}, held_values(request, values.get("have", []))
+    once, repeated = query_values(request, allowed, frozenset({"have"}))
+    return once, held_values(request, repeated.get("have", []))
 
 
 @dataclass(frozen=True)

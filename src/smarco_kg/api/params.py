@@ -15,12 +15,20 @@ from fastapi import Request
 from smarco_kg.errors import BadParameter
 from smarco_kg.langtag import LANGUAGE_TAG
 
-__all__ = ["LANGUAGE_TAG", "MAX_OFFSET", "integer", "language", "query_params"]
+__all__ = ["LANGUAGE_TAG", "MAX_OFFSET", "integer", "language", "query_params", "query_values"]
 MAX_OFFSET = 999_999_999  # what ``integer`` reads: nine digits at most
 
 
 def query_params(request: Request, allowed: set[str]) -> dict[str, str]:
     """The query parameters, each at most once and all of them known; 422 otherwise."""
+    return query_values(request, allowed)[0]
+
+
+def query_values(
+    request: Request, allowed: set[str], repeatable: frozenset[str] = frozenset()
+) -> tuple[dict[str, str], dict[str, list[str]]]:
+    """The query parameters, all of them known: (those given at most once, those in ``repeatable`` with every value
+    given); 422 naming an unknown one or one given twice that may not be."""
     values: dict[str, list[str]] = {}
     for key, value in request.query_params.multi_items():
         values.setdefault(key, []).append(value)
@@ -30,9 +38,10 @@ def query_params(request: Request, allowed: set[str]) -> dict[str, str]:
             unknown[0], values[unknown[0]][0], f"unknown parameter; this path takes {', '.join(sorted(allowed))}"
         )
     for key, given in values.items():
-        if len(given) > 1:
+        if key not in repeatable and len(given) > 1:
             raise BadParameter(key, given[0], f"given {len(given)} times; give it once")
-    return {key: given[0] for key, given in values.items()}
+    once = {key: given[0] for key, given in values.items() if key not in repeatable}
+    return once, {key: given for key, given in values.items() if key in repeatable}
 
 
 def integer(params: dict[str, str], name: str, default: int, low: int, high: int | None) -> int:
