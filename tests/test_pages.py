@@ -498,6 +498,17 @@ def test_people_never_read_iris_durations_or_rdf_terms(server: str, kind: str) -
         assert not re.search(r"\btrue\b", text), (kind, lang)
 
 
+@pytest.mark.parametrize("collection", ["courses", "credentials", "pathways", "practices", "partners", "skills"])
+def test_people_never_read_iris_or_rdf_terms_on_a_list_and_its_filters(server: str, collection: str) -> None:
+    for lang in ("en", "es"):
+        response = get(server, f"/{collection}?lang={lang}", **BROWSER)
+        assert response.status_code == 200, describe(response)
+        text = readable(response.text)
+        for unwanted in ("http://", "https://", " IRI", "elm:", "dct:", "skos:", "esco:"):
+            assert unwanted not in text, (collection, lang, unwanted)
+        assert not ISO_DURATION.search(text), (collection, lang)
+
+
 def test_the_data_view_is_one_click_away_and_machines_still_get_rdf(server: str) -> None:
     html = get(server, MARKETS + "?lang=es", **BROWSER).text
     link = re.search(r'<a href="([^"]+)" id="data-view">', html)

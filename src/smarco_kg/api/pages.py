@@ -68,7 +68,7 @@ from smarco_kg.negotiation import NotAcceptable, negotiate
 from smarco_kg.schemaorg import markup, name_of, skills_in
 from smarco_kg.store import GraphStore
 from smarco_kg.web import i18n
-from smarco_kg.web.lists import Row, filter_label, rows
+from smarco_kg.web.lists import Row, filter_hint, filter_label, rows
 from smarco_kg.web.lists import columns as list_columns
 from smarco_kg.web.views import member_view
 
@@ -471,6 +471,7 @@ async def _index_page(request: Request, entry: ClassEntry) -> Response:
         "asked_lang": request.query_params.get("lang", "").strip(),
         "filters": [(f, params.get(f.name, "")) for f in entry.filters],
         "filter_label": filter_label,
+        "filter_hint": filter_hint,
         "columns": [column.name for column in list_columns(entry)],
         "members": members,
         "links": links,

@@ -43,6 +43,27 @@ FILTER_LABELS: dict[str, str] = {
 }
 
 
+# What a person may type in a filter's field (the API's descriptions, with their IRIs, are for machines).
+FILTER_HINTS: dict[str, str] = {
+    "q": _("Any words, in any language"),
+    "skill": _("A skill's name, for example urban planning"),
+    "occupation": _("An occupation's name, for example energy manager"),
+    "broader": _("A skill's name, for example urban planning"),
+    "eqf": _("A level from 1 to 8"),
+    "language": _("A language's name or code, for example Spanish or es"),
+    "country": _("A country's name or code, for example Spain or ES"),
+    "mode": _("online, blended or presential"),
+    "provider": _("An organisation's name"),
+    "awarding_body": _("An organisation's name"),
+    "partner": _("An organisation's name"),
+}
+
+
+def filter_hint(name: str) -> str | None:
+    """What a person may type in a filter's field, in the page's language (None where its label says enough)."""
+    return gettext(FILTER_HINTS[name]) if name in FILTER_HINTS else None
+
+
 def filter_label(name: str) -> str:
     """A filter's label on the form, in the page's language."""
     return gettext(FILTER_LABELS[name]) if name in FILTER_LABELS else name.replace("_", " ")
