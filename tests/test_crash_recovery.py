@@ -122,7 +122,7 @@ class Run:
 @pytest.fixture(scope="module")
 def complete(_base_template: Template, export: Path, tmp_path_factory: pytest.TempPathFactory) -> Run:
     """One import left to finish: the new graph, and how long an import takes."""
-    with _base_template.provision(tmp_path_factory.mktemp("complete") / "store") as settings:
+    with _base_template.provision(tmp_path_factory.mktemp("complete") / "store", private_server=True) as settings:
         with store_for(settings) as store:
             old = esco_lines(store)
         started = time.monotonic()
@@ -156,7 +156,7 @@ def test_an_import_killed_at_any_moment_leaves_the_old_graph_or_the_whole_new_on
 ) -> None:
     if _base_template.backend == "virtuoso" and (awaited, then) not in (("replacing", 0.0), ("fraction", 0.9)):
         pytest.skip("two moments on Virtuoso: the staged load, and near the end")
-    with _base_template.provision(tmp_path / "store") as settings:
+    with _base_template.provision(tmp_path / "store", private_server=True) as settings:
         process = start_import(settings, export)
         if awaited == "fraction":
             time.sleep(complete.seconds * then)

@@ -207,7 +207,7 @@ class Full:
 @pytest.fixture(scope="module")
 def full(_base_template: Template, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Full]:
     root = tmp_path_factory.mktemp("esco-full")
-    with _base_template.provision(root / "store") as settings, store_for(settings) as store:
+    with _base_template.provision(root / "store", private_server=True) as settings, store_for(settings) as store:
         before = state(store)
         started = datetime.now(UTC)
         report = import_esco(store, GRAPH, [EXPORT], workdir=root)
