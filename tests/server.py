@@ -105,10 +105,11 @@ def live_server(
     partner: str,
     seed: Callable[[GraphStore], None] | None = None,
     env: dict[str, str] | None = None,
+    private_server: bool = False,
 ) -> Iterator[LiveServer]:
     """Provision a private store from ``template`` under ``root``, let ``seed`` add data, create the tokens,
-    start a server on it."""
-    with template.provision(root / "store") as settings:
+    start a server on it. ``private_server``: on Virtuoso, a server of the module's own (``Template.provision``)."""
+    with template.provision(root / "store", private_server=private_server) as settings:
         if seed is not None:
             with store_for(settings) as seeded:
                 seed(seeded)

@@ -64,7 +64,11 @@ MEMBERS: dict[str, tuple[str, int]] = {
 @pytest.fixture(scope="module")
 def api(_demo_template: Template, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """One server for the module, over a private copy of the demo store."""
-    with live_server(_demo_template, tmp_path_factory.mktemp("resources"), partner=PARTNER) as server:
+    # a Virtuoso server of its own: after other modules' large imports, Virtuoso answered the skill filter
+    # over narrower skills with no rows (docs/stores.md)
+    with live_server(
+        _demo_template, tmp_path_factory.mktemp("resources"), private_server=True, partner=PARTNER
+    ) as server:
         yield server
 
 
@@ -270,7 +274,10 @@ def test_the_skill_filter_includes_courses_teaching_a_narrower_skill(api: LiveSe
             } ORDER BY ?broad LIMIT 1""",
     )[0]["broad"]
     assert not members(api, "courses", f"{teaches} <{broad}> .")
-    expected = members(api, "courses", f"{teaches} ?k . ?k skos:broader+ <{broad}> .")
+    # the narrower skills first, then who teaches them: Virtuoso, after a large import into the same server,
+    # answered the two joined in one pattern with no rows (docs/stores.md)
+    narrower = " ".join(f"<{row['k']}>" for row in select(api, f"SELECT ?k WHERE {{ ?k skos:broader+ <{broad}> }}"))
+    expected = members(api, "courses", f"VALUES ?k {{ {narrower} }} {teaches} ?k .")
     assert expected
     assert set(listed(api, "courses", skill=broad)) == expected
     assert set(listed(api, "courses", skill=broad.rsplit("/", 1)[1])) == expected  # the ESCO id alone

@@ -37,6 +37,7 @@ from smarco_kg.catalogue.filters import (
     back,
     ects,
     in_scheme_filter,
+    itself_or_narrower,
     text_filter,
 )
 from smarco_kg.catalogue.vocabulary import ISOTHES
@@ -129,8 +130,10 @@ COURSES = ClassEntry(
             "skill",
             "An ESCO skill the course teaches, itself or through a narrower skill (skos:broader*)",
             SKILL,
-            f"?_taught <{SKOS.broader}>* $v . "
-            + back("?_taught", ELM.learningAchievementSpecification, ELM.learningOutcome, ELM.relatedESCOSkill),
+            itself_or_narrower(
+                "?_taught",
+                back("?_taught", ELM.learningAchievementSpecification, ELM.learningOutcome, ELM.relatedESCOSkill),
+            ),
         ),
         Filter(
             "occupation",
@@ -203,7 +206,7 @@ CREDENTIALS = ClassEntry(
             "skill",
             "An ESCO skill it certifies, itself or through a narrower skill",
             SKILL,
-            f"?_taught <{SKOS.broader}>* $v . " + back("?_taught", ELM.learningOutcome, ELM.relatedESCOSkill),
+            itself_or_narrower("?_taught", back("?_taught", ELM.learningOutcome, ELM.relatedESCOSkill)),
         ),
         Filter("ects_min", "At least this many ECTS credits", CREDITS, ects("", ">=")),
         Filter("ects_max", "At most this many ECTS credits", CREDITS, ects("", "<=")),
@@ -257,7 +260,7 @@ PRACTICES = ClassEntry(
             "skill",
             "An ESCO skill it builds, itself or through a narrower skill",
             SKILL,
-            f"?_related <{SKOS.broader}>* $v . ?s <{SMARCO.relatedSkill}> ?_related .",
+            itself_or_narrower("?_related", f"?s <{SMARCO.relatedSkill}> ?_related ."),
         ),
         Filter("country", "Where it happened (dct:spatial)", COUNTRY_CODE, f"?s <{DCTERMS.spatial}> $v ."),
         Filter("partner", "The contributing organisation", ORGANISATION, f"?s <{SMARCO.contributedBy}> $v ."),

@@ -291,6 +291,16 @@ def back(end: str, *path: URIRef) -> str:
     return " ".join(f"{nodes[i]} <{path[i]}> {nodes[i + 1]} ." for i in reversed(range(len(path))))
 
 
+def itself_or_narrower(skill: str, pattern: str) -> str:
+    """``pattern`` over ``skill`` where ``skill`` is ``$v`` itself or any skill narrower than it, at any depth.
+
+    The same as ``skill skos:broader* $v . pattern``, written as a ``UNION`` of the skill itself and
+    ``skos:broader+``: after a large import into the same server, Virtuoso answered the ``*`` path joined to a
+    course's three-step path with no rows, even for courses teaching the skill itself; the union's first branch
+    answers those right there (its second can still miss, docs/stores.md)."""
+    return f"{{ {pattern.replace(skill, '$v')} }} UNION {{ {skill} <{SKOS.broader}>+ $v . {pattern} }}"
+
+
 def text_filter(*properties: URIRef) -> Filter:
     """``q``: text in any of ``properties``, any language, case-insensitive."""
     path = "|".join(f"<{p}>" for p in properties)
