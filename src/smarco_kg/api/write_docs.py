@@ -83,9 +83,43 @@ def request_schema(entry: ClassEntry, vocab: Vocabulary) -> dict:
     for key in properties:
         if key not in embedded:  # a link to another resource: without its IRI it would be a blank node, never valid
             properties[key] = _link_by_id(properties[key])
+    for key in list(properties):
+        if key not in ("@context", "id", "type"):
+            properties[key] = plain_forms(properties[key])
     stated = _member_names(_language_maps(schema))
     assert isinstance(stated, dict)  # as ``schema`` is
     return stated
+
+
+PLAIN_NAME = {"type": "string", "minLength": 1, "description": "a code, an id or a label in any language"}
+PLAIN_NUMBER = {"type": "number", "minimum": 0}
+
+
+def plain_forms(schema: object, key: str = "") -> object:
+    """A value's schema admitting what ``plain_values`` resolves: a code, label or number where an IRI goes (a
+    language by ``es`` or ``Spanish``, a level by ``4``, credits by ``3``), a number or a number in words where an
+    integer goes, hours or words (``75 hours``) where a duration goes, a number where a string goes."""
+    if isinstance(schema, list):
+        return [plain_forms(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    if schema.get("type") == "string" and schema.get("format") == "iri" and key != "id":
+        return {"anyOf": [schema, PLAIN_NAME, PLAIN_NUMBER]}
+    if schema.get("type") == "string" and schema.get("format") == "duration":
+        return {"anyOf": [schema, {"type": "string", "description": 'hours in words: "75 hours"'}, PLAIN_NUMBER]}
+    if schema.get("type") == "integer":
+        return {"anyOf": [schema, {"type": "string", "pattern": "^\\s*[0-9]+\\s*$"}]}
+    if schema.get("type") == "string" and not schema.get("format") and key not in ("id", "type"):
+        return {"anyOf": [schema, PLAIN_NUMBER]}
+    out = {}
+    for name, value in schema.items():
+        if name == "properties" and isinstance(value, dict):
+            out[name] = {k: v if k in ("id", "type") else plain_forms(v, k) for k, v in value.items()}
+        elif name in ("items", "anyOf", "oneOf"):
+            out[name] = plain_forms(value)
+        else:
+            out[name] = value
+    return out
 
 
 MEMBER_NAME = '^[^<>"{}|\\\\^`\\x00-\\x20\\x7f-\\x9f\\ue000-\\uf8ff\\ufdd0-\\ufdef\\ufff0-\\uffff]*$'

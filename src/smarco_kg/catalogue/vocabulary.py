@@ -58,6 +58,9 @@ class Term:
     unique_lang: bool = False  # language maps: one string per language rather than an array
     required: bool = False
     node: URIRef | None = None  # sh:node: the shape nested values follow
+    within: tuple[URIRef, ...] = ()  # sh:in of its shapes or of their sh:node shapes: the values it may take
+    classes: tuple[URIRef, ...] = ()  # sh:class of its shapes or of their sh:node shapes
+    pattern: str = ""  # sh:pattern of its sh:node shapes: what its IRIs look like
 
     @property
     def native(self) -> bool:
@@ -118,6 +121,7 @@ class Vocabulary:
     classes: dict[URIRef, str]  # class IRI -> key
     shape_properties: dict[URIRef, tuple[URIRef, ...]]  # node shape -> the property paths it declares
     shape_required: dict[URIRef, frozenset[URIRef]] = field(default_factory=dict)  # node shape -> paths it needs
+    shape_classes: dict[URIRef, tuple[URIRef, ...]] = field(default_factory=dict)  # node shape -> its classes
 
     def required_by(self, shapes: Iterable[URIRef]) -> frozenset[URIRef]:
         """The paths every one of ``shapes`` needs (``sh:minCount`` 1 or more): what each member has whichever
@@ -239,6 +243,12 @@ def vocabulary_from_shapes(shapes: Graph, extra_classes: Iterable[URIRef] = ()) 
         single = all(m is not None and int(m) <= 1 for m in max_counts)
         required = any(int(shapes.value(s, SH.minCount) or 0) >= 1 for s in property_shapes)
         node = next((n for s in property_shapes for n in shapes.objects(s, SH.node) if isinstance(n, URIRef)), None)
+        constrained = [*property_shapes, *(n for s in property_shapes for n in shapes.objects(s, SH.node))]
+        within = [v for s in constrained for lst in shapes.objects(s, SH["in"]) for v in Collection(shapes, lst)]
+        term_classes = {c for s in constrained for c in shapes.objects(s, SH["class"]) if isinstance(c, URIRef)}
+        patterns = sorted(
+            str(p) for s in property_shapes for n in shapes.objects(s, SH.node) for p in shapes.objects(n, SH.pattern)
+        )
         if RDF.langString in datatypes:
             unique = any(bool(shapes.value(s, SH.uniqueLang)) for s in property_shapes)
             specs[path] = {"kind": "language", "many": not unique, "unique_lang": unique}
@@ -250,6 +260,9 @@ def vocabulary_from_shapes(shapes: Graph, extra_classes: Iterable[URIRef] = ()) 
             specs[path] = {"kind": "any", "many": not single}
         specs[path]["required"] = required
         specs[path]["node"] = node
+        specs[path]["within"] = tuple(dict.fromkeys(v for v in within if isinstance(v, URIRef)))
+        specs[path]["classes"] = tuple(sorted(term_classes))
+        specs[path]["pattern"] = patterns[0] if patterns else ""
     for iri, kind, many, datatype in _EXTRA:
         specs.setdefault(iri, {"kind": kind, "many": many, "datatype": datatype})
     keys = _assign_keys(specs, classes=False)
@@ -260,11 +273,17 @@ def vocabulary_from_shapes(shapes: Graph, extra_classes: Iterable[URIRef] = ()) 
     class_iris |= set(_EXTRA_CLASSES)
     class_iris |= set(extra_classes)
     classes = _assign_keys(class_iris, classes=True)
+    shape_classes: dict[URIRef, set[URIRef]] = defaultdict(set)
+    for predicate in (SH.targetClass, SH["class"]):
+        for shape, cls in shapes.subject_objects(predicate):
+            if isinstance(shape, URIRef) and isinstance(cls, URIRef) and (shape, RDF.type, SH.NodeShape) in shapes:
+                shape_classes[shape].add(cls)
     return Vocabulary(
         terms,
         classes,
         {k: tuple(v) for k, v in shape_properties.items()},
         {k: frozenset(v) for k, v in shape_required.items()},
+        {k: tuple(sorted(v)) for k, v in shape_classes.items()},
     )
 
 
