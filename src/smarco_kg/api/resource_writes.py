@@ -48,6 +48,7 @@ from smarco_kg.errors import (
 from smarco_kg.jsontext import read_json
 from smarco_kg.ownership import Owner
 from smarco_kg.schema_check import problems as schema_problems
+from smarco_kg.store import GraphStore
 from smarco_kg.write_path import WriteRejected
 
 _IF_MATCH = {
@@ -143,7 +144,9 @@ async def delete(request: Request, entry: ClassEntry, local: str) -> Response:
     return Response(status_code=204)
 
 
-def _add_routes(built: APIRouter, entry: ClassEntry, catalogue: Catalogue, demo: Graph | None) -> None:
+def _add_routes(
+    built: APIRouter, entry: ClassEntry, catalogue: Catalogue, demo: Graph | None, store: GraphStore | None
+) -> None:
     async def create_member(request: Request) -> Response:
         return await create(request, entry, body_schema)
 
@@ -156,7 +159,7 @@ def _add_routes(built: APIRouter, entry: ClassEntry, catalogue: Catalogue, demo:
     vocab = catalogue.vocabulary
     body_schema = request_schema(entry, vocab)
     written = {JSONLD: {"schema": resource_schema(entry, vocab)}}
-    example = examples(entry, vocab, demo, catalogue.base_iri)
+    example = examples(entry, vocab, demo, catalogue.base_iri, store)
     built.add_api_route(
         f"/api/{entry.collection}",
         create_member,
@@ -208,10 +211,11 @@ def _add_routes(built: APIRouter, entry: ClassEntry, catalogue: Catalogue, demo:
     )
 
 
-def router(catalogue: Catalogue, settings: Settings) -> APIRouter:
-    """The write routes of every class partners own (ESCO's are read-only: they come from ESCO)."""
+def router(catalogue: Catalogue, settings: Settings, store: GraphStore | None = None) -> APIRouter:
+    """The write routes of every class partners own (ESCO's are read-only: they come from ESCO); ``store`` names
+    the concepts of the examples in plain values."""
     built = APIRouter(tags=["Collections"])
     demo = demo_members(catalogue, settings.data_dir)
     for entry in catalogue.owned:
-        _add_routes(built, entry, catalogue, demo)
+        _add_routes(built, entry, catalogue, demo, store)
     return built

@@ -6,11 +6,12 @@ first into the second, for every writer (REST, spreadsheets, the web editor): it
 values the JSON-LD reader takes, or raises ``PlainValueError`` quoting each value sent, where it is (a JSON
 pointer), what is wrong and the candidates.
 
-What a key takes comes from its property's shapes (``Term``: ``sh:in``, ``sh:class``, ``sh:node`` and its
-``sh:pattern``, ``sh:datatype``); names are looked up in the code lists and ESCO the store holds, through the same
-tables the filters use (``concepts``): codes, ids and labels in every language the store carries, and CLDR's codes
-and names of languages and countries. Nested nodes the shapes describe (a course's specification, its outcomes,
-credit points) are resolved key by key; a key no shape of the node declares is refused, naming it.
+What a key takes comes from the shapes of the node it is in (``Slot``: the key's ``Term`` and what the node's
+shapes say of its values: ``sh:in``, ``sh:class``, ``sh:node`` and its ``sh:pattern``, ``sh:datatype``); names
+are looked up in the code lists and ESCO the store holds, through the same tables the filters use (``concepts``):
+codes, ids and labels in every language the store carries, and CLDR's codes and names of languages and countries.
+Nested nodes the shapes describe (a course's specification, its outcomes, credit points) are resolved key by key;
+a key the context does not know, or one that belongs to a nested node, is refused, naming it.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from rdflib import RDFS, XSD, URIRef
 from smarco_kg.catalogue.classes import ClassEntry
 from smarco_kg.catalogue.concepts import Ambiguous, Concept, Table, fold, shown, tables
 from smarco_kg.catalogue.filters import NAMED_VALUES, Lookup, Value
-from smarco_kg.catalogue.vocabulary import Term, Vocabulary, curie
+from smarco_kg.catalogue.vocabulary import Constraint, Term, Vocabulary, curie
 from smarco_kg.errors import Unprocessable
 from smarco_kg.namespaces import ELM
 from smarco_kg.store import GraphStore
@@ -80,6 +81,29 @@ def pointer_of_label(text: str) -> str | None:
     """The JSON pointer a blank node named by the resolver stands for (``_:pv…`` or ``pv…``), else None."""
     match = re.fullmatch(rf"(?:_:)?{LABEL_PREFIX}\d{{4}}x((?:[0-9a-f]{{2}})*)", text)
     return bytes.fromhex(match[1]).decode("utf-8") if match else None
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A key as one node's shapes define it: its term, and what those shapes say of its values."""
+
+    term: Term
+    said: Constraint
+
+    key = property(lambda self: self.term.key)
+    iri = property(lambda self: self.term.iri)
+    kind = property(lambda self: self.term.kind)
+    many = property(lambda self: self.term.many)
+    datatype = property(lambda self: self.term.datatype)
+    node = property(lambda self: self.term.node)
+    within = property(lambda self: self.said.within)
+    classes = property(lambda self: self.said.classes)
+    pattern = property(lambda self: self.said.pattern)
+
+
+def slots(vocabulary: Vocabulary, shapes: tuple[URIRef, ...]) -> dict[str, Slot]:
+    """The keys a node described by ``shapes`` takes."""
+    return {t.key: Slot(t, vocabulary.constraint(shapes, t.iri)) for t in vocabulary.properties_of(shapes)}
 
 
 # -- durations and numbers ------------------------------------------------------------------------------------
@@ -200,7 +224,7 @@ class Resolver:
 
     # The value a property's names are looked up in: the one a filter of the catalogue binds to the property (the
     # vocabulary people already filter by), else one of the named values whose IRIs the shapes' constraint names.
-    def value_for(self, term: Term, entry: ClassEntry) -> Value | None:
+    def value_for(self, term: Slot, entry: ClassEntry) -> Value | None:
         mark = f"<{term.iri}> $v"
         for item in entry.filters:
             if mark in item.pattern:
@@ -226,7 +250,7 @@ class Resolver:
         return tables(self.store).table(self.store, names, generation)
 
 
-def _namespace(term: Term) -> str:
+def _namespace(term: Slot) -> str:
     """The namespace a term's IRIs live in: from its node shape's pattern, or shared by its ``sh:in`` values."""
     if term.pattern:
         literal = re.match(r"\^((?:[^\\\[(.*+?{]|\\.)+)", term.pattern)
@@ -255,6 +279,7 @@ class _Run:
         self.entry = entry
         self.problems: list[ValueProblem] = []
         self.sequence = 0
+        self.known_keys = {t.key for t in resolver.vocabulary.terms.values()}
         self.extra_keys = {t.key for t in resolver.vocabulary.properties_of((), (RDFS.comment, *entry.properties))}
 
     def problem(self, where: str, value: Any, message: str, candidates: list[str] | None = None) -> None:
@@ -262,8 +287,8 @@ class _Run:
 
     # -- nodes
 
-    def terms(self, shapes: tuple[URIRef, ...]) -> dict[str, Term]:
-        return {t.key: t for t in self.vocabulary.properties_of(shapes)}
+    def terms(self, shapes: tuple[URIRef, ...]) -> dict[str, Slot]:
+        return slots(self.vocabulary, shapes)
 
     def node(self, document: dict[str, Any], where: str, shapes: tuple[URIRef, ...], *, top: bool = False) -> dict:
         """A node the write describes (the member, or a node nested in it) with its values resolved."""
@@ -277,7 +302,7 @@ class _Run:
                 out[key] = self.values(terms[key], value, here)
             else:
                 out[key] = value
-                self.unknown_key(key, here, terms, value)
+                self.unknown_key(key, here, terms, value)  # when no key of the context, or a nested node's
         if not top and "id" not in out and "@id" not in out:
             self.sequence += 1
             out["id"] = "_:" + blank_label(self.sequence, where)
@@ -287,16 +312,17 @@ class _Run:
                 out["type"] = self.vocabulary.classes[classes[0]]
         return out
 
-    def unknown_key(self, key: str, where: str, terms: dict[str, Term], value: Any) -> None:
+    def unknown_key(self, key: str, where: str, terms: dict[str, Slot], value: Any) -> None:
         known = sorted(terms)
         close = difflib.get_close_matches(key, known, n=3, cutoff=0.6)
         for term in terms.values():  # a nested key (a specification's eqfLevel given to the course)
             nested = self.nested_shapes(term)
-            if nested and key in self.terms(nested) and term.key not in close:
-                close.append(term.key)
-                message = f"unknown key {key!r} here: it belongs inside {term.key!r}"
-                self.problem(where, value, message, close)
+            if nested and key in self.terms(nested):
+                message = f"the key {key!r} does not go here: it belongs inside {term.key!r}"
+                self.problem(where, value, message, [term.key])
                 return
+        if key in self.known_keys:  # a key of the context the shapes do not ask of this node: written as it is
+            return
         for term in terms.values():  # a key naming a value of a nested node's list (ects: a credit framework)
             for inner in self.terms(self.nested_shapes(term)).values():
                 if inner.within and self.names_one_of(inner, key):
@@ -306,7 +332,7 @@ class _Run:
         hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
         self.problem(where, value, f"unknown key {key!r}{hint} Keys here: {', '.join(known)}", close or known)
 
-    def nested_shapes(self, term: Term) -> tuple[URIRef, ...]:
+    def nested_shapes(self, term: Slot) -> tuple[URIRef, ...]:
         """The shapes that describe a term's values when the write describes them (its ``sh:node``, or the shape
         targeting its one class): empty for links to resources described elsewhere."""
         if term.node is not None and self.vocabulary.shape_properties.get(term.node):
@@ -321,13 +347,13 @@ class _Run:
 
     # -- values
 
-    def values(self, term: Term, value: Any, where: str) -> Any:
+    def values(self, term: Slot, value: Any, where: str) -> Any:
         if isinstance(value, list):
             return [self.one(term, item, pointer(where, i)) for i, item in enumerate(value)]
         one = self.one(term, value, where)
         return [one] if term.many and term.kind == "iri" and not isinstance(one, list) else one
 
-    def one(self, term: Term, value: Any, where: str) -> Any:
+    def one(self, term: Slot, value: Any, where: str) -> Any:
         if term.kind == "language":
             if isinstance(value, str):
                 self.problem(where, value, f'give the language of the text: {{"en": {value!r}}}', ["en"])
@@ -355,7 +381,7 @@ class _Run:
             return value
         return self.concept(term, str(value), where)
 
-    def literal(self, term: Term, value: Any, where: str) -> Any:
+    def literal(self, term: Slot, value: Any, where: str) -> Any:
         datatype = term.datatype
         if datatype == XSD.duration:
             found = duration(value)
@@ -398,7 +424,7 @@ class _Run:
             self.problem(where, value, f"{rest!r} names none of the credit systems this service knows")
         return body
 
-    def names(self, term: Term, iri: URIRef, text: str) -> bool:
+    def names(self, term: Slot, iri: URIRef, text: str) -> bool:
         value = self.resolver.value_for(term, self.entry)
         if value is None:
             return False
@@ -411,10 +437,10 @@ class _Run:
         except Ambiguous:
             return False
 
-    def names_one_of(self, term: Term, text: str) -> bool:
+    def names_one_of(self, term: Slot, text: str) -> bool:
         return any(self.names(term, iri, text) for iri in term.within)
 
-    def concept(self, term: Term, raw: str, where: str) -> str:
+    def concept(self, term: Slot, raw: str, where: str) -> str:
         """The IRI ``raw`` names among the values ``term`` takes; ``raw`` itself (and a problem) when none or
         several do."""
         value = self.resolver.value_for(term, self.entry)
@@ -450,7 +476,7 @@ class _Run:
             return raw
         return str(found)
 
-    def ambiguous(self, term: Term, value: Value, raw: str, where: str, candidates: list[Concept]) -> None:
+    def ambiguous(self, term: Slot, value: Value, raw: str, where: str, candidates: list[Concept]) -> None:
         what = value.what or term.key
         message = (
             f"ambiguous: {len(candidates)} {what}s go by this name: {shown(candidates)}; "
@@ -458,7 +484,7 @@ class _Run:
         )
         self.problem(where, raw, message, [c.shown() for c in candidates])
 
-    def unknown(self, term: Term, value: Value, raw: str, where: str, table: Table) -> None:
+    def unknown(self, term: Slot, value: Value, raw: str, where: str, table: Table) -> None:
         what = value.what or term.key
         concepts = [table.concepts.get(i, Concept(i)) for i in term.within] if term.within else table.known()
         close = self.close_names(raw, table)
@@ -486,9 +512,9 @@ class _Run:
 
     def default_provider(self, document: dict[str, Any], entry: ClassEntry, partner: str) -> None:
         """A required organisation the body leaves out (a course's provider) is the writer's partner's."""
-        needed = self.vocabulary.required_by(entry.shapes)
-        for term in self.vocabulary.properties_of(entry.shapes):
-            if term.iri in needed and ELM.Organisation in term.classes and term.key not in document:
+        for key in defaulted_keys(self.vocabulary, entry):
+            term = slots(self.vocabulary, entry.shapes)[key]
+            if term.key not in document:
                 value = self.resolver.value_for(term, entry)
                 if value is None:
                     continue
@@ -496,6 +522,14 @@ class _Run:
                 organisation = URIRef(value.under(self.resolver.base_iri) + partner)
                 if organisation in table.concepts:
                     document[term.key] = [str(organisation)] if term.many else str(organisation)
+
+
+def defaulted_keys(vocabulary: Vocabulary, entry: ClassEntry) -> list[str]:
+    """The keys a partner's write may leave out, as ``resolve`` gives them the partner's organisation: those the
+    member's shapes require that name an organisation (a course's ``providedBy``)."""
+    needed = vocabulary.required_by(entry.shapes)
+    found = slots(vocabulary, entry.shapes).values()
+    return [s.key for s in found if s.iri in needed and ELM.Organisation in s.classes]
 
 
 def located(errors: list[dict[str, Any]], document: object, vocabulary: Vocabulary, main: str) -> list[dict]:
@@ -555,3 +589,92 @@ def _at(document: object, where: str) -> Any:
         else:
             return None
     return document
+
+
+# -- the other way: a document in plain values, for examples --------------------------------------------------
+
+
+def labels_of(store: GraphStore, iris: list[str]) -> dict[str, str]:
+    """The English (else any) preferred label of each of ``iris`` the store names, in one query."""
+    if not iris:
+        return {}
+    listed = " ".join(f"<{iri}>" for iri in sorted(set(iris)) if re.fullmatch(r"[^\s<>\"{}|\\^`]+", iri))
+    query = (
+        f"SELECT ?c ?label WHERE {{ VALUES ?c {{ {listed} }} ?c <http://www.w3.org/2004/02/skos/core#prefLabel> ?label "
+        'FILTER(LANGMATCHES(LANG(?label), "en") || LANG(?label) = "") }'
+    )
+    found: dict[str, str] = {}
+    for row in store.query(query, union_default_graph=True).rows():
+        found.setdefault(str(row["c"]), str(row["label"]))
+    return found
+
+
+def iris_in(document: object) -> list[str]:
+    """Every string in ``document`` that is an absolute IRI, and every ``id``."""
+    if isinstance(document, dict):
+        return [iri for value in document.values() for iri in iris_in(value)]
+    if isinstance(document, list):
+        return [iri for value in document for iri in iris_in(value)]
+    return [document] if isinstance(document, str) and document.startswith(("http://", "https://")) else []
+
+
+def plain_document(
+    document: dict[str, Any], shapes: tuple[URIRef, ...], vocabulary: Vocabulary, labels: dict[str, str]
+) -> dict[str, Any]:
+    """``document`` (compact JSON-LD of nodes ``shapes`` describe) written as a provider would: concepts by label
+    (``labels``) or code, levels and credits as numbers, workloads in hours, one value alone where a list has one.
+    ``resolve`` reads it back to the same triples."""
+    terms = slots(vocabulary, shapes)
+    out: dict[str, Any] = {}
+    for key, value in document.items():
+        term = terms.get(key)
+        if term is None or key in SPECIAL_KEYS:
+            out[key] = value
+            continue
+        if isinstance(value, list):
+            values = [_plain(term, item, vocabulary, labels) for item in value]
+            out[key] = values[0] if len(values) == 1 else values
+        else:
+            out[key] = _plain(term, value, vocabulary, labels)
+    return out
+
+
+def _plain(term: Slot, value: Any, vocabulary: Vocabulary, labels: dict[str, str]) -> Any:
+    if term.kind == "literal" and term.datatype == XSD.duration and isinstance(value, str):
+        hours = _duration_hours(value)
+        return f"{_number(hours)} hours" if hours is not None else value
+    if term.kind != "iri":
+        return value
+    shapes: tuple[URIRef, ...] = (
+        (term.node,) if term.node is not None and vocabulary.shape_properties.get(term.node) else ()
+    )
+    if not shapes and isinstance(value, dict) and "id" not in value and len(term.classes) == 1:
+        shapes = tuple(s for s, c in vocabulary.shape_classes.items() if c == term.classes)
+    if isinstance(value, dict) and "id" not in value and shapes:
+        node = plain_document(value, shapes, vocabulary, labels)
+        inner = {k: v for k, v in node.items() if k not in SPECIAL_KEYS}
+        points = [v for k, v in inner.items() if isinstance(v, str) and plain_number(v) is not None]
+        choices = [t for t in slots(vocabulary, shapes).values() if t.within and t.key in value]
+        if len(inner) == 2 and len(points) == 1 and len(choices) == 1:  # credits in the first framework: a number
+            chosen = value[choices[0].key]
+            if (chosen["id"] if isinstance(chosen, dict) else chosen) == str(choices[0].within[0]):
+                number = plain_number(points[0])
+                return float(number) if number is not None and number != int(number) else int(number or 0)
+        return node
+    iri = value.get("id") if isinstance(value, dict) else value
+    if not isinstance(iri, str):
+        return value
+    code = re.split(r"[/#]", iri)[-1]
+    if term.within and code.isdigit():
+        return int(code)  # a level
+    if term.pattern and re.fullmatch(r"[A-Z]{3}", code):
+        return code  # a language or country by its code
+    return labels.get(iri, iri)
+
+
+def _duration_hours(text: str) -> Decimal | None:
+    match = re.fullmatch(r"P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?)?", text.strip())
+    if not match or text.strip() in ("P", "PT"):
+        return None
+    days, hours, minutes = (Decimal(g or 0) for g in match.groups())
+    return days * 24 + hours + minutes / 60

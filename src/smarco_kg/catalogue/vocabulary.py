@@ -58,9 +58,6 @@ class Term:
     unique_lang: bool = False  # language maps: one string per language rather than an array
     required: bool = False
     node: URIRef | None = None  # sh:node: the shape nested values follow
-    within: tuple[URIRef, ...] = ()  # sh:in of its shapes or of their sh:node shapes: the values it may take
-    classes: tuple[URIRef, ...] = ()  # sh:class of its shapes or of their sh:node shapes
-    pattern: str = ""  # sh:pattern of its sh:node shapes: what its IRIs look like
 
     @property
     def native(self) -> bool:
@@ -77,6 +74,23 @@ class Term:
         elif self.kind == "literal" and self.datatype is not None and self.datatype != XSD.string and not self.native:
             body["@type"] = str(self.datatype)
         return body if len(body) > 1 else str(self.iri)
+
+
+@dataclass(frozen=True)
+class Constraint:
+    """What a node shape's property shapes say of one path's values: the list they are in (``sh:in``), the classes
+    they have (``sh:class``) and what their IRIs look like (``sh:pattern``), each also read from an ``sh:node``."""
+
+    within: tuple[URIRef, ...] = ()
+    classes: tuple[URIRef, ...] = ()
+    pattern: str = ""
+
+    def merged(self, other: Constraint) -> Constraint:
+        return Constraint(
+            tuple(dict.fromkeys((*self.within, *other.within))),
+            tuple(sorted({*self.classes, *other.classes})),
+            self.pattern or other.pattern,
+        )
 
 
 # Properties the shapes do not declare but every representation may show; SKOS and ESCO terms for the ESCO
@@ -122,6 +136,14 @@ class Vocabulary:
     shape_properties: dict[URIRef, tuple[URIRef, ...]]  # node shape -> the property paths it declares
     shape_required: dict[URIRef, frozenset[URIRef]] = field(default_factory=dict)  # node shape -> paths it needs
     shape_classes: dict[URIRef, tuple[URIRef, ...]] = field(default_factory=dict)  # node shape -> its classes
+    constraints: dict[tuple[URIRef, URIRef], Constraint] = field(default_factory=dict)  # (node shape, path) -> …
+
+    def constraint(self, shapes: Iterable[URIRef], path: URIRef) -> Constraint:
+        """What the node shapes ``shapes`` say of the values of ``path`` (values, classes, IRI pattern)."""
+        found = Constraint()
+        for shape in shapes:
+            found = found.merged(self.constraints.get((shape, path), Constraint()))
+        return found
 
     def required_by(self, shapes: Iterable[URIRef]) -> frozenset[URIRef]:
         """The paths every one of ``shapes`` needs (``sh:minCount`` 1 or more): what each member has whichever
@@ -213,6 +235,7 @@ def vocabulary_from_shapes(shapes: Graph, extra_classes: Iterable[URIRef] = ()) 
     by_path: dict[URIRef, list] = defaultdict(list)
     shape_properties: dict[URIRef, list[URIRef]] = defaultdict(list)
     shape_required: dict[URIRef, set[URIRef]] = defaultdict(set)
+    constraints: dict[tuple[URIRef, URIRef], Constraint] = {}
     for owner, shape in declared:
         path = shapes.value(shape, SH.path)
         if not isinstance(path, URIRef):
@@ -222,6 +245,9 @@ def vocabulary_from_shapes(shapes: Graph, extra_classes: Iterable[URIRef] = ()) 
             shape_properties[owner].append(path)
         if owner is not None and int(str(shapes.value(shape, SH.minCount) or 0)) >= 1:
             shape_required[owner].add(path)
+        if owner is not None:
+            said = _constraint(shapes, shape)
+            constraints[(owner, path)] = constraints.get((owner, path), Constraint()).merged(said)
 
     def names_resources(node: Node) -> bool:
         """A node shape whose values are IRIs or described resources, not literals."""
@@ -243,12 +269,6 @@ def vocabulary_from_shapes(shapes: Graph, extra_classes: Iterable[URIRef] = ()) 
         single = all(m is not None and int(m) <= 1 for m in max_counts)
         required = any(int(shapes.value(s, SH.minCount) or 0) >= 1 for s in property_shapes)
         node = next((n for s in property_shapes for n in shapes.objects(s, SH.node) if isinstance(n, URIRef)), None)
-        constrained = [*property_shapes, *(n for s in property_shapes for n in shapes.objects(s, SH.node))]
-        within = [v for s in constrained for lst in shapes.objects(s, SH["in"]) for v in Collection(shapes, lst)]
-        term_classes = {c for s in constrained for c in shapes.objects(s, SH["class"]) if isinstance(c, URIRef)}
-        patterns = sorted(
-            str(p) for s in property_shapes for n in shapes.objects(s, SH.node) for p in shapes.objects(n, SH.pattern)
-        )
         if RDF.langString in datatypes:
             unique = any(bool(shapes.value(s, SH.uniqueLang)) for s in property_shapes)
             specs[path] = {"kind": "language", "many": not unique, "unique_lang": unique}
@@ -260,9 +280,6 @@ def vocabulary_from_shapes(shapes: Graph, extra_classes: Iterable[URIRef] = ()) 
             specs[path] = {"kind": "any", "many": not single}
         specs[path]["required"] = required
         specs[path]["node"] = node
-        specs[path]["within"] = tuple(dict.fromkeys(v for v in within if isinstance(v, URIRef)))
-        specs[path]["classes"] = tuple(sorted(term_classes))
-        specs[path]["pattern"] = patterns[0] if patterns else ""
     for iri, kind, many, datatype in _EXTRA:
         specs.setdefault(iri, {"kind": kind, "many": many, "datatype": datatype})
     keys = _assign_keys(specs, classes=False)
@@ -284,6 +301,20 @@ def vocabulary_from_shapes(shapes: Graph, extra_classes: Iterable[URIRef] = ()) 
         {k: tuple(v) for k, v in shape_properties.items()},
         {k: frozenset(v) for k, v in shape_required.items()},
         {k: tuple(sorted(v)) for k, v in shape_classes.items()},
+        constraints,
+    )
+
+
+def _constraint(shapes: Graph, shape: Node) -> Constraint:
+    """What one property shape (and the node shapes it names with ``sh:node``) says of its values."""
+    nodes = [shape, *shapes.objects(shape, SH.node)]
+    within = [v for n in nodes for found in shapes.objects(n, SH["in"]) for v in Collection(shapes, found)]
+    classes = {c for n in nodes for c in shapes.objects(n, SH["class"]) if isinstance(c, URIRef)}
+    patterns = sorted(str(p) for n in nodes[1:] for p in shapes.objects(n, SH.pattern))
+    return Constraint(
+        tuple(dict.fromkeys(v for v in within if isinstance(v, URIRef))),
+        tuple(sorted(classes)),
+        patterns[0] if patterns else "",
     )
 
 
