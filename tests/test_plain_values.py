@@ -263,3 +263,22 @@ def test_a_get_body_still_reads_back_unchanged(api: LiveServer) -> None:
     response = api.client.put(f"{api.url}/api/courses/{location}", content=json.dumps(body), headers=headers)
     assert response.status_code == 200, describe(response)
     assert ids(response.json()["learningAchievementSpecification"]["mode"]) != [BLENDED]
+
+
+def test_a_value_the_course_gives_its_specification_is_named_where_it_belongs(api: LiveServer) -> None:
+    found = refused(api, {**natural(), "language": "SPA"})
+    [error] = found["errors"]
+    assert error["pointer"] == "/language" and "learningAchievementSpecification" in error["message"]
+
+
+def test_credits_that_are_no_number_are_refused_not_made_an_iri(api: LiveServer) -> None:
+    found = refused(api, with_spec(creditPoint="many"))
+    [error] = found["errors"]
+    assert error["pointer"] == "/learningAchievementSpecification/creditPoint" and error["value"] == "many"
+    assert "point" in error["message"]
+
+
+def test_text_without_its_language_is_refused_saying_how_to_give_it(api: LiveServer) -> None:
+    found = refused(api, {**natural(), "title": "Business cases"})
+    [error] = found["errors"]
+    assert error["pointer"] == "/title" and '"en"' in error["message"]

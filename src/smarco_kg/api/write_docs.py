@@ -301,7 +301,7 @@ def examples(
                 labels = labels_of(store, iris_in(example))
             except Exception:  # an example is a nicety: without the labels it names concepts by IRI
                 labels = {}
-            plain = plain_document(example, entry.shapes, vocab, labels)
+            plain = plain_document(example, entry.all_shapes, vocab, labels)
         out[method] = {
             JSONLD: example,
             JSON_MEDIA: plain,

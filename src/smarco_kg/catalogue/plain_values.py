@@ -33,7 +33,10 @@ from smarco_kg.errors import Unprocessable
 from smarco_kg.namespaces import ELM
 from smarco_kg.store import GraphStore
 
+ABSOLUTE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
 SPECIAL_KEYS = frozenset({"@context", "id", "@id", "type", "@type"})
+CLOSE_LOOKS = 5
+"""How many unknown values of one body get names like them as candidates."""
 LABEL_PREFIX = "pv"
 """Blank nodes the resolver names carry their JSON pointer in their label: ``_:pv0001x2f6c…`` (a sequence number
 in document order, then the pointer in hex), so that what the shapes say of them can be told by pointer."""
@@ -215,7 +218,7 @@ class Resolver:
         """``document`` with plain values replaced by the shapes' values; ``partner``: the writer's partner (the
         provider when none is given). Values already in the shapes' form pass unchanged."""
         run = _Run(self, entry)
-        out = run.node(document, "", entry.shapes, top=True)
+        out = run.node(document, "", entry.all_shapes, top=True)
         if partner:
             run.default_provider(out, entry, partner)
         if run.problems:
@@ -369,6 +372,9 @@ class _Run:
             filled = self.scalar_node(nested, value, where)
             if filled is not None:
                 return self.node(filled, where, nested)
+            if not (isinstance(value, str) and ABSOLUTE.match(value)):  # an IRI links a node described elsewhere
+                keys = ", ".join(sorted(self.terms(nested)))
+                self.problem(where, value, f"{term.key!r} takes an object with the keys {keys}")
             return value
         if isinstance(value, dict):
             link = value.get("id", value.get("@id"))
@@ -445,6 +451,8 @@ class _Run:
         several do."""
         value = self.resolver.value_for(term, self.entry)
         if value is None:
+            if not ABSOLUTE.match(raw):  # JSON-LD would make an IRI of it against the base: a name nobody sent
+                self.problem(where, raw, f"{term.key!r} takes an absolute IRI here")
             return raw
         try:
             parsed = value.parse(raw, self.resolver.base_iri)
@@ -494,13 +502,17 @@ class _Run:
                 where, raw, f"no {what} has this name, code or IRI; {listed}", close or [c.shown() for c in concepts]
             )
         else:
-            hint = f"; did you mean {shown(close_c for close_c in self.close_concepts(raw, table))}?" if close else ""
+            hint = f"; did you mean {', '.join(close)}?" if close else ""
             self.problem(where, raw, f"no {what} has this name, code or IRI{hint}", close)
 
     def close_names(self, raw: str, table: Table) -> list[str]:
         return [c.shown() for c in self.close_concepts(raw, table)]
 
     def close_concepts(self, raw: str, table: Table) -> Iterator[Concept]:
+        """Concepts named like ``raw``; for the first few values only, as it reads every name of the table (ESCO's
+        skills: tens of thousands)."""
+        if len(self.problems) >= CLOSE_LOOKS:
+            return
         seen: set[URIRef] = set()
         for name in difflib.get_close_matches(fold(raw), list(table.names), n=5, cutoff=0.75):
             for found in table.names[name]:
@@ -513,7 +525,7 @@ class _Run:
     def default_provider(self, document: dict[str, Any], entry: ClassEntry, partner: str) -> None:
         """A required organisation the body leaves out (a course's provider) is the writer's partner's."""
         for key in defaulted_keys(self.vocabulary, entry):
-            term = slots(self.vocabulary, entry.shapes)[key]
+            term = slots(self.vocabulary, entry.all_shapes)[key]
             if term.key not in document:
                 value = self.resolver.value_for(term, entry)
                 if value is None:
@@ -528,7 +540,7 @@ def defaulted_keys(vocabulary: Vocabulary, entry: ClassEntry) -> list[str]:
     """The keys a partner's write may leave out, as ``resolve`` gives them the partner's organisation: those the
     member's shapes require that name an organisation (a course's ``providedBy``)."""
     needed = vocabulary.required_by(entry.shapes)
-    found = slots(vocabulary, entry.shapes).values()
+    found = slots(vocabulary, entry.all_shapes).values()
     return [s.key for s in found if s.iri in needed and ELM.Organisation in s.classes]
 
 
@@ -555,7 +567,9 @@ def located(errors: list[dict[str, Any]], document: object, vocabulary: Vocabula
         value = entry.get("value")
         if sent is not None:
             entry["value"] = sent
-        elif isinstance(value, str) and (value == main or value.startswith(f"{main}/") or value.startswith("_:")):
+        elif value == main:
+            entry["value"] = "#"
+        elif isinstance(value, str) and (value.startswith(f"{main}/") or value.startswith("_:")):
             inner = pointer_of_label(value)
             entry["value"] = None if inner is None else "#" + inner
         out.append(entry)
