@@ -333,7 +333,7 @@ class _Run:
                     self.problem(where, value, message, [term.key])
                     return
         hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ""
-        self.problem(where, value, f"unknown key {key!r}{hint} Keys here: {', '.join(known)}", close or known)
+        self.problem(where, value, f"unknown key {key!r}{hint} (the keys here: {', '.join(known)})", close or known)
 
     def nested_shapes(self, term: Slot) -> tuple[URIRef, ...]:
         """The shapes that describe a term's values when the write describes them (its ``sh:node``, or the shape
