@@ -8,9 +8,12 @@ from collections.abc import Iterator
 
 import pytest
 
+from smarco_kg.api.write_docs import plain_forms
 from smarco_kg.catalogue import Catalogue
+from smarco_kg.catalogue.plain_values import defaulted_keys
 from smarco_kg.config import PROJECT_ROOT
 from smarco_kg.queries import load_queries
+from smarco_kg.schema_check import problems as schema_problems
 from tests.backends import Template
 from tests.server import LiveServer, describe, live_server
 
@@ -83,12 +86,41 @@ def test_write_bodies_have_the_schema_the_get_answers_with(spec: dict, collectio
             schema = content[media_type]["schema"]
             assert set(schema["properties"]) == set(got["properties"]) == derived_keys(collection)
             for key in set(got["properties"]) - set(schema["required"]) - {"@context", "type"}:
-                # what a write asks besides: a language map's tags and texts, a link's IRI
-                assert _loose(schema["properties"][key]) == _loose(got["properties"][key]), key
+                # what a write asks besides: a language map's tags and texts, a link's IRI; what it admits besides:
+                # the plain values it resolves (codes, labels, numbers, one value for a list)
+                wanted = got["properties"][key] if key == "id" else plain_forms(got["properties"][key], key)
+                assert _loose(schema["properties"][key]) == _loose(wanted), key
             assert schema["properties"]["type"]["anyOf"][0]["enum"]  # one of the collection's classes
             assert not {"id", "@context", "type"} & set(schema["required"])  # minted, served, the class's own
-            assert set(schema["required"]) == set(got["required"]) - {"id", "@context", "type"}
+            provided = set(defaulted_keys(CATALOGUE.vocabulary, ENTRIES[collection]))  # the partner's, if left out
+            assert set(schema["required"]) == set(got["required"]) - {"id", "@context", "type"} - provided
         assert content[TURTLE]["schema"]["type"] == content[NTRIPLES]["schema"]["type"] == "string"
+
+
+def test_a_course_body_may_be_written_in_plain_values(spec: dict) -> None:
+    schema = spec["paths"]["/api/courses"]["post"]["requestBody"]["content"][JSON_MEDIA]["schema"]
+    plain = {
+        "title": {"en": "Business cases for urban technology"},
+        "description": {"en": "How to build the business case of a smart-city solution."},
+        "defaultLanguage": "Spanish",
+        "aim": "resilientCommunities",
+        "learningSchedule": "full time",
+        "learningAchievementSpecification": {
+            "title": {"en": "Business cases"},
+            "language": ["es", "eu"],
+            "mode": "blended",
+            "eqfLevel": 4,
+            "creditPoint": 3,
+            "volumeOfLearning": "75 hours",
+            "targetGroup": "smart-city engineers",
+            "learningOutcome": [
+                {"title": {"en": "Build a business case"}, "relatedESCOSkill": "develop business plans"}
+            ],
+        },
+    }
+    assert schema_problems(plain, schema) == []
+    example = spec["paths"]["/api/courses"]["post"]["requestBody"]["content"][JSON_MEDIA]["example"]
+    assert not any(str(v).startswith("http") for v in (example["defaultLanguage"], example["aim"]))
 
 
 @pytest.mark.parametrize("collection", WRITABLE)
@@ -191,7 +223,7 @@ def test_every_route_that_reads_a_body_documents_its_size_and_time_limits(spec: 
         ({"title": {"en": "A title", "it": [None]}}, "title.it"),  # JSON-LD would drop a null without a word
         ({"title": {"e": "A title"}}, "title.e (the name)"),  # not a language tag
         ({"title": {"en": []}}, "title.en"),  # a tag with no text
-        ({"providedBy": [7]}, "providedBy[0]"),  # a number where an organisation's IRI goes
+        ({"providedBy": [7]}, "/providedBy/0"),  # a number where an organisation's IRI goes: named by its pointer
     ],
 )
 def test_a_json_body_off_its_schema_is_refused_naming_where(
@@ -205,4 +237,5 @@ def test_a_json_body_off_its_schema_is_refused_naming_where(
         headers={**api.auth(), "Content-Type": JSONLD},
     )
     assert response.status_code == 422, describe(response)
-    assert any(e["message"].startswith(f"{named}:") for e in response.json()["errors"]), response.json()
+    errors = response.json()["errors"]
+    assert any(e["message"].startswith(f"{named}:") or e.get("pointer") == named for e in errors), errors

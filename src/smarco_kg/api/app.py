@@ -145,7 +145,7 @@ def create_app(settings: Settings | None = None, classes: Sequence[ClassEntry] =
     app.include_router(planner.router(catalogue, kg.store, settings.base_iri))  # before the collections (not an id)
     app.include_router(stacking.router)
     app.include_router(resources.router(catalogue, kg.store))  # the concept filters list the names it knows
-    app.include_router(resource_writes.router(catalogue, settings))
+    app.include_router(resource_writes.router(catalogue, settings, kg.store))  # examples name concepts by label
     app.include_router(named_queries.router(named))
     app.state.named_queries = named
     app.include_router(pages.router(catalogue))

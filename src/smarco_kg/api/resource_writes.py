@@ -9,6 +9,9 @@ partner's token writes into its partner graph; an admin token names the graph wi
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from rdflib import Graph, URIRef
@@ -27,9 +30,10 @@ from smarco_kg.api.write_docs import (
     request_body,
     request_schema,
 )
-from smarco_kg.auth import log_write
+from smarco_kg.auth import Principal, log_write
 from smarco_kg.catalogue import Catalogue, ClassEntry
 from smarco_kg.catalogue.jsonld import resource_schema
+from smarco_kg.catalogue.plain_values import Resolver, located
 from smarco_kg.catalogue.write import JSON_MEDIA, JSONLD, PLACEHOLDER, read_body, tag, target_graph
 from smarco_kg.config import Settings
 from smarco_kg.errors import (
@@ -44,6 +48,8 @@ from smarco_kg.errors import (
 from smarco_kg.jsontext import read_json
 from smarco_kg.ownership import Owner
 from smarco_kg.schema_check import problems as schema_problems
+from smarco_kg.store import GraphStore
+from smarco_kg.write_path import WriteRejected
 
 _IF_MATCH = {
     "name": "If-Match",
@@ -54,20 +60,44 @@ _IF_MATCH = {
 }
 
 
-async def body_graph(request: Request, main: str, schema: dict) -> Graph:
-    """The request's body as RDF; a JSON-LD main node without an IRI is named ``main``. A JSON body must also hold
-    to ``schema``, the one the description states (422 naming where it does not), but for the members it requires:
-    the shapes report a missing one, with the node and the path."""
+def is_json(request: Request) -> bool:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower() in (JSONLD, JSON_MEDIA)
+
+
+async def body_graph(request: Request, main: str, schema: dict, entry: ClassEntry, principal: Principal) -> Graph:
+    """The request's body as RDF; a JSON-LD main node without an IRI is named ``main``. A JSON body's plain values
+    (codes, labels, numbers, durations in words) are resolved first (422 quoting each one that names nothing or
+    several things, and each unknown key); it must also hold to ``schema``, the one the description states (422
+    naming where it does not), but for the members it requires: the shapes report a missing one."""
     svc = service(request)
     data = await request.body()
     content_type = request.headers.get("content-type", "")
-    graph = read_body(data, content_type, svc.catalogue.vocabulary, svc.settings.base_iri, main)
-    if content_type.split(";")[0].strip().lower() in (JSONLD, JSON_MEDIA):
+    resolver = Resolver(svc.kg.store, svc.catalogue.vocabulary, svc.settings.base_iri, svc.generation)
+
+    def resolve(document: dict) -> dict:
+        return resolver.resolve(document, entry, principal.partner)
+
+    graph = await run_in_threadpool(
+        read_body, data, content_type, svc.catalogue.vocabulary, svc.settings.base_iri, main, resolve
+    )
+    if is_json(request):
         found = schema_problems(read_json(data), {k: v for k, v in schema.items() if k != "required"})
         if found:
             errors = [{"message": line} for line in found[:20]]
             raise Unprocessable("; ".join(found[:3]), title="the body does not follow its schema", errors=errors)
     return graph
+
+
+@contextmanager
+def told_by_body(request: Request, main: str, data: bytes) -> Iterator[None]:
+    """The shapes' report of a JSON write told by where each result is in the body sent (JSON pointers), with the
+    values as sent: never a minted IRI or a blank node's label."""
+    try:
+        yield
+    except WriteRejected as error:
+        if is_json(request):
+            error.errors = located(error.errors, read_json(data), service(request).catalogue.vocabulary, main)
+        raise
 
 
 def answer(request: Request, described: Graph, iri: URIRef, status: int, **headers: str) -> Response:
@@ -80,10 +110,11 @@ async def create(request: Request, entry: ClassEntry, schema: dict) -> Response:
     svc = service(request)
     principal = authenticate(request)
     graph = target_graph(principal, request.query_params.getlist("graph"), svc.kg.graphs)
-    parsed = await body_graph(request, str(PLACEHOLDER), schema)
+    parsed = await body_graph(request, str(PLACEHOLDER), schema, entry, principal)
     async with svc.write_lock:
         owner = Owner.of(principal, svc.kg.graphs)
-        written = await run_in_threadpool(svc.writes.create, entry, parsed, graph, principal.actor, owner)
+        with told_by_body(request, str(PLACEHOLDER), await request.body()):
+            written = await run_in_threadpool(svc.writes.create, entry, parsed, graph, principal.actor, owner)
     log_write(principal, graph, written.added, 0, f"api-post-{entry.collection}")
     local = written.iri.removeprefix(entry.namespace(svc.settings.base_iri))
     location = str(request.url_for(f"get_{entry.collection}", id=local))
@@ -94,11 +125,12 @@ async def replace(request: Request, entry: ClassEntry, local: str, schema: dict)
     svc = service(request)
     principal = authenticate(request)
     iri = entry.iri(svc.settings.base_iri, local)
-    parsed = await body_graph(request, str(iri), schema) if iri is not None else Graph()
+    parsed = await body_graph(request, str(iri), schema, entry, principal) if iri is not None else Graph()
     async with svc.write_lock:
-        written = await run_in_threadpool(
-            svc.writes.replace, entry, local, parsed, principal, request.headers.get("if-match")
-        )
+        with told_by_body(request, str(iri), await request.body()):
+            written = await run_in_threadpool(
+                svc.writes.replace, entry, local, parsed, principal, request.headers.get("if-match")
+            )
     log_write(principal, written.graph, written.added, written.removed, f"api-put-{entry.collection}")
     return answer(request, written.described, written.iri, 200)
 
@@ -112,7 +144,9 @@ async def delete(request: Request, entry: ClassEntry, local: str) -> Response:
     return Response(status_code=204)
 
 
-def _add_routes(built: APIRouter, entry: ClassEntry, catalogue: Catalogue, demo: Graph | None) -> None:
+def _add_routes(
+    built: APIRouter, entry: ClassEntry, catalogue: Catalogue, demo: Graph | None, store: GraphStore | None
+) -> None:
     async def create_member(request: Request) -> Response:
         return await create(request, entry, body_schema)
 
@@ -125,7 +159,7 @@ def _add_routes(built: APIRouter, entry: ClassEntry, catalogue: Catalogue, demo:
     vocab = catalogue.vocabulary
     body_schema = request_schema(entry, vocab)
     written = {JSONLD: {"schema": resource_schema(entry, vocab)}}
-    example = examples(entry, vocab, demo, catalogue.base_iri)
+    example = examples(entry, vocab, demo, catalogue.base_iri, store)
     built.add_api_route(
         f"/api/{entry.collection}",
         create_member,
@@ -177,10 +211,11 @@ def _add_routes(built: APIRouter, entry: ClassEntry, catalogue: Catalogue, demo:
     )
 
 
-def router(catalogue: Catalogue, settings: Settings) -> APIRouter:
-    """The write routes of every class partners own (ESCO's are read-only: they come from ESCO)."""
+def router(catalogue: Catalogue, settings: Settings, store: GraphStore | None = None) -> APIRouter:
+    """The write routes of every class partners own (ESCO's are read-only: they come from ESCO); ``store`` names
+    the concepts of the examples in plain values."""
     built = APIRouter(tags=["Collections"])
     demo = demo_members(catalogue, settings.data_dir)
     for entry in catalogue.owned:
-        _add_routes(built, entry, catalogue, demo)
+        _add_routes(built, entry, catalogue, demo, store)
     return built

@@ -15,9 +15,11 @@ from smarco_kg.api.params import LANGUAGE_TAG
 from smarco_kg.api.problems import problem_responses
 from smarco_kg.catalogue import Catalogue, ClassEntry
 from smarco_kg.catalogue.jsonld import compact, resource_schema
+from smarco_kg.catalogue.plain_values import defaulted_keys, iris_in, labels_of, plain_document
 from smarco_kg.catalogue.vocabulary import CONTEXT_PREFIXES, Vocabulary, local_name
 from smarco_kg.catalogue.write import JSON_MEDIA, JSONLD, NTRIPLES, TURTLE
 from smarco_kg.errors import SmarcoError
+from smarco_kg.store import GraphStore
 
 PROBLEMS = {
     400: "the body is empty, not JSON-LD / RDF, or names a remote @context; or ?graph is missing or bad",
@@ -59,9 +61,11 @@ def problems(*errors: type[SmarcoError]) -> dict[int | str, dict]:
 def request_schema(entry: ClassEntry, vocab: Vocabulary) -> dict:
     """The body of a POST or PUT: the schema a GET of the member answers with, ``@context`` and ``id`` optional
     (the served context applies when it is left out; POST mints the IRI, PUT takes it from the URL), ``type`` too
-    (a body without one describes a member of the collection's first class)."""
+    (a body without one describes a member of the collection's first class), and the provider (a partner's write
+    provides its own); the values in the plain forms ``plain_values`` resolves as well."""
     schema = resource_schema(entry, vocab)
-    schema["required"] = [key for key in schema["required"] if key not in ("@context", "id", "type")]
+    defaulted = {"@context", "id", "type", *defaulted_keys(vocab, entry)}  # the provider: the partner's own
+    schema["required"] = [key for key in schema["required"] if key not in defaulted]
     properties = schema["properties"]
     properties["@context"] = CONTEXT_SCHEMA
     context = vocab.context()["@context"]
@@ -83,9 +87,46 @@ def request_schema(entry: ClassEntry, vocab: Vocabulary) -> dict:
     for key in properties:
         if key not in embedded:  # a link to another resource: without its IRI it would be a blank node, never valid
             properties[key] = _link_by_id(properties[key])
+    for key in list(properties):
+        if key not in ("@context", "id", "type"):
+            properties[key] = plain_forms(properties[key], key)
     stated = _member_names(_language_maps(schema))
     assert isinstance(stated, dict)  # as ``schema`` is
     return stated
+
+
+PLAIN_NAME = {"type": "string", "minLength": 1, "description": "a code, an id or a label in any language"}
+PLAIN_NUMBER = {"type": "number", "minimum": 0}
+
+
+def plain_forms(schema: object, key: str = "") -> object:
+    """A value's schema admitting what ``plain_values`` resolves: a code, label or number where an IRI goes (a
+    language by ``es`` or ``Spanish``, a level by ``4``, credits by ``3``), a number or a number in words where an
+    integer goes, hours or words (``75 hours``) where a duration goes, a number where a string goes."""
+    if isinstance(schema, list):
+        return [plain_forms(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    if schema.get("type") == "string" and schema.get("format") == "iri" and key != "id":
+        return {"anyOf": [schema, PLAIN_NAME, PLAIN_NUMBER]}
+    if schema.get("type") == "string" and schema.get("format") == "duration":
+        return {"anyOf": [schema, {"type": "string", "description": 'hours in words: "75 hours"'}, PLAIN_NUMBER]}
+    if schema.get("type") == "array" and key and isinstance(schema.get("items"), dict):
+        item = plain_forms(schema["items"])  # one value alone where a list goes
+        return {"anyOf": [{**schema, "items": item}, item]}
+    if schema.get("type") == "integer":
+        return {"anyOf": [schema, {"type": "string", "pattern": "^\\s*[0-9]+\\s*$"}]}
+    if schema.get("type") == "string" and not schema.get("format") and key not in ("id", "type"):
+        return {"anyOf": [schema, PLAIN_NUMBER]}
+    out: dict[str, object] = {}
+    for name, value in schema.items():
+        if name == "properties" and isinstance(value, dict):
+            out[name] = {k: v if k in ("id", "type") else plain_forms(v, k) for k, v in value.items()}
+        elif name in ("items", "anyOf", "oneOf"):
+            out[name] = plain_forms(value)
+        else:
+            out[name] = value
+    return out
 
 
 MEMBER_NAME = '^[^<>"{}|\\\\^`\\x00-\\x20\\x7f-\\x9f\\ue000-\\uf8ff\\ufdd0-\\ufdef\\ufff0-\\uffff]*$'
@@ -232,9 +273,12 @@ def _without_ids(node: object, iri: str) -> object:
     return node
 
 
-def examples(entry: ClassEntry, vocab: Vocabulary, data: Graph | None, base_iri: str) -> dict[str, dict]:
+def examples(
+    entry: ClassEntry, vocab: Vocabulary, data: Graph | None, base_iri: str, store: GraphStore | None = None
+) -> dict[str, dict]:
     """Per method, an example body per media type: a demo member in compact JSON-LD (no ``@context``: the served
-    one applies), and the same triples in Turtle and N-Triples; POST's without the member's IRIs."""
+    one applies), the same in plain values as JSON (concepts by label or code, numbers, hours in words: the
+    labels read from ``store``), and the same triples in Turtle and N-Triples; POST's without the member's IRIs."""
     found = write_example(entry, vocab, data, base_iri) if data is not None else None
     if found is None:
         return {"POST": {}, "PUT": {}}
@@ -251,9 +295,16 @@ def examples(entry: ClassEntry, vocab: Vocabulary, data: Graph | None, base_iri:
             parsed.parse(data=json.dumps({"@context": vocab.context()["@context"], **example}), format="json-ld")
         for prefix, namespace in CONTEXT_PREFIXES.items():
             parsed.bind(prefix, namespace)
+        plain = example
+        if store is not None:
+            try:
+                labels = labels_of(store, iris_in(example))
+            except Exception:  # an example is a nicety: without the labels it names concepts by IRI
+                labels = {}
+            plain = plain_document(example, entry.all_shapes, vocab, labels)
         out[method] = {
             JSONLD: example,
-            JSON_MEDIA: example,
+            JSON_MEDIA: plain,
             TURTLE: parsed.serialize(format="turtle"),
             NTRIPLES: parsed.serialize(format="nt"),
         }

@@ -76,6 +76,23 @@ class Term:
         return body if len(body) > 1 else str(self.iri)
 
 
+@dataclass(frozen=True)
+class Constraint:
+    """What a node shape's property shapes say of one path's values: the list they are in (``sh:in``), the classes
+    they have (``sh:class``) and what their IRIs look like (``sh:pattern``), each also read from an ``sh:node``."""
+
+    within: tuple[URIRef, ...] = ()
+    classes: tuple[URIRef, ...] = ()
+    pattern: str = ""
+
+    def merged(self, other: Constraint) -> Constraint:
+        return Constraint(
+            tuple(dict.fromkeys((*self.within, *other.within))),
+            tuple(sorted({*self.classes, *other.classes})),
+            self.pattern or other.pattern,
+        )
+
+
 # Properties the shapes do not declare but every representation may show; SKOS and ESCO terms for the ESCO
 # classes (which have no shapes of ours), rdfs:comment for the sample-data notes.
 _EXTRA: tuple[tuple[URIRef, Kind, bool, URIRef | None], ...] = (
@@ -118,6 +135,15 @@ class Vocabulary:
     classes: dict[URIRef, str]  # class IRI -> key
     shape_properties: dict[URIRef, tuple[URIRef, ...]]  # node shape -> the property paths it declares
     shape_required: dict[URIRef, frozenset[URIRef]] = field(default_factory=dict)  # node shape -> paths it needs
+    shape_classes: dict[URIRef, tuple[URIRef, ...]] = field(default_factory=dict)  # node shape -> its classes
+    constraints: dict[tuple[URIRef, URIRef], Constraint] = field(default_factory=dict)  # (node shape, path) -> …
+
+    def constraint(self, shapes: Iterable[URIRef], path: URIRef) -> Constraint:
+        """What the node shapes ``shapes`` say of the values of ``path`` (values, classes, IRI pattern)."""
+        found = Constraint()
+        for shape in shapes:
+            found = found.merged(self.constraints.get((shape, path), Constraint()))
+        return found
 
     def required_by(self, shapes: Iterable[URIRef]) -> frozenset[URIRef]:
         """The paths every one of ``shapes`` needs (``sh:minCount`` 1 or more): what each member has whichever
@@ -209,6 +235,7 @@ def vocabulary_from_shapes(shapes: Graph, extra_classes: Iterable[URIRef] = ()) 
     by_path: dict[URIRef, list] = defaultdict(list)
     shape_properties: dict[URIRef, list[URIRef]] = defaultdict(list)
     shape_required: dict[URIRef, set[URIRef]] = defaultdict(set)
+    constraints: dict[tuple[URIRef, URIRef], Constraint] = {}
     for owner, shape in declared:
         path = shapes.value(shape, SH.path)
         if not isinstance(path, URIRef):
@@ -218,6 +245,9 @@ def vocabulary_from_shapes(shapes: Graph, extra_classes: Iterable[URIRef] = ()) 
             shape_properties[owner].append(path)
         if owner is not None and int(str(shapes.value(shape, SH.minCount) or 0)) >= 1:
             shape_required[owner].add(path)
+        if owner is not None:
+            said = _constraint(shapes, shape)
+            constraints[(owner, path)] = constraints.get((owner, path), Constraint()).merged(said)
 
     def names_resources(node: Node) -> bool:
         """A node shape whose values are IRIs or described resources, not literals."""
@@ -260,11 +290,31 @@ def vocabulary_from_shapes(shapes: Graph, extra_classes: Iterable[URIRef] = ()) 
     class_iris |= set(_EXTRA_CLASSES)
     class_iris |= set(extra_classes)
     classes = _assign_keys(class_iris, classes=True)
+    shape_classes: dict[URIRef, set[URIRef]] = defaultdict(set)
+    for predicate in (SH.targetClass, SH["class"]):
+        for shape, cls in shapes.subject_objects(predicate):
+            if isinstance(shape, URIRef) and isinstance(cls, URIRef) and (shape, RDF.type, SH.NodeShape) in shapes:
+                shape_classes[shape].add(cls)
     return Vocabulary(
         terms,
         classes,
         {k: tuple(v) for k, v in shape_properties.items()},
         {k: frozenset(v) for k, v in shape_required.items()},
+        {k: tuple(sorted(v)) for k, v in shape_classes.items()},
+        constraints,
+    )
+
+
+def _constraint(shapes: Graph, shape: Node) -> Constraint:
+    """What one property shape (and the node shapes it names with ``sh:node``) says of its values."""
+    nodes = [shape, *shapes.objects(shape, SH.node)]
+    within = [v for n in nodes for found in shapes.objects(n, SH["in"]) for v in Collection(shapes, found)]
+    classes = {c for n in nodes for c in shapes.objects(n, SH["class"]) if isinstance(c, URIRef)}
+    patterns = sorted(str(p) for n in nodes[1:] for p in shapes.objects(n, SH.pattern))
+    return Constraint(
+        tuple(dict.fromkeys(v for v in within if isinstance(v, URIRef))),
+        tuple(sorted(classes)),
+        patterns[0] if patterns else "",
     )
 
 

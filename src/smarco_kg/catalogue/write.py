@@ -16,6 +16,7 @@ import json
 import re
 import secrets
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -72,8 +73,16 @@ class Committer(Protocol):
 # -- the body ----------------------------------------------------------------------------------------------
 
 
-def read_body(data: bytes, content_type: str, vocab: Vocabulary, base_iri: str, main: str) -> Graph:
-    """The body as a graph; a JSON-LD main node without an IRI is named ``main``."""
+def read_body(
+    data: bytes,
+    content_type: str,
+    vocab: Vocabulary,
+    base_iri: str,
+    main: str,
+    resolve: Callable[[dict[str, Any]], dict[str, Any]] | None = None,
+) -> Graph:
+    """The body as a graph; a JSON-LD main node without an IRI is named ``main``. A JSON body goes through
+    ``resolve`` first (``plain_values``: codes, labels, numbers and durations in words become the shapes' values)."""
     content_type = content_type.split(";")[0].strip().lower()
     if not data.strip():
         raise BadRequest("send the description as JSON-LD, Turtle or N-Triples", title="empty body")
@@ -82,7 +91,9 @@ def read_body(data: bytes, content_type: str, vocab: Vocabulary, base_iri: str, 
         document = read_json(data)
         if not isinstance(document, dict):
             raise BadRequest("send one node object, as a GET returns", title="the body is not one JSON-LD object")
-        document = dict(document)
+        given = document.get("@context")
+        served = given is None or (isinstance(given, str) and given.endswith("/api/context.jsonld"))
+        document = resolve(document) if resolve is not None and served else dict(document)
         document["@context"] = _context(document.get("@context"), vocab)
         if _fetches(document):
             raise BadRequest("contexts may not import or name remote documents", title="unsupported @context")
@@ -173,8 +184,9 @@ def rename(graph: Graph, renames: dict[Node, URIRef]) -> Graph:
     return out
 
 
-def owned_part(graph: Graph, main: URIRef, entry: ClassEntry, vocab: Vocabulary) -> Graph:
-    """The part of the body a write of ``main`` covers, with embedded blank nodes named under ``main``."""
+def part_names(graph: Graph, main: URIRef, entry: ClassEntry, vocab: Vocabulary) -> dict[Node, URIRef]:
+    """The IRIs under ``main`` that the embedded blank nodes of the body get (``<course/x/outcome/1>``), in the
+    order of their labels."""
     renames: dict[Node, URIRef] = {}
     taken = {str(s) for s in graph.subjects() if isinstance(s, URIRef)}
     queue: list[Node] = [main]
@@ -198,7 +210,12 @@ def owned_part(graph: Graph, main: URIRef, entry: ClassEntry, vocab: Vocabulary)
                 taken.add(candidate)
                 renames[blank] = URIRef(candidate)
                 queue.append(blank)
-    graph = rename(graph, renames)
+    return renames
+
+
+def owned_part(graph: Graph, main: URIRef, entry: ClassEntry, vocab: Vocabulary) -> Graph:
+    """The part of the body a write of ``main`` covers, with embedded blank nodes named under ``main``."""
+    graph = rename(graph, part_names(graph, main, entry, vocab))
     prefix = f"{main}/"
     kept = Graph()
     for s, p, o in graph:
@@ -207,6 +224,28 @@ def owned_part(graph: Graph, main: URIRef, entry: ClassEntry, vocab: Vocabulary)
     if not any(kept.objects(main, RDF.type)):
         kept.add((main, RDF.type, entry.classes[0]))
     return kept
+
+
+def sent_names(body: Graph, main: Node, iri: URIRef, entry: ClassEntry, vocab: Vocabulary) -> dict[str, str]:
+    """What the write names each node it mints by, as the body named it: ``main`` for the member's IRI, the blank
+    node's label (``_:b1``) for each IRI minted under it; so that a report speaks of what was sent."""
+    names = {str(iri): str(main) if isinstance(main, URIRef) else f"_:{main}"}
+    renamed = rename(body, {main: iri}) if main != iri else body
+    for blank, minted in part_names(renamed, iri, entry, vocab).items():
+        names[str(minted)] = f"_:{blank}"
+    return names
+
+
+def renamed(errors: list[dict[str, Any]], names: dict[str, str]) -> list[dict[str, Any]]:
+    """A report's results with the nodes in ``names`` (focus nodes and values, by their text) renamed."""
+    out = []
+    for error in errors:
+        error = dict(error)
+        for key in ("focusNode", "value"):
+            if isinstance(error.get(key), str):
+                error[key] = names.get(error[key], error[key])
+        out.append(error)
+    return out
 
 
 def slug(text: str) -> str:
@@ -321,6 +360,7 @@ class MemberWrites:
         """A new member from ``body`` (its main node named ``PLACEHOLDER`` or by a member IRI) in ``graph``;
         ``owner``: the partner the write is held to (none for an admin)."""
         main = main_node(body, entry, PLACEHOLDER)
+        sent = body
         if main == PLACEHOLDER or isinstance(main, BNode):
             iri = mint(self.store, entry, self.base_iri, title_of(body, main, entry))
             body = rename(body, {main: iri})
@@ -333,7 +373,11 @@ class MemberWrites:
         data = owned_part(body, iri, entry, self.vocabulary)
         if describe(self.store, entry, iri) is not None:
             raise Conflict(f"<{iri}> exists; PUT it to change it", title=f"the {entry.name} exists")
-        added = self._commit(data, graph, [], actor=actor, operation="create", owner=owner)
+        try:
+            added = self._commit(data, graph, [], actor=actor, operation="create", owner=owner)
+        except Unprocessable as error:  # the shapes' report speaks of the nodes as the body named them
+            error.errors = renamed(error.errors, sent_names(sent, main, iri, entry, self.vocabulary))
+            raise
         return Written(iri, graph, describe(self.store, entry, iri) or Graph(), added)
 
     def existing(self, entry: ClassEntry, local: str, principal: Principal) -> tuple[URIRef, str, Graph]:
@@ -363,7 +407,11 @@ class MemberWrites:
         data = owned_part(body, iri, entry, self.vocabulary)
         remove = owned_subjects(self.store, graph, iri)
         owner = Owner.of(principal, self.graphs)
-        added = self._commit(data, graph, remove, actor=principal.actor, operation="update", owner=owner)
+        try:
+            added = self._commit(data, graph, remove, actor=principal.actor, operation="update", owner=owner)
+        except Unprocessable as error:
+            error.errors = renamed(error.errors, sent_names(body, iri, iri, entry, self.vocabulary))
+            raise
         return Written(iri, graph, describe(self.store, entry, iri) or Graph(), added, len(current))
 
     def delete(self, entry: ClassEntry, local: str, principal: Principal, if_match: str | None) -> Written:
