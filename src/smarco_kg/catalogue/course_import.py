@@ -40,7 +40,9 @@ from smarco_kg.catalogue.sheet_layout import (
     Layout,
     choices,
 )
-from smarco_kg.catalogue.sheets import Cell, Sheet
+from smarco_kg.catalogue.sheets import Cell, NotASpreadsheet, Sheet, kind_of
+from smarco_kg.catalogue.sheets import read as read_sheets
+from smarco_kg.catalogue.sheets import write as write_sheets
 from smarco_kg.catalogue.write import JSONLD, PLACEHOLDER, main_node, mint, owned_part, read_body, rename, title_of
 from smarco_kg.errors import SmarcoError, Unprocessable
 from smarco_kg.formats import rdf_syntax
@@ -49,7 +51,7 @@ from smarco_kg.ownership import Owner
 from smarco_kg.write_path import WriteRejected
 
 _HOURS = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*(?:h|hrs?|hours?)?\s*$", re.IGNORECASE)
-_ISO_HOURS = re.compile(r"^PT(\d+(?:\.\d+)?)H$")
+_DAY_TIME = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$")
 _NUMBER = re.compile(r"^\s*-?\d+(?:[.,]\d+)?\s*$")
 
 
@@ -189,6 +191,9 @@ class Located:
     def locate(self, pointer: str) -> tuple[str, int, str, Any]:
         """The cell a JSON pointer falls in: the longest pointer known that starts it; else the row."""
         parts = pointer.rstrip("/").split("/")
+        inside = [where for known, where in self.cells.items() if known.startswith(pointer.rstrip("/") + "/")]
+        if pointer.strip("/") and inside and inside[0][2]:  # a nested object (credit points): its first key's cell
+            return inside[0]
         while parts:
             found = self.cells.get("/".join(parts))
             if found is not None:
@@ -216,6 +221,30 @@ def _texts(value: Cell, many: bool) -> list[str]:
     return [p.strip() for p in parts if p.strip()]
 
 
+def duration_of_hours(hours: Decimal) -> str:
+    """Hours as the canonical xsd:dayTimeDuration the stores keep (40 -> ``P1DT16H``), so that a workload read
+    back from an export is the very literal stored."""
+    seconds = hours * 3600
+    days, rest = divmod(seconds, 86400)
+    whole_hours, rest = divmod(rest, 3600)
+    minutes, seconds = divmod(rest, 60)
+    time = "".join(
+        f"{format(n.normalize(), 'f')}{unit}" for n, unit in ((whole_hours, "H"), (minutes, "M"), (seconds, "S")) if n
+    )
+    text = "P" + (f"{int(days)}D" if days else "") + (f"T{time}" if time else "")
+    return text if text != "P" else "PT0S"
+
+
+def hours_of_duration(text: str) -> Decimal | None:
+    """The hours of a day-time duration (``P1DT16H`` -> 40); None for any other text (months, years)."""
+    found = _DAY_TIME.match(text)
+    if found is None or text in ("P", "PT"):
+        return None
+    days, hours, minutes, seconds = (Decimal(g) if g else Decimal(0) for g in found.groups())
+    total = days * 24 + hours + minutes / 60 + seconds / 3600
+    return Decimal(int(total)) if total == total.to_integral_value() else total.normalize()
+
+
 class CellError(ValueError):
     pass
 
@@ -234,19 +263,20 @@ def cell_value(column: Column, raw: Cell, lists: Lists) -> Any:
     for text in values:
         if kind == "iri" and listed is not None and text in listed.iris:
             out.append(str(listed.iris[text]))
-        elif kind == "number" or (kind == "text" and _NUMBER.match(text) and _numeric_text(column)):
-            normalised = text.replace(",", ".").strip()
+        elif kind == "number" or (kind == "text" and _numeric_text(column)):
+            if not _NUMBER.match(text):
+                raise CellError(f"{text!r} is not a number (such as 3 or 1,5)")
             try:
-                number = Decimal(normalised)
+                number = Decimal(text.replace(",", ".").strip())
             except InvalidOperation as error:
-                raise CellError(f"{text!r} is not a number") from error
+                raise CellError(f"{text!r} is not a number (such as 3 or 1,5)") from error
             if kind == "number":
                 out.append(int(number) if number == number.to_integral_value() else float(number))
             else:
                 out.append(format(number.normalize(), "f"))
         elif kind == "duration":
             hours = _HOURS.match(text)
-            out.append(f"PT{format(Decimal(hours[1].replace(',', '.')).normalize(), 'f')}H" if hours else text)
+            out.append(duration_of_hours(Decimal(hours[1].replace(",", "."))) if hours else text)
         elif kind == "boolean":
             lowered = text.lower()
             if lowered in ("true", "yes", "1", "y"):
@@ -445,7 +475,8 @@ class CourseImport:
             self._locate_nodes(graph, iri, found, where)
             data += graph
         written = False
-        if not problems and len(data):
+        if len(data):
+            check_only = dry_run or bool(problems)  # rows already refused: still check the others, for the report
             try:
                 self.kg.commit(
                     data.serialize(format="nt", encoding="utf-8"),
@@ -458,25 +489,9 @@ class CourseImport:
                     base_iri=base,
                     allowed_graphs=lambda g: g == self.graph,
                     remove_resources=remove,
-                    dry_run=dry_run,
+                    dry_run=check_only,
                 )
-                written = not dry_run
-            except WriteRejected as rejected:
-                problems.extend(self._shape_problems(rejected, where))
-        elif len(data) and dry_run:
-            try:
-                self.kg.commit(
-                    data.serialize(format="nt", encoding="utf-8"),
-                    rdf_syntax("ntriples"),
-                    actor=self.actor,
-                    operation="import",
-                    owner=self.owner,
-                    graph=self.graph,
-                    base_iri=base,
-                    allowed_graphs=lambda g: g == self.graph,
-                    remove_resources=remove,
-                    dry_run=True,
-                )
+                written = not check_only
             except WriteRejected as rejected:
                 problems.extend(self._shape_problems(rejected, where))
         for result in results:
@@ -704,8 +719,8 @@ def _plain(value: Any, column: Column, lists: Lists) -> Cell:
             continue
         if listed is not None and URIRef(str(item)) in listed.by_iri:
             shown.append(listed.by_iri[URIRef(str(item))])
-        elif column.kind == "duration" and _ISO_HOURS.match(str(item)):
-            shown.append(f"{_ISO_HOURS.match(str(item))[1]} hours")  # type: ignore[index]
+        elif column.kind == "duration" and hours_of_duration(str(item)) is not None:
+            shown.append(f"{format(hours_of_duration(str(item)), 'f')} hours")
         elif isinstance(item, bool | int | float) and len(values) == 1:
             return item
         elif _numeric_text(column) and len(values) == 1:
@@ -741,3 +756,53 @@ def literal_text(value: Node) -> str:
 
 
 _ = RDF  # rdf:type is read through the compact documents
+
+
+# -- what the API and the CLI call ----------------------------------------------------------------------------
+
+
+def layout_of(kg: Any) -> Layout:
+    entry = kg.catalogue.entry("courses")
+    return Layout(entry, kg.catalogue.vocabulary, kg.settings.shapes_dir)
+
+
+def template(kg: Any, example: dict[str, Any] | None, kind: str) -> bytes:
+    """The empty template (with one example row, a demo course, when there is one) as a workbook of ``kind``."""
+    layout = layout_of(kg)
+    lists = Lists(layout, kg.store, kg.settings.base_iri, kg.generation)
+    documents = [(example, "")] if example is not None else []
+    return write_sheets(sheets_for(layout, lists, documents), kind)
+
+
+def export(kg: Any, provider: URIRef, kind: str) -> bytes:
+    """The courses ``provider`` gives, in the template's columns, with their ids and versions."""
+    layout = layout_of(kg)
+    lists = Lists(layout, kg.store, kg.settings.base_iri, kg.generation)
+    documents = course_documents(kg, layout, provider_courses(kg, layout, provider))
+    return write_sheets(sheets_for(layout, lists, documents), kind)
+
+
+def import_courses(
+    kg: Any, data: bytes, *, partner: str, owner: Owner | None, filename: str = "", dry_run: bool = False
+) -> ImportReport:
+    """Read a workbook and import its courses into ``partner``'s graph (all or nothing); ``SheetRejected`` when
+    any row is wrong (a dry run answers the report instead)."""
+    layout = layout_of(kg)
+    kind = kind_of(data, filename)
+    found = read_sheets(data, kind, [COURSES, OUTCOMES])
+    if not found:
+        raise NotASpreadsheet("the file holds no table")
+    job = CourseImport(
+        kg,
+        layout,
+        layout.entry,
+        kg.graphs.partner(partner),
+        owner,
+        partner,
+        Resolver(kg.store, layout.vocabulary, kg.settings.base_iri),
+        partner,
+    )
+    report = job.run(found, dry_run=dry_run)
+    if report.problems and not dry_run:
+        raise SheetRejected(report.problems)
+    return report

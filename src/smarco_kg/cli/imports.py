@@ -148,3 +148,52 @@ def import_elm_command(
             )
 
     run(action)
+
+
+@commands.command("courses")
+def import_courses_command(
+    file: Annotated[Path, typer.Argument(help="A course spreadsheet (.xlsx, .ods or .csv) in the template's columns")],
+    partner: Annotated[str, typer.Option("--partner", help="The partner whose graph the courses go to (its slug)")],
+    store: StoreOption = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check every row and report; write nothing")] = False,
+) -> None:
+    """Import courses from a spreadsheet into a partner's graph: validated, all or nothing."""
+
+    def action() -> None:
+        from smarco_kg.catalogue.course_import import SheetRejected, import_courses
+        from smarco_kg.catalogue.sheets import NotASpreadsheet
+        from smarco_kg.errors import SmarcoError
+        from smarco_kg.ownership import Owner
+
+        require([file])
+        with opened(store) as kg:
+            owner = Owner(kg.graphs.partner(partner), f"partner {partner}")
+            try:
+                report = import_courses(
+                    kg, file.read_bytes(), partner=partner, owner=owner, filename=file.name, dry_run=dry_run
+                )
+            except NotASpreadsheet as error:
+                raise Failure(f"{file}: {error.detail}", code=2) from error
+            except SheetRejected as rejected:
+                lines = [_problem_line(p) for p in rejected.problems]
+                raise Failure(f"{file}: {len(lines)} problem(s); nothing was stored", "\n".join(lines)) from rejected
+            except SmarcoError as error:
+                raise Failure(f"{file}: {error.detail}", "\n".join(str(e) for e in error.errors or [])) from error
+            for row in report.rows:
+                out.print(f"{row.sheet} row {row.row}: {row.action} {row.course}".rstrip(), markup=False)
+            for problem in report.problems:
+                err.print(_problem_line(problem), markup=False)
+            if report.problems:
+                raise Failure(f"{file}: {len(report.problems)} problem(s); nothing was stored")
+            verb = "checked (dry run, nothing stored)" if dry_run else "imported"
+            out.print(f"{len(report.rows)} course row(s) {verb}", markup=False)
+
+    run(action)
+
+
+def _problem_line(problem: object) -> str:
+    sheet, row, column = getattr(problem, "sheet", ""), getattr(problem, "row", 0), getattr(problem, "column", "")
+    value, what, message = getattr(problem, "value", None), getattr(problem, "problem", ""), getattr(problem, "message", "")
+    where = f"{sheet} row {row}" + (f" column {column}" if column else "")
+    shown = f" ({value!r})" if value is not None else ""
+    return f"{where}{shown}: {what}" + (f" - {message}" if message else "")

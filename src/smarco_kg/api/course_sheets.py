@@ -1,0 +1,83 @@
+"""Catalogue spreadsheets: ``GET /api/courses/template.{xlsx,ods,csv}``, ``GET /api/courses.{xlsx,ods,csv}`` (a
+provider's courses) and ``POST /api/courses/import`` (a file, a partner's token; ``dry_run=true`` for the report
+alone). Thin over ``catalogue.course_import``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from smarco_kg.api.context import authenticate, service
+from smarco_kg.api.problems import Problem
+from smarco_kg.api.uploads import read_form
+from smarco_kg.api.write_docs import demo_members, write_example
+from smarco_kg.auth import log_write
+from smarco_kg.catalogue.course_import import export, import_courses, template
+from smarco_kg.catalogue.jsonld import compact
+from smarco_kg.catalogue.sheets import MEDIA_TYPES
+from smarco_kg.ownership import Owner
+
+router = APIRouter(tags=["Collections"])
+KINDS = "{kind:xlsx|ods|csv}"
+
+
+def _kind(kind: str) -> str:
+    if kind not in MEDIA_TYPES:
+        raise Problem(404, "no such format", "the spreadsheets are .xlsx, .ods and .csv")
+    return kind
+
+
+def _file(body: bytes, kind: str, name: str) -> Response:
+    disposition = f'attachment; filename="{name}.{kind}"'
+    media = MEDIA_TYPES[kind] + ("; charset=utf-8" if kind == "csv" else "")
+    return Response(body, media_type=media, headers={"Content-Disposition": disposition})
+
+
+@router.get("/api/courses/template.{kind}", summary="The course spreadsheet template (.xlsx, .ods or .csv)")
+async def course_template(request: Request, kind: str) -> Response:
+    svc = service(request)
+    kind = _kind(kind)
+
+    def build() -> bytes:
+        demo = demo_members(svc.catalogue, svc.settings.data_dir)
+        entry = svc.catalogue.entry("courses")
+        found = write_example(entry, svc.catalogue.vocabulary, demo, svc.settings.base_iri) if demo else None
+        example = None
+        if found is not None:
+            member, graph = found
+            example = {k: v for k, v in compact(graph, member, svc.catalogue.vocabulary, "").items() if k != "id"}
+        return template(svc.kg, example, kind)
+
+    return _file(await run_in_threadpool(build), kind, "courses-template")
+
+
+@router.get("/api/courses.{kind}", summary="A provider's courses as a spreadsheet, in the template's columns")
+async def course_export(request: Request, kind: str, provider: str) -> Response:
+    svc = service(request)
+    kind = _kind(kind)
+    organisation = svc.catalogue.member_value("partners", "provider", provider)
+    body = await run_in_threadpool(export, svc.kg, organisation, kind)
+    return _file(body, kind, f"courses-{provider.rsplit('/', 1)[-1]}")
+
+
+@router.post("/api/courses/import", summary="Import courses from a spreadsheet: all or nothing, or a dry run")
+async def course_import(request: Request) -> Response:
+    svc = service(request)
+    principal = authenticate(request)
+    if principal.partner is None:
+        raise Problem(403, "a partner's token is needed", "courses are imported into the partner graph of the token")
+    form = await read_form(request)
+    data = form.files.get("file")
+    if data is None:
+        raise Problem(400, "no file", "send the spreadsheet in the form field 'file'")
+    dry_run = (request.query_params.get("dry_run") or form.one("dry_run") or "").lower() in ("true", "1", "yes")
+    owner = Owner.of(principal, svc.kg.graphs)
+    async with svc.write_lock:
+        report = await run_in_threadpool(
+            import_courses, svc.kg, data, partner=principal.partner, owner=owner, dry_run=dry_run
+        )
+    if report.written:
+        written = sum(1 for r in report.rows if r.action in ("create", "update"))
+        log_write(principal, svc.kg.graphs.partner(principal.partner), written, 0, "api-import-courses")
+    return JSONResponse(report.as_json(), status_code=200)
