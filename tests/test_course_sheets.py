@@ -105,7 +105,9 @@ def export(api: LiveServer, kind: str = "xlsx") -> bytes:
 
 
 def etag(api: LiveServer, iri: str) -> str:
-    response = api.client.get(f"{api.url}/api/courses/{iri.rsplit('/', 1)[1]}", headers={"Accept": "application/ld+json"})
+    response = api.client.get(
+        f"{api.url}/api/courses/{iri.rsplit('/', 1)[1]}", headers={"Accept": "application/ld+json"}
+    )
     assert response.status_code == 200, describe(response)
     return response.headers["ETag"]
 
@@ -176,7 +178,9 @@ def test_a_good_sheet_creates_courses_visible_in_the_api(api: LiveServer) -> Non
     created = [row["course"] for row in report["rows"]]
     assert [row["action"] for row in report["rows"]] == ["create", "create"]
     for iri, title in zip(created, titles, strict=True):
-        got = api.client.get(f"{api.url}/api/courses/{iri.rsplit('/', 1)[1]}", headers={"Accept": "application/ld+json"})
+        got = api.client.get(
+            f"{api.url}/api/courses/{iri.rsplit('/', 1)[1]}", headers={"Accept": "application/ld+json"}
+        )
         assert got.status_code == 200, describe(got)
         body = got.json()
         assert body["title"]["en"] == title
@@ -184,7 +188,9 @@ def test_a_good_sheet_creates_courses_visible_in_the_api(api: LiveServer) -> Non
         assert spec["creditPoint"][0]["point"] == "3"
         assert spec["volumeOfLearning"] == "P1DT16H"  # 40 hours, as the store writes it
         assert [skill["id"] for skill in spec["learningOutcome"][0]["relatedESCOSkill"]] == [SKILL]
-    listed = api.client.get(f"{api.url}/api/courses", params={"provider": PARTNER}, headers={"Accept": "application/ld+json"})
+    listed = api.client.get(
+        f"{api.url}/api/courses", params={"provider": PARTNER}, headers={"Accept": "application/ld+json"}
+    )
     assert {i["id"] for i in listed.json()["items"]} >= set(created)
 
 
@@ -328,7 +334,9 @@ def test_cli_import_dry_run_and_a_bad_file(api: LiveServer, demo_settings: Setti
 def test_plain_values_typed_by_hand(api: LiveServer) -> None:
     title = "Plain values course"
     row = course_row(title, defaultLanguage="es", mode="blended", eqfLevel=4, language="Spanish")
-    data = workbook([row], [outcome(title, "Design cloud architecture", skill="design cloud architecture")], headers(api))
+    data = workbook(
+        [row], [outcome(title, "Design cloud architecture", skill="design cloud architecture")], headers(api)
+    )
     response = upload(api, data, dry_run=True)
     assert response.status_code == 200 and not response.json()["problems"], describe(response)
 

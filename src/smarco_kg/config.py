@@ -153,7 +153,13 @@ class Settings(BaseSettings):
         return value
 
     @field_validator(
-        "body_limit", "sparql_body_limit", "api_body_limit", "verify_body_limit", "sheet_body_limit", "load_body_limit", "header_limit"
+        "body_limit",
+        "sparql_body_limit",
+        "api_body_limit",
+        "verify_body_limit",
+        "sheet_body_limit",
+        "load_body_limit",
+        "header_limit",
     )
     @classmethod
     def _positive_limit(cls, value: int) -> int:

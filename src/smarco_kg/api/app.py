@@ -19,9 +19,9 @@ from starlette.types import Message, Scope
 
 from smarco_kg import __version__
 from smarco_kg.api import (
-    course_sheets,
     api_docs,
     changes,
+    course_sheets,
     credentials,
     dataset,
     europass,

@@ -91,7 +91,9 @@ class SheetRejected(Unprocessable):
     def __init__(self, problems: list[CellProblem]) -> None:
         first = problems[0]
         where = f"{first.sheet} row {first.row}" + (f", column {first.column}" if first.column else "")
-        super().__init__(f"{len(problems)} problem(s); {where}: {first.problem}", errors=[p.as_error() for p in problems])
+        super().__init__(
+            f"{len(problems)} problem(s); {where}: {first.problem}", errors=[p.as_error() for p in problems]
+        )
         self.problems = problems
 
 
@@ -192,7 +194,8 @@ class Located:
         """The cell a JSON pointer falls in: the longest pointer known that starts it; else the row."""
         parts = pointer.rstrip("/").split("/")
         inside = [where for known, where in self.cells.items() if known.startswith(pointer.rstrip("/") + "/")]
-        if pointer.strip("/") and inside and inside[0][2]:  # a nested object (credit points): its first key's cell
+        last = parts[-1] if parts else ""
+        if last and inside and inside[0][2].startswith(f"{last}."):  # a nested object (credit points): a key's cell
             return inside[0]
         while parts:
             found = self.cells.get("/".join(parts))
@@ -322,7 +325,8 @@ class Rows:
             errors.append({"sheet": COURSES, "missing": missing})
         if errors:
             parts = [
-                f"{e['sheet']}: " + ("unknown column(s) " + ", ".join(e["unknown"]) if "unknown" in e else "")
+                f"{e['sheet']}: "
+                + ("unknown column(s) " + ", ".join(e["unknown"]) if "unknown" in e else "")
                 + ("missing column(s) " + ", ".join(e.get("missing", [])) if "missing" in e else "")
                 for e in errors
             ]
@@ -483,7 +487,9 @@ class CourseImport:
                     rdf_syntax("ntriples"),
                     actor=self.actor,
                     operation="import",
-                    subjects=sorted({str(s) for s in data.subjects() if isinstance(s, URIRef)} | {s for _, s in remove}),
+                    subjects=sorted(
+                        {str(s) for s in data.subjects() if isinstance(s, URIRef)} | {s for _, s in remove}
+                    ),
                     owner=self.owner,
                     graph=self.graph,
                     base_iri=base,
@@ -513,9 +519,7 @@ class CourseImport:
                 suggestions.append({"sheet": OUTCOMES, "row": number, "column": "relatedESCOSkill", "skills": matches})
         return suggestions
 
-    def _graph(
-        self, found: Located, problems: list[CellProblem]
-    ) -> tuple[Graph, URIRef, list[tuple[str, str]] | None]:
+    def _graph(self, found: Located, problems: list[CellProblem]) -> tuple[Graph, URIRef, list[tuple[str, str]] | None]:
         store = self.kg.store
         try:
             document = self.resolver.resolve(found.document, self.entry, self.partner)
@@ -523,13 +527,21 @@ class CourseImport:
             for problem in error.problems:
                 sheet, row, column, value = found.locate(problem.pointer)
                 problems.append(
-                    CellProblem(sheet, row, column, value if value is not None else problem.value, problem.message,
-                                candidates=problem.candidates)
+                    CellProblem(
+                        sheet,
+                        row,
+                        column,
+                        value if value is not None else problem.value,
+                        problem.message,
+                        candidates=problem.candidates,
+                    )
                 )
             raise _RowRefused from error
         main = str(found.iri) if found.iri is not None else str(PLACEHOLDER)
         try:
-            body = read_body(json.dumps(document).encode(), JSONLD, self.layout.vocabulary, self.kg.settings.base_iri, main)
+            body = read_body(
+                json.dumps(document).encode(), JSONLD, self.layout.vocabulary, self.kg.settings.base_iri, main
+            )
             node = main_node(body, self.entry, found.iri or PLACEHOLDER)
         except SmarcoError as error:
             problems.append(CellProblem(COURSES, found.row, "", None, str(error)))
@@ -744,9 +756,7 @@ def course_documents(kg: Any, layout: Layout, iris: Sequence[URIRef]) -> list[tu
 
 def provider_courses(kg: Any, layout: Layout, provider: URIRef) -> list[URIRef]:
     classes = " ".join(f"<{c}>" for c in layout.entry.classes)
-    query = (
-        f"SELECT DISTINCT ?c WHERE {{ VALUES ?t {{ {classes} }} ?c a ?t ; <{ELM.providedBy}> ?p }} ORDER BY ?c"
-    )
+    query = f"SELECT DISTINCT ?c WHERE {{ VALUES ?t {{ {classes} }} ?c a ?t ; <{ELM.providedBy}> ?p }} ORDER BY ?c"
     rows = kg.store.query(query, bindings={"p": provider}, union_default_graph=True).rows()
     return [URIRef(str(row["c"])) for row in rows]
 

@@ -244,4 +244,3 @@ def _official_languages(table: Table) -> list[Concept]:
         if iri is not None:
             listed.append(table.concepts[iri])
     return sorted(listed, key=lambda c: c.label.casefold())
-

@@ -134,7 +134,7 @@ def _write_ods(sheets: Sequence[Sheet]) -> bytes:
     validations = ContentValidations()
     named: dict[tuple[str, str], str] = {}
     for sheet in sheets:
-        for header, (labels, strict) in sheet.lists.items():
+        for header, (labels, _strict) in sheet.lists.items():  # ODF lists have no warning-only style
             name = f"list{len(named) + 1}"
             named[(sheet.name, header)] = name
             listed = ";".join('"' + label.replace('"', '""') + '"' for label in labels)

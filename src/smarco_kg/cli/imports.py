@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from smarco_kg.catalogue.course_import import CellProblem
 from smarco_kg.cli.common import Failure, StoreOption, err, graph_list, opened, out, print_report, require, run
 from smarco_kg.esco import ATTRIBUTION
 from smarco_kg.progress import progress_bar
@@ -191,9 +192,7 @@ def import_courses_command(
     run(action)
 
 
-def _problem_line(problem: object) -> str:
-    sheet, row, column = getattr(problem, "sheet", ""), getattr(problem, "row", 0), getattr(problem, "column", "")
-    value, what, message = getattr(problem, "value", None), getattr(problem, "problem", ""), getattr(problem, "message", "")
-    where = f"{sheet} row {row}" + (f" column {column}" if column else "")
-    shown = f" ({value!r})" if value is not None else ""
-    return f"{where}{shown}: {what}" + (f" - {message}" if message else "")
+def _problem_line(problem: CellProblem) -> str:
+    where = f"{problem.sheet} row {problem.row}" + (f" column {problem.column}" if problem.column else "")
+    shown = f" ({problem.value!r})" if problem.value is not None else ""
+    return f"{where}{shown}: {problem.problem}" + (f" - {problem.message}" if problem.message else "")
