@@ -4,28 +4,77 @@ alone). Thin over ``catalogue.course_import``."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Any, Literal
+
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from smarco_kg.api.context import authenticate, service
-from smarco_kg.api.problems import Problem
+from smarco_kg.api.problems import Problem, problem_responses
 from smarco_kg.api.uploads import read_form
 from smarco_kg.api.write_docs import demo_members, write_example
 from smarco_kg.auth import log_write
 from smarco_kg.catalogue.course_import import export, import_courses, template
 from smarco_kg.catalogue.jsonld import compact
 from smarco_kg.catalogue.sheets import MEDIA_TYPES
+from smarco_kg.errors import (
+    BadParameter,
+    BadRequest,
+    ContentTooLarge,
+    Forbidden,
+    RequestTimeout,
+    Unauthorized,
+    Unprocessable,
+    UnsupportedMediaType,
+)
 from smarco_kg.ownership import Owner
 
 router = APIRouter(tags=["Collections"])
-KINDS = "{kind:xlsx|ods|csv}"
-
-
-def _kind(kind: str) -> str:
-    if kind not in MEDIA_TYPES:
-        raise Problem(404, "no such format", "the spreadsheets are .xlsx, .ods and .csv")
-    return kind
+Kind = Literal["xlsx", "ods", "csv"]
+_FILES: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "the workbook: .xlsx or .ods (sheets courses and outcomes, header notes, drop-down lists) or "
+        "CSV (UTF-8 with a byte-order mark, ';' between fields, the outcomes' table after the courses')",
+        "content": {media: {"schema": {"type": "string", "format": "binary"}} for media in MEDIA_TYPES.values()},
+    }
+}
+_UPLOAD = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "multipart/form-data": {
+                "schema": {
+                    "type": "object",
+                    "properties": {
+                        "file": {"type": "string", "format": "binary", "description": ".xlsx, .ods or .csv"},
+                        "dry_run": {"type": "string", "enum": ["true", "false"]},
+                    },
+                    "required": ["file"],
+                }
+            }
+        },
+    },
+    "parameters": [
+        {
+            "name": "dry_run",
+            "in": "query",
+            "required": False,
+            "description": "true: check every row and answer the report; write nothing",
+            "schema": {"type": "string", "enum": ["true", "false"]},
+        }
+    ],
+}
+_REPORT = {
+    "type": "object",
+    "properties": {
+        "dryRun": {"type": "boolean"},
+        "written": {"type": "boolean"},
+        "rows": {"type": "array", "items": {"type": "object"}},
+        "problems": {"type": "array", "items": {"type": "object"}},
+    },
+    "required": ["dryRun", "written", "rows", "problems"],
+}
 
 
 def _file(body: bytes, kind: str, name: str) -> Response:
@@ -34,10 +83,14 @@ def _file(body: bytes, kind: str, name: str) -> Response:
     return Response(body, media_type=media, headers={"Content-Disposition": disposition})
 
 
-@router.get("/api/courses/template.{kind}", summary="The course spreadsheet template (.xlsx, .ods or .csv)")
-async def course_template(request: Request, kind: str) -> Response:
+@router.get(
+    "/api/courses/template.{kind}",
+    summary="The course spreadsheet template (.xlsx, .ods or .csv), generated from the shapes and code lists",
+    response_class=Response,
+    responses={**_FILES, **problem_responses(BadParameter)},
+)
+async def course_template(request: Request, kind: Kind) -> Response:
     svc = service(request)
-    kind = _kind(kind)
 
     def build() -> bytes:
         demo = demo_members(svc.catalogue, svc.settings.data_dir)
@@ -52,16 +105,35 @@ async def course_template(request: Request, kind: str) -> Response:
     return _file(await run_in_threadpool(build), kind, "courses-template")
 
 
-@router.get("/api/courses.{kind}", summary="A provider's courses as a spreadsheet, in the template's columns")
-async def course_export(request: Request, kind: str, provider: str) -> Response:
+@router.get(
+    "/api/courses.{kind}",
+    summary="A provider's courses as a spreadsheet, in the template's columns: edit it and import it again",
+    response_class=Response,
+    responses={**_FILES, **problem_responses(BadParameter)},
+)
+async def course_export(
+    request: Request,
+    kind: Kind,
+    provider: str = Query(..., description="The providing organisation: its IRI or id (slug), such as cefriel"),
+) -> Response:
     svc = service(request)
-    kind = _kind(kind)
     organisation = svc.catalogue.member_value("partners", "provider", provider)
     body = await run_in_threadpool(export, svc.kg, organisation, kind)
     return _file(body, kind, f"courses-{provider.rsplit('/', 1)[-1]}")
 
 
-@router.post("/api/courses/import", summary="Import courses from a spreadsheet: all or nothing, or a dry run")
+@router.post(
+    "/api/courses/import",
+    summary="Import courses from a spreadsheet (a partner's token): all or nothing, or a dry run's report",
+    response_class=JSONResponse,
+    responses={
+        200: {"description": "the report, row by row", "content": {"application/json": {"schema": _REPORT}}},
+        **problem_responses(
+            BadRequest, Unauthorized, Forbidden, RequestTimeout, ContentTooLarge, UnsupportedMediaType, Unprocessable
+        ),
+    },
+    openapi_extra=_UPLOAD,
+)
 async def course_import(request: Request) -> Response:
     svc = service(request)
     principal = authenticate(request)

@@ -43,7 +43,17 @@ from smarco_kg.catalogue.sheet_layout import (
 from smarco_kg.catalogue.sheets import Cell, NotASpreadsheet, Sheet, kind_of
 from smarco_kg.catalogue.sheets import read as read_sheets
 from smarco_kg.catalogue.sheets import write as write_sheets
-from smarco_kg.catalogue.write import JSONLD, PLACEHOLDER, main_node, mint, owned_part, read_body, rename, title_of
+from smarco_kg.catalogue.write import (
+    JSONLD,
+    PLACEHOLDER,
+    main_node,
+    mint,
+    owned_part,
+    owned_subjects,
+    read_body,
+    rename,
+    title_of,
+)
 from smarco_kg.errors import SmarcoError, Unprocessable
 from smarco_kg.formats import rdf_syntax
 from smarco_kg.namespaces import ELM
@@ -189,6 +199,7 @@ class Located:
     version: str
     cells: dict[str, tuple[str, int, str, Any]] = field(default_factory=dict)  # pointer -> (sheet, row, column, value)
     outcome_rows: list[tuple[int, dict[str, Cell]]] = field(default_factory=list)
+    record: dict[str, Cell] = field(default_factory=dict)  # the course row's cells, by header
 
     def locate(self, pointer: str) -> tuple[str, int, str, Any]:
         """The cell a JSON pointer falls in: the longest pointer known that starts it; else the row."""
@@ -367,7 +378,7 @@ class Rows:
             if iri is None:
                 self.problems.append(CellProblem(COURSES, number, ID, given, "is no course id"))
         version = next(iter(_texts(record.get(VERSION), False)), "").strip('"').split("-", 1)[0]
-        found = Located(document, number, iri, version)
+        found = Located(document, number, iri, version, record=record)
         if iri is not None:
             document["id"] = str(iri)
             document[SPECIFICATION_KEY] = {"id": f"{iri}/specification"}
@@ -464,6 +475,9 @@ class CourseImport:
             result.suggestions = self._suggestions(found)
             if bad:
                 result.action = "refused"
+                continue
+            if found.iri is not None and self._as_exported(found, lists):
+                result.action, result.course = "unchanged", str(found.iri)
                 continue
             try:
                 graph, iri, replaced = self._graph(found, problems)
@@ -572,13 +586,49 @@ class CourseImport:
                     )
                 )
                 raise _RowRefused
-            from smarco_kg.catalogue.write import owned_subjects
-
+            elsewhere = [
+                spec
+                for spec in current.objects(iri, ELM.learningAchievementSpecification)
+                if not str(spec).startswith(f"{iri}/")
+            ]
+            if elsewhere:  # a credential's specification, which its own write changes
+                problems.append(
+                    CellProblem(
+                        COURSES,
+                        found.row,
+                        ID,
+                        str(iri).removeprefix(self.entry.namespace(self.kg.settings.base_iri)),
+                        f"what this course teaches is the credential <{elsewhere[0]}>: change it there "
+                        "(PUT /api/credentials/…), not in this sheet",
+                    )
+                )
+                raise _RowRefused
             replaced = owned_subjects(store, self.graph, iri)
             if not replaced:
                 problems.append(CellProblem(COURSES, found.row, ID, str(iri), "the course is not in your graph"))
                 raise _RowRefused
         return owned_part(body, iri, self.entry, self.layout.vocabulary), iri, replaced
+
+    def _as_exported(self, found: Located, lists: Lists) -> bool:
+        """Whether a course row (and its outcome rows) holds what an export of the course gives now: the row of a
+        sheet imported back unchanged, which is then left alone (whatever its version)."""
+        assert found.iri is not None
+        documents = course_documents(self.kg, self.layout, [found.iri])
+        if not documents:
+            return False
+        courses, outcomes = sheets_for(self.layout, lists, documents)
+        exported = dict(zip(courses.headers, courses.rows[0], strict=True))
+        skipped = {ID, VERSION, COURSE}
+        for header in set(exported) | set(found.record):
+            if header not in skipped and _same(exported.get(header)) != _same(found.record.get(header)):
+                return False
+        mine = sorted(
+            tuple(_same(record.get(h)) for h in outcomes.headers if h != COURSE) for _, record in found.outcome_rows
+        )
+        theirs = sorted(
+            tuple(_same(v) for h, v in zip(outcomes.headers, row, strict=True) if h != COURSE) for row in outcomes.rows
+        )
+        return mine == theirs
 
     def _unchanged(self, graph: Graph, iri: URIRef, replaced: list[tuple[str, str]]) -> bool:
         current = describe(self.kg.store, self.entry, iri) or Graph()
@@ -635,6 +685,12 @@ class CourseImport:
             what = "missing" if problem.value is None and value is None else "not valid here"
             found.append(CellProblem(sheet, number, column, shown, what, message=problem.message))
         return found
+
+
+def _same(value: Cell) -> str:
+    """A cell as two cells compare: its values, trimmed, numbers without trailing zeros, commas as points."""
+    texts = _texts(value, True)
+    return SEPARATOR.join(t.replace(",", ".") if _NUMBER.match(t) else t for t in texts)
 
 
 class _RowRefused(Exception):
