@@ -12,8 +12,10 @@ import httpx
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from smarco_kg.catalogue.course_import import suggest_skills
+from smarco_kg.catalogue.course_import import Lists, Rows, layout_of, suggest_skills
+from smarco_kg.catalogue.sheets import Sheet
 from smarco_kg.config import Settings
+from smarco_kg.kg import KnowledgeGraph
 from tests.backends import Template
 from tests.server import LiveServer, describe, live_server, problem
 from tests.test_cli import run
@@ -342,5 +344,37 @@ def test_plain_values_typed_by_hand(api: LiveServer) -> None:
 
 
 @pytest.mark.xfail(reason="to be connected to the skill extractor (smarco_kg/skill_extraction.py)", strict=True)
-def test_outcomes_without_skills_get_suggestions() -> None:
-    assert suggest_skills("Design a cloud architecture for a municipal e-service")
+def test_outcomes_without_skills_get_suggestions(demo_kg: KnowledgeGraph) -> None:
+    found = suggest_skills(demo_kg.store, "Design a cloud architecture for a municipal e-service")
+    assert SKILL in [s["skill"] for s in found]
+
+
+def test_json_pointers_of_a_row_document_lead_back_to_their_cells(demo_kg: KnowledgeGraph) -> None:
+    """What maps the resolver's problems (JSON pointers) to sheet, row and column."""
+    layout = layout_of(demo_kg)
+    lists = Lists(layout, demo_kg.store, demo_kg.settings.base_iri)
+    row = course_row("Pointer course", mode="Online; blended")
+    courses = Sheet("courses", list(row), [list(row.values())], row_numbers=[7])
+    outcomes = Sheet(
+        "outcomes",
+        ["course", "title@en", "relatedESCOSkill"],
+        [["Pointer course", "First", SKILL], ["Pointer course", "Second", f"{SKILL}; design cloud architecture"]],
+        row_numbers=[3, 4],
+    )
+    reader = Rows(layout, lists, demo_kg.settings.base_iri)
+    [found] = reader.documents(courses, outcomes, layout.entry)
+    assert not reader.problems
+    spec = found.document["learningAchievementSpecification"]
+    assert spec["mode"] == ["http://data.europa.eu/snb/learning-assessment/920fbb3cbe", "blended"]  # a label, as typed
+    assert spec["creditPoint"] == {"type": "CreditPoint", "framework": spec["creditPoint"]["framework"], "point": "3"}
+    assert found.locate("/learningAchievementSpecification/mode/1") == ("courses", 7, "mode", "Online; blended")
+    assert found.locate("/defaultLanguage") == ("courses", 7, "defaultLanguage", "English")
+    assert found.locate("/learningAchievementSpecification/creditPoint/point")[2] == "creditPoint.point"
+    assert found.locate("/learningAchievementSpecification/learningOutcome/1/relatedESCOSkill/1") == (
+        "outcomes",
+        4,
+        "relatedESCOSkill",
+        f"{SKILL}; design cloud architecture",
+    )
+    assert found.locate("/providedBy") == ("courses", 7, "providedBy", "Cefriel")
+    assert found.locate("/nothing/here")[:3] == ("courses", 7, "")

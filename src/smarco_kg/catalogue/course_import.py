@@ -10,6 +10,7 @@ left alone, so that importing an export again changes nothing.
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 from collections.abc import Callable, Sequence
@@ -148,19 +149,18 @@ class ImportReport:
         }
 
 
-def suggest_skills(text: str, lang: str = "en", limit: int = 5) -> list[dict[str, Any]]:
-    """ESCO skills an outcome that names none could have (to show, never to store): the skill extractor's
-    matches, when the service has one; none until then."""
+def suggest_skills(store: Any, text: str, lang: str = "en", limit: int = 5) -> list[dict[str, Any]]:
+    """ESCO skills an outcome that names none could have, to show the provider (never stored): the skill
+    extractor's matches (``smarco_kg.skill_extraction.SkillExtractor``, built from the ESCO in ``store``) where
+    the service has one; none until then."""
     try:
-        from smarco_kg import skill_extraction  # type: ignore[attr-defined]
-    except ImportError:
+        module = importlib.import_module("smarco_kg.skill_extraction")
+    except ModuleNotFoundError:
         return []
-    extractor = getattr(skill_extraction, "default_extractor", None)
-    if extractor is None:
-        return []
+    extractor = module.SkillExtractor(store)
     return [
         {"skill": m.skill, "label": m.label, "score": m.score, "matched": m.matched}
-        for m in extractor().extract(text, lang=lang, limit=limit)
+        for m in extractor.extract(text, lang=lang, limit=limit)
     ]
 
 
@@ -528,7 +528,7 @@ class CourseImport:
             if record.get("relatedESCOSkill") not in (None, ""):
                 continue
             text = next((str(v) for k, v in record.items() if k.startswith("title@") and v), "")
-            matches = suggest_skills(text) if text else []
+            matches = suggest_skills(self.kg.store, text) if text else []
             if matches:
                 suggestions.append({"sheet": OUTCOMES, "row": number, "column": "relatedESCOSkill", "skills": matches})
         return suggestions
