@@ -12,7 +12,9 @@ import httpx
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from smarco_kg.catalogue.course_import import Lists, Rows, layout_of, suggest_skills
+from smarco_kg.catalogue.course_import import layout_of, suggest_skills
+from smarco_kg.catalogue.course_rows import Rows
+from smarco_kg.catalogue.sheet_cells import Lists
 from smarco_kg.catalogue.sheets import Sheet
 from smarco_kg.config import Settings
 from smarco_kg.kg import KnowledgeGraph

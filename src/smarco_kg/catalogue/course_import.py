@@ -12,21 +12,26 @@ from __future__ import annotations
 
 import importlib
 import json
-import re
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rdflib import RDF, BNode, Graph, Literal, URIRef
+from rdflib import BNode, Graph, URIRef
 from rdflib.compare import isomorphic
 from rdflib.namespace import DCTERMS
 from rdflib.term import Node
 
 from smarco_kg.catalogue.classes import ClassEntry
-from smarco_kg.catalogue.jsonld import compact
+from smarco_kg.catalogue.course_rows import (
+    CellProblem,
+    Located,
+    Rows,
+    course_documents,
+    provider_courses,
+    sheets_for,
+)
 from smarco_kg.catalogue.plain_values import PlainValueError, Resolver
 from smarco_kg.catalogue.read import describe, etag
+from smarco_kg.catalogue.sheet_cells import NUMBER, Lists, texts
 from smarco_kg.catalogue.sheet_layout import (
     COURSE,
     COURSES,
@@ -36,10 +41,7 @@ from smarco_kg.catalogue.sheet_layout import (
     SEPARATOR,
     SPECIFICATION_KEY,
     VERSION,
-    Choices,
-    Column,
     Layout,
-    choices,
 )
 from smarco_kg.catalogue.sheets import Cell, NotASpreadsheet, Sheet, kind_of
 from smarco_kg.catalogue.sheets import read as read_sheets
@@ -61,36 +63,8 @@ from smarco_kg.namespaces import ELM
 from smarco_kg.ownership import Owner
 from smarco_kg.write_path import WriteRejected
 
-_HOURS = re.compile(r"^\s*(\d+(?:[.,]\d+)?)\s*(?:h|hrs?|hours?)?\s*$", re.IGNORECASE)
-_DAY_TIME = re.compile(r"^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?$")
-_NUMBER = re.compile(r"^\s*-?\d+(?:[.,]\d+)?\s*$")
-
-
-@dataclass(frozen=True)
-class CellProblem:
-    """What is wrong with one cell (or a row, when ``column`` is empty)."""
-
-    sheet: str
-    row: int
-    column: str
-    value: Any
-    problem: str
-    message: str = ""  # the shape's message, when a shape found it
-    candidates: list[str] = field(default_factory=list)
-
-    def as_error(self) -> dict[str, Any]:
-        found: dict[str, Any] = {
-            "sheet": self.sheet,
-            "row": self.row,
-            "column": self.column,
-            "value": self.value,
-            "problem": self.problem,
-        }
-        if self.message:
-            found["message"] = self.message
-        if self.candidates:
-            found["candidates"] = self.candidates
-        return found
+if TYPE_CHECKING:
+    from smarco_kg.kg import KnowledgeGraph
 
 
 class SheetRejected(Unprocessable):
@@ -106,13 +80,6 @@ class SheetRejected(Unprocessable):
             f"{len(problems)} problem(s); {where}: {first.problem}", errors=[p.as_error() for p in problems]
         )
         self.problems = problems
-
-
-class BadColumns(Unprocessable):
-    """The sheet's headers are not the template's: unknown ones, or required ones missing."""
-
-    kind = "sheet-columns"
-    title = "the spreadsheet's columns are not the template's"
 
 
 @dataclass
@@ -164,291 +131,14 @@ def suggest_skills(store: Any, text: str, lang: str = "en", limit: int = 5) -> l
     ]
 
 
-# -- the code lists of the columns ----------------------------------------------------------------------------
-
-
-@dataclass
-class Lists:
-    """The drop-down of each column with a code list, read once per import or template."""
-
-    layout: Layout
-    store: Any
-    base_iri: str
-    generation: int | None = None
-    _found: dict[str, Choices] = field(default_factory=dict)
-
-    def of(self, column: Column) -> Choices | None:
-        if column.code_list is None:
-            return None
-        key = column.header
-        if key not in self._found:
-            self._found[key] = choices(self.store, self.base_iri, column.code_list, self.generation)
-        return self._found[key]
-
-
-# -- rows -> documents ----------------------------------------------------------------------------------------
-
-
-@dataclass
-class Located:
-    """A document of one course row, and where each of its values came from."""
-
-    document: dict[str, Any]
-    row: int
-    iri: URIRef | None
-    version: str
-    cells: dict[str, tuple[str, int, str, Any]] = field(default_factory=dict)  # pointer -> (sheet, row, column, value)
-    outcome_rows: list[tuple[int, dict[str, Cell]]] = field(default_factory=list)
-    record: dict[str, Cell] = field(default_factory=dict)  # the course row's cells, by header
-
-    def locate(self, pointer: str) -> tuple[str, int, str, Any]:
-        """The cell a JSON pointer falls in: the longest pointer known that starts it; else the row."""
-        parts = pointer.rstrip("/").split("/")
-        inside = [where for known, where in self.cells.items() if known.startswith(pointer.rstrip("/") + "/")]
-        last = parts[-1] if parts else ""
-        if last and inside and inside[0][2].startswith(f"{last}."):  # a nested object (credit points): a key's cell
-            return inside[0]
-        while parts:
-            found = self.cells.get("/".join(parts))
-            if found is not None:
-                return found
-            parts.pop()
-        return (COURSES, self.row, "", None)
-
-
-def _set(document: dict[str, Any], path: Sequence[str], value: Any) -> None:
-    node = document
-    for key in path[:-1]:
-        node = node.setdefault(key, {})
-    node[path[-1]] = value
-
-
-def _texts(value: Cell, many: bool) -> list[str]:
-    if value is None:
-        return []
-    if isinstance(value, bool):
-        return ["true" if value else "false"]
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    text = str(value)
-    parts = text.split(SEPARATOR) if many else [text]
-    return [p.strip() for p in parts if p.strip()]
-
-
-def duration_of_hours(hours: Decimal) -> str:
-    """Hours as the canonical xsd:dayTimeDuration the stores keep (40 -> ``P1DT16H``), so that a workload read
-    back from an export is the very literal stored."""
-    seconds = hours * 3600
-    days, rest = divmod(seconds, 86400)
-    whole_hours, rest = divmod(rest, 3600)
-    minutes, seconds = divmod(rest, 60)
-    time = "".join(
-        f"{format(n.normalize(), 'f')}{unit}" for n, unit in ((whole_hours, "H"), (minutes, "M"), (seconds, "S")) if n
-    )
-    text = "P" + (f"{int(days)}D" if days else "") + (f"T{time}" if time else "")
-    return text if text != "P" else "PT0S"
-
-
-def hours_of_duration(text: str) -> Decimal | None:
-    """The hours of a day-time duration (``P1DT16H`` -> 40); None for any other text (months, years)."""
-    found = _DAY_TIME.match(text)
-    if found is None or text in ("P", "PT"):
-        return None
-    days, hours, minutes, seconds = (Decimal(g) if g else Decimal(0) for g in found.groups())
-    total = days * 24 + hours + minutes / 60 + seconds / 3600
-    return Decimal(int(total)) if total == total.to_integral_value() else total.normalize()
-
-
-class CellError(ValueError):
-    pass
-
-
-def cell_value(column: Column, raw: Cell, lists: Lists) -> Any:
-    """A cell as the JSON value of its key: the sheet's own forms (a drop-down label, a number with a decimal
-    comma, hours) made the write's; anything else left to the plain-value resolver."""
-    term = column.term
-    assert term is not None
-    values = _texts(raw, column.many)
-    if not values:
-        return None
-    kind = column.kind
-    out: list[Any] = []
-    listed = lists.of(column)
-    for text in values:
-        if kind == "iri" and listed is not None and text in listed.iris:
-            out.append(str(listed.iris[text]))
-        elif kind == "number" or (kind == "text" and _numeric_text(column)):
-            if not _NUMBER.match(text):
-                raise CellError(f"{text!r} is not a number (such as 3 or 1,5)")
-            try:
-                number = Decimal(text.replace(",", ".").strip())
-            except InvalidOperation as error:
-                raise CellError(f"{text!r} is not a number (such as 3 or 1,5)") from error
-            if kind == "number":
-                out.append(int(number) if number == number.to_integral_value() else float(number))
-            else:
-                out.append(format(number.normalize(), "f"))
-        elif kind == "duration":
-            hours = _HOURS.match(text)
-            out.append(duration_of_hours(Decimal(hours[1].replace(",", "."))) if hours else text)
-        elif kind == "boolean":
-            lowered = text.lower()
-            if lowered in ("true", "yes", "1", "y"):
-                out.append(True)
-            elif lowered in ("false", "no", "0", "n"):
-                out.append(False)
-            else:
-                raise CellError(f"{text!r} is neither true nor false")
-        else:
-            out.append(text)
-    return out if column.many else out[0]
-
-
-def _numeric_text(column: Column) -> bool:
-    """A text key whose shape asks for digits (credit points: ``"4"`` or ``"1.5"``)."""
-    return column.header.endswith(".point")
-
-
-class Rows:
-    """Course and outcome rows read into documents, with what is wrong with their cells."""
-
-    def __init__(self, layout: Layout, lists: Lists, base_iri: str) -> None:
-        self.layout = layout
-        self.lists = lists
-        self.base_iri = base_iri
-        self.problems: list[CellProblem] = []
-
-    def check_columns(self, sheets: list[Sheet]) -> tuple[Sheet, Sheet | None]:
-        by_name = {s.name: s for s in sheets}
-        courses = by_name.get(COURSES) or (sheets[0] if sheets and sheets[0].name not in (OUTCOMES,) else None)
-        if courses is None:
-            raise BadColumns(f"no sheet {COURSES!r}: use the template (GET /api/courses/template.xlsx)")
-        outcomes = by_name.get(OUTCOMES)
-        errors: list[dict[str, Any]] = []
-        for sheet, name in ((courses, COURSES), (outcomes, OUTCOMES)):
-            if sheet is None:
-                continue
-            unknown = [h for h in sheet.headers if h and self.layout.column(name, h) is None]
-            if unknown:
-                errors.append({"sheet": name, "unknown": unknown})
-        missing = [h for h in ("title@en",) if h not in courses.headers and not any("@" in x for x in courses.headers)]
-        if missing:
-            errors.append({"sheet": COURSES, "missing": missing})
-        if errors:
-            parts = [
-                f"{e['sheet']}: "
-                + ("unknown column(s) " + ", ".join(e["unknown"]) if "unknown" in e else "")
-                + ("missing column(s) " + ", ".join(e.get("missing", [])) if "missing" in e else "")
-                for e in errors
-            ]
-            raise BadColumns("; ".join(parts), errors=errors)
-        return courses, outcomes
-
-    def documents(self, courses: Sheet, outcomes: Sheet | None, entry: ClassEntry) -> list[Located]:
-        located: list[Located] = []
-        by_key: dict[str, Located] = {}
-        for number, record in courses.records():
-            found = self._course(number, record, entry)
-            located.append(found)
-            for key in (record.get(ID), record.get("title@en")):
-                for text in _texts(key, False):
-                    by_key.setdefault(text, found)
-                    if found.iri is not None:
-                        by_key.setdefault(str(found.iri), found)
-        for number, record in outcomes.records() if outcomes is not None else []:
-            key = next(iter(_texts(record.get(COURSE), False)), "")
-            target = by_key.get(key) or by_key.get(str(entry.namespace(self.base_iri)) + key)
-            if target is None:
-                self.problems.append(
-                    CellProblem(OUTCOMES, number, COURSE, record.get(COURSE), "names no course of the courses sheet")
-                )
-                continue
-            target.outcome_rows.append((number, record))
-        for course in located:
-            self._outcomes(course)
-        return located
-
-    def _course(self, number: int, record: dict[str, Cell], entry: ClassEntry) -> Located:
-        document: dict[str, Any] = {"type": self.layout.vocabulary.key_of_class(entry.classes[0])}
-        given = next(iter(_texts(record.get(ID), False)), "")
-        iri: URIRef | None = None
-        if given:
-            local = given.removeprefix(entry.namespace(self.base_iri))
-            iri = entry.iri(self.base_iri, local)
-            if iri is None:
-                self.problems.append(CellProblem(COURSES, number, ID, given, "is no course id"))
-        version = next(iter(_texts(record.get(VERSION), False)), "").strip('"').split("-", 1)[0]
-        found = Located(document, number, iri, version, record=record)
-        if iri is not None:
-            document["id"] = str(iri)
-            document[SPECIFICATION_KEY] = {"id": f"{iri}/specification"}
-        self._cells(found, COURSES, number, record, document)
-        spec = document.setdefault(SPECIFICATION_KEY, {})
-        spec.setdefault("type", "LearningAchievementSpecification")
-        for term in self.layout.copied:  # a language map: its first language (a specification needs one title)
-            value = document.get(term.key)
-            if isinstance(value, dict) and value:
-                lang = "en" if "en" in value else sorted(value)[0]
-                spec[term.key] = {lang: value[lang]}
-            elif value is not None:
-                spec[term.key] = value
-        return found
-
-    def _cells(self, found: Located, sheet: str, number: int, record: dict[str, Cell], target: dict) -> str:
-        prefix = ""
-        for header, raw in record.items():
-            column = self.layout.column(sheet, header)
-            if column is None or column.term is None:
-                continue
-            try:
-                value = cell_value(column, raw, self.lists)
-            except CellError as error:
-                self.problems.append(CellProblem(sheet, number, header, raw, str(error)))
-                continue
-            if value is None:
-                continue
-            pointer = "/" + "/".join(column.path)
-            if column.lang:
-                _set(target, (*column.path, column.lang), value)
-                pointer += f"/{column.lang}"
-            elif column.nested_type:
-                _set(target, (*column.path[:-1], "type"), column.nested_type)
-                _set(target, column.path, value)
-            else:
-                _set(target, column.path, value)
-            found.cells[prefix + pointer] = (sheet, number, header, raw)
-        return prefix
-
-    def _outcomes(self, found: Located) -> None:
-        if not found.outcome_rows:
-            return
-        spec = found.document[SPECIFICATION_KEY]
-        listed = spec.setdefault(OUTCOME_KEY, [])
-        for index, (number, record) in enumerate(found.outcome_rows):
-            outcome: dict[str, Any] = {"type": "LearningOutcome"}
-            given = next(iter(_texts(record.get(ID), False)), "")
-            if given and found.iri is not None:
-                outcome["id"] = f"{found.iri}/outcome/{given.rsplit('/', 1)[-1]}"
-            local = Located(outcome, number, None, "")
-            self._cells(local, OUTCOMES, number, record, outcome)
-            base = f"/{SPECIFICATION_KEY}/{OUTCOME_KEY}/{index}"
-            found.cells[base] = (OUTCOMES, number, "", None)
-            for pointer, where in local.cells.items():
-                found.cells[base + pointer] = where
-            listed.append(outcome)
-
-
 # -- documents -> one commit ----------------------------------------------------------------------------------
-
-
-Committer = Callable[..., Any]
 
 
 @dataclass
 class CourseImport:
     """An import of course rows by one partner (``owner``) into its graph."""
 
-    kg: Any  # the KnowledgeGraph: its store, validator, graphs and one commit call
+    kg: KnowledgeGraph  # the KnowledgeGraph: its store, validator, graphs and one commit call
     layout: Layout
     entry: ClassEntry
     graph: str
@@ -689,8 +379,8 @@ class CourseImport:
 
 def _same(value: Cell) -> str:
     """A cell as two cells compare: its values, trimmed, numbers without trailing zeros, commas as points."""
-    texts = _texts(value, True)
-    return SEPARATOR.join(t.replace(",", ".") if _NUMBER.match(t) else t for t in texts)
+    values = texts(value, True)
+    return SEPARATOR.join(t.replace(",", ".") if NUMBER.match(t) else t for t in values)
 
 
 class _RowRefused(Exception):
@@ -704,126 +394,6 @@ def _outcome_rows(located: list[Located], row: int) -> list[tuple[int, dict[str,
     return []
 
 
-# -- courses -> rows ------------------------------------------------------------------------------------------
-
-
-def sheets_for(
-    layout: Layout, lists: Lists, documents: Sequence[tuple[dict[str, Any], str]], *, notes: bool = True
-) -> list[Sheet]:
-    """The two sheets for ``documents`` (compact JSON-LD of courses, each with its version), with the columns'
-    notes and drop-downs."""
-    languages = sorted(
-        {lang for document, _ in documents for lang in (document.get("title") or {}) if lang != "en"}
-        | {lang for document, _ in documents for lang in (document.get("description") or {}) if lang != "en"}
-    )
-    course_columns = list(layout.course_columns)
-    for lang in languages:
-        for key in ("title", "description"):
-            found = layout.column(COURSES, f"{key}@{lang}")
-            if found is not None:
-                course_columns.append(found)
-    outcome_columns = list(layout.outcome_columns)
-    courses = Sheet(COURSES, [c.header for c in course_columns])
-    outcomes = Sheet(OUTCOMES, [c.header for c in outcome_columns])
-    for sheet, columns in ((courses, course_columns), (outcomes, outcome_columns)):
-        for column in columns:
-            sheet.notes[column.header] = column.note
-            listed = lists.of(column)
-            if listed is not None:
-                sheet.lists[column.header] = (listed.labels, listed.strict)
-    for document, version in documents:
-        iri = str(document.get("id", ""))
-        key = iri.removeprefix(layout.entry.namespace(lists.base_iri)) if iri else ""
-        courses.rows.append([_cell_of(document, c, lists, key, version) for c in course_columns])
-        spec = document.get(SPECIFICATION_KEY) or {}
-        for outcome in spec.get(OUTCOME_KEY, []) if isinstance(spec, dict) else []:
-            course_key = key or (document.get("title") or {}).get("en", "")
-            outcomes.rows.append([_outcome_cell(outcome, c, lists, course_key, bool(key)) for c in outcome_columns])
-    return [courses, outcomes]
-
-
-def _lookup(document: dict[str, Any], path: Sequence[str]) -> Any:
-    node: Any = document
-    for key in path:
-        if isinstance(node, list):
-            node = node[0] if node else None
-        if not isinstance(node, dict):
-            return None
-        node = node.get(key)
-    return node
-
-
-def _cell_of(document: dict[str, Any], column: Column, lists: Lists, key: str, version: str) -> Cell:
-    if column.header == ID:
-        return key or None
-    if column.header == VERSION:
-        return version or None
-    if column.lang:
-        texts = _lookup(document, column.path) or {}
-        value = texts.get(column.lang) if isinstance(texts, dict) else None
-        return value[0] if isinstance(value, list) else value
-    return _plain(_lookup(document, column.path), column, lists)
-
-
-def _outcome_cell(outcome: dict[str, Any], column: Column, lists: Lists, course: str, with_ids: bool) -> Cell:
-    if column.header == COURSE:
-        return course
-    if column.header == ID:
-        return str(outcome.get("id", "")).rsplit("/", 1)[-1] if with_ids and outcome.get("id") else None
-    return _cell_of(outcome, column, lists, "", "")
-
-
-def _plain(value: Any, column: Column, lists: Lists) -> Cell:
-    """A value of the write as people read it: labels of code lists, numbers, hours."""
-    if value is None:
-        return None
-    values = value if isinstance(value, list) else [value]
-    listed = lists.of(column)
-    shown: list[str] = []
-    for item in values:
-        if isinstance(item, dict):
-            item = item.get("id", item.get("@value"))
-        if item is None:
-            continue
-        if listed is not None and URIRef(str(item)) in listed.by_iri:
-            shown.append(listed.by_iri[URIRef(str(item))])
-        elif column.kind == "duration" and hours_of_duration(str(item)) is not None:
-            shown.append(f"{format(hours_of_duration(str(item)), 'f')} hours")
-        elif isinstance(item, bool | int | float) and len(values) == 1:
-            return item
-        elif _numeric_text(column) and len(values) == 1:
-            number = Decimal(str(item))
-            return int(number) if number == number.to_integral_value() else float(number)
-        else:
-            shown.append(str(item))
-    return f"{SEPARATOR} ".join(shown) if shown else None
-
-
-def course_documents(kg: Any, layout: Layout, iris: Sequence[URIRef]) -> list[tuple[dict[str, Any], str]]:
-    """Each course's compact JSON-LD document (without labels of what it links to) and its version."""
-    found = []
-    for iri in iris:
-        described = describe(kg.store, layout.entry, iri)
-        if described is None:
-            continue
-        found.append((compact(described, iri, layout.vocabulary, ""), etag(described)))
-    return found
-
-
-def provider_courses(kg: Any, layout: Layout, provider: URIRef) -> list[URIRef]:
-    classes = " ".join(f"<{c}>" for c in layout.entry.classes)
-    query = f"SELECT DISTINCT ?c WHERE {{ VALUES ?t {{ {classes} }} ?c a ?t ; <{ELM.providedBy}> ?p }} ORDER BY ?c"
-    rows = kg.store.query(query, bindings={"p": provider}, union_default_graph=True).rows()
-    return [URIRef(str(row["c"])) for row in rows]
-
-
-def literal_text(value: Node) -> str:
-    return str(value) if isinstance(value, Literal) else ""
-
-
-_ = RDF  # rdf:type is read through the compact documents
-
-
 # -- what the API and the CLI call ----------------------------------------------------------------------------
 
 
@@ -832,7 +402,7 @@ def layout_of(kg: Any) -> Layout:
     return Layout(entry, kg.catalogue.vocabulary, kg.settings.shapes_dir)
 
 
-def template(kg: Any, example: dict[str, Any] | None, kind: str) -> bytes:
+def template(kg: KnowledgeGraph, example: dict[str, Any] | None, kind: str) -> bytes:
     """The empty template (with one example row, a demo course, when there is one) as a workbook of ``kind``."""
     layout = layout_of(kg)
     lists = Lists(layout, kg.store, kg.settings.base_iri, kg.generation)
@@ -840,7 +410,7 @@ def template(kg: Any, example: dict[str, Any] | None, kind: str) -> bytes:
     return write_sheets(sheets_for(layout, lists, documents), kind)
 
 
-def export(kg: Any, provider: URIRef, kind: str) -> bytes:
+def export(kg: KnowledgeGraph, provider: URIRef, kind: str) -> bytes:
     """The courses ``provider`` gives, in the template's columns, with their ids and versions."""
     layout = layout_of(kg)
     lists = Lists(layout, kg.store, kg.settings.base_iri, kg.generation)
@@ -849,7 +419,7 @@ def export(kg: Any, provider: URIRef, kind: str) -> bytes:
 
 
 def import_courses(
-    kg: Any, data: bytes, *, partner: str, owner: Owner | None, filename: str = "", dry_run: bool = False
+    kg: KnowledgeGraph, data: bytes, *, partner: str, owner: Owner | None, filename: str = "", dry_run: bool = False
 ) -> ImportReport:
     """Read a workbook and import its courses into ``partner``'s graph (all or nothing); ``SheetRejected`` when
     any row is wrong (a dry run answers the report instead)."""
