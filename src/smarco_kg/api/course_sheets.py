@@ -4,6 +4,8 @@ alone). Thin over ``catalogue.course_import``."""
 
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request
@@ -15,6 +17,7 @@ from smarco_kg.api.problems import Problem, problem_responses
 from smarco_kg.api.uploads import read_form
 from smarco_kg.api.write_docs import demo_members, write_example
 from smarco_kg.auth import log_write
+from smarco_kg.catalogue import Catalogue
 from smarco_kg.catalogue.course_import import export, import_courses, template
 from smarco_kg.catalogue.jsonld import compact
 from smarco_kg.catalogue.sheets import MEDIA_TYPES
@@ -83,6 +86,19 @@ def _file(body: bytes, kind: str, name: str) -> Response:
     return Response(body, media_type=media, headers={"Content-Disposition": disposition})
 
 
+@lru_cache(maxsize=4)
+def _example(catalogue: Catalogue, data_dir: Path, base_iri: str) -> dict[str, Any] | None:
+    """The template's example row: the demo course the write routes show as their example, without its id (read
+    once: parsing the demo data takes longer than writing the workbook)."""
+    demo = demo_members(catalogue, data_dir)
+    entry = catalogue.entry("courses")
+    found = write_example(entry, catalogue.vocabulary, demo, base_iri) if demo is not None else None
+    if found is None:
+        return None
+    member, graph = found
+    return {k: v for k, v in compact(graph, member, catalogue.vocabulary, "").items() if k != "id"}
+
+
 @router.get(
     "/api/courses/template.{kind}",
     summary="The course spreadsheet template (.xlsx, .ods or .csv), generated from the shapes and code lists",
@@ -93,14 +109,7 @@ async def course_template(request: Request, kind: Kind) -> Response:
     svc = service(request)
 
     def build() -> bytes:
-        demo = demo_members(svc.catalogue, svc.settings.data_dir)
-        entry = svc.catalogue.entry("courses")
-        found = write_example(entry, svc.catalogue.vocabulary, demo, svc.settings.base_iri) if demo else None
-        example = None
-        if found is not None:
-            member, graph = found
-            example = {k: v for k, v in compact(graph, member, svc.catalogue.vocabulary, "").items() if k != "id"}
-        return template(svc.kg, example, kind)
+        return template(svc.kg, _example(svc.catalogue, svc.settings.data_dir, svc.settings.base_iri), kind)
 
     return _file(await run_in_threadpool(build), kind, "courses-template")
 

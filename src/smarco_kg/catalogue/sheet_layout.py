@@ -128,6 +128,9 @@ class Layout:
             ),
         ]
         own = self._columns(SMSH.Course, (), skip={ELM.learningAchievementSpecification})
+        own.sort(
+            key=lambda c: (not c.lang, c.term is None or c.term.iri != self.entry.label)
+        )  # title, description first
         comment = self.vocabulary.terms.get(RDFS.comment)
         if comment is not None:  # not in the shapes, but a key every member may have: notes about the record
             own.append(Column(f"{comment.key}@en", (comment.key,), comment, "A note about the record.", lang="en"))
