@@ -332,6 +332,8 @@ def test_cli_import_dry_run_and_a_bad_file(api: LiveServer, demo_settings: Setti
     assert "courses row 2 column eqfLevel ('Level 12')" in refused.stderr
     unreadable = run("import", "courses", broken, "--partner", PARTNER, store=demo_settings)
     assert unreadable.returncode == 2 and "broken.ods" in unreadable.stderr
+    stranger = run("import", "courses", good, "--partner", "no-such-partner", store=demo_settings)
+    assert stranger.returncode == 2 and "no partner of the catalogue" in stranger.stderr
     assert run("dump", store=demo_settings, check=True).stdout == before
     imported = run("import", "courses", good, "--partner", PARTNER, store=demo_settings)
     assert imported.returncode == 0, imported.stderr

@@ -168,6 +168,10 @@ def import_courses_command(
 
         require([file])
         with opened(store) as kg:
+            organisation = kg.catalogue.member_iri("partners", partner)
+            known = "ASK { ?o a <http://data.europa.eu/snb/model/elm/Organisation> }"
+            if not kg.store.query(known, bindings={"o": organisation}, union_default_graph=True).boolean:
+                raise Failure(f"--partner {partner!r} is no partner of the catalogue (no <{organisation}>)", code=2)
             owner = Owner(kg.graphs.partner(partner), f"partner {partner}")
             try:
                 report = import_courses(
