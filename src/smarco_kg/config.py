@@ -79,6 +79,7 @@ class Settings(BaseSettings):
     sparql_body_limit: int = 1 << 20  # POST /sparql: a query or an update
     api_body_limit: int = 1 << 20  # writes under /api (REST members, the planner)
     verify_body_limit: int = 4 << 20  # a credential, with any embedded files: verified, or uploaded to a gap page
+    sheet_body_limit: int = 8 << 20  # POST /api/courses/import: a spreadsheet of courses (a few KB per course)
     load_body_limit: int = 1 << 30  # PUT and POST /store (Graph Store Protocol): admin loads, streamed to disk
     body_timeout: float = 30.0  # seconds to send a body, for every route but /store
     load_body_timeout: float = 600.0  # seconds to send a body to /store
@@ -152,7 +153,13 @@ class Settings(BaseSettings):
         return value
 
     @field_validator(
-        "body_limit", "sparql_body_limit", "api_body_limit", "verify_body_limit", "load_body_limit", "header_limit"
+        "body_limit",
+        "sparql_body_limit",
+        "api_body_limit",
+        "verify_body_limit",
+        "sheet_body_limit",
+        "load_body_limit",
+        "header_limit",
     )
     @classmethod
     def _positive_limit(cls, value: int) -> int:

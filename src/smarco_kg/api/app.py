@@ -21,6 +21,7 @@ from smarco_kg import __version__
 from smarco_kg.api import (
     api_docs,
     changes,
+    course_sheets,
     credentials,
     dataset,
     europass,
@@ -142,6 +143,7 @@ def create_app(settings: Settings | None = None, classes: Sequence[ClassEntry] =
     app.include_router(gaps.router)
     app.include_router(europass.router)
     app.include_router(credentials.router)
+    app.include_router(course_sheets.router)  # before the collections: template.xlsx is no id
     app.include_router(planner.router(catalogue, kg.store, settings.base_iri))  # before the collections (not an id)
     app.include_router(stacking.router)
     app.include_router(resources.router(catalogue, kg.store))  # the concept filters list the names it knows

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from smarco_kg.catalogue.course_import import CellProblem
 from smarco_kg.cli.common import Failure, StoreOption, err, graph_list, opened, out, print_report, require, run
 from smarco_kg.esco import ATTRIBUTION
 from smarco_kg.progress import progress_bar
@@ -148,3 +149,54 @@ def import_elm_command(
             )
 
     run(action)
+
+
+@commands.command("courses")
+def import_courses_command(
+    file: Annotated[Path, typer.Argument(help="A course spreadsheet (.xlsx, .ods or .csv) in the template's columns")],
+    partner: Annotated[str, typer.Option("--partner", help="The partner whose graph the courses go to (its slug)")],
+    store: StoreOption = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check every row and report; write nothing")] = False,
+) -> None:
+    """Import courses from a spreadsheet into a partner's graph: validated, all or nothing."""
+
+    def action() -> None:
+        from smarco_kg.catalogue.course_import import SheetRejected, import_courses
+        from smarco_kg.catalogue.sheets import NotASpreadsheet
+        from smarco_kg.errors import SmarcoError
+        from smarco_kg.ownership import Owner
+
+        require([file])
+        with opened(store) as kg:
+            organisation = kg.catalogue.member_iri("partners", partner)
+            known = "ASK { ?o a <http://data.europa.eu/snb/model/elm/Organisation> }"
+            if not kg.store.query(known, bindings={"o": organisation}, union_default_graph=True).boolean:
+                raise Failure(f"--partner {partner!r} is no partner of the catalogue (no <{organisation}>)", code=2)
+            owner = Owner(kg.graphs.partner(partner), f"partner {partner}")
+            try:
+                report = import_courses(
+                    kg, file.read_bytes(), partner=partner, owner=owner, filename=file.name, dry_run=dry_run
+                )
+            except NotASpreadsheet as error:
+                raise Failure(f"{file}: {error.detail}", code=2) from error
+            except SheetRejected as rejected:
+                lines = [_problem_line(p) for p in rejected.problems]
+                raise Failure(f"{file}: {len(lines)} problem(s); nothing was stored", "\n".join(lines)) from rejected
+            except SmarcoError as error:
+                raise Failure(f"{file}: {error.detail}", "\n".join(str(e) for e in error.errors or [])) from error
+            for row in report.rows:
+                out.print(f"{row.sheet} row {row.row}: {row.action} {row.course}".rstrip(), markup=False)
+            for problem in report.problems:
+                err.print(_problem_line(problem), markup=False)
+            if report.problems:
+                raise Failure(f"{file}: {len(report.problems)} problem(s); nothing was stored")
+            verb = "checked (dry run, nothing stored)" if dry_run else "imported"
+            out.print(f"{len(report.rows)} course row(s) {verb}", markup=False)
+
+    run(action)
+
+
+def _problem_line(problem: CellProblem) -> str:
+    where = f"{problem.sheet} row {problem.row}" + (f" column {problem.column}" if problem.column else "")
+    shown = f" ({problem.value!r})" if problem.value is not None else ""
+    return f"{where}{shown}: {problem.problem}" + (f" - {problem.message}" if problem.message else "")
