@@ -7,6 +7,7 @@ so "developing" finds "develop") all occur in the text, longest labels first.
 
 from __future__ import annotations
 
+import importlib
 import re
 import threading
 from dataclasses import dataclass
@@ -40,14 +41,14 @@ def suggest(store: GraphStore, text: str, lang: str = "en", limit: int = 5) -> l
 
 
 def _extractor(store: GraphStore) -> Any:
-    try:
-        from smarco_kg.skill_extraction import SkillExtractor  # type: ignore[import-not-found, unused-ignore]
+    try:  # imported by name: the module comes with the extractor, and this one works without it
+        extraction = importlib.import_module("smarco_kg.skill_extraction")
     except ImportError:
         return None
     with _lock:
         held = _extractors.get(id(store))
         if held is None or held[0] is not store:
-            held = _extractors[id(store)] = (store, SkillExtractor(store))
+            held = _extractors[id(store)] = (store, extraction.SkillExtractor(store))
         return held[1]
 
 

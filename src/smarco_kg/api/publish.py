@@ -231,7 +231,8 @@ def _skill_labels(request: Request, iris: list[str], lang: str) -> dict[str, str
     )
     found: dict[str, dict[str, str]] = {}
     for row in service(request).kg.store.query(query).rows():
-        found.setdefault(str(row["s"]), {})[row["l"].language or ""] = str(row["l"])
+        label = row["l"]
+        found.setdefault(str(row["s"]), {})[getattr(label, "language", None) or ""] = str(label)
     return {iri: labels.get(lang) or labels.get("en") or iri for iri, labels in found.items()}
 
 
@@ -407,7 +408,7 @@ def _placed_values(form: Form, error: PlainValueError) -> dict[str, list[Message
                 which = "text" if len(parts) > 1 and parts[1] == rows.text.key else course_form.SKILL_SUFFIX
                 name = f"{rows.name}.{parts[0]}.{which}"
         candidates = ", ".join(problem.candidates[:5])
-        text = i18n.gettext("“%(value)s”: %(message)s", value=problem.value, message=problem.message)
+        text = i18n.gettext("“%(value)s”: %(why)s", value=problem.value, why=problem.message)
         if candidates:
             text += " " + i18n.gettext("Did you mean: %(candidates)s?", candidates=candidates)
         placed.setdefault(name or "", []).append(Message(text, ""))
