@@ -201,7 +201,9 @@ def test_a_sheet_with_three_bad_rows_is_reported_then_fixed_and_committed(
     separator = ";" if header.count(";") > header.count(",") else ","
     columns = header.split(separator)
     good = api.client.get(f"{api.url}/api/courses.csv", params={"provider": PARTNER}).text.splitlines()[1:3]
-    bad = [separator.join("not a value" if c.lower().startswith(("eqf", "language", "mode")) else "" for c in columns)] * 3
+    bad = [
+        separator.join("not a value" if c.lower().startswith(("eqf", "language", "mode")) else "" for c in columns)
+    ] * 3
     sheet = tmp_path / "courses.csv"
     sheet.write_text("\n".join([header, *good, *bad]) + "\n", encoding="utf-8")
     page.goto(api.url + "/publish/upload")
