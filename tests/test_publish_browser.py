@@ -190,31 +190,61 @@ def test_the_form_speaks_the_providers_language(api: LiveServer, page) -> None:
     assert page.get_by_label("Lengua principal de enseñanza").locator("option", has_text="español").count() == 1
 
 
-@pytest.mark.skipif(not import_available(), reason="the spreadsheet import (POST /api/courses/import) is not installed")
-def test_a_sheet_with_three_bad_rows_is_reported_then_fixed_and_committed(
+def sheet_row(header: list[str], title: str, **cells: str) -> str:
+    """One course row of the template's CSV, in plain values (labels from its drop-downs, numbers, words)."""
+    row = {
+        "title@en": title,
+        "description@en": f"What {title} teaches.",
+        "providedBy": "Cefriel",
+        "defaultLanguage": "English",
+        "aim": "resilient and sustainable smart communities",
+        "eqfLevel": "Level 5",
+        "language": "English",
+        "mode": "Online",
+        "volumeOfLearning": "40 hours",
+        **cells,
+    }
+    return ";".join(row.get(column, "") for column in header)
+
+
+@pytest.mark.skipif(not import_available(), reason="the spreadsheet import (catalogue.course_import) is not installed")
+def test_a_sheet_with_three_bad_rows_is_reported_then_fixed_and_published(
     api: LiveServer, page, artefacts: Path, tmp_path: Path
 ) -> None:
-    sign_in(page, api)
     template = api.client.get(f"{api.url}/api/courses/template.csv")
     assert template.status_code == 200
-    header = template.text.splitlines()[0]
-    separator = ";" if header.count(";") > header.count(",") else ","
-    columns = header.split(separator)
-    good = api.client.get(f"{api.url}/api/courses.csv", params={"provider": PARTNER}).text.splitlines()[1:3]
-    bad = [
-        separator.join("not a value" if c.lower().startswith(("eqf", "language", "mode")) else "" for c in columns)
-    ] * 3
-    sheet = tmp_path / "courses.csv"
-    sheet.write_text("\n".join([header, *good, *bad]) + "\n", encoding="utf-8")
-    page.goto(api.url + "/publish/upload")
-    page.get_by_label("Catalogue spreadsheet").set_input_files(str(sheet))
+    lines = template.content.decode("utf-8-sig").splitlines()
+    header = lines[0].split(";")
+    outcome_header = next(line for line in lines if line.startswith("course;"))
+    titles = [f"Sheet course {n}" for n in range(1, 5)]
+    outcomes = [f"{t};;develop business case;Develop the business case of {t.lower()}" for t in titles]
+
+    def sheet(bad: bool) -> Path:
+        rows = [
+            sheet_row(header, t, **({"eqfLevel": "Level 42"} if bad and n > 0 else {})) for n, t in enumerate(titles)
+        ]
+        path = tmp_path / ("bad.csv" if bad else "fixed.csv")
+        path.write_text("\r\n".join([";".join(header), *rows, "", outcome_header, *outcomes, ""]), "utf-8-sig")
+        return path
+
+    sign_in(page, api)
+    page.get_by_role("navigation", name="Publishing").get_by_role("link", name="Upload a spreadsheet").click()
+    page.get_by_label("Catalogue spreadsheet").set_input_files(str(sheet(bad=True)))
     page.get_by_role("button", name="Check the spreadsheet").click()
-    report = page.get_by_role("table")
-    rows = {cell for cell in report.locator("tbody td:first-child").all_inner_texts()}
-    assert len(rows) >= 3
+    report = page.get_by_role("table", name="What the check found, cell by cell")
+    cells = report.locator("tbody tr")
+    assert cells.count() >= 3
+    bad_rows = {row.locator("td").nth(1).inner_text() for row in cells.all()}
+    assert len(bad_rows) == 3  # the three bad rows, each named
+    assert "Level 42" in report.inner_text()
+    assert page.get_by_role("button", name="Publish these courses").count() == 0
     page.screenshot(path=str(artefacts / "publish-upload-report.png"), full_page=True)
-    sheet.write_text("\n".join([header, *good]) + "\n", encoding="utf-8")
-    page.get_by_label("Catalogue spreadsheet").set_input_files(str(sheet))
+    page.get_by_label("Catalogue spreadsheet").set_input_files(str(sheet(bad=False)))
     page.get_by_role("button", name="Check the spreadsheet").click()
+    assert page.locator("#upload-ready").is_visible()
     page.get_by_role("button", name="Publish these courses").click()
-    assert page.get_by_role("status").is_visible()
+    assert page.locator("#upload-done").is_visible()
+    page.get_by_role("link", name="See your courses").click()
+    listed = page.locator("#publish-courses")
+    for title in titles:
+        assert listed.get_by_role("link", name=title, exact=True).is_visible()

@@ -40,6 +40,7 @@ class Session:
     csrf: str
     created: float
     used: float
+    upload: tuple[str, bytes] | None = None  # a checked spreadsheet waiting to be imported: (file name, bytes)
 
     @property
     def principal(self) -> Principal:

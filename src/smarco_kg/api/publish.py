@@ -7,7 +7,6 @@ a save goes the way of ``POST``/``PUT /api/courses`` (``plain_values.Resolver``,
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 from typing import Any
@@ -18,6 +17,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from rdflib import DCTERMS, SKOS, Literal, URIRef
 from starlette.concurrency import run_in_threadpool
 
+from smarco_kg import course_upload
 from smarco_kg.api.context import service
 from smarco_kg.api.templating import html_page
 from smarco_kg.auth import log_write
@@ -27,6 +27,7 @@ from smarco_kg.catalogue.plain_values import PlainValueError, Resolver
 from smarco_kg.catalogue.read import describe, with_labels
 from smarco_kg.catalogue.vocabulary import shapes_graph
 from smarco_kg.catalogue.write import JSONLD, mint, read_body, tag
+from smarco_kg.course_upload import UploadReport
 from smarco_kg.errors import PreconditionFailed, SmarcoError
 from smarco_kg.namespaces import ELM
 from smarco_kg.ownership import Owner
@@ -260,6 +261,7 @@ def _page(
 ) -> Response:
     context = {
         "csrf": session.csrf,
+        "summary": _summary(form, placed or {}),
         "form": form,
         "values": values,
         "local": local,
@@ -275,6 +277,25 @@ def _page(
     response = html_page(request, "publish_course.html", context, status_code=status)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _summary(form: Form, placed: dict[str, list[Message]]) -> list[tuple[str, str, str]]:
+    """Each message placed at a field, as (the field's id, its name, the message): links at the top of the page."""
+    found: list[tuple[str, str, str]] = []
+    for f in form.fields:
+        found += [(f.dom_id, course_form.label(f.key), m.text) for m in placed.get(f.name, [])]
+    for group in form.groups:
+        found += [("", course_form.label(group.rsplit("/", 1)[-1]), m.text) for m in placed.get(group, [])]
+    if form.rows is not None:
+        found += [("outcomes", course_form.label(form.rows.term.key), m.text) for m in placed.get(form.rows.name, [])]
+        for name, messages in placed.items():
+            parts = name.removeprefix(form.rows.name + ".").split(".")
+            if name.startswith(form.rows.name + ".") and len(parts) == 2 and parts[0].isdigit():
+                n = int(parts[0])
+                where = f"o{n}-text" if parts[1] == "text" else f"o{n}-typed"
+                shown = i18n.gettext("Outcome %(number)s", number=n + 1)
+                found += [(where, shown, m.text) for m in messages]
+    return found
 
 
 @router.get(PATH + "/courses/new")
@@ -381,8 +402,8 @@ async def _save(
         if isinstance(error, WriteRejected):  # its problems name the constraint too, which words the message
             results = [{**vars(p), "focusNode": p.focus_node} for p in error.report.problems]
         placed, loose = course_form.place(form, results, str(iri), entry)
-        if not placed and not loose:
-            loose = [Message(str(error.detail or error.title), "")]
+        if not placed and not loose:  # the body could not be read (a value no reader takes): say so in words
+            loose = [Message(i18n.gettext("A value in the form could not be read: check what was typed by hand."), "")]
         await run_in_threadpool(_with_suggestions, request, values, lang)
         status = error.status if 400 <= error.status < 500 else 422
         return _page(
@@ -428,10 +449,20 @@ async def suggestions(request: Request) -> Response:
 
 # -- the spreadsheet upload ---------------------------------------------------------------------------------
 
+UPLOAD_LIMIT = 8 << 20
+"""The largest sheet the page takes: a catalogue of thousands of courses is a few hundred kilobytes."""
+
 
 def import_available() -> bool:
     """Whether the spreadsheet import (``POST /api/courses/import``) is installed: the upload page needs it."""
-    return importlib.util.find_spec("smarco_kg.catalogue.spreadsheets") is not None
+    return course_upload.available()
+
+
+def _upload_page(request: Request, session: Session, status: int = 200, **shown: Any) -> Response:
+    context = {"csrf": session.csrf, "available": import_available(), "query": _query(request), **shown}
+    response = html_page(request, "publish_upload.html", context, status_code=status)
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @router.get(PATH + "/upload")
@@ -440,5 +471,56 @@ async def upload(request: Request) -> Response:
     session = _session(request)
     if session is None:
         return RedirectResponse(PATH + _query(request), status_code=303)
-    context = {"csrf": session.csrf, "available": import_available(), "query": _query(request)}
-    return html_page(request, "publish_upload.html", context)
+    return _upload_page(request, session)
+
+
+async def _import(request: Request, session: Session, name: str, data: bytes, dry_run: bool) -> UploadReport:
+    svc = service(request)
+    principal = session.principal
+    owner = Owner.of(principal, svc.kg.graphs)
+    async with svc.write_lock:
+        report = await run_in_threadpool(
+            course_upload.check, svc.kg, data, name, session.partner or "", owner, dry_run=dry_run
+        )
+    if report.written:
+        count = report.actions["create"] + report.actions["update"]
+        log_write(principal, svc.kg.graphs.partner(session.partner or ""), count, 0, "publish-import-courses")
+    return report
+
+
+@router.post(PATH + "/upload")
+async def check_upload(request: Request) -> Response:
+    """A dry run of the sheet: its report, and the sheet kept in the session for the import if nothing is wrong."""
+    i18n.use(_chrome(request))
+    session = _session(request)
+    if session is None or not import_available():
+        return _refused(request, 401 if session is None else 404)
+    form = await request.form(max_files=1, max_fields=10, max_part_size=UPLOAD_LIMIT)
+    file = form.get("file")
+    if not Sessions.csrf_ok(session, str(form.get("csrf") or "")):
+        return _refused(request)
+    if file is None or isinstance(file, str):
+        return _upload_page(request, session, 422, missing=True)
+    data = await file.read(UPLOAD_LIMIT + 1)
+    if len(data) > UPLOAD_LIMIT:
+        return _upload_page(request, session, 413, too_large=True)
+    name = file.filename or ""
+    report = await _import(request, session, name, data, dry_run=True)
+    session.upload = (name, data) if report.ready else None
+    return _upload_page(request, session, 200 if not report.problems else 422, report=report, filename=name)
+
+
+@router.post(PATH + "/upload/commit")
+async def commit_upload(request: Request) -> Response:
+    """The sheet checked last imported, all or nothing."""
+    i18n.use(_chrome(request))
+    session = _session(request)
+    form = await _form_data(request)
+    if session is None or not Sessions.csrf_ok(session, (form.get("csrf") or [""])[0]):
+        return _refused(request, 401 if session is None else 403)
+    if session.upload is None:
+        return _upload_page(request, session, 409, nothing=True)
+    name, data = session.upload
+    session.upload = None
+    report = await _import(request, session, name, data, dry_run=False)
+    return _upload_page(request, session, 200 if report.written else 422, report=report, filename=name)
