@@ -18,7 +18,7 @@ from tests.server import LiveServer, live_server
 
 PARTNER = "cefriel"
 OUTCOME = "Develop a business case and manage the budgets of a smart lighting project"
-EQF = "learningAchievementSpecification.eqfLevel"
+BUSINESS_CASE = "http://data.europa.eu/esco/skill/a4bbd0d9-a6be-4472-b05d-291e60cf6b4b"
 
 
 @pytest.fixture(scope="module")
@@ -217,7 +217,7 @@ def test_a_sheet_with_three_bad_rows_is_reported_then_fixed_and_published(
     header = lines[0].split(";")
     outcome_header = next(line for line in lines if line.startswith("course;"))
     titles = [f"Sheet course {n}" for n in range(1, 5)]
-    outcomes = [f"{t};;develop business case;Develop the business case of {t.lower()}" for t in titles]
+    outcomes = [f"{t};;{BUSINESS_CASE};Develop the business case of {t.lower()}" for t in titles]
 
     def sheet(bad: bool) -> Path:
         rows = [
@@ -234,9 +234,11 @@ def test_a_sheet_with_three_bad_rows_is_reported_then_fixed_and_published(
     report = page.get_by_role("table", name="What the check found, cell by cell")
     cells = report.locator("tbody tr")
     assert cells.count() >= 3
-    bad_rows = {row.locator("td").nth(1).inner_text() for row in cells.all()}
-    assert len(bad_rows) == 3  # the three bad rows, each named
-    assert "Level 42" in report.inner_text()
+    found = [[cell.inner_text() for cell in row.locator("td").all()] for row in cells.all()]
+    assert {(sheet, row, column, value) for sheet, row, column, value, _ in found} == {
+        ("courses", str(n), "eqfLevel", "Level 42") for n in (3, 4, 5)
+    }  # the three bad rows, each named by sheet, row, column and value
+    assert all("EQF level" in says and "http" not in says for *_, says in found)
     assert page.get_by_role("button", name="Publish these courses").count() == 0
     page.screenshot(path=str(artefacts / "publish-upload-report.png"), full_page=True)
     page.get_by_label("Catalogue spreadsheet").set_input_files(str(sheet(bad=False)))

@@ -16,6 +16,7 @@ from typing import Any
 
 from smarco_kg.errors import SmarcoError
 from smarco_kg.ownership import Owner
+from smarco_kg.web.course_form import readable
 
 IMPORT_MODULE = "smarco_kg.catalogue.course_import"
 
@@ -66,7 +67,7 @@ def check(kg: Any, data: bytes, filename: str, partner: str, owner: Owner | None
 
 
 def _cell(error: dict[str, Any]) -> Cell:
-    says = [str(error.get(key)) for key in ("problem", "message") if error.get(key)]
+    says = [readable(str(error.get(key))) for key in ("problem", "message") if error.get(key)]
     candidates = error.get("candidates") or []
     if candidates:
         says.append(" / ".join(str(c) for c in candidates[:5]))
