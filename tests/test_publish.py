@@ -6,11 +6,12 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import httpx
 import pytest
 
-from smarco_kg.web.words import duration_hours
+from smarco_kg.web.words import day, duration_hours
 from tests.backends import Template
 from tests.server import LiveServer, live_server
 
@@ -133,6 +134,7 @@ def test_a_violation_is_shown_next_to_its_field_then_the_fixed_course_is_saved(a
     assert field and 'aria-invalid="true"' in field.group(0)
     assert "f-learningAchievementSpecification-eqfLevel-msg" in field.group(0)
     assert 'id="f-learningAchievementSpecification-eqfLevel-msg"' in wrong.text
+    assert 'href="#f-learningAchievementSpecification-eqfLevel"' in wrong.text  # the summary links the field
     assert "EQF level" in wrong.text.split('id="f-learningAchievementSpecification-eqfLevel-msg"')[1][:400]
     saved = session.post("/publish/courses/new", data={**course(), "csrf": token})
     assert saved.status_code == 303, saved.text[:500]
@@ -145,6 +147,7 @@ def test_a_violation_is_shown_next_to_its_field_then_the_fixed_course_is_saved(a
     assert duration_hours(public[SPEC]["volumeOfLearning"]) == 40  # the store may write it P1DT16H
     listed = session.get("/publish").text
     assert "Smart street lighting" in listed and "EQF level 5" in listed
+    assert day(datetime.now(UTC)) in listed  # its last change, in words
 
 
 def test_a_save_over_a_newer_version_is_explained_not_applied(api: LiveServer) -> None:
@@ -168,9 +171,59 @@ def test_a_save_over_a_newer_version_is_explained_not_applied(api: LiveServer) -
     assert public["title"]["en"] == "Lighting, first tab"
 
 
+def test_a_course_that_does_not_exist_is_a_404_page(api: LiveServer) -> None:
+    session, _ = signed_in(api)
+    missing = session.get("/publish/courses/no-such-course", headers={"Accept": "text/html"})
+    assert missing.status_code == 404 and "no-such-course" in missing.text
+
+
 def test_suggestions_need_a_session_and_name_skills_from_the_text(api: LiveServer) -> None:
     anonymous = httpx.get(f"{api.url}/publish/suggestions", params={"text": "develop a business case"})
     assert anonymous.status_code == 401
     session, _ = signed_in(api)
     found = session.get("/publish/suggestions", params={"text": "Develop a business case and manage budgets"}).json()
     assert BUSINESS_CASE in [item["id"] for item in found["items"]]
+
+
+def test_editing_in_another_language_keeps_the_texts_of_the_others(api: LiveServer) -> None:
+    session, token = signed_in(api)
+    page = session.get("/publish/courses/digital-twins-for-cities?lang=it")
+    assert 'value="Gemelli digitali per le città"' in page.text  # the Italian title, in the Italian form
+    description = re.search(r'<textarea id="f-description"[^>]*>([^<]*)</textarea>', page.text)
+    assert description and description.group(1) == ""  # English only: not offered as the Italian text
+    assert "Per ora solo in" in page.text and "Shows how 3D city models" in page.text  # but shown beside it
+    form: dict[str, str | list[str]] = {
+        name: values[0] if len(values) == 1 else values for name, values in parse_qs_form(page.text).items()
+    }
+    form.update({"description": "Modelli urbani 3D e dati dei sensori in un gemello digitale.", "action": "save"})
+    saved = session.post("/publish/courses/digital-twins-for-cities?lang=it", data={**form, "csrf": token})
+    assert saved.status_code == 303, saved.text[:800]
+    public = api.client.get(
+        f"{api.url}/api/courses/digital-twins-for-cities", headers={"Accept": "application/ld+json"}
+    )
+    body = public.json()
+    assert body["description"]["it"].startswith("Modelli urbani 3D")
+    assert body["description"]["en"].startswith("Shows how 3D city models")  # kept
+    outcomes = body[SPEC]["learningOutcome"]
+    assert {o["title"]["en"] for o in outcomes} == {
+        "Combine building information models and sensor data in a city digital twin",
+        "Simulate an urban scenario in a digital twin and interpret the results",
+    }  # the English outcomes kept, though the Italian form showed them empty
+
+
+def parse_qs_form(text: str) -> dict[str, list[str]]:
+    """What a browser would submit from the page's course form: inputs with values, checked boxes, selections."""
+    fields: dict[str, list[str]] = {}
+    form = text.split('class="publish course-form"', 1)[1]
+    for tag in re.findall(r"<input [^>]*>", form):
+        name = re.search(r'name="([^"]+)"', tag)
+        value = re.search(r'value="([^"]*)"', tag)
+        kind = re.search(r'type="([^"]+)"', tag)
+        if not name or (kind and kind.group(1) == "checkbox" and " checked" not in tag):
+            continue
+        fields.setdefault(name.group(1), []).append(html.unescape(value.group(1)) if value else "")
+    for name, body in re.findall(r'<select [^>]*name="([^"]+)"[^>]*>(.*?)</select>', form, flags=re.S):
+        fields[name] = [html.unescape(v) for v in re.findall(r'<option value="([^"]*)" selected>', body)]
+    for name, body in re.findall(r'<textarea [^>]*name="([^"]+)"[^>]*>([^<]*)</textarea>', form):
+        fields[name] = [html.unescape(body)]
+    return fields

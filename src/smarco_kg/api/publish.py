@@ -19,6 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from smarco_kg import course_upload
 from smarco_kg.api.context import service
+from smarco_kg.api.pages import problem_page
 from smarco_kg.api.templating import html_page
 from smarco_kg.auth import log_write
 from smarco_kg.catalogue import ClassEntry
@@ -28,7 +29,7 @@ from smarco_kg.catalogue.read import describe, with_labels
 from smarco_kg.catalogue.vocabulary import shapes_graph
 from smarco_kg.catalogue.write import JSONLD, mint, read_body, tag
 from smarco_kg.course_upload import UploadReport
-from smarco_kg.errors import PreconditionFailed, SmarcoError
+from smarco_kg.errors import NotFound, PreconditionFailed, SmarcoError
 from smarco_kg.namespaces import ELM
 from smarco_kg.ownership import Owner
 from smarco_kg.sessions import Session, Sessions
@@ -86,6 +87,10 @@ def _refused(request: Request, status: int = 403) -> Response:
     i18n.use(_chrome(request))
     context = {"signed_in": _session(request) is not None}
     return html_page(request, "publish_refused.html", context, status_code=status)
+
+
+def _missing(request: Request, local: str) -> Response:
+    return problem_page(request, NotFound(f"there is no course {local!r} in the catalogue", title="no such course"))
 
 
 # -- signing in and out -------------------------------------------------------------------------------------
@@ -259,8 +264,13 @@ def _page(
     saved: bool = False,
     title: str = "",
 ) -> Response:
+    if local is not None and not values.others and not any(o.other for o in values.outcomes):
+        current = _current(request, local, _chrome(request))
+        if current is not None:  # the texts the course has only in another language, shown beside their fields
+            course_form.others_of(form, current[1], _chrome(request), values)
     context = {
         "csrf": session.csrf,
+        "language_name": words.language_name,
         "summary": _summary(form, placed or {}),
         "form": form,
         "values": values,
@@ -320,7 +330,7 @@ async def edit_course(request: Request, local: str) -> Response:
     form = await run_in_threadpool(_form, request, lang)
     current = await run_in_threadpool(_current, request, local, lang)
     if current is None:
-        return _refused(request, 404)
+        return _missing(request, local)
     _, document, etag = current
     values = course_form.values_of(form, document, lang)
     values.etag = etag
@@ -369,7 +379,7 @@ async def _save(
     if local is not None:
         current = await run_in_threadpool(_current, request, local, lang)
         if current is None:
-            return _refused(request, 404)
+            return _missing(request, local)
         iri, base, _ = current
     organisation = await run_in_threadpool(_organisation, request, session)
     document = course_form.document_of(form, values, lang, organisation, base)

@@ -263,6 +263,7 @@ class Outcome:
     typed: str = ""  # a skill typed by its label, not chosen yet
     suggested: list[tuple[str, str]] = field(default_factory=list)
     id: str = ""
+    other: tuple[str, str] | None = None  # (language, text) when the text is only in another language
 
 
 @dataclass
@@ -272,6 +273,7 @@ class Values:
     fields: dict[str, list[str]] = field(default_factory=dict)
     outcomes: list[Outcome] = field(default_factory=list)
     etag: str = ""
+    others: dict[str, tuple[str, str]] = field(default_factory=dict)  # a text only in another language, by field
 
 
 def _pointer_get(document: Mapping[str, Any], pointer: str) -> Any:
@@ -309,9 +311,10 @@ def _plain(value: Any, term: Term, lang: str) -> list[str]:
             continue
         if isinstance(item, Mapping) and "id" in item:
             out.append(str(item["id"]))
-        elif isinstance(item, Mapping) and term.kind == "language":
-            text = item.get(lang) or item.get("en") or next(iter(item.values()), "")
-            out.append(text[0] if isinstance(text, list) and text else str(text))
+        elif isinstance(item, Mapping) and term.kind == "language":  # the page's language only: the form
+            text = item.get(lang)  # writes in it, and another language's text would be saved as this one's
+            if text:
+                out.append(text[0] if isinstance(text, list) else str(text))
         elif isinstance(item, bool):
             out.append("on" if item else "")
         elif term.kind == "literal" and str(term.datatype).endswith("duration"):
@@ -337,7 +340,31 @@ def values_of(form: Form, document: Mapping[str, Any], lang: str) -> Values:
                 iri = str(skill["id"]) if isinstance(skill, Mapping) else str(skill)
                 skills.append((iri, shown or iri))
             values.outcomes.append(Outcome(text[0] if text else "", skills, id=str(item.get("id", ""))))
+    others_of(form, document, lang, values)
     return values
+
+
+def _other(value: Any, lang: str) -> tuple[str, str] | None:
+    """(language, text) of a language map that has no text in ``lang``."""
+    if not isinstance(value, Mapping) or not value or value.get(lang):
+        return None
+    tag, text = sorted(value.items())[0]
+    return str(tag), str(text[0] if isinstance(text, list) and text else text)
+
+
+def others_of(form: Form, document: Mapping[str, Any], lang: str, values: Values) -> None:
+    """Note, for the fields and outcomes empty in ``lang``, the text the member has in another language."""
+    for f in form.fields:
+        if f.term.kind == "language" and not values.fields.get(f.name):
+            found = _other(_pointer_get(document, f.pointer), lang)
+            if found:
+                values.others[f.name] = found
+    if form.rows is not None:
+        by_id = {str(o.get("id")): o for o in _pointer_get(document, form.rows.pointer) or [] if isinstance(o, Mapping)}
+        for outcome in values.outcomes:
+            held = by_id.get(outcome.id)
+            if held is not None and not outcome.text:
+                outcome.other = _other(held.get(form.rows.text.key), lang)
 
 
 def values_from(form: Form, submitted: Mapping[str, list[str]], labels: Mapping[str, str]) -> Values:
@@ -355,11 +382,7 @@ def values_from(form: Form, submitted: Mapping[str, list[str]], labels: Mapping[
                 continue
             chosen = [s for s in submitted.get(f"{prefix}.{SKILL_SUFFIX}", []) if s.strip()]
             chosen += [s for s in submitted.get(f"{prefix}.suggested", []) if s.strip() and s not in chosen]
-            chosen_iri = (submitted.get(f"{prefix}.typed-iri") or [""])[0].strip()
             typed = (submitted.get(f"{prefix}.typed") or [""])[0].strip()
-            if chosen_iri and chosen_iri not in chosen:
-                chosen.append(chosen_iri)
-                typed = ""
             outcome = Outcome(
                 text=(submitted.get(f"{prefix}.text") or [""])[0].strip(),
                 skills=[(iri, labels.get(iri, iri)) for iri in dict.fromkeys(chosen)],
@@ -415,10 +438,19 @@ def document_of(
             _pointer_set(document, f"{group}/{key}", _pointer_get(document, f"{parent}/{key}" if parent else key))
     if form.rows is not None:
         rows = []
+        held = {
+            str(o.get("id")): o for o in _pointer_get(base or {}, form.rows.pointer) or [] if isinstance(o, Mapping)
+        }
         for outcome in values.outcomes:
             row: dict[str, Any] = {"type": form.group_types.get(form.rows.pointer, "")}
+            before = (held.get(outcome.id) or {}).get(form.rows.text.key) if outcome.id else None
+            texts = dict(before) if isinstance(before, Mapping) else {}  # the outcome's other languages are kept
             if outcome.text:
-                row[form.rows.text.key] = {lang: outcome.text}
+                texts[lang] = outcome.text
+            else:
+                texts.pop(lang, None)
+            if texts:
+                row[form.rows.text.key] = texts
             skills: list[str] = [iri for iri, _ in outcome.skills]
             if outcome.typed:
                 skills.append(outcome.typed)
@@ -585,6 +617,7 @@ __all__ = [
     "document_of",
     "label",
     "message_of",
+    "others_of",
     "place",
     "readable",
     "values_from",
