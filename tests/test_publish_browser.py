@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from smarco_kg.api.publish import import_available
+from tests.accessibility import serious, violations
 from tests.backends import Template
 from tests.server import LiveServer, live_server
 
@@ -209,7 +210,7 @@ def sheet_row(header: list[str], title: str, **cells: str) -> str:
 
 @pytest.mark.skipif(not import_available(), reason="the spreadsheet import (catalogue.course_import) is not installed")
 def test_a_sheet_with_three_bad_rows_is_reported_then_fixed_and_published(
-    api: LiveServer, page, artefacts: Path, tmp_path: Path
+    api: LiveServer, page, artefacts: Path, tmp_path: Path, axe: str
 ) -> None:
     template = api.client.get(f"{api.url}/api/courses/template.csv")
     assert template.status_code == 200
@@ -241,6 +242,7 @@ def test_a_sheet_with_three_bad_rows_is_reported_then_fixed_and_published(
     assert all("EQF level" in says and "http" not in says for *_, says in found)
     assert page.get_by_role("button", name="Publish these courses").count() == 0
     page.screenshot(path=str(artefacts / "publish-upload-report.png"), full_page=True)
+    assert serious(violations(page, axe)) == []  # the report is as readable as the rest
     page.get_by_label("Catalogue spreadsheet").set_input_files(str(sheet(bad=False)))
     page.get_by_role("button", name="Check the spreadsheet").click()
     assert page.locator("#upload-ready").is_visible()
