@@ -10,7 +10,13 @@ from datetime import UTC, datetime
 
 import httpx
 import pytest
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCTERMS, SH
 
+from smarco_kg.catalogue.classes import COURSES
+from smarco_kg.catalogue.vocabulary import shapes_graph, vocabulary_from_shapes
+from smarco_kg.kg import KnowledgeGraph
+from smarco_kg.web import course_form
 from smarco_kg.web.words import day, duration_hours
 from tests.backends import Template
 from tests.server import LiveServer, live_server
@@ -227,3 +233,26 @@ def parse_qs_form(text: str) -> dict[str, list[str]]:
     for name, body in re.findall(r'<textarea [^>]*name="([^"]+)"[^>]*>([^<]*)</textarea>', form):
         fields[name] = [html.unescape(body)]
     return fields
+
+
+def test_the_form_follows_the_shapes(base_kg: KnowledgeGraph) -> None:
+    """A property added to the course shape is a field of the form at once: no list of fields is kept by hand."""
+    shapes = Graph()
+    for triple in shapes_graph(base_kg.settings.shapes_dir):
+        shapes.add(triple)
+    before = course_form.build(shapes, vocabulary_from_shapes(shapes), COURSES, base_kg.store, "en")
+    names = {f.name for f in before.fields}
+    assert {"title", "description", f"{SPEC}.eqfLevel", f"{SPEC}.creditPoint.point", "learningSchedule"} <= names
+    assert "providedBy" not in names  # the signed-in partner's own organisation
+    assert [o.label for o in next(f for f in before.fields if f.name == f"{SPEC}.eqfLevel").options][:2] == [
+        "Level 1",
+        "Level 2",
+    ]
+    added = BNode()
+    shapes.add((Namespace("https://w3id.org/smarco/shapes#")["Course"], SH.property, added))
+    shapes.add((added, SH.path, DCTERMS.available))
+    shapes.add((added, SH.datatype, URIRef("http://www.w3.org/2001/XMLSchema#date")))
+    shapes.add((added, SH.maxCount, Literal(1)))
+    after = course_form.build(shapes, vocabulary_from_shapes(shapes), COURSES, base_kg.store, "en")
+    new = [f for f in after.fields if f.name not in names]
+    assert [(f.name, f.widget, f.required) for f in new] == [("available", "text", False)]

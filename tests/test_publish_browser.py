@@ -252,3 +252,19 @@ def test_a_sheet_with_three_bad_rows_is_reported_then_fixed_and_published(
     listed = page.locator("#publish-courses")
     for title in titles:
         assert listed.get_by_role("link", name=title, exact=True).is_visible()
+
+
+def test_with_javascript_suggestions_follow_the_outcome_and_rows_are_added(api: LiveServer, page) -> None:
+    sign_in(page, api)
+    page.goto(api.url + "/publish/courses/new")
+    suggested = page.locator("#o0-suggested")
+    assert suggested.is_hidden()
+    page.get_by_label("What the learner can do afterwards").fill("Analyse traffic data for urban planning")
+    page.keyboard.press("Tab")  # leaving the text asks for suggestions, without sending the form
+    suggested.get_by_label("urban planning", exact=True).wait_for()
+    assert page.url.endswith("/publish/courses/new")
+    page.get_by_role("button", name="Add an outcome").click()
+    page.wait_for_load_state()
+    assert page.locator("fieldset.outcome").count() == 2
+    assert page.get_by_label("What the learner can do afterwards").first.input_value().startswith("Analyse traffic")
+    assert page.errors == []

@@ -177,7 +177,8 @@ def _widget(term: Term, options: tuple[Option, ...]) -> str:
         return "text" if term.key == "title" else "textarea"
     if term.kind == "literal":
         name = str(term.datatype).rsplit("#", 1)[-1]
-        return {"duration": "hours", "anyURI": "url", "boolean": "checkbox"}.get(name, "points")
+        # the one plain string the course shapes declare is ELM's number of points, a string as ELM writes it
+        return {"duration": "hours", "anyURI": "url", "boolean": "checkbox", "string": "points"}.get(name, "text")
     if options:
         if not term.many:
             return "select"
