@@ -5,17 +5,21 @@ from __future__ import annotations
 
 import html
 import re
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import httpx
 import pytest
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, SH
 
+from smarco_kg.auth import TokenStore
 from smarco_kg.catalogue.classes import COURSES
 from smarco_kg.catalogue.vocabulary import shapes_graph, vocabulary_from_shapes
 from smarco_kg.kg import KnowledgeGraph
+from smarco_kg.sessions import Sessions
 from smarco_kg.web import course_form
 from smarco_kg.web.words import day, duration_hours
 from tests.backends import Template
@@ -256,3 +260,42 @@ def test_the_form_follows_the_shapes(base_kg: KnowledgeGraph) -> None:
     after = course_form.build(shapes, vocabulary_from_shapes(shapes), COURSES, base_kg.store, "en")
     new = [f for f in after.fields if f.name not in names]
     assert [(f.name, f.widget, f.required) for f in new] == [("available", "text", False)]
+
+
+def test_sessions_end_at_their_lifetime_when_idle_and_when_the_tokens_file_breaks(tmp_path: Path) -> None:
+    tokens = TokenStore(tmp_path / "tokens.json")
+    secret, _ = tokens.create(partner=PARTNER)
+    sessions = Sessions(tokens, lifetime=2.0, idle=0.8)  # margins of 0.2 s or more for a busy machine
+    assert sessions.start("smarco_wrong") is None
+    kept = sessions.start(secret)
+    assert kept is not None and kept.partner == PARTNER and secret not in vars(kept).values()
+    for _ in range(4):  # used often enough, it lives up to its lifetime, not longer
+        time.sleep(0.4)
+        assert sessions.get(kept.id) is kept
+    time.sleep(0.6)
+    assert sessions.get(kept.id) is None
+    idle = sessions.start(secret)
+    assert idle is not None
+    time.sleep(1.0)
+    assert sessions.get(idle.id) is None
+    broken = Sessions(tokens).start(secret)
+    assert broken is not None
+    tokens.path.write_text("{not json", encoding="utf-8")
+    assert Sessions(tokens).start(secret) is None  # fail closed
+    assert sessions.get(broken.id) is None
+
+
+def test_csrf_tokens_are_compared_whole_and_the_sign_in_pair_is_signed(monkeypatch: pytest.MonkeyPatch) -> None:
+    sessions = Sessions(TokenStore(Path("/nonexistent/tokens.json")))
+    nonce, token = sessions.sign_in_pair()
+    assert sessions.sign_in_ok(nonce, token)
+    assert not sessions.sign_in_ok(nonce, token[:-1] + ("0" if token[-1] != "0" else "1"))
+    assert not sessions.sign_in_ok(nonce + "x", token)
+    assert not sessions.sign_in_ok(None, token) and not sessions.sign_in_ok(nonce, "")
+    other, _ = Sessions(TokenStore(Path("/nonexistent/tokens.json"))).sign_in_pair()
+    assert not sessions.sign_in_ok(other, token)  # another process's key signs nothing here
+    now = time.time()
+    monkeypatch.setattr(time, "time", lambda: now - 3600)
+    stale = sessions.sign_in_pair()  # a form shown an hour ago
+    monkeypatch.undo()
+    assert not sessions.sign_in_ok(*stale)

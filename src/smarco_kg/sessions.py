@@ -19,7 +19,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 
-from smarco_kg.auth import Principal, TokenStore
+from smarco_kg.auth import Principal, TokenFileError, TokenStore
 
 LIFETIME = 8 * 3600.0
 """A session's longest life, in seconds: a working day, then sign in again."""
@@ -60,7 +60,10 @@ class Sessions:
 
     def start(self, secret: str) -> Session | None:
         """A new session for this token, or None if the token is unknown or revoked."""
-        principal = self.tokens.authenticate(secret)
+        try:
+            principal = self.tokens.authenticate(secret)
+        except TokenFileError:  # fail closed: a tokens file that cannot be read lets no one in
+            principal = None
         if principal is None:
             return None
         now = time.monotonic()
@@ -133,7 +136,10 @@ class Sessions:
         return now - session.created > self.lifetime or now - session.used > self.idle
 
     def _token_lives(self, token_id: str) -> bool:
-        return any(record.id == token_id for record in self.tokens.list())
+        try:
+            return any(record.id == token_id for record in self.tokens.list())
+        except TokenFileError:  # fail closed: a tokens file that cannot be read ends the sessions
+            return False
 
     def _forget_expired(self, now: float) -> None:
         for key in [k for k, s in self._table.items() if self._expired(s, now)]:
