@@ -3,12 +3,15 @@ critical violation on any of them, and the home page works by keyboard alone (sk
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.accessibility import counts, describe, serious, violations
+from tests.backends import Template
+from tests.server import LiveServer, live_server
 
 ARCHITECT = "e1c72b5f-4c5c-487c-a6df-e84b64a51dae"  # ESCO's ICT system architect, whose gap the demo data fills
 # (name, address): every page type people meet; the search and plan pages may not be served yet, and then skip.
@@ -20,6 +23,7 @@ PAGES = [
     ("plan", "/plan?occupation=ICT system architect"),
     ("docs", "/docs"),
     ("sparql", "/sparql"),
+    ("publish-sign-in", "/publish"),
 ]
 MAY_BE_ABSENT = {"search", "plan"}
 
@@ -111,3 +115,44 @@ def test_the_home_page_is_usable_by_keyboard_alone(page_server: str, page, artef
     assert page.get_by_role("heading", level=1).inner_text() != ""
     assert page.locator("nav.langs a[aria-current]").inner_text() == "Español"
     page.screenshot(path=str(artefacts / "home-es.png"), full_page=True)
+
+
+@pytest.fixture(scope="module")
+def publishing(
+    _demo_template: Template, backend: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """A server with a partner's token, for the web editor's pages behind its sign-in."""
+    if backend != "embedded":
+        pytest.skip("the pages are checked on the embedded store")
+    with live_server(_demo_template, tmp_path_factory.mktemp("publish-a11y"), partner="cefriel") as server:
+        yield server
+
+
+PUBLISH_PAGES = [
+    ("publish-courses", "/publish"),
+    ("publish-edit", "/publish/courses/urban-data-platforms"),
+    ("publish-new-with-errors", "/publish/courses/new"),
+    ("publish-upload", "/publish/upload"),
+]
+
+
+@pytest.mark.parametrize(("name", "path"), PUBLISH_PAGES, ids=[name for name, _ in PUBLISH_PAGES])
+def test_no_publishing_page_has_a_serious_or_critical_violation(
+    publishing: LiveServer, page, axe: str, artefacts: Path, record_property, name: str, path: str
+) -> None:
+    page.goto(publishing.url + "/publish")
+    page.get_by_label("Publishing token").fill(publishing.partner)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_load_state()
+    response = page.goto(publishing.url + path, wait_until="networkidle")
+    assert response is not None and response.status == 200, f"{path}: {response and response.status}"
+    if name == "publish-new-with-errors":  # the messages next to their fields, the suggestions drawn
+        page.get_by_label("What the learner can do afterwards").fill("Develop a business case")
+        page.get_by_role("button", name="Save the course").last.click()
+        page.wait_for_selector(".field-errors")
+    found = violations(page, axe)
+    tally = counts(found)
+    record_property("axe-core", tally)
+    print(f"axe-core {name} {path}: {tally}\n{describe(found)}")
+    page.screenshot(path=str(artefacts / f"{name}.png"), full_page=True)
+    assert serious(found) == []

@@ -109,6 +109,18 @@ class ChangeLog:
             for seq, at, graph, actor, operation, subjects in rows
         ]
 
+    def latest(self, graph: str, limit: int = 10_000) -> dict[str, str]:
+        """When each resource the last ``limit`` events of ``graph`` name last changed (ISO 8601, UTC)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT at, subjects FROM event WHERE graph = ? ORDER BY seq DESC LIMIT ?", (graph, limit)
+            ).fetchall()
+        found: dict[str, str] = {}
+        for at, subjects in rows:
+            for subject in json.loads(subjects):
+                found.setdefault(subject, at)
+        return found
+
     def last(self) -> int:
         with self._lock:
             return int(self._db.execute("SELECT COALESCE(MAX(seq), 0) FROM event").fetchone()[0])

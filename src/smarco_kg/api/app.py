@@ -32,6 +32,7 @@ from smarco_kg.api import (
     named_queries,
     pages,
     planner,
+    publish,
     resource_writes,
     resources,
     search,
@@ -137,6 +138,7 @@ def create_app(settings: Settings | None = None, classes: Sequence[ClassEntry] =
     app.include_router(graph_store.router)
     app.include_router(search.router(catalogue))
     app.include_router(search_page.router)
+    app.include_router(publish.router)
     app.include_router(federation.router)
     app.include_router(changes.router)
     app.include_router(dataset.router)

@@ -101,6 +101,14 @@ def language(value: str) -> str:
     return name[:1].upper() + name[1:] if name else code
 
 
+def iso_639_1(value: str) -> str:
+    """The two-letter code of a language given by its EU authority IRI or three-letter code (``…/SPA`` → ``es``);
+    the code in lower case when there is none."""
+    code = _code(value).lower()
+    tag = get_global("language_aliases").get(code, code)
+    return tag if isinstance(tag, str) else code
+
+
 def country(value: str) -> str:
     """A country by its EU authority IRI or three-letter code (``…/country/ESP``) → "Spain" in the page's language."""
     code = _code(value).upper()
