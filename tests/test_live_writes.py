@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import stat
 import subprocess
 import sys
@@ -294,3 +295,24 @@ def test_a_load_while_another_writes_waits_for_the_one_writer(server: LiveServer
     for n in range(2):
         response = httpx.get(f"{server.url}/api/courses/platforms-{n}", headers={"Accept": "application/json"})
         assert response.status_code == 200 and f"Platforms {n}" in response.text, describe(response)
+
+
+def test_a_load_whose_command_went_away_still_ends_whole(server: LiveServer, tmp_path: Path) -> None:
+    """The command is interrupted right after sending: the server finishes the write (or refuses it whole)."""
+    copy = course_copy(tmp_path, "abandoned-platforms", "Abandoned platforms")
+    secret = json.loads(server.settings.server_file.read_text())["secret"]
+    body = json.dumps({"paths": [str(copy)]}).encode()
+    port = int(server.url.rsplit(":", 1)[1])
+    with socket.create_connection(("127.0.0.1", port)) as connection:
+        connection.sendall(
+            b"POST /admin/load HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            + f"Authorization: Bearer {secret}\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+            + body
+        )  # and gone, without reading a byte of the answer
+    deadline = time.monotonic() + 120
+    while True:
+        response = server.client.get(f"{server.url}/api/courses/abandoned-platforms")
+        if response.status_code == 200 or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert response.status_code == 200, describe(response)

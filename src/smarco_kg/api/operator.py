@@ -63,7 +63,7 @@ async def load(
     if content_type == "application/json":
         if principal.token_id != OPERATOR:
             raise Problem(403, "not allowed", "files are read from the server's disk only for the server's operator")
-        sources = _paths(await request.json())
+        sources = _paths(await _json(request))
     else:
         folder = Path(tempfile.mkdtemp(prefix="smarco-load-"))
         try:
@@ -81,7 +81,9 @@ async def load(
 async def harvest(request: Request) -> StreamingResponse:
     """Harvest a partner node (JSON: ``node``, ``name``, ``timeout``) into this store."""
     _admin(request)
-    body = await request.json()
+    body = await _json(request)
+    if not isinstance(body, dict):
+        raise Problem(400, "bad harvest", 'send {"node": URL, "name": NAME, "timeout": SECONDS}')
     node, name, timeout = body.get("node"), body.get("name"), body.get("timeout", 30.0)
     if not isinstance(node, str) or not node.startswith(("http://", "https://")):
         raise Problem(400, "bad node", f"{node!r} is not an http(s) URL")
@@ -101,6 +103,13 @@ async def settle() -> None:
     """Wait for the writes under way (at shutdown, before the store closes)."""
     if _RUNNING:
         await asyncio.wait(set(_RUNNING))
+
+
+async def _json(request: Request) -> object:
+    try:
+        return await request.json()
+    except ValueError as error:
+        raise Problem(400, "the body is not JSON", str(error)) from error
 
 
 def _paths(body: object) -> list[Path]:
