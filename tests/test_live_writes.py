@@ -316,3 +316,21 @@ def test_a_load_whose_command_went_away_still_ends_whole(server: LiveServer, tmp
             break
         time.sleep(0.2)
     assert response.status_code == 200, describe(response)
+
+
+def test_on_a_remote_store_a_command_that_does_not_find_the_server_writes_behind_its_back(
+    server: LiveServer, tmp_path: Path
+) -> None:
+    """Virtuoso serves many clients: a command with another state directory (another machine, say) finds no
+    server file and writes to the store directly, validated; the server's SPARQL sees the data, but its change
+    feed does not (docs/cli.md says so, and to give such a command --server)."""
+    if not server.settings.remote:
+        pytest.skip("remote store only: an embedded store is locked by the server, its state beside it")
+    copy = course_copy(tmp_path, "behind-platforms", "Behind platforms")
+    before = latest(server)
+    done = cli("load", copy, settings=server.settings, env={"SMARCO_STATE_DIR": str(tmp_path / "elsewhere")})
+    assert done.returncode == 0, done.stderr
+    assert THROUGH not in done.stderr and "loaded " in done.stdout
+    titles = server.select(f"SELECT ?t WHERE {{ <{BASE}course/behind-platforms> <http://purl.org/dc/terms/title> ?t }}")
+    assert {"t": "Behind platforms"} in titles
+    assert latest(server) == before, "the server's change feed did not see it"
