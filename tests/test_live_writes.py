@@ -201,8 +201,10 @@ def test_harvesting_through_the_running_server(
         found = node_a.client.get(f"{node_a.url}/api/search", params={"text": "urban data platforms"})
         assert COURSE in [i["id"] for i in found.json()["items"]], describe(found)
 
-        again = cli("harvest", node_b.url, "--name", "node-b", settings=node_a.settings)
-        assert again.returncode == 0 and "changes only" in again.stdout and "0 course(s) copied" in again.stdout
+        explicit = ["--server", node_a.url, "--token", node_a.admin]
+        again = cli("harvest", node_b.url, "--name", "node-b", *explicit, settings=node_a.settings)
+        assert again.returncode == 0, again.stderr
+        assert "changes only" in again.stdout and "0 course(s) copied" in again.stdout and THROUGH not in again.stderr
         gone = cli("harvest", "http://127.0.0.1:9", "--name", "x", "--timeout", "5", settings=node_a.settings)
         assert gone.returncode == 1 and "cannot harvest http://127.0.0.1:9" in gone.stderr, gone.stderr
         assert latest(node_a) == before + 1, "a run with nothing new and a node that is not there change nothing"
