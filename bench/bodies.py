@@ -6,7 +6,10 @@ load it takes, measured on a real ``smarco-kg serve`` over a fresh demo store (`
 The refused bodies: a ``POST /sparql`` without a token whose ``Content-Length`` says 200 MB (refused from the
 headers), the same sent chunked (refused once the count passes the limit), and a ``POST /api/credentials/verify``.
 The load: ``PUT /store?graph=…`` with an admin token, N-Triples of 1 MiB literals (few triples, so that the
-figure is the body's cost rather than validation's).
+figure is the body's cost rather than validation's). Then the same file by ``smarco-kg load`` while the server
+runs: found beside the store (the server reads the file from its path), and sent with ``--server URL --token``
+(a multipart body streamed to disk); the status column is the command's exit code, and the command's own peak
+is reported too.
 """
 
 from __future__ import annotations
@@ -29,10 +32,15 @@ MIB = 1 << 20
 
 
 def rss(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+    """The resident memory of ``pid``; 0 once it has ended (a zombie has none)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return 0
+    for line in status.splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) << 10
-    raise RuntimeError("no VmRSS")
+    return 0
 
 
 def free_port() -> int:
@@ -147,6 +155,28 @@ def run(megabytes: int) -> dict:
         auth = f"Authorization: Bearer {token}\r\n"
         load = f"{auth}Content-Type: application/n-triples\r\nContent-Length: {load_size}\r\n\r\n"
         measure("admin_put_store", lambda: exchange(port, _head("PUT", "/store?graph=urn:bench:g", load), triples()))
+
+        data = work / "load.nt"
+        with data.open("wb") as handle:
+            for triple in triples():
+                handle.write(triple)
+
+        def command(graph: str, *extra: str) -> Callable[[], tuple[int, float]]:
+            """``smarco-kg load`` of the same N-Triples while the server runs; the command's own peak too."""
+
+            def send() -> tuple[int, float]:
+                started = time.monotonic()
+                args = [*cli, "load", str(data), "--graph", graph, "--store", str(store), *extra]
+                process = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                with Peak(process.pid) as own:
+                    process.wait()
+                results[f"command_peak_mib {graph}"] = round(own.peak / MIB)
+                return process.returncode, time.monotonic() - started
+
+            return send
+
+        measure("cli_load_by_path", command("urn:bench:g2"))
+        measure("cli_load_streamed", command("urn:bench:g3", "--server", f"http://127.0.0.1:{port}", "--token", token))
         return results
     finally:
         server.terminate()

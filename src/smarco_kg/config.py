@@ -209,6 +209,11 @@ class Settings(BaseSettings):
         return self._beside_store("changes.sqlite")
 
     @cached_property
+    def server_file(self) -> Path:
+        """Where a running server says how to reach it (``server_file``): beside the store, only while it runs."""
+        return self._beside_store("server.json")
+
+    @cached_property
     def dumps_dir(self) -> Path:
         """The dataset's dumps (``/dumps``): beside the store."""
         return self._beside_store("dumps")

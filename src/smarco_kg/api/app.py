@@ -30,6 +30,7 @@ from smarco_kg.api import (
     graph_store,
     home,
     named_queries,
+    operator,
     pages,
     planner,
     publish,
@@ -55,9 +56,12 @@ from smarco_kg.query_admission import QueryAdmission, Shares
 from smarco_kg.query_workers import QueryWorkers, StoreQueries
 
 
-def create_app(settings: Settings | None = None, classes: Sequence[ClassEntry] = CLASSES) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, classes: Sequence[ClassEntry] = CLASSES, *, operator_secret: str | None = None
+) -> FastAPI:
     """A FastAPI app over the store named by ``settings`` (default: the environment), serving ``classes``; every
-    router is built from these, so two apps in one process serve their own base IRIs, shapes and classes."""
+    router is built from these, so two apps in one process serve their own base IRIs, shapes and classes.
+    ``operator_secret``: what the server file (``server_file``) hands the commands that write through it."""
     settings = settings or Settings()
     named = load_queries(settings.queries_dir)  # first: a malformed .rq stops start-up (QueryFileError: file:line)
     kg = KnowledgeGraph(settings, create=False, classes=classes)
@@ -80,6 +84,7 @@ def create_app(settings: Settings | None = None, classes: Sequence[ClassEntry] =
         try:
             yield
         finally:
+            await operator.settle()  # a load or harvest whose client went away ends before the store closes
             await app.state.service.http.aclose()
             publisher.close()
             queries.close()
@@ -94,7 +99,7 @@ def create_app(settings: Settings | None = None, classes: Sequence[ClassEntry] =
         redoc_url=None,
     )
     app.state.kg = kg
-    app.state.service = Service(kg, queries, TokenStore(settings.tokens_file))
+    app.state.service = Service(kg, queries, TokenStore(settings.tokens_file), operator_secret=operator_secret)
     kg.listeners.append(queries.refresh)  # after every commit, the next query sees it
     kg.listeners.append(publisher.kick)
     app.state.publisher = publisher
@@ -136,6 +141,7 @@ def create_app(settings: Settings | None = None, classes: Sequence[ClassEntry] =
     app.include_router(api_docs.router)
     app.include_router(sparql.router)
     app.include_router(graph_store.router)
+    app.include_router(operator.router)
     app.include_router(search.router(catalogue))
     app.include_router(search_page.router)
     app.include_router(publish.router)

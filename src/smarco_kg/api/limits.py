@@ -42,6 +42,7 @@ def body_rules(settings: Settings) -> list[BodyRule]:
     short = settings.body_timeout
     return [
         BodyRule(re.compile(r"/store(/.*)?"), settings.load_body_limit, settings.load_body_timeout, WRITES),
+        BodyRule(re.compile(r"/admin/load"), settings.load_body_limit, settings.load_body_timeout, WRITES),
         BodyRule(re.compile(r"/sparql"), settings.sparql_body_limit, short),
         BodyRule(re.compile(r"/api/credentials/verify"), settings.verify_body_limit, short),
         BodyRule(re.compile(r"/occupations/[^/]+/gap"), settings.verify_body_limit, short),  # a credential uploaded

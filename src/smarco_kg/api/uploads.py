@@ -1,9 +1,12 @@
-"""A form with a file, read in memory only: a visitor's upload (a credential) is never spooled to a temporary file,
-as the framework's form parser does past 1 MiB, so nothing of it reaches the disk."""
+"""Forms with files. A visitor's upload (a credential) is read in memory only, never spooled to a temporary file as
+the framework's form parser does past 1 MiB, so nothing of it reaches the disk; an operator's load through the
+server (``spool_files``) goes the other way: straight to disk, part by part, so that its size costs no memory."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import BinaryIO
 
 from fastapi import Request
 from python_multipart import MultipartParser
@@ -78,3 +81,59 @@ async def read_form(request: Request) -> Form:
         if part.filename is not None:
             files.setdefault(part.name, bytes(part.data))
     return Form(fields, files)
+
+
+async def spool_files(request: Request, folder: Path) -> list[Path]:
+    """The file parts of a ``multipart/form-data`` body, streamed into ``folder`` as they arrive (a load of any
+    size costs no memory), each under its own name in a folder of its own (``folder/<n>/<name>``), so that
+    formats come from the names and messages name the files as the sender did; 415 for any other body, 400 for
+    a part without a usable file name."""
+    media, options = parse_options_header(request.headers.get("content-type", ""))
+    if media != b"multipart/form-data" or not options.get(b"boundary"):
+        raise Problem(415, "unsupported media type", "send the files as multipart/form-data")
+    paths: list[Path] = []
+    handles: list[BinaryIO] = []
+    header: dict[str, bytearray] = {"field": bytearray(), "value": bytearray()}
+    headers: dict[str, str] = {}
+
+    def header_end() -> None:
+        headers[header["field"].decode("latin-1").lower()] = header["value"].decode("utf-8", "replace")
+        header["field"], header["value"] = bytearray(), bytearray()
+
+    def headers_finished() -> None:
+        _, disposition = parse_options_header(headers.get("content-disposition", ""))
+        headers.clear()
+        filename = Path(disposition.get(b"filename", b"").decode("utf-8", "replace").replace("\\", "/")).name
+        if filename in ("", ".", ".."):
+            raise Problem(400, "a part has no file name", "each part of the form is a file, named by its filename")
+        target = folder / str(len(paths)) / filename
+        target.parent.mkdir()
+        paths.append(target)
+        handles.append(target.open("wb"))
+
+    def part_data(data: bytes, start: int, end: int) -> None:
+        handles[-1].write(data[start:end])
+
+    parser = MultipartParser(
+        options[b"boundary"],
+        {
+            "on_header_field": lambda data, start, end: header["field"].extend(data[start:end]),
+            "on_header_value": lambda data, start, end: header["value"].extend(data[start:end]),
+            "on_header_end": header_end,
+            "on_headers_finished": headers_finished,
+            "on_part_data": part_data,
+            "on_part_end": lambda: handles[-1].close(),
+        },
+    )
+    try:
+        async for chunk in request.stream():
+            parser.write(chunk)
+        parser.finalize()
+    except MultipartParseError as error:
+        raise Problem(400, "the form cannot be read", f"the multipart body is malformed: {error}") from error
+    finally:
+        for handle in handles:
+            handle.close()
+    if not paths:
+        raise Problem(400, "no files in the form", "the multipart body has no file parts")
+    return paths

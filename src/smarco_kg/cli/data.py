@@ -4,6 +4,7 @@ it (``query``, ``dump``)."""
 from __future__ import annotations
 
 import sys
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Annotated
 
@@ -24,6 +25,7 @@ from smarco_kg.cli.common import (
     require,
     run,
 )
+from smarco_kg.cli.served import ServerOption, TokenOption, running_server
 from smarco_kg.formats import UnknownFormatError, rdf_syntax, result_format
 from smarco_kg.progress import progress_bar
 from smarco_kg.store import QuerySyntaxError
@@ -87,9 +89,12 @@ def load(
     graph: GraphOption = None,
     fmt: FormatOption = None,
     base: BaseOption = None,
+    server: ServerOption = None,
+    token: TokenOption = None,
 ) -> None:
-    """Validate FILES against the shapes and store them, all or nothing; print a report on violations."""
-    _write(files, store=store, graph=graph, fmt=fmt, base=base, dry_run=False)
+    """Validate FILES against the shapes and store them, all or nothing; print a report on violations. While a
+    server runs on the store, it does the load (found beside the store, or --server URL --token TOKEN)."""
+    _write(files, store=store, graph=graph, fmt=fmt, base=base, dry_run=False, server=server, token=token)
 
 
 @commands.command()
@@ -99,13 +104,23 @@ def validate(
     graph: GraphOption = None,
     fmt: FormatOption = None,
     base: BaseOption = None,
+    server: ServerOption = None,
+    token: TokenOption = None,
 ) -> None:
     """Check FILES against the shapes (and the store they refer to) without storing anything."""
-    _write(files, store=store, graph=graph, fmt=fmt, base=base, dry_run=True)
+    _write(files, store=store, graph=graph, fmt=fmt, base=base, dry_run=True, server=server, token=token)
 
 
 def _write(
-    files: list[Path], *, store: str | None, graph: str | None, fmt: str | None, base: str | None, dry_run: bool
+    files: list[Path],
+    *,
+    store: str | None,
+    graph: str | None,
+    fmt: str | None,
+    base: str | None,
+    dry_run: bool,
+    server: str | None,
+    token: str | None,
 ) -> None:
     def action() -> None:
         require(files)
@@ -113,12 +128,19 @@ def _write(
             syntax = rdf_syntax(fmt) if fmt else None
         except UnknownFormatError as error:
             raise Failure(str(error), code=2) from error
-        with opened(store) as kg:
-            name = files[0].name if len(files) == 1 else f"{len(files)} files"
-            base_iri = base or kg.settings.base_iri
-            verb = "checking" if dry_run else "loading"
+        name = files[0].name if len(files) == 1 else f"{len(files)} files"
+        verb = "checking" if dry_run else "loading"
+        served = running_server(store, server, token)
+        with ExitStack() as stack:
             try:
-                with progress_bar(f"{verb} {name}", unit="resources") as update:
+                update = stack.enter_context(progress_bar(f"{verb} {name}", unit="resources"))
+                if served is not None:
+                    result = served.load(
+                        files, fmt=fmt, graph=graph, base=base, dry_run=dry_run, name=name, progress=update
+                    )
+                else:
+                    kg = stack.enter_context(opened(store))
+                    base_iri = base or kg.settings.base_iri
                     result = kg.commit(
                         files, syntax, graph=graph, base_iri=base_iri, dry_run=dry_run, progress=update, name=name
                     )

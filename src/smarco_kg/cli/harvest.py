@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from typing import Annotated
 
 import typer
 
 from smarco_kg.cli.common import Failure, StoreOption, err, opened, out, print_report, run
+from smarco_kg.cli.served import ServerOption, TokenOption, running_server
 from smarco_kg.write_path import WriteRejected
 
 commands = typer.Typer()
@@ -18,9 +20,12 @@ def harvest(
     name: Annotated[str, typer.Option("--name", help="A short name for the node: the harvest graph is named after it")],
     store: StoreOption = None,
     timeout: Annotated[float, typer.Option("--timeout", help="Seconds to wait for each request to the node")] = 30.0,
+    server: ServerOption = None,
+    token: TokenOption = None,
 ) -> None:
     """Mirror a partner node's courses into graph/harvest/NAME: everything the first time, then only the changes
-    its change feed names since the last run; validated, one write per run."""
+    its change feed names since the last run; validated, one write per run. While a server runs on the store, it
+    does the harvest (found beside the store, or --server URL --token TOKEN)."""
 
     def action() -> None:
         import httpx
@@ -32,9 +37,15 @@ def harvest(
             raise Failure(f"{node!r} is not an http(s) URL", code=2)
         if not name.strip() or timeout <= 0:
             raise Failure("give --name (a short name) and a positive --timeout", code=2)
-        with opened(store) as kg, httpx.Client(timeout=timeout) as client:
+        served = running_server(store, server, token)
+        with ExitStack() as stack:
             try:
-                report = run_harvest(kg, node, name, client)
+                if served is not None:
+                    report = served.harvest(node, name, timeout)
+                else:
+                    kg = stack.enter_context(opened(store))
+                    client = stack.enter_context(httpx.Client(timeout=timeout))
+                    report = run_harvest(kg, node, name, client)
             except HarvestError as error:
                 raise Failure(f"cannot harvest {node}", str(error), 1) from error
             except WriteRejected as rejected:
