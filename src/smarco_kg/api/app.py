@@ -35,6 +35,7 @@ from smarco_kg.api import (
     resources,
     search,
     search_page,
+    skill_extraction,
     sparql,
     stacking,
 )
@@ -136,6 +137,7 @@ def create_app(settings: Settings | None = None, classes: Sequence[ClassEntry] =
     app.include_router(graph_store.router)
     app.include_router(search.router(catalogue))
     app.include_router(search_page.router)
+    app.include_router(skill_extraction.router)
     app.include_router(federation.router)
     app.include_router(changes.router)
     app.include_router(dataset.router)
