@@ -23,7 +23,9 @@ EXAMPLE = "Build a business case for an urban technology solution"
 SKILL = "http://data.europa.eu/esco/skill/"
 DEVELOP_BUSINESS_CASE = f"{SKILL}a4bbd0d9-a6be-4472-b05d-291e60cf6b4b"
 OUTCOME = "Apply data-exchange standards so that a solution interoperates with other city systems"
-DATA_EXCHANGE = f"{SKILL}cb5cccc9-abe4-4b11-abe6-d27e5cd85fb1"  # manage standards for data exchange (its course names it)
+DATA_EXCHANGE = (
+    f"{SKILL}cb5cccc9-abe4-4b11-abe6-d27e5cd85fb1"  # manage standards for data exchange (its course names it)
+)
 TEXTS = [
     EXAMPLE,
     OUTCOME,

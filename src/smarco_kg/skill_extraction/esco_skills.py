@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-import json
+import csv
+import io
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -31,11 +32,10 @@ class SkillRecord:
 
 
 def _values(store: GraphStore, query: str) -> Iterator[dict[str, str]]:
-    """Solutions as plain strings, read from the store's own JSON serialisation: 15 times faster than making
-    rdflib terms of ESCO's 200,000 labels."""
-    answer = json.loads(store.query(query).serialize(result_format("json")))
-    for binding in answer["results"]["bindings"]:
-        yield {name: term["value"] for name, term in binding.items()}
+    """Solutions as plain strings, read row by row from the store's own SPARQL CSV serialisation: many times faster
+    than making rdflib terms of ESCO's 200,000 labels, and no document of them all held at once."""
+    data = store.query(query).serialize(result_format("csv"))
+    yield from csv.DictReader(io.TextIOWrapper(io.BytesIO(data), encoding="utf-8", newline=""))
 
 
 def _text_rows(store: GraphStore, graph: str, predicate: str, lang: str, typed: bool) -> Iterator[tuple[str, str]]:
@@ -56,11 +56,11 @@ def read_skills(store: GraphStore, graph: str, lang: str) -> list[SkillRecord]:
         if label and iri not in skills:
             skills[iri] = SkillRecord(iri, label)
     for predicate, attribute in ((f"{SKOS}altLabel", "alternatives"), (f"{SKOS}hiddenLabel", "hidden")):
-        for iri, text in _text_rows(store, graph, predicate, lang, typed=False):
+        for iri, text in _text_rows(store, graph, predicate, lang, typed=True):
             record = skills.get(iri)
             if record is not None and text and text != record.label:
                 getattr(record, attribute).append(text)
-    for iri, text in _text_rows(store, graph, f"{DCT}description", lang, typed=False):
+    for iri, text in _text_rows(store, graph, f"{DCT}description", lang, typed=True):
         record = skills.get(iri)
         if record is not None and len(text) > len(record.description):
             record.description = text

@@ -40,7 +40,7 @@ class Word:
         return self.text not in STOPWORDS
 
 
-@lru_cache(maxsize=200_000)
+@lru_cache(maxsize=50_000)  # ESCO has ~40,000 distinct words; a text adds a few
 def stem(word: str, lang: str) -> str:
     """The Snowball stem of one folded word (words with signs, such as "c#", stay as they are)."""
     if not word.isalpha():
