@@ -189,9 +189,10 @@ def child_speed(args: dict) -> dict:
         kg.skills.extract(text, "en", 10)
         timings.append(1000 * (time.perf_counter() - started))
     timings.sort()
+    peak = _rss()["VmHWM"]  # the store, the model, one index and the caches of 926 texts: what a server adds
     started = time.perf_counter()
     reopened = SkillExtractor(kg.store, kg.graphs.esco, cache_dir=settings.skill_index_dir).index("en")
-    load = time.perf_counter() - started
+    load = time.perf_counter() - started  # a second copy of the index, as after a restart: not in the peak above
     assert len(reopened) == len(index)
     return {
         "skills": len(index),
@@ -203,7 +204,7 @@ def child_speed(args: dict) -> dict:
         "sentences": len(timings),
         "rss_before_mib": before["VmRSS"],
         "rss_after_build_mib": after_build["VmRSS"],
-        "peak_rss_mib": _rss()["VmHWM"],
+        "peak_rss_mib": peak,
         "index_file_mib": round(sum(p.stat().st_size for p in settings.skill_index_dir.glob("*")) / 2**20, 1),
     }
 
