@@ -112,10 +112,14 @@ def test_a_bad_body_is_a_422_naming_the_member(api: LiveServer, body: dict, para
     assert answer["errors"][0]["parameter"] == parameter, answer
 
 
-def test_a_body_that_is_not_json_is_a_422_and_a_huge_one_a_413(api: LiveServer) -> None:
+def test_a_body_that_is_not_json_is_a_400_and_a_huge_one_a_413(api: LiveServer) -> None:
     url = f"{api.url}/api/skills/extract"
-    problem(api.client.post(url, content=b"{text: oops", headers={"Content-Type": "application/json"}), 422)
-    problem(api.client.post(url, json=["a list"]), 422)
+    bad = problem(api.client.post(url, content=b"{text: oops", headers={"Content-Type": "application/json"}), 400)
+    assert bad["type"].endswith("/malformed-json"), bad
+    problem(api.client.post(url, content=b"\xff\x00", headers={"Content-Type": "application/json"}), 400)
+    assert problem(api.client.post(url, json=["a list"]), 422)["errors"][0]["parameter"] == "body"
+    plain = api.client.post(url, content=json.dumps({"text": EXAMPLE}), headers={"Content-Type": "text/plain"})
+    assert plain.status_code == 200 and plain.json()["items"], describe(plain)
     huge = problem(api.client.post(url, json={"text": "word " * 20_000}), 413)
     assert "65,536" in huge["detail"], huge
 
@@ -123,10 +127,8 @@ def test_a_body_that_is_not_json_is_a_422_and_a_huge_one_a_413(api: LiveServer) 
 def test_the_route_is_described(api: LiveServer) -> None:
     spec = api.client.get(f"{api.url}/openapi.json").json()
     operation = spec["paths"]["/api/skills/extract"]["post"]
-    assert {"200", "408", "413", "422"} <= set(operation["responses"])
-    schema = operation["requestBody"]["content"]["application/json"]["schema"]
-    assert schema["$ref"].endswith("/ExtractRequest")
-    request = spec["components"]["schemas"]["ExtractRequest"]
+    assert {"200", "400", "408", "413", "422"} <= set(operation["responses"])
+    request = operation["requestBody"]["content"]["application/json"]["schema"]
     assert request["required"] == ["text"] and request["additionalProperties"] is False
     assert {"text", "lang", "limit"} == set(request["properties"])
 
