@@ -78,6 +78,7 @@ class Settings(BaseSettings):
     body_limit: int = 1 << 20  # any route not named below
     sparql_body_limit: int = 1 << 20  # POST /sparql: a query or an update
     api_body_limit: int = 1 << 20  # writes under /api (REST members, the planner)
+    extract_body_limit: int = 64 << 10  # POST /api/skills/extract: a text of at most 20,000 characters, as JSON
     verify_body_limit: int = 4 << 20  # a credential, with any embedded files: verified, or uploaded to a gap page
     sheet_body_limit: int = 8 << 20  # POST /api/courses/import: a spreadsheet of courses (a few KB per course)
     load_body_limit: int = 1 << 30  # PUT and POST /store (Graph Store Protocol): admin loads, streamed to disk
@@ -158,6 +159,8 @@ class Settings(BaseSettings):
         "api_body_limit",
         "verify_body_limit",
         "sheet_body_limit",
+        "extract_body_limit",
+        "verify_body_limit",
         "load_body_limit",
         "header_limit",
     )
@@ -202,6 +205,11 @@ class Settings(BaseSettings):
     def issuer_iri(self) -> str:
         """The organisation that seals credentials and publishes the dataset (the coordinator by default)."""
         return f"{self.base_iri}organisation/{self.issuer_organisation}"
+
+    @cached_property
+    def skill_index_dir(self) -> Path:
+        """The skill extractor's index of ESCO, one file per ESCO import and language: beside the store."""
+        return self._beside_store("skill-index")
 
     @cached_property
     def changes_log(self) -> Path:

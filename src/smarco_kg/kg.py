@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from smarco_kg.catalogue import CLASSES, Catalogue, ClassEntry
 from smarco_kg.changes import ChangeLog, PendingWrite
@@ -24,6 +24,9 @@ from smarco_kg.store import Changeset, GraphStore, StoreError, store_for
 from smarco_kg.updates import UpdateResult, apply_update
 from smarco_kg.validation import ShapesValidator
 from smarco_kg.write_path import WritePath, WriteResult
+
+if TYPE_CHECKING:
+    from smarco_kg.skill_extraction import SkillExtractor
 
 Listener = Callable[[], object]  # told of every commit; what it returns is not used
 CRASH_EXIT = 70  # the exit status of a process ended by the test fault injection (``Settings.test_crash``)
@@ -81,6 +84,18 @@ class KnowledgeGraph:
         catalogue = self.catalogue
         return SearchIndex(
             self._beside(self.settings.search_index), catalogue.search_types, catalogue.described_search_types
+        )
+
+    @cached_property
+    def skills(self) -> SkillExtractor:
+        """ESCO skills from text, built from the ESCO graph on first use."""
+        from smarco_kg.skill_extraction import SkillExtractor  # numpy and the model: only for those who ask
+
+        return SkillExtractor(
+            self.store,
+            self.graphs.esco,
+            generation=lambda: self.generation,
+            cache_dir=self._beside(self.settings.skill_index_dir),
         )
 
     @cached_property

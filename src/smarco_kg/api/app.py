@@ -38,6 +38,7 @@ from smarco_kg.api import (
     resources,
     search,
     search_page,
+    skill_extraction,
     sparql,
     stacking,
 )
@@ -145,6 +146,7 @@ def create_app(
     app.include_router(search.router(catalogue))
     app.include_router(search_page.router)
     app.include_router(publish.router)
+    app.include_router(skill_extraction.router)
     app.include_router(federation.router)
     app.include_router(changes.router)
     app.include_router(dataset.router)

@@ -47,6 +47,7 @@ def body_rules(settings: Settings) -> list[BodyRule]:
         BodyRule(re.compile(r"/api/credentials/verify"), settings.verify_body_limit, short),
         BodyRule(re.compile(r"/occupations/[^/]+/gap"), settings.verify_body_limit, short),  # a credential uploaded
         BodyRule(re.compile(r"/api/courses/import"), settings.sheet_body_limit, short, WRITES),  # a spreadsheet
+        BodyRule(re.compile(r"/api/skills/extract"), settings.extract_body_limit, short),
         BodyRule(re.compile(r"/api/.*"), settings.api_body_limit, short),
     ]
 

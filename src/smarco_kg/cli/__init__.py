@@ -3,7 +3,7 @@ group of commands."""
 
 import typer
 
-from smarco_kg.cli import data, export, harvest, imports, issuer, serve, tokens
+from smarco_kg.cli import data, export, harvest, imports, issuer, serve, skills, tokens
 
 app = typer.Typer(
     name="smarco-kg",
@@ -19,5 +19,6 @@ app.add_typer(imports.commands, name="import")
 app.add_typer(export.commands, name="export")
 app.add_typer(issuer.commands, name="issuer")
 app.add_typer(tokens.commands, name="token")
+app.add_typer(skills.commands, name="skills")
 
 __all__ = ["app"]
