@@ -14,12 +14,13 @@ import httpx
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from smarco_kg.catalogue.course_import import layout_of, suggest_skills
+from smarco_kg.catalogue.course_import import layout_of
 from smarco_kg.catalogue.course_rows import Rows
 from smarco_kg.catalogue.sheet_cells import Lists
 from smarco_kg.catalogue.sheets import Sheet
 from smarco_kg.config import Settings
 from smarco_kg.kg import KnowledgeGraph
+from smarco_kg.skill_suggestions import suggest
 from tests.backends import Template
 from tests.server import LiveServer, describe, live_server, problem
 from tests.test_cli import run
@@ -354,10 +355,11 @@ def test_plain_values_typed_by_hand(api: LiveServer) -> None:
     assert response.status_code == 200 and not response.json()["problems"], describe(response)
 
 
-@pytest.mark.xfail(reason="to be connected to the skill extractor (smarco_kg/skill_extraction.py)", strict=True)
 def test_outcomes_without_skills_get_suggestions(demo_kg: KnowledgeGraph) -> None:
-    found = suggest_skills(demo_kg.store, "Design a cloud architecture for a municipal e-service")
-    assert SKILL in [s["skill"] for s in found]
+    text = "Design a cloud architecture for a municipal e-service"
+    found = suggest(demo_kg.skills, text)
+    assert SKILL in [s.skill for s in found]
+    assert all(s.matched and s.matched in text for s in found)
 
 
 def test_json_pointers_of_a_row_document_lead_back_to_their_cells(demo_kg: KnowledgeGraph) -> None:

@@ -282,3 +282,19 @@ def test_text_without_its_language_is_refused_saying_how_to_give_it(api: LiveSer
     found = refused(api, {**natural(), "title": "Business cases"})
     [error] = found["errors"]
     assert error["pointer"] == "/title" and '"en"' in error["message"]
+
+
+def test_an_outcome_naming_no_skill_gets_skills_suggested_from_its_words(api: LiveServer) -> None:
+    body = natural()
+    outcome = body["learningAchievementSpecification"]["learningOutcome"][0]
+    del outcome["relatedESCOSkill"]
+    found = refused(api, body)
+    [missing] = [e for e in found["errors"] if str(e.get("pointer", "")).endswith("/relatedESCOSkill")]
+    assert missing["pointer"] == "/learningAchievementSpecification/learningOutcome/0/relatedESCOSkill"
+    suggested = missing["suggestions"]
+    assert suggested, missing
+    text = outcome["title"]["en"]
+    for suggestion in suggested:
+        assert suggestion["skill"].startswith("http://data.europa.eu/esco/skill/")
+        assert suggestion["label"] and suggestion["matched"] in text
+    assert any("business" in s["label"] for s in suggested), suggested  # "Build a business case…"

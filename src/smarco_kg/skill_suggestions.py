@@ -1,26 +1,19 @@
 """ESCO skills suggested for a learning outcome's text, for the provider to accept: never stored by themselves.
 
-``suggest`` is the one call the editor makes. It asks ``skill_extraction.SkillExtractor`` when that module is
-installed; without it, a small stand-in: the store's English skill labels whose words (their first five letters,
-so "developing" finds "develop") all occur in the text, longest labels first.
+The one call the web editor and the spreadsheet import make: the knowledge graph's skill extractor (``kg.skills``),
+its matches as suggestions. Call it from a worker thread: the first call after a start or an ESCO import waits
+for the extractor's index.
 """
 
 from __future__ import annotations
 
-import importlib
-import re
-import threading
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import asdict, dataclass
+from typing import TYPE_CHECKING, Any
 
-from smarco_kg.namespaces import ESCO
-from smarco_kg.store import GraphStore
+from smarco_kg.errors import BadParameter
 
-_WORD = re.compile(r"[^\W\d_]{3,}")
-_STEM = 5
-_lock = threading.Lock()
-_labels: dict[int, tuple[GraphStore, list[tuple[str, str, frozenset[str]]]]] = {}  # by the store's id()
-_extractors: dict[int, tuple[GraphStore, Any]] = {}
+if TYPE_CHECKING:  # numpy and the model load only when suggestions are asked for
+    from smarco_kg.skill_extraction import SkillExtractor
 
 
 @dataclass(frozen=True)
@@ -28,49 +21,69 @@ class Suggestion:
     skill: str  # the ESCO skill's IRI
     label: str
     score: float
+    matched: str  # the part of the text that named it
+
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self)
 
 
-def suggest(store: GraphStore, text: str, lang: str = "en", limit: int = 5) -> list[Suggestion]:
-    """Up to ``limit`` ESCO skills the text names, best first."""
+def suggest(skills: SkillExtractor, text: str, lang: str = "en", limit: int = 5) -> list[Suggestion]:
+    """Up to ``limit`` ESCO skills ``text`` names, best first. An outcome written in a language ESCO's labels in
+    the store do not cover is matched against the English ones rather than given nothing."""
     if not text.strip():
         return []
-    extractor = _extractor(store)
-    if extractor is not None:
-        return [Suggestion(m.skill, m.label, m.score) for m in extractor.extract(text, lang=lang, limit=limit)]
-    return _by_label_words(store, text, limit)
+    try:
+        found = skills.extract(text, lang=lang, limit=limit)
+    except BadParameter:
+        if lang == "en":
+            raise
+        found = skills.extract(text, lang="en", limit=limit)
+    return [Suggestion(m.skill, m.label, m.score, m.matched) for m in found]
 
 
-def _extractor(store: GraphStore) -> Any:
-    try:  # imported by name: the module comes with the extractor, and this one works without it
-        extraction = importlib.import_module("smarco_kg.skill_extraction")
-    except ImportError:
-        return None
-    with _lock:
-        held = _extractors.get(id(store))
-        if held is None or held[0] is not store:
-            held = _extractors[id(store)] = (store, extraction.SkillExtractor(store))
-        return held[1]
+_MOST_OUTCOMES = 5  # suggestions for the first few outcomes a report names: each costs a few milliseconds
 
 
-def _stems(text: str) -> frozenset[str]:
-    return frozenset(word[:_STEM] for word in _WORD.findall(text.casefold()))
+def _at(document: object, pointer: str) -> object:
+    """The value at an RFC 6901 ``pointer`` in ``document``, or None."""
+    node = document
+    for part in pointer.split("/")[1:] if pointer else []:
+        key = part.replace("~1", "/").replace("~0", "~")
+        if isinstance(node, dict):
+            node = node.get(key)
+        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
+            node = node[int(key)]
+        else:
+            return None
+    return node
 
 
-def _by_label_words(store: GraphStore, text: str, limit: int) -> list[Suggestion]:
-    with _lock:
-        held = _labels.get(id(store))
-        if held is None or held[0] is not store:
-            query = (
-                "SELECT ?s ?l WHERE { GRAPH ?g { ?s a ?type ; <http://www.w3.org/2004/02/skos/core#prefLabel> ?l } "
-                'FILTER(LANGMATCHES(LANG(?l), "en")) }'
-            )
-            rows = store.query(query, bindings={"type": ESCO.Skill}).rows()
-            held = _labels[id(store)] = (store, [(str(r["s"]), str(r["l"]), _stems(str(r["l"]))) for r in rows])
-        labels = held[1]
-    words = _stems(text)
-    found = [(len(stems), iri, label) for iri, label, stems in labels if stems and stems <= words]
-    found.sort(key=lambda item: (-item[0], item[2]))
-    return [Suggestion(iri, label, float(n)) for n, iri, label in found[:limit]]
+def _text_of(outcome: object) -> str:
+    """An outcome's words as sent: its title (a string or a language map), else its description."""
+    if not isinstance(outcome, dict):
+        return ""
+    for key in ("title", "description"):
+        value = outcome.get(key)
+        if isinstance(value, dict):
+            value = next((v for v in value.values() if isinstance(v, str) and v.strip()), None)
+        if isinstance(value, str) and value.strip():
+            return value
+    return ""
 
 
-__all__ = ["Suggestion", "suggest"]
+def for_outcomes_without_skills(skills: SkillExtractor, errors: list[dict], document: object) -> list[dict]:
+    """A write's report with ``suggestions`` (ESCO skills from the outcome's own words) beside each result saying
+    an outcome names no skill (its ``pointer`` ends in ``/relatedESCOSkill``), for the provider to choose from."""
+    done = 0
+    for error in errors:
+        where = str(error.get("pointer") or "")
+        if not where.endswith("/relatedESCOSkill") or done >= _MOST_OUTCOMES:
+            continue
+        text = _text_of(_at(document, where.rsplit("/", 1)[0]))
+        if text:
+            error["suggestions"] = [found.as_json() for found in suggest(skills, text)]
+            done += 1
+    return errors
+
+
+__all__ = ["Suggestion", "for_outcomes_without_skills", "suggest"]

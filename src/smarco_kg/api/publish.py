@@ -245,10 +245,10 @@ def _skill_labels(request: Request, iris: list[str], lang: str) -> dict[str, str
 
 
 def _with_suggestions(request: Request, values: Values, lang: str) -> None:
-    store = service(request).kg.store
+    skills = service(request).kg.skills
     for outcome in values.outcomes:
         chosen = {iri for iri, _ in outcome.skills}
-        found = suggest(store, outcome.text, lang) if outcome.text else []
+        found = suggest(skills, outcome.text, lang) if outcome.text else []
         outcome.suggested = [(s.skill, s.label) for s in found if s.skill not in chosen]
 
 
@@ -455,8 +455,9 @@ async def suggestions(request: Request) -> Response:
         return JSONResponse({"items": []}, status_code=401)
     text = request.query_params.get("text", "")[:2000]
     lang = request.query_params.get("lang", "en")[:12]
-    found = await run_in_threadpool(suggest, service(request).kg.store, text, lang)
-    return JSONResponse({"items": [{"id": s.skill, "label": s.label, "score": s.score} for s in found]})
+    found = await run_in_threadpool(suggest, service(request).kg.skills, text, lang)
+    items = [{"id": s.skill, "label": s.label, "score": s.score, "matched": s.matched} for s in found]
+    return JSONResponse({"items": items})
 
 
 # -- the spreadsheet upload ---------------------------------------------------------------------------------

@@ -9,8 +9,8 @@ partner's token writes into its partner graph; an admin token names the graph wi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
@@ -48,6 +48,7 @@ from smarco_kg.errors import (
 from smarco_kg.jsontext import read_json
 from smarco_kg.ownership import Owner
 from smarco_kg.schema_check import problems as schema_problems
+from smarco_kg.skill_suggestions import for_outcomes_without_skills
 from smarco_kg.store import GraphStore
 from smarco_kg.write_path import WriteRejected
 
@@ -88,15 +89,18 @@ async def body_graph(request: Request, main: str, schema: dict, entry: ClassEntr
     return graph
 
 
-@contextmanager
-def told_by_body(request: Request, main: str, data: bytes) -> Iterator[None]:
+@asynccontextmanager
+async def told_by_body(request: Request, main: str, data: bytes) -> AsyncIterator[None]:
     """The shapes' report of a JSON write told by where each result is in the body sent (JSON pointers), with the
-    values as sent: never a minted IRI or a blank node's label."""
+    values as sent (never a minted IRI or a blank node's label), and ESCO skills suggested for outcomes naming none."""
     try:
         yield
     except WriteRejected as error:
         if is_json(request):
-            error.errors = located(error.errors, read_json(data), service(request).catalogue.vocabulary, main)
+            svc = service(request)
+            document = read_json(data)
+            errors = located(error.errors, document, svc.catalogue.vocabulary, main)
+            error.errors = await run_in_threadpool(for_outcomes_without_skills, svc.kg.skills, errors, document)
         raise
 
 
@@ -113,7 +117,7 @@ async def create(request: Request, entry: ClassEntry, schema: dict) -> Response:
     parsed = await body_graph(request, str(PLACEHOLDER), schema, entry, principal)
     async with svc.write_lock:
         owner = Owner.of(principal, svc.kg.graphs)
-        with told_by_body(request, str(PLACEHOLDER), await request.body()):
+        async with told_by_body(request, str(PLACEHOLDER), await request.body()):
             written = await run_in_threadpool(svc.writes.create, entry, parsed, graph, principal.actor, owner)
     log_write(principal, graph, written.added, 0, f"api-post-{entry.collection}")
     local = written.iri.removeprefix(entry.namespace(svc.settings.base_iri))
@@ -126,11 +130,10 @@ async def replace(request: Request, entry: ClassEntry, local: str, schema: dict)
     principal = authenticate(request)
     iri = entry.iri(svc.settings.base_iri, local)
     parsed = await body_graph(request, str(iri), schema, entry, principal) if iri is not None else Graph()
-    async with svc.write_lock:
-        with told_by_body(request, str(iri), await request.body()):
-            written = await run_in_threadpool(
-                svc.writes.replace, entry, local, parsed, principal, request.headers.get("if-match")
-            )
+    async with svc.write_lock, told_by_body(request, str(iri), await request.body()):
+        written = await run_in_threadpool(
+            svc.writes.replace, entry, local, parsed, principal, request.headers.get("if-match")
+        )
     log_write(principal, written.graph, written.added, written.removed, f"api-put-{entry.collection}")
     return answer(request, written.described, written.iri, 200)
 

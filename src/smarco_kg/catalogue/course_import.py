@@ -10,7 +10,6 @@ left alone, so that importing an export again changes nothing.
 
 from __future__ import annotations
 
-import importlib
 import json
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -61,6 +60,7 @@ from smarco_kg.errors import SmarcoError, Unprocessable
 from smarco_kg.formats import rdf_syntax
 from smarco_kg.namespaces import ELM
 from smarco_kg.ownership import Owner
+from smarco_kg.skill_suggestions import suggest
 from smarco_kg.write_path import WriteRejected
 
 if TYPE_CHECKING:
@@ -114,21 +114,6 @@ class ImportReport:
             ],
             "problems": [p.as_error() for p in self.problems],
         }
-
-
-def suggest_skills(store: Any, text: str, lang: str = "en", limit: int = 5) -> list[dict[str, Any]]:
-    """ESCO skills an outcome that names none could have, to show the provider (never stored): the skill
-    extractor's matches (``smarco_kg.skill_extraction.SkillExtractor``, built from the ESCO in ``store``) where
-    the service has one; none until then."""
-    try:
-        module = importlib.import_module("smarco_kg.skill_extraction")
-    except ModuleNotFoundError:
-        return []
-    extractor = module.SkillExtractor(store)
-    return [
-        {"skill": m.skill, "label": m.label, "score": m.score, "matched": m.matched}
-        for m in extractor.extract(text, lang=lang, limit=limit)
-    ]
 
 
 # -- documents -> one commit ----------------------------------------------------------------------------------
@@ -218,7 +203,7 @@ class CourseImport:
             if record.get("relatedESCOSkill") not in (None, ""):
                 continue
             text = next((str(v) for k, v in record.items() if k.startswith("title@") and v), "")
-            matches = suggest_skills(self.kg.store, text) if text else []
+            matches = [s.as_json() for s in suggest(self.kg.skills, text)] if text else []
             if matches:
                 suggestions.append({"sheet": OUTCOMES, "row": number, "column": "relatedESCOSkill", "skills": matches})
         return suggestions
