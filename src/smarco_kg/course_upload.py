@@ -70,7 +70,8 @@ def _cell(error: dict[str, Any]) -> Cell:
     says = [readable(str(error.get(key))) for key in ("problem", "message") if error.get(key)]
     candidates = error.get("candidates") or []
     if candidates:
-        says.append(" / ".join(str(c) for c in candidates[:5]))
+        more = f" (+{len(candidates) - 12})" if len(candidates) > 12 else ""
+        says.append(" / ".join(str(c) for c in candidates[:12]) + more)
     value = error.get("value")
     row = error.get("row")
     return Cell(

@@ -498,11 +498,8 @@ class _Run:
         what = value.what or term.key
         concepts = [table.concepts.get(i, Concept(i)) for i in term.within] if term.within else table.known()
         close = self.close_names(raw, table)
-        if term.within or len(table.concepts) <= 50:
-            listed = f"known values: {shown(concepts)}"
-            self.problem(
-                where, raw, f"no {what} has this name, code or IRI; {listed}", close or [c.shown() for c in concepts]
-            )
+        if term.within or len(table.concepts) <= 50:  # few enough to list: the candidates are all of them
+            self.problem(where, raw, f"no {what} has this name, code or IRI", [c.shown() for c in concepts])
         else:
             hint = f"; did you mean {', '.join(close)}?" if close else ""
             self.problem(where, raw, f"no {what} has this name, code or IRI{hint}", close)
