@@ -274,7 +274,8 @@ def _courses_route(built: APIRouter) -> None:
         summary="Search courses by text, with facets and their counts",
         description="Courses whose titles, descriptions or the labels of the skills they teach hold every word "
         "(whole or stemmed, accents and case folded), ranked by relevance, then title; without text, every course "
-        "by title. Each facet may be repeated (a course has one of its values) and takes IRIs, codes or labels. "
+        "by title. Each facet may be repeated (a course has one of its values) and takes IRIs, codes or labels; "
+        "a value naming nothing selects no course. "
         "`facets` gives the counts of each facet's values among the courses the other facets leave.",
         responses=problem_responses(*PARAMETERS),
     )
