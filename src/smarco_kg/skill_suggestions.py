@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
+from smarco_kg.catalogue.plain_values import at
 from smarco_kg.errors import BadParameter
 
 if TYPE_CHECKING:  # numpy and the model load only when suggestions are asked for
@@ -44,20 +45,6 @@ def suggest(skills: SkillExtractor, text: str, lang: str = "en", limit: int = 5)
 _MOST_OUTCOMES = 5  # suggestions for the first few outcomes a report names: each costs a few milliseconds
 
 
-def _at(document: object, pointer: str) -> object:
-    """The value at an RFC 6901 ``pointer`` in ``document``, or None."""
-    node = document
-    for part in pointer.split("/")[1:] if pointer else []:
-        key = part.replace("~1", "/").replace("~0", "~")
-        if isinstance(node, dict):
-            node = node.get(key)
-        elif isinstance(node, list) and key.isdigit() and int(key) < len(node):
-            node = node[int(key)]
-        else:
-            return None
-    return node
-
-
 def _text_of(outcome: object) -> str:
     """An outcome's words as sent: its title (a string or a language map), else its description."""
     if not isinstance(outcome, dict):
@@ -79,7 +66,7 @@ def for_outcomes_without_skills(skills: SkillExtractor, errors: list[dict], docu
         where = str(error.get("pointer") or "")
         if not where.endswith("/relatedESCOSkill") or done >= _MOST_OUTCOMES:
             continue
-        text = _text_of(_at(document, where.rsplit("/", 1)[0]))
+        text = _text_of(at(document, where.rsplit("/", 1)[0]))
         if text:
             error["suggestions"] = [found.as_json() for found in suggest(skills, text)]
             done += 1

@@ -565,7 +565,7 @@ def located(errors: list[dict[str, Any]], document: object, vocabulary: Vocabula
         where = pointer(node, key) if key else node
         entry["focusNode"] = "#" + node
         entry["pointer"] = where
-        sent = _at(document, where) if key else None
+        sent = at(document, where) if key else None
         value = entry.get("value")
         if sent is not None:
             entry["value"] = sent
@@ -595,7 +595,8 @@ def _pointer_of_id(document: object, iri: str, where: str = "") -> str | None:
     return None
 
 
-def _at(document: object, where: str) -> Any:
+def at(document: object, where: str) -> Any:
+    """The value at the RFC 6901 pointer ``where`` in ``document``, or None."""
     for part in where.split("/")[1:]:
         part = part.replace("~1", "/").replace("~0", "~")
         if isinstance(document, dict):
