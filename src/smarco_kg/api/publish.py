@@ -74,8 +74,11 @@ def _query(request: Request) -> str:
 
 
 def _chrome(request: Request) -> str:
+    """The page's language, also set for the messages this request says (gettext in the routes' own code)."""
     asked = request.query_params.get("lang", "").strip()
-    return i18n.chrome_language(asked if i18n.is_language_tag(asked) else "", request.headers.get("accept-language"))
+    lang = i18n.chrome_language(asked if i18n.is_language_tag(asked) else "", request.headers.get("accept-language"))
+    i18n.use(lang)
+    return lang
 
 
 async def _form_data(request: Request) -> dict[str, list[str]]:
@@ -86,7 +89,7 @@ async def _form_data(request: Request) -> dict[str, list[str]]:
 
 
 def _refused(request: Request, status: int = 403) -> Response:
-    i18n.use(_chrome(request))
+    _chrome(request)
     context = {"signed_in": _session(request) is not None}
     return html_page(request, "publish_refused.html", context, status_code=status)
 
@@ -175,11 +178,10 @@ def _courses(request: Request, session: Session, lang: str) -> list[dict[str, An
 
 @router.get(PATH)
 async def home(request: Request) -> Response:
-    i18n.use(_chrome(request))
+    lang = _chrome(request)
     session = _session(request)
     if session is None:
         return _sign_in_page(request)
-    lang = _chrome(request)
     courses = await run_in_threadpool(_courses, request, session, lang)
     context = {"csrf": session.csrf, "partner": session.partner, "courses": courses, "query": _query(request)}
     response = html_page(request, "publish_courses.html", context)
@@ -313,7 +315,6 @@ def _summary(form: Form, placed: dict[str, list[Message]]) -> list[tuple[str, st
 @router.get(PATH + "/courses/new")
 async def new_course(request: Request) -> Response:
     lang = _chrome(request)
-    i18n.use(lang)
     session = _session(request)
     if session is None:
         return RedirectResponse(PATH + _query(request), status_code=303)
@@ -325,7 +326,6 @@ async def new_course(request: Request) -> Response:
 @router.get(PATH + "/courses/{local}")
 async def edit_course(request: Request, local: str) -> Response:
     lang = _chrome(request)
-    i18n.use(lang)
     session = _session(request)
     if session is None:
         return RedirectResponse(PATH + _query(request), status_code=303)
@@ -353,7 +353,6 @@ async def save_course(request: Request, local: str) -> Response:
 
 async def _submit(request: Request, local: str | None) -> Response:
     lang = _chrome(request)
-    i18n.use(lang)
     session = _session(request)
     submitted = await _form_data(request)
     if session is None or not Sessions.csrf_ok(session, (submitted.get("csrf") or [""])[0]):
@@ -480,7 +479,7 @@ def _upload_page(request: Request, session: Session, status: int = 200, **shown:
 
 @router.get(PATH + "/upload")
 async def upload(request: Request) -> Response:
-    i18n.use(_chrome(request))
+    _chrome(request)
     session = _session(request)
     if session is None:
         return RedirectResponse(PATH + _query(request), status_code=303)
@@ -504,7 +503,7 @@ async def _import(request: Request, session: Session, name: str, data: bytes, dr
 @router.post(PATH + "/upload")
 async def check_upload(request: Request) -> Response:
     """A dry run of the sheet: its report, and the sheet kept in the session for the import if nothing is wrong."""
-    i18n.use(_chrome(request))
+    _chrome(request)
     session = _session(request)
     if session is None or not import_available():
         return _refused(request, 401 if session is None else 404)
@@ -526,7 +525,7 @@ async def check_upload(request: Request) -> Response:
 @router.post(PATH + "/upload/commit")
 async def commit_upload(request: Request) -> Response:
     """The sheet checked last imported, all or nothing."""
-    i18n.use(_chrome(request))
+    _chrome(request)
     session = _session(request)
     form = await _form_data(request)
     if session is None or not Sessions.csrf_ok(session, (form.get("csrf") or [""])[0]):
