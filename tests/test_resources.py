@@ -212,6 +212,7 @@ SPEC = "?s elm:learningAchievementSpecification ?spec ."
 TEACHES = "?spec elm:learningOutcome/elm:relatedESCOSkill"
 CREDITS = f"elm:creditPoint [ elm:framework <{ECTS}> ; elm:point ?p ]"
 TEXT = "FILTER(CONTAINS(LCASE(STR(?t)), '{}'))"
+ADDRESS = "elm:location/elm:address/elm:countryCode"
 
 
 def in_language(code: str) -> str:
@@ -306,7 +307,7 @@ OTHER_FILTERS: list[tuple[str, dict[str, str], str]] = [
     ("pledges", {"year": "2025"}, "?s smarco:target/smarco:year ?y . FILTER(STR(?y) = '2025')"),
     ("pledges", {"indicator": "people reskilled"}, "?s smarco:target/smarco:indicator smarco:peopleReskilled ."),
     ("pledges", {"country": "ESP"}, f"{{ ?s smarco:target/dct:spatial <{COUNTRY}ESP> }} UNION "
-                                    f"{{ ?s smarco:pledgedBy/elm:location/elm:address/elm:countryCode <{COUNTRY}ESP> }}"),
+                                    f"{{ ?s smarco:pledgedBy/{ADDRESS} <{COUNTRY}ESP> }}"),
     ("pledges", {"q": "reskill"}, "?s dct:title|dct:description ?t " + TEXT.format("reskill")),
     ("events", {"type": "webinar"}, "?s dct:type smarco:webinar ."),
     ("events", {"country": "PRT"}, f"{{ ?s dct:spatial <{COUNTRY}PRT> }} UNION "
