@@ -157,8 +157,9 @@ def rows(
                     said += reader.value(path[-1], value)
             unique = list({(t.text, t.href): t for t in said}.values())
             cells.append(sorted(unique, key=lambda t: words_key(t.text)))
-        if extra is not None:
-            cells.append(sorted((reader.labelled(item) for item in extra.get(member, [])), key=lambda t: t.text))
+        if extra is not None:  # an organisation outside the partnership says so, rather than leave a blank
+            said = sorted((reader.labelled(item) for item in extra.get(member, [])), key=lambda t: t.text)
+            cells.append(said or [Text(gettext("no role"))])
         title = reader.labelled(Labelled(member, titles.get(member, []), {}))
         table.append(Row(title, cells))
     return table

@@ -355,8 +355,7 @@ def partner_view(context: Context) -> tuple[list[Fact], list[Section], list[Text
     classes = list(graph.objects(context.iri, RDF.type))
     facts = reader.facts(context.iri, fact_properties(context.catalogue, classes, context.entry))
     held = [reader.labelled(role) for role in roles(context.store, context.iri)]
-    if held:
-        facts.insert(0, Fact(gettext("Role in SMARCO"), held))
+    facts.insert(0, Fact(gettext("Role in SMARCO"), held or [Text(gettext("no role"))]))
     groups = _grouped(context)
     sections = _section("courses", _("Its courses"), _members(reader, groups.get("courses", [])))
     sections += _section("credentials", _("Credentials it awards"), _members(reader, groups.get("credentials", [])))
