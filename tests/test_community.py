@@ -320,3 +320,19 @@ def test_the_index_pages_list_the_members(api: LiveServer, collection: str) -> N
     total = get(api, f"/api/{collection}").json()["totalItems"]
     html = page(api, f"/{collection}")
     assert f"of {total}, by title" in readable(html)
+
+
+def test_a_partner_replaces_its_pledge_with_what_a_get_returned(api: LiveServer) -> None:
+    path = f"{api.url}/api/pledges/{PLEDGE}"
+    current = api.client.get(path, headers={"Accept": JSONLD})
+    body = current.json()
+    for target in body["target"]:
+        if target["id"].endswith("/target/3"):
+            target["amount"] = 175
+    headers = {**api.auth(api.partner), "Content-Type": JSONLD, "If-Match": current.headers["etag"]}
+    replaced = api.client.put(path, json=body, headers=headers)
+    assert replaced.status_code == 200, describe(replaced)
+    after = get(api, f"/api/pledges/{PLEDGE}").json()
+    amounts = {t["id"].rsplit("/", 1)[1]: t["amount"] for t in after["target"]}
+    assert amounts == {"1": 60, "2": 120, "3": 175, "4": 2}
+    assert sum(len(r["achievement"]) for r in after["progressReport"]) == 3
