@@ -12,6 +12,7 @@ from smarco_kg.kg import KnowledgeGraph
 from smarco_kg.write_path import WriteRejected
 
 SEED_ORGANISATIONS = 22
+SAMPLE_STAKEHOLDERS = 13
 
 
 PREFIXES = """PREFIX elm: <http://data.europa.eu/snb/model/elm/> PREFIX smarco: <https://w3id.org/smarco/ontology#>
@@ -45,7 +46,7 @@ def test_every_seed_organisation_is_a_member_in_its_role(demo_kg: KnowledgeGraph
 def test_every_member_has_a_country_from_the_eu_authority_table(demo_kg: KnowledgeGraph) -> None:
     where = """?m org:member ?x . ?x elm:location/elm:address/elm:countryCode ?c
                FILTER STRSTARTS(STR(?c), "http://publications.europa.eu/resource/authority/country/")"""
-    assert _count(demo_kg, where) == SEED_ORGANISATIONS
+    assert _count(demo_kg, where) == SEED_ORGANISATIONS + SAMPLE_STAKEHOLDERS
 
 
 def test_the_coordinator_is_the_european_digital_sme_alliance(demo_kg: KnowledgeGraph) -> None:

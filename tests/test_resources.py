@@ -55,7 +55,9 @@ MEMBERS: dict[str, tuple[str, int]] = {
     ),
     "pathways": (f"?s a smarco:TrainingPathway . FILTER(STRSTARTS(STR(?s), '{BASE}pathway/'))", 4),
     "practices": (f"?s a smarco:BestPractice . FILTER(STRSTARTS(STR(?s), '{BASE}practice/'))", 12),
-    "partners": (f"?s a elm:Organisation . FILTER(STRSTARTS(STR(?s), '{BASE}organisation/'))", 30),
+    "partners": (f"?s a elm:Organisation . FILTER(STRSTARTS(STR(?s), '{BASE}organisation/'))", 43),
+    "pledges": (f"?s a smarco:Pledge . FILTER(STRSTARTS(STR(?s), '{BASE}pledge/'))", 8),
+    "events": (f"?s a smarco:Event . FILTER(STRSTARTS(STR(?s), '{BASE}event/'))", 15),
     "skills": ("?s a esco:Skill . FILTER(STRSTARTS(STR(?s), 'http://data.europa.eu/esco/skill/'))", 3177),
     "occupations": ("?s a esco:Occupation . FILTER(STRSTARTS(STR(?s), 'http://data.europa.eu/esco/occupation/'))", 62),
 }
@@ -210,6 +212,7 @@ SPEC = "?s elm:learningAchievementSpecification ?spec ."
 TEACHES = "?spec elm:learningOutcome/elm:relatedESCOSkill"
 CREDITS = f"elm:creditPoint [ elm:framework <{ECTS}> ; elm:point ?p ]"
 TEXT = "FILTER(CONTAINS(LCASE(STR(?t)), '{}'))"
+ADDRESS = "elm:location/elm:address/elm:countryCode"
 
 
 def in_language(code: str) -> str:
@@ -294,10 +297,27 @@ OTHER_FILTERS: list[tuple[str, dict[str, str], str]] = [
     ("credentials", {"ects_min": "10"}, f"?s {CREDITS} FILTER(xsd:decimal(?p) >= 10)"),
     ("partners", {"role": "coordinator"}, "?m org:member ?s ; org:role smarco:coordinator ."),
     ("partners", {"role": "associated partner"}, "?m org:member ?s ; org:role smarco:associatedPartner ."),
+    ("partners", {"role": "stakeholder"}, "?m org:member ?s ; org:role smarco:stakeholder ."),
+    ("partners", {"stakeholder_type": "industry"}, "?s org:classification smarco:industry ."),
     ("partners", {"country": "ITA"}, f"?s elm:location/elm:address/elm:countryCode <{COUNTRY}ITA> ."),
     ("partners", {"q": "universit"}, "?s rov:legalName|skos:prefLabel ?t " + TEXT.format("universit")),
     ("practices", {"country": "IRL"}, f"?s dct:spatial <{COUNTRY}IRL> ."),
     ("practices", {"partner": "cluj-it-cluster"}, f"?s smarco:contributedBy <{BASE}organisation/cluj-it-cluster> ."),
+    ("pledges", {"organisation": "cefriel"}, f"?s smarco:pledgedBy <{BASE}organisation/cefriel> ."),
+    ("pledges", {"year": "2025"}, "?s smarco:target/smarco:year ?y . FILTER(STR(?y) = '2025')"),
+    ("pledges", {"indicator": "people reskilled"}, "?s smarco:target/smarco:indicator smarco:peopleReskilled ."),
+    ("pledges", {"country": "ESP"}, f"{{ ?s smarco:target/dct:spatial <{COUNTRY}ESP> }} UNION "
+                                    f"{{ ?s smarco:pledgedBy/{ADDRESS} <{COUNTRY}ESP> }}"),
+    ("pledges", {"q": "reskill"}, "?s dct:title|dct:description ?t " + TEXT.format("reskill")),
+    ("events", {"type": "webinar"}, "?s dct:type smarco:webinar ."),
+    ("events", {"country": "PRT"}, f"{{ ?s dct:spatial <{COUNTRY}PRT> }} UNION "
+                                   f"{{ ?s smarco:participants/dct:spatial <{COUNTRY}PRT> }}"),
+    ("events", {"organiser": "cefriel"}, f"?s <https://schema.org/organizer> <{BASE}organisation/cefriel> ."),
+    ("events", {"year": "2025"}, "?s <https://schema.org/startDate> ?d . FILTER(YEAR(?d) = 2025)"),
+    ("events", {"skill": "http://data.europa.eu/esco/skill/4f5c1208-62fd-4e5a-a51e-306c06947e11"},
+     "?s smarco:relatedSkill <http://data.europa.eu/esco/skill/4f5c1208-62fd-4e5a-a51e-306c06947e11> ."),
+    ("events", {"aim": "communityOfStakeholders"}, "?s smarco:aim smarco:communityOfStakeholders ."),
+    ("events", {"q": "procurement"}, "?s dct:title|dct:description ?t " + TEXT.format("procurement")),
     ("pathways", {"occupation": ENGINEER.rsplit("/", 1)[1]}, f"?s smarco:targetOccupation <{ENGINEER}> ."),
     ("skills", {"q": "procurement"}, "?s skos:prefLabel|skos:altLabel ?t " + TEXT.format("procurement")),
     ("skills", {"scheme": "green"}, "?s skos:inScheme <http://data.europa.eu/esco/concept-scheme/green> ."),
@@ -338,6 +358,11 @@ BAD: list[tuple[str, dict[str, str], str]] = [
     ("courses", {"colour": "blue"}, "colour"),
     ("credentials", {"type": "diploma"}, "type"),
     ("partners", {"role": "sponsor"}, "role"),
+    ("partners", {"stakeholder_type": "pirates"}, "stakeholder_type"),
+    ("pledges", {"year": "next year"}, "year"),
+    ("pledges", {"indicator": "happiness"}, "indicator"),
+    ("events", {"type": "party"}, "type"),
+    ("events", {"organiser": "Not A Slug!"}, "organiser"),
     ("skills", {"scheme": "nonsense"}, "scheme"),
 ]
 
@@ -550,6 +575,12 @@ SAMPLES = {
     "type": "micro-credential",
     "scheme": "digcomp",
     "q": "data",
+    "stakeholder_type": "cluster",
+    "organisation": "nordkamm-energie",
+    "year": "2026",
+    "indicator": "peopleUpskilled",
+    "organiser": "cefriel",
+    "events.type": "study visit",
 }
 
 
@@ -561,7 +592,7 @@ def test_every_filter_the_openapi_description_lists_answers(api: LiveServer, col
     assert filters
     for name in filters:
         assert name in SAMPLES, f"add a sample value for the new filter {name!r}"
-        response = get(api, f"/api/{collection}", **{name: SAMPLES[name]})
+        response = get(api, f"/api/{collection}", **{name: SAMPLES.get(f"{collection}.{name}", SAMPLES[name])})
         assert response.status_code == 200, describe(response)
 
 
@@ -616,7 +647,7 @@ def test_every_registry_class_has_its_shapes_and_a_unique_path() -> None:
     catalogue = Catalogue(settings.base_iri, settings.shapes_dir)
     shapes = catalogue.vocabulary
     entries = list(catalogue)
-    assert len({e.collection for e in entries}) == len(entries) == 7
+    assert len({e.collection for e in entries}) == len(entries) == 9
     for entry in entries:
         assert entry.classes, entry.collection
         assert all(shape in shapes.shape_properties for shape in entry.all_shapes), entry.collection

@@ -1017,7 +1017,7 @@ def membership(path: str, says: str) -> Expected:
         rejects(drop(MEMBERSHIP, ORG.role), membership("org:role", "exactly one role"), id="without-role"),
         rejects(
             replace(MEMBERSHIP, ORG.role, SMARCO.resilientCommunities),
-            membership("org:role", "smarco:coordinator, smarco:partner or smarco:associatedPartner"),
+            membership("org:role", "smarco:associatedPartner or smarco:stakeholder"),
             id="role-not-a-partnership-role",
         ),
         rejects(

@@ -38,6 +38,8 @@ PARALLEL_MIN_FOCUS_NODES = 4000
 LARGE_INPUT_BYTES = 8 << 20
 """Inputs larger than this are staged on disk (in a temporary folder) rather than in memory."""
 
+_NESTING = 4  # levels of sh:node a focus node's neighbourhood is described to (a pledge's achievements are at 2)
+
 BatchProgress = Callable[[int, int], None]
 """Called with (focus nodes checked, focus nodes in all)."""
 
@@ -302,21 +304,23 @@ class WritePath:
 
     def _describe_nested(self, data: Graph, staged: Staged, context: list[str] | None) -> None:
         """Describe the IRIs that nested shapes validate in depth (a home page ``<page/x>``, say) when they
-        are not described yet, wherever they are: in this write, another batch of it, or the store."""
-        described = set(data.subjects())
-        nested = {
-            o
-            for p in self.validator.nested_predicates
-            for o in data.objects(None, p)
-            if isinstance(o, URIRef) and o not in described
-        }
-        if not nested:
-            return
-        describe = owned_construct("?s", values="VALUES ?s { " + " ".join(f"<{o}>" for o in nested) + " }")
-        for triple in staged.store.query(describe, union_default_graph=True).triples():
-            data.add(triple)
-        for triple in self._store_triples(staged, describe, context):
-            data.add(triple)
+        are not described yet, wherever they are: in this write, another batch of it, or the store. Nested
+        shapes nest in turn (a pledge's report's achievements), so the descriptions are read level by level."""
+        for _level in range(_NESTING):
+            described = set(data.subjects())
+            nested = {
+                o
+                for p in self.validator.nested_predicates
+                for o in data.objects(None, p)
+                if isinstance(o, URIRef) and o not in described
+            }
+            if not nested:
+                return
+            describe = owned_construct("?s", values="VALUES ?s { " + " ".join(f"<{o}>" for o in nested) + " }")
+            for triple in staged.store.query(describe, union_default_graph=True).triples():
+                data.add(triple)
+            for triple in self._store_triples(staged, describe, context):
+                data.add(triple)
 
     def _add_types(self, data: Graph, staged: Staged, context: list[str] | None) -> None:
         """The classes of every IRI the data points at, so ``sh:class`` checks see them.

@@ -59,6 +59,7 @@ from smarco_kg.catalogue.read import (
     label_of,
     pick_label,
     referrers,
+    roles_of,
     titles,
     with_labels,
 )
@@ -68,7 +69,7 @@ from smarco_kg.negotiation import NotAcceptable, negotiate
 from smarco_kg.schemaorg import markup, name_of, skills_in
 from smarco_kg.store import GraphStore
 from smarco_kg.web import i18n
-from smarco_kg.web.lists import Row, filter_hint, filter_label, rows
+from smarco_kg.web.lists import EXTRA_COLUMNS, SHORTCUTS, Row, filter_hint, filter_label, rows
 from smarco_kg.web.lists import columns as list_columns
 from smarco_kg.web.views import member_view
 
@@ -434,9 +435,11 @@ def collections(catalogue: Catalogue) -> list[tuple[str, str]]:
 
 
 def _listed(store: GraphStore, catalogue: Catalogue, entry: ClassEntry, page: Page, lang: str) -> list[Row]:
-    """The rows of a listed page: each member's title and cells in words (the labels of what they link to read)."""
+    """The rows of a listed page: each member's title and cells in words (the labels of what they link to read),
+    and the organisations' roles in the partnership, which a list of them shows beside its summary."""
     named = titles(store, entry, page.members)
-    return rows(with_labels(store, page.graph), page.members, entry, catalogue, lang, named)
+    extra = roles_of(store, page.members) if entry.collection in EXTRA_COLUMNS else None
+    return rows(with_labels(store, page.graph), page.members, entry, catalogue, lang, named, extra)
 
 
 async def _index_page(request: Request, entry: ClassEntry) -> Response:
@@ -472,8 +475,10 @@ async def _index_page(request: Request, entry: ClassEntry) -> Response:
         "filters": [(f, params.get(f.name, "")) for f in entry.filters],
         "filter_label": filter_label,
         "filter_hint": filter_hint,
-        "columns": [column.name for column in list_columns(entry)],
+        "columns": [column.name for column in list_columns(entry)]
+        + ([EXTRA_COLUMNS[entry.collection]] if entry.collection in EXTRA_COLUMNS else []),
         "members": members,
+        "shortcuts": SHORTCUTS.get(entry.collection, []),
         "links": links,
         "offset": offset,
         "total": total,

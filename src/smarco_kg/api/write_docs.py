@@ -5,7 +5,9 @@ document; ``Location`` and ``ETag`` as headers."""
 from __future__ import annotations
 
 import json
+import re
 import warnings
+from collections import Counter
 from pathlib import Path
 
 from rdflib import RDF, BNode, Dataset, Graph, URIRef
@@ -261,16 +263,40 @@ def _outside(entry: ClassEntry, data: Graph, member: URIRef) -> int:
 
 
 def _without_ids(node: object, iri: str) -> object:
-    """A compact document without the ids of ``iri`` and the IRIs under it: POST mints them."""
-    if isinstance(node, dict):
-        return {
-            key: _without_ids(value, iri)
-            for key, value in node.items()
-            if not (key == "id" and isinstance(value, str) and (value == iri or value.startswith(f"{iri}/")))
-        }
-    if isinstance(node, list):
-        return [_without_ids(item, iri) for item in node]
-    return node
+    """A compact document without the ids of ``iri`` and the IRIs under it: POST mints them. An IRI under it that
+    the document names more than once (a pledge's target, which an achievement counts against) becomes a blank
+    node's label, so that the parts still refer to one another."""
+    named: Counter[str] = Counter()
+
+    def count(value: object) -> None:
+        if isinstance(value, dict):
+            for item in value.values():
+                count(item)
+        elif isinstance(value, list):
+            for item in value:
+                count(item)
+        elif isinstance(value, str) and value.startswith(f"{iri}/"):
+            named[value] += 1
+
+    count(node)
+    labels = {name: "_:" + re.sub(r"[^A-Za-z0-9_.-]", "-", name[len(iri) + 1 :]) for name, n in named.items() if n > 1}
+
+    def strip(value: object, key: str = "") -> object:
+        if isinstance(value, dict):
+            return {
+                k: strip(v, k)
+                for k, v in value.items()
+                if not (
+                    k == "id" and isinstance(v, str) and (v == iri or (v.startswith(f"{iri}/") and v not in labels))
+                )
+            }
+        if isinstance(value, list):
+            return [strip(item, key) for item in value]
+        if isinstance(value, str) and value in labels:
+            return labels[value] if key == "id" else {"id": labels[value]}
+        return value
+
+    return strip(node)
 
 
 def examples(

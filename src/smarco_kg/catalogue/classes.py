@@ -25,13 +25,17 @@ from smarco_kg.catalogue.filters import (
     ESCO_ID,
     ESCO_OCCUPATION,
     ESCO_SKILL,
+    EVENT_TYPE,
+    INDICATOR,
     LANGUAGE_CODE,
     MODE,
     OCCUPATION,
     ORGANISATION,
     ROLE,
     SKILL,
+    STAKEHOLDER_TYPE,
     TARGET_GROUP,
+    YEAR,
     Filter,
     aim_filter,
     back,
@@ -41,7 +45,7 @@ from smarco_kg.catalogue.filters import (
     text_filter,
 )
 from smarco_kg.catalogue.vocabulary import ISOTHES
-from smarco_kg.namespaces import ELM, ESCO, ROV, SMARCO, SMSH
+from smarco_kg.namespaces import ELM, ESCO, ROV, SCHEMA, SMARCO, SMSH
 
 SummaryPath = tuple[URIRef, ...]
 
@@ -268,6 +272,8 @@ PRACTICES = ClassEntry(
         text_filter(DCTERMS.title, DCTERMS.description),
     ),
     summary=((SMARCO.contributedBy,), (DCTERMS.spatial,)),
+    embed=(SMARCO.adoption, SMARCO.endorsement),
+    part_names={"adoption": "adoption", "endorsement": "endorsement"},
 )
 
 PARTNERS = ClassEntry(
@@ -288,13 +294,119 @@ PARTNERS = ClassEntry(
         ),
         Filter(
             "role",
-            "Role in the partnership (coordinator, partner, associated partner): members only",
+            "Role in the partnership (coordinator, partner, associated partner, stakeholder): members only",
             ROLE,
             f"?_membership <{ORG.member}> ?s ; <{ORG.role}> $v .",
         ),
+        Filter(
+            "stakeholder_type",
+            "The kind of organisation (org:classification): industry, public administration, education provider…",
+            STAKEHOLDER_TYPE,
+            f"?s <{ORG.classification}> $v .",
+        ),
         text_filter(ROV.legalName, SKOS.prefLabel),
     ),
-    summary=((SKOS.prefLabel,), (ELM.location, ELM.address, ELM.countryCode)),
+    summary=((SKOS.prefLabel,), (ELM.location, ELM.address, ELM.countryCode), (ORG.classification,)),
+)
+
+PLEDGES = ClassEntry(
+    "pledges",
+    "pledge",
+    "pledge/",
+    DCTERMS.title,
+    shapes=(SMSH.Pledge,),
+    home=("pledges",),
+    search_type="pledge",
+    search_descriptions=True,
+    demo_file="pledges.trig",
+    owned=True,
+    filters=(
+        Filter(
+            "organisation",
+            "The organisation that makes it: its IRI or slug",
+            ORGANISATION,
+            f"?s <{SMARCO.pledgedBy}> $v .",
+        ),
+        Filter(
+            "year",
+            "A year one of its targets is for (smarco:year)",
+            YEAR,
+            f"?s <{SMARCO.target}> ?_target . ?_target <{SMARCO.year}> ?_year . FILTER(STR(?_year) = $v)",
+        ),
+        Filter(
+            "indicator",
+            "What one of its targets counts: people upskilled, people reskilled, programmes, micro-credentials",
+            INDICATOR,
+            back("$v", SMARCO.target, SMARCO.indicator),
+        ),
+        Filter(
+            "country",
+            "A country one of its targets names (dct:spatial), or the pledging organisation's country",
+            COUNTRY_CODE,
+            f"{{ {back('$v', SMARCO.target, DCTERMS.spatial)} }} UNION "
+            f"{{ {back('$v', SMARCO.pledgedBy, ELM.location, ELM.address, ELM.countryCode)} }}",
+        ),
+        text_filter(DCTERMS.title, DCTERMS.description),
+    ),
+    summary=((SMARCO.pledgedBy,), (DCTERMS.issued,)),
+    embed=(SMARCO.target, SMARCO.progressReport, SMARCO.achievement),
+    part_names={"target": "target", "progressReport": "report", "achievement": "achievement"},
+)
+
+EVENTS = ClassEntry(
+    "events",
+    "event",
+    "event/",
+    DCTERMS.title,
+    shapes=(SMSH.Event,),
+    home=("events",),
+    search_type="event",
+    search_descriptions=True,
+    demo_file="events.trig",
+    owned=True,
+    filters=(
+        Filter(
+            "type",
+            "The kind of event: training, webinar, workshop, study visit or mobility exchange",
+            EVENT_TYPE,
+            f"?s <{DCTERMS.type}> $v .",
+        ),
+        Filter(
+            "country",
+            "Where it takes place (dct:spatial), or a country its participants came from",
+            COUNTRY_CODE,
+            f"{{ ?s <{DCTERMS.spatial}> $v }} UNION {{ {back('$v', SMARCO.participants, DCTERMS.spatial)} }}",
+        ),
+        Filter(
+            "organiser",
+            "The organisation that holds it: its IRI or slug",
+            ORGANISATION,
+            f"?s <{SCHEMA.organizer}> $v .",
+        ),
+        Filter(
+            "year",
+            "The year it starts (schema:startDate)",
+            YEAR,
+            f"?s <{SCHEMA.startDate}> ?_start . FILTER(SUBSTR(STR(?_start), 1, 4) = $v)",
+        ),
+        Filter(
+            "skill",
+            "An ESCO skill it is about, itself or through a narrower skill",
+            SKILL,
+            itself_or_narrower("?_related", f"?s <{SMARCO.relatedSkill}> ?_related ."),
+        ),
+        aim_filter(),
+        text_filter(DCTERMS.title, DCTERMS.description),
+    ),
+    summary=(
+        (DCTERMS.type,),
+        (SCHEMA.startDate,),
+        (SCHEMA.organizer,),
+        (DCTERMS.spatial,),
+        (SCHEMA.eventAttendanceMode,),
+    ),
+    embed=(SMARCO.participants,),
+    part_names={"participants": "participants"},
 )
 
 SKILLS = ClassEntry(
@@ -338,5 +450,15 @@ OCCUPATIONS = ClassEntry(
     id_pattern=ESCO_ID,
 )
 
-CLASSES: tuple[ClassEntry, ...] = (COURSES, CREDENTIALS, PATHWAYS, PRACTICES, PARTNERS, SKILLS, OCCUPATIONS)
+CLASSES: tuple[ClassEntry, ...] = (
+    COURSES,
+    CREDENTIALS,
+    PATHWAYS,
+    PRACTICES,
+    PARTNERS,
+    PLEDGES,
+    EVENTS,
+    SKILLS,
+    OCCUPATIONS,
+)
 """Every class the catalogue serves, in the order pages and the home page list them."""

@@ -66,7 +66,7 @@ NAMED = ("code", "eqf", "iri-or-id", "concept")
 class Value:
     """How a filter's text becomes an RDF term: ``parse`` returns the term (or a ``Lookup``) or raises."""
 
-    kind: str  # code, eqf, decimal, text, iri-or-id, concept, choice
+    kind: str  # code, eqf, decimal, text, year, iri-or-id, concept, choice
     namespace: str = ""  # the IRIs a short form expands under: absolute, or relative to the base IRI
     choices: tuple[tuple[str, URIRef], ...] = ()
     vocabulary: str = ""  # SPARQL pattern over ?c that a concept must match
@@ -136,6 +136,9 @@ class Value:
                 number = None
             if number is not None and number.is_finite() and number >= 0:
                 return Literal(str(number), datatype=XSD.decimal)
+        elif self.kind == "year":
+            if re.fullmatch(r"[0-9]{4}", raw):
+                return Literal(raw)  # compared with the year's text: xsd:gYear and dates' years alike
         elif self.kind == "text":
             if len(raw) <= 200:
                 return Literal(raw.lower())
@@ -190,6 +193,9 @@ EQF_LEVEL = Value(
     what="EQF level",
 )
 CREDITS = Value("decimal", schema={"type": "number", "minimum": 0}, hint="a number of ECTS credits, such as 5 or 2.5")
+YEAR = Value(
+    "year", schema={"type": "integer", "minimum": 1000, "maximum": 9999}, hint="a year, four digits such as 2026"
+)
 TEXT = Value("text", schema={"type": "string", "maxLength": 200}, hint="some text")
 
 
@@ -234,6 +240,9 @@ TARGET_GROUP = _concept(
     "target group",
 )
 ROLE = _concept(f"?c a <{SMARCO.PartnershipRole}> .", str(SMARCO), "coordinator", "role")
+STAKEHOLDER_TYPE = _concept(f"?c a <{SMARCO.StakeholderType}> .", str(SMARCO), "industry", "stakeholder type")
+INDICATOR = _concept(f"?c a <{SMARCO.PledgeIndicator}> .", str(SMARCO), "peopleUpskilled", "pledge indicator")
+EVENT_TYPE = _concept(f"?c a <{SMARCO.EventType}> .", str(SMARCO), "webinar", "event type")
 SCHEME = _concept(
     f"?c a <{SKOS.ConceptScheme}> . FILTER(STRSTARTS(STR(?c), '{ESCO_SCHEME}'))", ESCO_SCHEME, "green", "scheme"
 )

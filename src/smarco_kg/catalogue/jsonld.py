@@ -174,6 +174,9 @@ _LITERAL_SCHEMAS: dict[URIRef, dict] = {
     XSD.duration: {"type": "string", "format": "duration"},
 }
 IRI_SCHEMA = {"type": "string", "format": "iri"}
+ID_SCHEMA = {"anyOf": [IRI_SCHEMA, {"type": "string", "pattern": "^_:[A-Za-z0-9_.-]+$"}]}
+"""A node's id: an IRI, or a blank node's label (``_:t1``) by which other nodes of the same body refer to it, as
+the writer above names a blank node it refers to twice."""
 
 
 def term_schema(term: Term, vocabulary: Vocabulary, depth: int = 0) -> dict:
@@ -192,7 +195,7 @@ def term_schema(term: Term, vocabulary: Vocabulary, depth: int = 0) -> dict:
         if nested and depth < 3:
             item = {"anyOf": [IRI_SCHEMA, node_schema(nested, vocabulary, depth + 1)]}
         else:
-            item = {"anyOf": [IRI_SCHEMA, {"type": "object", "properties": {"id": IRI_SCHEMA}}]}
+            item = {"anyOf": [IRI_SCHEMA, {"type": "object", "properties": {"id": ID_SCHEMA}}]}
     else:
         item = {}
     return {"type": "array", "items": item} if term.many else item
@@ -207,7 +210,7 @@ def node_schema(properties: tuple[URIRef, ...] | list[Term], vocabulary: Vocabul
     return {
         "type": "object",
         "properties": {
-            "id": IRI_SCHEMA,
+            "id": ID_SCHEMA,
             "type": {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
             **{t.key: term_schema(t, vocabulary, depth) for t in sorted(terms, key=lambda t: t.key)},
         },

@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
-from rdflib.namespace import ORG
+from rdflib.namespace import DCTERMS, ORG
 from rdflib.term import Node
 
 from smarco_kg.catalogue.classes import ClassEntry
 from smarco_kg.catalogue.filters import bind
 from smarco_kg.catalogue.members import MemberIndex
 from smarco_kg.catalogue.vocabulary import LABEL_PROPERTIES, PREFIXES_SPARQL
-from smarco_kg.namespaces import ELM, ESCO, SMARCO
+from smarco_kg.namespaces import ELM, ESCO, SCHEMA, SMARCO
 from smarco_kg.store import GraphStore
 from smarco_kg.terms import sparql_term
 
@@ -274,6 +274,9 @@ _DIRECT = (
     SMARCO.targetCredential,
     ELM.learningAchievementSpecification,
     SMARCO.stacksInto,
+    SMARCO.pledgedBy,
+    SCHEMA.organizer,
+    DCTERMS.subject,
 )
 _BRANCHES = (
     f"?s ?p ?r . FILTER(?p IN ({', '.join(f'<{p}>' for p in _DIRECT)}))",
@@ -360,6 +363,23 @@ def roles(store: GraphStore, organisation: URIRef) -> list[Labelled]:
     """The roles an organisation holds in the partnerships it is a member of (coordinator, partner…)."""
     rows = store.query(_ROLES, union_default_graph=True, bindings={"r": organisation}).rows()
     return list(_labelled(rows).values())
+
+
+_ROLES_OF = f"""SELECT DISTINCT ?r ?s ?label WHERE {{
+  VALUES ?r {{ %s }} ?membership <{ORG.member}> ?r ; <{ORG.role}> ?s . {_LABELS}
+}}"""
+
+
+def roles_of(store: GraphStore, organisations: Sequence[URIRef]) -> dict[URIRef, list[Labelled]]:
+    """The roles each of ``organisations`` holds (one query for a page of a list); those with none are absent."""
+    if not organisations:
+        return {}
+    query = _ROLES_OF % " ".join(sparql_term(o) for o in sorted(set(organisations)))
+    by_organisation: dict[URIRef, list[dict]] = {}
+    for row in store.query(query, union_default_graph=True).rows():
+        if isinstance(row["r"], URIRef):
+            by_organisation.setdefault(row["r"], []).append(row)
+    return {org: list(_labelled(rows).values()) for org, rows in by_organisation.items()}
 
 
 _WORKLOADS = f"""SELECT ?s ?label ?hours ?points ?framework ?level WHERE {{

@@ -38,6 +38,12 @@ FILTER_LABELS: dict[str, str] = {
     "credential": _("Credential"),
     "partner": _("Partner"),
     "role": _("Role in SMARCO"),
+    "stakeholder_type": _("Stakeholder type"),
+    "organisation": _("Organisation"),
+    "organiser": _("Organiser"),
+    "year": _("Year"),
+    "indicator": _("Indicator"),
+    "events:type": _("Kind of event"),
     "scheme": _("Concept scheme"),
     "broader": _("Broader skill"),
 }
@@ -56,17 +62,40 @@ FILTER_HINTS: dict[str, str] = {
     "provider": _("An organisation's name"),
     "awarding_body": _("An organisation's name"),
     "partner": _("An organisation's name"),
+    "role": _("coordinator, partner, associated partner or stakeholder"),
+    "stakeholder_type": _("industry, public administration, education and training provider, cluster…"),
+    "organisation": _("An organisation's name"),
+    "organiser": _("An organisation's name"),
+    "year": _("A year, for example 2026"),
+    "indicator": _("people upskilled, people reskilled, training programmes created or updated…"),
+    "events:type": _("training, webinar, workshop, study visit or mobility exchange"),
+}
+
+# Columns a collection's list shows besides those its entry summarises, read for the page by ``extra_cells``.
+EXTRA_COLUMNS: dict[str, str] = {"partners": _("Role in SMARCO")}
+
+# Links above a collection's list to the members of one kind (message, query): the roles of the organisations.
+SHORTCUTS: dict[str, list[tuple[str, str]]] = {
+    "partners": [
+        (_("Coordinator"), "role=coordinator"),
+        (_("Partners"), "role=partner"),
+        (_("Associated partners"), "role=associatedPartner"),
+        (_("Stakeholders"), "role=stakeholder"),
+    ]
 }
 
 
-def filter_hint(name: str) -> str | None:
-    """What a person may type in a filter's field, in the page's language (None where its label says enough)."""
-    return gettext(FILTER_HINTS[name]) if name in FILTER_HINTS else None
+def filter_hint(name: str, collection: str = "") -> str | None:
+    """What a person may type in a filter's field, in the page's language (None where its label says enough); a
+    collection may say it its own way (``events:type``)."""
+    key = f"{collection}:{name}" if f"{collection}:{name}" in FILTER_HINTS else name
+    return gettext(FILTER_HINTS[key]) if key in FILTER_HINTS else None
 
 
-def filter_label(name: str) -> str:
-    """A filter's label on the form, in the page's language."""
-    return gettext(FILTER_LABELS[name]) if name in FILTER_LABELS else name.replace("_", " ")
+def filter_label(name: str, collection: str = "") -> str:
+    """A filter's label on the form, in the page's language; a collection may name it its own way."""
+    key = f"{collection}:{name}" if f"{collection}:{name}" in FILTER_LABELS else name
+    return gettext(FILTER_LABELS[key]) if key in FILTER_LABELS else name.replace("_", " ")
 
 
 @dataclass
@@ -111,10 +140,11 @@ def rows(
     catalogue: Catalogue,
     lang: str,
     titles: dict[URIRef, list[Literal]],
+    extra: dict[URIRef, list[Labelled]] | None = None,
 ) -> list[Row]:
     """Each listed member's title (from ``titles``, in every language) and cells, read from the listing's graph (its
-    summary and the labels of what it links to); the cells are said in words when built, so build them in the
-    page's language."""
+    summary and the labels of what it links to), then the cell of its ``EXTRA_COLUMNS`` from ``extra``; the cells
+    are said in words when built, so build them in the page's language."""
     reader = Reader(graph, catalogue, lang)
     shown = columns(entry)
     table = []
@@ -127,6 +157,9 @@ def rows(
                     said += reader.value(path[-1], value)
             unique = list({(t.text, t.href): t for t in said}.values())
             cells.append(sorted(unique, key=lambda t: words_key(t.text)))
+        if extra is not None:  # an organisation outside the partnership says so, rather than leave a blank
+            said = sorted((reader.labelled(item) for item in extra.get(member, [])), key=lambda t: t.text)
+            cells.append(said or [Text(gettext("no role"))])
         title = reader.labelled(Labelled(member, titles.get(member, []), {}))
         table.append(Row(title, cells))
     return table

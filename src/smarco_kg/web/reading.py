@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from rdflib import RDF, RDFS, SH, SKOS, XSD, Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, FOAF
+from rdflib.namespace import DCTERMS, FOAF, ORG
 from rdflib.term import BNode, Node
 
 from smarco_kg.catalogue import Catalogue, ClassEntry
@@ -24,7 +24,7 @@ from smarco_kg.catalogue.read import (
     pick_label,
 )
 from smarco_kg.catalogue.vocabulary import ISOTHES, local_name, shapes_graph
-from smarco_kg.namespaces import ELM, ESCO, ROV, SMARCO
+from smarco_kg.namespaces import ELM, ESCO, ROV, SCHEMA, SMARCO
 from smarco_kg.schemaorg import language_tag
 from smarco_kg.web import words
 from smarco_kg.web.i18n import gettext
@@ -40,9 +40,20 @@ def _(message: str) -> str:
 NAMES: dict[URIRef, str] = {
     ELM.providedBy: _("Provider"),
     SMARCO.contributedBy: _("Contributed by"),
+    SMARCO.pledgedBy: _("Pledged by"),
+    DCTERMS.type: _("Kind"),
+    SCHEMA.startDate: _("Starts"),
+    SCHEMA.endDate: _("Ends"),
+    SCHEMA.organizer: _("Organiser"),
+    SCHEMA.eventAttendanceMode: _("Attendance"),
     ROV.legalName: _("Legal name"),
     ELM.location: _("Country"),
+    ORG.classification: _("Stakeholder type"),
+    ROV.orgActivity: _("Sector (NACE)"),
+    SMARCO.organisationSize: _("Size"),
     DCTERMS.spatial: _("Where"),
+    DCTERMS.issued: _("Made on"),
+    DCTERMS.subject: _("Concerns"),
     ELM.EQFLevel: _("Level"),
     ELM.volumeOfLearning: _("Workload"),
     ELM.creditPoint: _("Credits"),
@@ -83,6 +94,11 @@ SHOWN_ELSEWHERE: frozenset[URIRef] = frozenset(
         SMARCO.isSampleData,
         SMARCO.step,
         SMARCO.relatedSkill,
+        SMARCO.target,
+        SMARCO.progressReport,
+        SMARCO.participants,
+        SMARCO.adoption,
+        SMARCO.endorsement,
         ELM.learningAchievementSpecification,
         ELM.learningOutcome,
         ELM.relatedESCOSkill,

@@ -12,8 +12,9 @@ import contextlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
-from rdflib import RDF, SKOS, Graph, URIRef
+from rdflib import RDF, SKOS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS
+from rdflib.term import Node
 
 from smarco_kg.catalogue import Catalogue, ClassEntry
 from smarco_kg.catalogue.read import (
@@ -25,7 +26,7 @@ from smarco_kg.catalogue.read import (
     workloads,
 )
 from smarco_kg.catalogue.vocabulary import local_name
-from smarco_kg.namespaces import ELM, ESCO, SMARCO
+from smarco_kg.namespaces import ELM, ESCO, SCHEMA, SMARCO
 from smarco_kg.schemaorg import skills_in
 from smarco_kg.store import GraphStore
 from smarco_kg.web import words
@@ -156,6 +157,7 @@ def course_view(context: Context) -> tuple[list[Fact], list[Section], list[Text]
     sections.extend(credential_section)
     groups = _grouped(context)
     sections += _section("pathways", _("Training pathways it belongs to"), _members(reader, groups.get("pathways", [])))
+    sections += _section("events", _("Events about it"), _members(reader, groups.get("events", [])))
     taught = skills_in(graph)
     related = [c for c in courses_teaching(context.store, taught, limit=6) if c.iri != context.iri][:5]
     sections += _section(
@@ -231,6 +233,120 @@ def practice_view(context: Context) -> tuple[list[Fact], list[Section], list[Tex
     classes = list(graph.objects(context.iri, RDF.type))
     facts = reader.facts(context.iri, fact_properties(context.catalogue, classes, context.entry))
     sections = _section("skills", _("Skills it builds"), reader.links(context.iri, SMARCO.relatedSkill))
+    home = next(graph.objects(context.iri, DCTERMS.spatial), None)
+    adoptions = []
+    for adoption in graph.objects(context.iri, SMARCO.adoption):
+        where = next(graph.objects(adoption, DCTERMS.spatial), None)
+        parts = [words.country(str(where))] if where is not None else []
+        parts += [words.day(str(d)) for d in graph.objects(adoption, DCTERMS.date)]
+        if where is not None and home is not None and where != home:
+            parts.append(gettext("across borders"))
+        said = reader.pick(adoption, DCTERMS.description)
+        if said is not None:
+            parts.append(said.text)
+        adoptions += [_with(reader.name(by), " · ".join(parts)) for by in graph.objects(adoption, SMARCO.adoptedBy)]
+    sections += _section("adoptions", _("Adopted by"), adoptions, intro=gettext("Organisations that reused it."))
+    endorsements = [
+        _with(reader.name(by), " · ".join(words.day(str(d)) for d in graph.objects(endorsement, DCTERMS.date)))
+        for endorsement in graph.objects(context.iri, SMARCO.endorsement)
+        for by in graph.objects(endorsement, SMARCO.endorsedBy)
+    ]
+    sections += _section("endorsements", _("Endorsed by"), endorsements)
+    sections += _section("events", _("Events about it"), _members(reader, _grouped(context).get("events", [])))
+    return facts, sections, []
+
+
+def _with(text: Text, detail: str) -> Text:
+    text.detail = detail or None
+    return text
+
+
+def _amount(graph: Graph, node: Node) -> int:
+    value = next(graph.objects(node, SMARCO.amount), None)
+    try:
+        return int(str(value)) if isinstance(value, Literal) else 0
+    except ValueError:
+        return 0
+
+
+def _target_line(context: Context, target: Node) -> tuple[str, str, list[str]]:
+    """A target in words: its year, "120 people upskilled", and where and for which skills."""
+    graph, reader = context.graph, context.reader
+    year = str(next(graph.objects(target, SMARCO.year), ""))
+    indicators = [reader.name(i).text for i in graph.objects(target, SMARCO.indicator)]
+    what = f"{words.number(_amount(graph, target))} {words.listing(indicators)}"
+    scope = [words.country(str(c)) for c in graph.objects(target, DCTERMS.spatial)]
+    scope += [reader.name(c).text for c in graph.objects(target, SMARCO.skillCollection)]
+    return year, what, scope
+
+
+def pledge_view(context: Context) -> tuple[list[Fact], list[Section], list[Text]]:
+    """A pledge's targets, year by year, each with what its progress reports achieved against it."""
+    reader, graph = context.reader, context.graph
+    classes = list(graph.objects(context.iri, RDF.type))
+    facts = reader.facts(context.iri, fact_properties(context.catalogue, classes, context.entry))
+    reports = list(graph.objects(context.iri, SMARCO.progressReport))
+    achieved: dict[Node, int] = {}
+    for report in reports:
+        for achievement in graph.objects(report, SMARCO.achievement):
+            for target in graph.objects(achievement, SMARCO.againstTarget):
+                achieved[target] = achieved.get(target, 0) + _amount(graph, achievement)
+    targets = []
+    for target in graph.objects(context.iri, SMARCO.target):
+        year, what, scope = _target_line(context, target)
+        done = gettext(
+            "achieved so far: %(achieved)s of %(amount)s",
+            achieved=words.number(achieved.get(target, 0)),
+            amount=words.number(_amount(graph, target)),
+        )
+        targets.append((year, what, Text(gettext("%(year)s: %(what)s", year=year, what=what)), [*scope, done]))
+    targets.sort(key=lambda t: (t[0], t[1]))
+    sections = []
+    if targets:
+        items = [_with(text, " · ".join(detail)) for _year, _what, text, detail in targets]
+        sections.append(Section("targets", gettext("Targets"), items=items, ordered=True))
+    said_reports = []
+    for report in sorted(reports, key=lambda r: str(next(graph.objects(r, SCHEMA.endDate), ""))):
+        start = next(graph.objects(report, SCHEMA.startDate), None)
+        end = next(graph.objects(report, SCHEMA.endDate), None)
+        period = gettext("%(start)s to %(end)s", start=words.day(str(start)), end=words.day(str(end)))
+        lines = []
+        for achievement in graph.objects(report, SMARCO.achievement):
+            for target in graph.objects(achievement, SMARCO.againstTarget):
+                year, _what, scope = _target_line(context, target)
+                indicators = [reader.name(i).text for i in graph.objects(target, SMARCO.indicator)]
+                towards = ", ".join([year, *scope])
+                lines.append(f"{words.number(_amount(graph, achievement))} {words.listing(indicators)} ({towards})")
+        issued = [words.day(str(d)) for d in graph.objects(report, DCTERMS.issued)]
+        detail = " · ".join(sorted(lines)) + (" · " + gettext("reported on %(day)s", day=issued[0]) if issued else "")
+        said_reports.append(_with(Text(period), detail))
+    if said_reports:
+        sections.append(Section("reports", gettext("Progress reports"), items=said_reports, ordered=True))
+    return facts, sections, []
+
+
+def event_view(context: Context) -> tuple[list[Fact], list[Section], list[Text]]:
+    """An event's facts, its participants by country (counts only) and the skills it is about."""
+    reader, graph = context.reader, context.graph
+    classes = list(graph.objects(context.iri, RDF.type))
+    facts = reader.facts(context.iri, fact_properties(context.catalogue, classes, context.entry))
+    counts = [
+        (words.country(str(country)), _amount(graph, count))
+        for count in graph.objects(context.iri, SMARCO.participants)
+        for country in graph.objects(count, DCTERMS.spatial)
+    ]
+    counts.sort(key=lambda c: (-c[1], c[0]))
+    sections = []
+    if counts:
+        total = sum(n for _, n in counts)
+        intro = gettext(
+            "%(total)s participants from %(countries)s countries, counted by country (never named).",
+            total=words.number(total),
+            countries=words.number(len(counts)),
+        )
+        items = [Text(gettext("%(country)s: %(count)s", country=c, count=words.number(n))) for c, n in counts]
+        sections.append(Section("participants", gettext("Participants"), items=items, intro=intro))
+    sections += _section("skills", _("Skills it is about"), reader.links(context.iri, SMARCO.relatedSkill))
     return facts, sections, []
 
 
@@ -239,12 +355,13 @@ def partner_view(context: Context) -> tuple[list[Fact], list[Section], list[Text
     classes = list(graph.objects(context.iri, RDF.type))
     facts = reader.facts(context.iri, fact_properties(context.catalogue, classes, context.entry))
     held = [reader.labelled(role) for role in roles(context.store, context.iri)]
-    if held:
-        facts.insert(0, Fact(gettext("Role in SMARCO"), held))
+    facts.insert(0, Fact(gettext("Role in SMARCO"), held or [Text(gettext("no role"))]))
     groups = _grouped(context)
     sections = _section("courses", _("Its courses"), _members(reader, groups.get("courses", [])))
     sections += _section("credentials", _("Credentials it awards"), _members(reader, groups.get("credentials", [])))
     sections += _section("practices", _("Best practices it shared"), _members(reader, groups.get("practices", [])))
+    sections += _section("pledges", _("Its pledges"), _members(reader, groups.get("pledges", [])))
+    sections += _section("events", _("Events it organised"), _members(reader, groups.get("events", [])))
     return facts, sections, []
 
 
@@ -291,6 +408,8 @@ BUILDERS: dict[str, Builder] = {
     "pathways": pathway_view,
     "practices": practice_view,
     "partners": partner_view,
+    "pledges": pledge_view,
+    "events": event_view,
     "skills": skill_view,
     "occupations": occupation_view,
 }
@@ -301,6 +420,8 @@ KINDS: dict[str, str] = {
     "pathways": _("Training pathway"),
     "practices": _("Best practice"),
     "partners": _("Organisation"),
+    "pledges": _("Pledge"),
+    "events": _("Event"),
     "skills": _("ESCO skill"),
     "occupations": _("ESCO occupation"),
 }
