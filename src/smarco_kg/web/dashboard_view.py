@@ -47,6 +47,7 @@ class Section:
     chart: dict
     table: Table
     links: dict[int, str]  # row index -> the page the row's first cell links to
+    ids: list[str]  # what each row is about (an IRI, a figure's name; "" for the whole partnership)
 
 
 def _words(local: str) -> str:
@@ -93,7 +94,7 @@ def headlines(figures: Figures) -> list[tuple[str, str, str]]:
 
 def _figure_section(
     figures: Figures, name: str, heading: str, first: str, members: list[str], namer: Callable[[str], str],
-    query: str, chart_measure: str, pages: Callable[[str], str | None],
+    query: str, chart_title: str, pages: Callable[[str], str | None], chart_measure: str = "courses",
 ) -> Section:  # fmt: skip
     names = measure_names()
     ordered = sorted(members, key=lambda m: namer(m).casefold())
@@ -102,8 +103,7 @@ def _figure_section(
     bars = [Bar(namer(m), figures.value(chart_measure, name, m), number(figures.value(chart_measure, name, m)))
             for m in ordered]  # fmt: skip
     links = {i: page for i, m in enumerate(ordered) if (page := pages(m))}
-    title = _("%(figure)s per row of the table below", figure=names[chart_measure])
-    return Section(name, heading, "", query, title, chart(bars), table, links)
+    return Section(name, heading, "", query, chart_title, chart(bars), table, links, ordered)
 
 
 def sections(figures: Figures, lang: str, partner_page: Callable[[str], str | None]) -> list[Section]:
@@ -115,11 +115,11 @@ def sections(figures: Figures, lang: str, partner_page: Callable[[str], str | No
     none: Callable[[str], str | None] = lambda _iri: None  # noqa: E731
     out = [
         _figure_section(figures, "aims", _("Per aim"), _("Aim"), aims, namer, "dashboard-figures-per-aim",
-                        "courses", none),
+                        _("Courses per aim"), none),
         _figure_section(figures, "partners", _("Per partner"), _("Organisation"), partners, namer,
-                        "dashboard-figures-per-partner", "courses", partner_page),
+                        "dashboard-figures-per-partner", _("Courses per partner"), partner_page),
         _figure_section(figures, "countries", _("Per country"), _("Country"), countries, namer,
-                        "dashboard-figures-per-country", "courses", none),
+                        "dashboard-figures-per-country", _("Courses per country"), none),
     ]  # fmt: skip
     out.append(skills_section(figures, namer, partners, partner_page))
     out += [pledges_section(figures, namer), events_section(figures, namer), stakeholders_section(figures, namer)]
@@ -135,7 +135,8 @@ def partner_sections(figures: Figures, lang: str) -> list[Section]:
     counted = [m for m in MEASURES if m not in ("digitalSkills", "greenSkills")]
     bars = [Bar(names[m], figures.value(m), number(figures.value(m))) for m in counted]
     figures_section = Section("figures", _("Figures"), "", "dashboard-figures-per-partner",
-                              _("The organisation's figures for the year"), chart(bars), table, {})  # fmt: skip
+                              _("The organisation's figures for the year"), chart(bars), table, {},
+                              list(MEASURES))  # fmt: skip
     return [figures_section, pledges_section(figures, namer), events_section(figures, namer)]
 
 
@@ -161,7 +162,7 @@ def skills_section(
              green=number(sizes[1]))  # fmt: skip
     title = _("ESCO digital skills covered, per organisation")
     return Section("skills", _("ESCO digital and green skills"), note, "dashboard-figures-per-partner", title,
-                   chart(bars), table, links)  # fmt: skip
+                   chart(bars), table, links, ["", *ordered])  # fmt: skip
 
 
 def _share(part: int, whole: int) -> float:
@@ -183,7 +184,7 @@ def pledges_section(figures: Figures, namer: Namer) -> Section:
     note = _("Targets for the year; what was achieved is the sum of the progress reports against each target.")
     title = _("Achieved of target, per pledge and indicator")
     return Section("pledges", _("Pledges against their targets"), note, "dashboard-pledges", title, chart(bars),
-                   table, {})  # fmt: skip
+                   table, {}, [p.target for p in figures.pledges])  # fmt: skip
 
 
 def events_section(figures: Figures, namer: Namer) -> Section:
@@ -194,15 +195,18 @@ def events_section(figures: Figures, namer: Namer) -> Section:
                   (False, True, True))  # fmt: skip
     note = _("Events starting in the year; participants are counted by country, never by name.")
     return Section("events", _("Events and participants"), note, "dashboard-events-per-type",
-                   _("Participants per event type"), chart(bars), table, {})  # fmt: skip
+                   _("Participants per event type"), chart(bars), table, {}, ordered)  # fmt: skip
 
 
 def stakeholders_section(figures: Figures, namer: Namer) -> Section:
-    ordered = sorted(figures.stakeholders, key=lambda t: namer(t).casefold())
-    rows: list[list[str | int | float]] = [[namer(t), figures.stakeholders[t]] for t in ordered]
-    bars = [Bar(namer(t), figures.stakeholders[t], number(figures.stakeholders[t])) for t in ordered]
+    def name(iri: str) -> str:
+        return _("Type not given") if iri.endswith("#StakeholderTypes") else namer(iri)
+
+    ordered = sorted(figures.stakeholders, key=lambda t: name(t).casefold())
+    rows: list[list[str | int | float]] = [[name(t), figures.stakeholders[t]] for t in ordered]
+    bars = [Bar(name(t), figures.stakeholders[t], number(figures.stakeholders[t])) for t in ordered]
     table = Table("stakeholders", _("Stakeholders by type"), [_("Stakeholder type"), _("Stakeholders")], rows,
                   (False, True))  # fmt: skip
     note = _("Organisations that joined the partnership as stakeholders in or before the year.")
     return Section("stakeholders", _("Stakeholders by type"), note, "dashboard-stakeholders",
-                   _("Stakeholders per type"), chart(bars), table, {})  # fmt: skip
+                   _("Stakeholders per type"), chart(bars), table, {}, ordered)  # fmt: skip
