@@ -153,8 +153,8 @@ def skills_section(
         label = namer(member) if member else _("The whole partnership")
         rows.append([label, digital, _share(digital, sizes[0]), green, _share(green, sizes[1])])
         bars.append(Bar(label, digital, f"{percent(digital, sizes[0])} ({number(digital)})"))
-    headings = [_("Organisation"), _("ESCO digital skills covered"), _("% of ESCO's digital skills"),
-                _("ESCO green skills covered"), _("% of ESCO's green skills")]  # fmt: skip
+    headings = [_("Organisation"), _("ESCO digital skills covered"), _("ESCO digital skills covered (%)"),
+                _("ESCO green skills covered"), _("ESCO green skills covered (%)")]  # fmt: skip
     table = Table("skills", _("ESCO digital and green skills"), headings, rows, (False, True, True, True, True))
     links = {i + 1: page for i, m in enumerate(ordered) if (page := pages(m))}
     note = _("ESCO's digital collection holds %(digital)s skills and its green collection %(green)s; a skill is "
