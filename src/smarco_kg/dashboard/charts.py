@@ -14,9 +14,9 @@ FONT = 12
 CHARACTER = 7.5  # px a character may take at 12 px
 BAR, GAP, LINE = 20, 10, 15
 LABEL_CHARACTERS = 28
-LABEL_WIDTH = round(LABEL_CHARACTERS * CHARACTER) + 8
-BAR_WIDTH = 300
 PAD = 4
+LABEL_WIDTH = round(LABEL_CHARACTERS * CHARACTER) + 3 * PAD
+BAR_WIDTH = 300
 
 
 @dataclass(frozen=True)
@@ -57,5 +57,6 @@ def chart(bars: list[Bar]) -> dict:
         "width": LABEL_WIDTH + BAR_WIDTH + PAD * 2 + value_width,
         "height": round(max(y - GAP, BAR), 1) + 2,
         "bar_x": LABEL_WIDTH,
+        "label_x": PAD,  # not 0: a "T" reaches a pixel left of its origin (measured in Chromium)
         "bar_height": BAR,
     }
