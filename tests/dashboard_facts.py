@@ -9,8 +9,15 @@ from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from pathlib import Path
 
 from openpyxl import load_workbook
+
+from smarco_kg.formats import rdf_syntax
+from smarco_kg.store import GraphStore
+
+COMMUNITY = Path(__file__).resolve().parent / "data" / "community.trig"
+BASE = "https://w3id.org/smarco/"
 
 PREFIXES = """PREFIX smarco: <https://w3id.org/smarco/ontology#>
 PREFIX elm: <http://data.europa.eu/snb/model/elm/>
@@ -22,6 +29,11 @@ PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 DIGITAL = "http://data.europa.eu/esco/concept-scheme/6c930acd-c104-4ece-acf7-f44fd7333036"
 GREEN = "http://data.europa.eu/esco/concept-scheme/green"
 Select = Callable[[str], list[dict[str, str]]]
+
+
+def load_community(store: GraphStore) -> None:
+    """The community fixture (issue 20's vocabulary) over whatever the store holds."""
+    store.bulk_load(COMMUNITY, rdf_syntax("trig"), base_iri=BASE)
 
 
 def _year(value: str | None) -> int | None:
@@ -80,7 +92,9 @@ def expected(select: Select, year: int) -> dict[str, Counts]:
             count("credentialsIssued", r["c"], r["o"], r["s"])
             if not r.get("rev"):
                 count("learnersReached", (r["c"], 1), r["o"], r["s"])
-    for r in select(PREFIXES + "SELECT ?e ?o ?d WHERE { ?e a smarco:Event ; schema:organizer ?o ; schema:startDate ?d }"):
+    for r in select(
+        PREFIXES + "SELECT ?e ?o ?d WHERE { ?e a smarco:Event ; schema:organizer ?o ; schema:startDate ?d }"
+    ):
         if _year(r["d"]) == year:
             count("events", r["e"], r["o"], r["e"])
     for r in select(PREFIXES + "SELECT ?e ?o ?d ?p ?n WHERE { ?e a smarco:Event ; schema:organizer ?o ; "
@@ -96,14 +110,12 @@ def expected(select: Select, year: int) -> dict[str, Counts]:
                     "smarco:adoption ?a . ?a dct:date ?d }"):  # fmt: skip
         if _year(r["d"]) == year:
             count("practicesAdopted", r["a"], r["o"], r["p"])
-    members = {
-        scheme: {r["s"] for r in select(f"SELECT ?s WHERE {{ ?s <http://www.w3.org/2004/02/skos/core#inScheme> <{scheme}> }}")}
-        for scheme in (DIGITAL, GREEN)
-    }  # fmt: skip
+    members = {scheme: {r["s"] for r in select(PREFIXES + f"SELECT ?s WHERE {{ ?s skos:inScheme <{scheme}> }}")}
+               for scheme in (DIGITAL, GREEN)}  # fmt: skip
     up: dict[str, set[str]] = defaultdict(set)
     for r in select(PREFIXES + "SELECT DISTINCT ?t ?b WHERE { ?c a elm:LearningOpportunity ; "
-                    "elm:learningAchievementSpecification ?x . ?x elm:learningOutcome ?l . ?l elm:relatedESCOSkill ?t . "
-                    "?t skos:broader* ?b }"):  # fmt: skip
+                    "elm:learningAchievementSpecification ?x . ?x elm:learningOutcome ?l . "
+                    "?l elm:relatedESCOSkill ?t . ?t skos:broader* ?b }"):  # fmt: skip
         up[r["t"]].add(r["b"])
     for r in select(PREFIXES + "SELECT ?c ?o ?t ?i WHERE { ?c a elm:LearningOpportunity ; elm:providedBy ?o ; "
                     "elm:learningAchievementSpecification ?x . ?x elm:learningOutcome ?l . ?l elm:relatedESCOSkill ?t "

@@ -6,18 +6,23 @@ fixture ``tests/data/community.trig`` (stakeholders, pledges, events, adoptions,
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from smarco_kg.formats import rdf_syntax
-from smarco_kg.store import GraphStore
 from tests.backends import Template
-from tests.dashboard_facts import csv_rows, events_by_type, expected, page_tables, pledges, stakeholders, xlsx_rows
+from tests.dashboard_facts import (
+    csv_rows,
+    events_by_type,
+    expected,
+    load_community,
+    page_tables,
+    pledges,
+    stakeholders,
+    xlsx_rows,
+)
 from tests.server import LiveServer, describe, live_server, problem
 
 BASE = "https://w3id.org/smarco/"
-COMMUNITY = Path(__file__).resolve().parent / "data" / "community.trig"
 PARTNER = "cefriel"
 YEARS = (2025, 2026)
 MEASURES = ("courses", "microCredentials", "certificates", "credentialsIssued", "learnersReached", "digitalSkills",
@@ -25,10 +30,6 @@ MEASURES = ("courses", "microCredentials", "certificates", "credentialsIssued", 
 TABLES = ("aims", "partners", "countries", "skills", "pledges", "events", "stakeholders")
 COURSE = f"{BASE}course/dashboard-write-test"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def load_community(store: GraphStore) -> None:
-    store.bulk_load(COMMUNITY, rdf_syntax("trig"), base_iri=BASE)
 
 
 @pytest.fixture(scope="module")
@@ -72,9 +73,10 @@ def test_every_number_on_the_dashboard_equals_an_independent_count(api: LiveServ
     # ESCO coverage per organisation, as percentages with one decimal
     skills = tables.tables["skills"]
     for member, row in zip(tables.ids["skills"], skills[1:], strict=True):
-        d, g = (dims["total"] if not member else dims["partners"]).value("digitalSkills", member), (
-            dims["total"] if not member else dims["partners"]
-        ).value("greenSkills", member)
+        d, g = (
+            (dims["total"] if not member else dims["partners"]).value("digitalSkills", member),
+            (dims["total"] if not member else dims["partners"]).value("greenSkills", member),
+        )
         assert [int(row[1]), float(row[2]), int(row[3]), float(row[4])] == [
             d, round(100 * d / digital, 1), g, round(100 * g / green, 1)
         ], row  # fmt: skip
@@ -137,6 +139,8 @@ def test_a_partner_page_gives_the_same_figures_for_one_partner(api: LiveServer) 
     assert [int(r[3]) for r in tables.tables["pledges"][1:]] == [40]  # its own pledge only
     page = api.client.get(f"{api.url}/dashboard?year=2026").text
     assert 'href="/dashboard/partners/national-college-of-ireland?year=2026"' in page
+    own = api.client.get(f"{api.url}/organisation/national-college-of-ireland", headers={"Accept": "text/html"}).text
+    assert 'href="/dashboard/partners/national-college-of-ireland"' in own
     csv = api.client.get(f"{api.url}/dashboard/partners/national-college-of-ireland/figures.csv?year=2026")
     assert csv.status_code == 200 and len(csv_rows(csv.content)) == len(MEASURES) + 1
     missing = api.client.get(f"{api.url}/dashboard/partners/no-such-partner", headers={"Accept": "text/html"})

@@ -14,8 +14,8 @@ import pytest
 from smarco_kg.store import store_for
 from tests.accessibility import counts, describe, serious, violations
 from tests.backends import Template
+from tests.dashboard_facts import load_community
 from tests.server import running_server
-from tests.test_dashboard import load_community
 
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}
 PAGES = {"dashboard": "/dashboard?year=2026", "partner": "/dashboard/partners/european-digital-sme-alliance?year=2026"}
@@ -56,7 +56,9 @@ def _open(browser: Any, width: str, scripts: bool = True) -> Any:
 
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("name", PAGES)
-def test_no_chart_label_is_clipped_and_the_page_fits(server: str, browser, artefacts: Path, name: str, width: str) -> None:
+def test_no_chart_label_is_clipped_and_the_page_fits(
+    server: str, browser, artefacts: Path, name: str, width: str
+) -> None:
     page = _open(browser, width)
     try:
         response = page.goto(server + PAGES[name], wait_until="networkidle")

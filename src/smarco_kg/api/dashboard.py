@@ -57,7 +57,7 @@ def _sections(request: Request, figures: Figures) -> list[Section]:
     prefix = str(catalogue.entry("partners").namespace(service(request).settings.base_iri))
 
     def partner_page(iri: str) -> str | None:
-        return f"/dashboard/partners/{iri[len(prefix):]}" if iri.startswith(prefix) else None
+        return f"/dashboard/partners/{iri[len(prefix) :]}" if iri.startswith(prefix) else None
 
     return sections(figures, lang, partner_page)
 
@@ -106,7 +106,9 @@ async def _download(request: Request, organisation: str | None, table: str, fmt:
     if found is None:
         raise NotFound(f"{table!r} is not one of the dashboard's tables", title="no such table")
     body = to_csv(found) if fmt == "csv" else to_xlsx(found)
-    stem = f"smarco-{table}-{year}" if organisation is None else f"smarco-{organisation.rsplit('/', 1)[-1]}-{table}-{year}"
+    stem = (
+        f"smarco-{table}-{year}" if organisation is None else f"smarco-{organisation.rsplit('/', 1)[-1]}-{table}-{year}"
+    )
     headers = {"Content-Disposition": f'attachment; filename="{stem}.{fmt}"', "Vary": "Accept-Language"}
     return Response(body, media_type=FORMATS[fmt], headers=headers)
 

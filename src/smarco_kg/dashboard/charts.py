@@ -33,7 +33,7 @@ def chart(bars: list[Bar]) -> dict:
     per_line = int((width - PAD) / CHARACTER)
     rows, y = [], 0.0
     for bar in bars:
-        lines = textwrap.wrap(bar.label, per_line, break_long_words=True) or [bar.label or "–"]
+        lines = textwrap.wrap(bar.label, per_line, break_long_words=True) or [bar.label or "-"]
         bar_y = y + len(lines) * LINE + 3
         track = BAR_WIDTH * (bar.maximum / scale_to) if bar.maximum is not None else None
         shown = min(bar.value, bar.maximum) if bar.maximum is not None else bar.value

@@ -135,11 +135,10 @@ def _labels(store: GraphStore, nodes: Sequence[str]) -> dict[str, list[Literal]]
     for start in range(0, len(nodes), 200):
         chunk = [URIRef(n) for n in nodes[start : start + 200]]
         for row in store.query(labels_query(chunk), union_default_graph=True).rows():
-            if isinstance(row.get("lo"), Literal):
-                found.setdefault(str(row["x"]), {}).setdefault(row["lp"], []).append(row["lo"])
-    return {
-        node: next(by[p] for p in LABEL_PROPERTIES if p in by) for node, by in found.items() if by
-    }
+            label = row.get("lo")
+            if isinstance(label, Literal):
+                found.setdefault(str(row["x"]), {}).setdefault(row["lp"], []).append(label)
+    return {node: next(by[p] for p in LABEL_PROPERTIES if p in by) for node, by in found.items() if by}
 
 
 def compute(store: GraphStore, queries: QueryRegistry, year: int, organisation: str | None = None) -> Figures:

@@ -70,7 +70,7 @@ class Namer:
 
 
 def coverage(figures: Figures, collection: str, covered: int) -> str:
-    """"12.4% of ESCO's digital skills (43 of 347)": a share a report can quote."""
+    """ "12.4% of ESCO's digital skills (43 of 347)": a share a report can quote."""
     whole = figures.collections.get(collection, 0)
     values = {"percent": percent(covered, whole), "covered": number(covered), "total": number(whole)}
     if collection == "digital":
@@ -98,7 +98,7 @@ def _figure_section(
 ) -> Section:  # fmt: skip
     names = measure_names()
     ordered = sorted(members, key=lambda m: namer(m).casefold())
-    rows = [[namer(m), *(figures.value(x, name, m) for x in MEASURES)] for m in ordered]
+    rows: list[list[str | int | float]] = [[namer(m), *(figures.value(x, name, m) for x in MEASURES)] for m in ordered]
     table = Table(name, heading, [first, *(names[x] for x in MEASURES)], rows, (False, *(True,) * len(MEASURES)))
     bars = [Bar(namer(m), figures.value(chart_measure, name, m), number(figures.value(chart_measure, name, m)))
             for m in ordered]  # fmt: skip
@@ -140,9 +140,7 @@ def partner_sections(figures: Figures, lang: str) -> list[Section]:
     return [figures_section, pledges_section(figures, namer), events_section(figures, namer)]
 
 
-def skills_section(
-    figures: Figures, namer: Namer, partners: list[str], pages: Callable[[str], str | None]
-) -> Section:
+def skills_section(figures: Figures, namer: Namer, partners: list[str], pages: Callable[[str], str | None]) -> Section:
     ordered = sorted(partners, key=lambda m: namer(m).casefold())
     sizes = [figures.collections.get(c, 0) for c in COLLECTIONS]
     rows: list[list[str | int | float]] = []

@@ -245,7 +245,11 @@ def partner_view(context: Context) -> tuple[list[Fact], list[Section], list[Text
     sections = _section("courses", _("Its courses"), _members(reader, groups.get("courses", [])))
     sections += _section("credentials", _("Credentials it awards"), _members(reader, groups.get("credentials", [])))
     sections += _section("practices", _("Best practices it shared"), _members(reader, groups.get("practices", [])))
-    return facts, sections, []
+    local = context.catalogue.member_of(str(context.iri))
+    actions = []
+    if held and local is not None:  # a member of the partnership: its figures on the coordinator's dashboard
+        actions.append(Text(gettext("See its figures on the dashboard"), href=f"/dashboard/partners/{local[1]}"))
+    return facts, sections, actions
 
 
 def skill_view(context: Context) -> tuple[list[Fact], list[Section], list[Text]]:
