@@ -131,18 +131,18 @@ def expected(select: Select, year: int) -> dict[str, Counts]:
     return dims
 
 
-def pledges(select: Select, year: int) -> dict[str, tuple[int, int]]:
-    """target -> (amount pledged, achieved) for the targets of ``year``."""
-    found: dict[str, list[int]] = {}
-    for r in select(PREFIXES + "SELECT ?t ?n ?y WHERE { ?p a smarco:Pledge ; smarco:target ?t . ?t smarco:amount ?n ; "
-                    "smarco:year ?y }"):  # fmt: skip
+def pledges(select: Select, year: int) -> dict[str, tuple[str, int, int]]:
+    """target -> (its indicator, amount pledged, achieved) for the targets of ``year``."""
+    found: dict[str, tuple[str, int]] = {}
+    achieved: dict[str, int] = defaultdict(int)
+    for r in select(PREFIXES + "SELECT ?t ?i ?n ?y WHERE { ?p a smarco:Pledge ; smarco:target ?t . "
+                    "?t smarco:amount ?n ; smarco:year ?y ; smarco:indicator ?i }"):  # fmt: skip
         if int(r["y"][:4]) == year:
-            found[r["t"]] = [int(r["n"]), 0]
+            found[r["t"]] = (r["i"], int(r["n"]))
     for r in select(PREFIXES + "SELECT ?a ?t ?n WHERE { ?p smarco:progressReport ?r . ?r smarco:achievement ?a . "
                     "?a smarco:againstTarget ?t ; smarco:amount ?n }"):  # fmt: skip
-        if r["t"] in found:
-            found[r["t"]][1] += int(r["n"])
-    return {t: (a, b) for t, (a, b) in found.items()}
+        achieved[r["t"]] += int(r["n"])
+    return {t: (i, n, achieved[t]) for t, (i, n) in found.items()}
 
 
 def stakeholders(select: Select, year: int) -> int:

@@ -83,7 +83,6 @@ async def _page(request: Request, organisation: str | None, base: str) -> Respon
             "form_lang": lang,
             "organisation_name": _name(figures, organisation),
             "organisation_page": catalogue.page_of(organisation) if organisation else None,
-            "lang_param": lang,
         }
         return html_page(request, "dashboard.html", context)
     except SmarcoError as problem:

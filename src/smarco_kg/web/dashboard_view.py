@@ -122,7 +122,7 @@ def sections(figures: Figures, lang: str, partner_page: Callable[[str], str | No
                         "dashboard-figures-per-country", _("Courses per country"), none),
     ]  # fmt: skip
     out.append(skills_section(figures, namer, partners, partner_page))
-    out += [pledges_section(figures, namer), events_section(figures, namer), stakeholders_section(figures, namer)]
+    out += [indicators_section(figures, namer), events_section(figures, namer), stakeholders_section(figures, namer)]
     return out
 
 
@@ -183,6 +183,32 @@ def pledges_section(figures: Figures, namer: Namer) -> Section:
     title = _("Achieved of target, per pledge and indicator")
     return Section("pledges", _("Pledges against their targets"), note, "dashboard-pledges", title, chart(bars),
                    table, {}, [p.target for p in figures.pledges])  # fmt: skip
+
+
+def indicators_section(figures: Figures, namer: Namer) -> Section:
+    """The partnership's pledges summed per indicator: one progress bar each, however many pledges there are (the
+    targets one by one are on each organisation's page and in its download)."""
+    totals: dict[str, list[int]] = {}
+    for p in figures.pledges:
+        entry = totals.setdefault(p.indicator, [0, 0, 0])
+        entry[0], entry[1], entry[2] = entry[0] + 1, entry[1] + p.amount, entry[2] + p.achieved
+    ordered = sorted(totals, key=lambda i: namer(i).casefold())
+    rows: list[list[str | int | float]] = [
+        [namer(i), totals[i][0], totals[i][1], totals[i][2], _share(totals[i][2], totals[i][1])] for i in ordered
+    ]
+    bars = [
+        Bar(namer(i), totals[i][2], _("%(achieved)s of %(target)s (%(percent)s)", achieved=number(totals[i][2]),
+            target=number(totals[i][1]), percent=percent(totals[i][2], totals[i][1])), maximum=totals[i][1])
+        for i in ordered
+    ]  # fmt: skip
+    headings = [_("Indicator"), _("Targets"), _("Target"), _("Achieved"), _("Achieved (%)")]
+    table = Table("pledges", _("Pledges against their targets"), headings, rows, (False,) + (True,) * 4)
+    note = _(
+        "The year's targets of every pledge, summed per indicator; what was achieved is the sum of the "
+        "progress reports against each target. Each organisation's page lists its targets one by one."
+    )
+    return Section("pledges", _("Pledges against their targets"), note, "dashboard-pledges",
+                   _("Achieved of target, per indicator"), chart(bars), table, {}, ordered)  # fmt: skip
 
 
 def events_section(figures: Figures, namer: Namer) -> Section:
