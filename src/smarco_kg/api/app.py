@@ -23,6 +23,7 @@ from smarco_kg.api import (
     changes,
     course_sheets,
     credentials,
+    dashboard,
     dataset,
     europass,
     federation,
@@ -151,6 +152,7 @@ def create_app(
     app.include_router(changes.router)
     app.include_router(dataset.router)
     app.include_router(gaps.router)
+    app.include_router(dashboard.router)
     app.include_router(europass.router)
     app.include_router(credentials.router)
     app.include_router(course_sheets.router)  # before the collections: template.xlsx is no id

@@ -16,6 +16,7 @@ from smarco_kg.catalogue.members import MemberIndex
 from smarco_kg.catalogue.read import Listing
 from smarco_kg.catalogue.write import MemberWrites
 from smarco_kg.config import Settings
+from smarco_kg.dashboard import FiguresCache
 from smarco_kg.gaps import CatalogueCache
 from smarco_kg.kg import KnowledgeGraph
 from smarco_kg.query_admission import QueryAdmission, query_client
@@ -32,6 +33,7 @@ class Service:
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     members: MemberIndex = field(default_factory=MemberIndex)
     taught: CatalogueCache = field(default_factory=CatalogueCache)  # what the catalogue teaches, for gaps
+    dashboard: FiguresCache = field(default_factory=FiguresCache)  # the dashboard's figures, per write generation
     http: httpx.AsyncClient = field(default_factory=lambda: httpx.AsyncClient(follow_redirects=False))
     # one client for every call to partner nodes: making one (its TLS context) costs ~20 ms
     operator_secret: str | None = None  # this run's secret, written to the server file (``server_file``)

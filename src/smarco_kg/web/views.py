@@ -362,7 +362,11 @@ def partner_view(context: Context) -> tuple[list[Fact], list[Section], list[Text
     sections += _section("practices", _("Best practices it shared"), _members(reader, groups.get("practices", [])))
     sections += _section("pledges", _("Its pledges"), _members(reader, groups.get("pledges", [])))
     sections += _section("events", _("Events it organised"), _members(reader, groups.get("events", [])))
-    return facts, sections, []
+    local = context.catalogue.member_of(str(context.iri))
+    actions = []
+    if held and local is not None:  # a member of the partnership: its figures on the coordinator's dashboard
+        actions.append(Text(gettext("See its figures on the dashboard"), href=f"/dashboard/partners/{local[1]}"))
+    return facts, sections, actions
 
 
 def skill_view(context: Context) -> tuple[list[Fact], list[Section], list[Text]]:

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from decimal import Decimal
 
 from babel.core import get_global
 from babel.dates import format_date
 from babel.lists import format_list
-from babel.numbers import format_decimal
+from babel.numbers import format_decimal, format_percent
 from babel.units import format_unit
 
 from smarco_kg.web.i18n import gettext, locale
@@ -132,3 +133,9 @@ def language_name(tag: str) -> str:
 def in_language(tag: str) -> str:
     """The note beside a label shown in another language than the page's: "(in English)"."""
     return gettext("(in %(language)s)", language=language_name(tag))
+
+
+def percent(part: int, whole: int) -> str:
+    """``43`` of ``347`` → "12.4%" in the page's language ("12,4 %" in Spanish), one decimal; never a fraction."""
+    share = Decimal(round(100 * part / whole, 1) if whole else 0) / 100
+    return format_percent(share.quantize(Decimal("0.001")), locale=locale(), decimal_quantization=False)
