@@ -103,7 +103,7 @@ def test_the_fixture_gives_each_section_something_to_count(api: LiveServer) -> N
     dims = expected(api.select, 2026)
     for measure in MEASURES:
         assert dims["total"].value(measure, "") > 0, measure
-    assert pledges(api.select, 2026) and stakeholders(api.select, 2026) == 2 and stakeholders(api.select, 2027) == 3
+    assert pledges(api.select, 2026) and 0 < stakeholders(api.select, 2026) < stakeholders(api.select, 2027)
 
 
 def test_each_download_says_what_the_page_says(api: LiveServer) -> None:
