@@ -117,8 +117,17 @@ class BadgeAward:
     grade: str | None = None
 
 
-def credential(achieved: dict, issuer: dict, award: BadgeAward, salt: str | None = None) -> dict:
-    """An OpenBadgeCredential (VC 2.0) for ``award``."""
+def credential(
+    achieved: dict,
+    issuer: dict,
+    award: BadgeAward,
+    salt: str | None = None,
+    *,
+    id: str | None = None,
+    status: dict | None = None,
+) -> dict:
+    """An OpenBadgeCredential (VC 2.0) for ``award``: ``id`` its ``urn:uuid:`` id (a new one if None), ``status``
+    its ``credentialStatus`` (a W3C ``BitstringStatusListEntry``, ``status_list.entry``)."""
     salt = salt or uuid.uuid4().hex
     identity = "sha256$" + hashlib.sha256((award.identifier + salt).encode()).hexdigest()
     subject: dict = {
@@ -137,15 +146,18 @@ def credential(achieved: dict, issuer: dict, award: BadgeAward, salt: str | None
     }
     if award.grade:
         subject["result"] = [{"type": ["Result"], "value": award.grade}]
-    return {
+    out = {
         "@context": [VC2_CONTEXT, OB3_CONTEXT],
-        "id": f"urn:uuid:{uuid.uuid4()}",
+        "id": id or f"urn:uuid:{uuid.uuid4()}",
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "issuer": issuer,
         "validFrom": f"{award.awarded_on.isoformat()}T00:00:00Z",
         "name": achieved["name"],
         "credentialSubject": subject,
     }
+    if status is not None:
+        out["credentialStatus"] = status
+    return out
 
 
 def _b64url(data: bytes) -> str:
