@@ -314,7 +314,12 @@ def _revocation(kg: KnowledgeGraph, graph: Graph) -> dict:
     """The revocation check of a credential: the register's record of its id."""
     ids = sorted(str(s) for s in graph.subjects(RDF.type, ELM.EuropeanDigitalCredential))
     register = Register(kg)
-    entry = register.get(ids[0]) if len(ids) == 1 and ids[0].startswith("urn:uuid:") else None
+    entry = None
+    if len(ids) == 1 and ids[0].startswith("urn:uuid:"):
+        try:
+            entry = register.get(register.credential_id(ids[0]))
+        except NotFound:  # not a UUID: not an id this service gives
+            entry = None
     if entry is None:
         detail = "not in the register of issued credentials (issued before it was kept): no revocation recorded"
         return {"check": "revocation", "passed": True, "detail": detail, "revoked": None}
