@@ -320,11 +320,22 @@ def test_an_open_badge_is_revoked_through_its_status_entry(served: Served) -> No
     status = response.json()["credential"]["credentialStatus"]
     index = int(status["statusListIndex"])
     assert not status_list.is_set(status_bits(served)[0], index)
+    before = verify(served, response.json())  # the issuing route's answer, its VC-JWT checked
+    assert before["verified"] is True and before["revoked"] is False, before
+    assert [c["check"] for c in before["checks"]] == ["seal", "issuer", "revocation"]
+    head, body, signature = response.json()["jwt"].split(".")
+    forged = json.loads(base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)))
+    forged["credentialSubject"]["name"] = "Somebody Else"
+    changed = base64.urlsafe_b64encode(json.dumps(forged).encode()).rstrip(b"=").decode()
+    assert verify(served, f"{head}.{changed}.{signature}")["checks"][0]["passed"] is False
     credential = response.json()["credential"]["id"].removeprefix("urn:uuid:")
     admin = served.client.post(f"{served.url}/api/credentials/issued/{credential}/revoke", headers=served.auth("admin"))
     assert admin.status_code == 200, describe(admin)
     fetched = served.client.get(status["statusListCredential"])  # the URL the badge names
     assert status_list.is_set(status_list.decode(fetched.json()["credentialSubject"]["encodedList"]), index)
+    after = verify(served, response.json()["jwt"])  # the VC-JWT alone
+    today = dt.datetime.now(dt.UTC).date().isoformat()
+    assert after["verified"] is False and after["revoked"] is True and after["revokedOn"] == today
 
 
 def test_the_status_list_comes_signed_as_a_vc_jwt_on_request(served: Served) -> None:

@@ -249,10 +249,13 @@ async def jwks(request: Request) -> JSONResponse:
 
 @router.post(
     "/api/credentials/verify",
-    summary="Verify a sealed credential: its seal, its issuer, the official EDC shapes and whether it was revoked",
+    summary="Verify a sealed credential or an Open Badge: its seal, its issuer, the official EDC shapes and whether "
+    "it was revoked",
     description="Each check is reported with what failed: the envelope's form, the signature, the issuer's "
     "certificate, the issuer named in the credential and its eIDAS identifier, the EDC shapes, and revocation "
-    "(the register of issued credentials): `revoked` says whether it was, `revokedOn` the day.",
+    "(the register of issued credentials): `revoked` says whether it was, `revokedOn` the day. An Open Badge is "
+    "given as its VC-JWT (a JSON string, or the issuing route's answer with its `jwt`): its signature, its issuer "
+    "and revocation are checked.",
     responses=problem_responses(*BODY),
 )
 async def verify(request: Request) -> JSONResponse:
@@ -263,6 +266,8 @@ async def verify(request: Request) -> JSONResponse:
         trusted = [seal.load(svc.settings.issuer_dir)]
     except seal.SealError:
         trusted = []
+    if isinstance(envelope, str) or (isinstance(envelope, dict) and isinstance(envelope.get("jwt"), str)):
+        return await run_in_threadpool(_verify_badge, svc.kg, envelope, trusted)
     try:
         opened = seal.open_envelope(envelope, trusted)
         checks.append({"check": "seal", "passed": True, "detail": "RS256 signature by this issuer's certificate"})
@@ -310,9 +315,40 @@ async def verify(request: Request) -> JSONResponse:
     return JSONResponse({"verified": all(c["passed"] for c in checks), **status, "checks": checks})
 
 
-def _revocation(kg: KnowledgeGraph, graph: Graph) -> dict:
-    """The revocation check of a credential: the register's record of its id."""
-    ids = sorted(str(s) for s in graph.subjects(RDF.type, ELM.EuropeanDigitalCredential))
+def _verify_badge(kg: KnowledgeGraph, given: str | dict, trusted: list[seal.IssuerKey]) -> JSONResponse:
+    """An Open Badge's VC-JWT (alone, or as the issuing route answers it): its signature, its issuer, revocation."""
+    token = given if isinstance(given, str) else given["jwt"]
+    checks: list[dict] = []
+    try:
+        credential = openbadges.open_vc_jwt(token, trusted)
+        checks.append({"check": "seal", "passed": True, "detail": "RS256 VC-JWT signed with this issuer's key"})
+    except seal.SealError as error:
+        checks.append({"check": "seal", "passed": False, "detail": str(error)})
+        return JSONResponse({"verified": False, "checks": checks})
+    named = credential.get("issuer")
+    named_id = named.get("id") if isinstance(named, dict) else named
+    issuer_ok = named_id == kg.settings.issuer_iri
+    checks.append(
+        {
+            "check": "issuer",
+            "passed": issuer_ok,
+            "detail": f"issuer {named_id!r}" + ("" if issuer_ok else f"; expected <{kg.settings.issuer_iri}>"),
+        }
+    )
+    identifier = credential.get("id")
+    revocation = _revocation(kg, [identifier] if isinstance(identifier, str) else [])
+    day = revocation.pop("revoked")
+    checks.append(revocation)
+    status: dict = {"revoked": day is not None, **({"revokedOn": day} if day is not None else {})}
+    return JSONResponse({"verified": all(c["passed"] for c in checks), **status, "checks": checks})
+
+
+def _revocation(kg: KnowledgeGraph, given: Graph | list[str]) -> dict:
+    """The revocation check of a credential (its EDC graph, or its id): the register's record of its id."""
+    if isinstance(given, Graph):
+        ids = sorted(str(s) for s in given.subjects(RDF.type, ELM.EuropeanDigitalCredential))
+    else:
+        ids = given
     register = Register(kg)
     entry = None
     if len(ids) == 1 and ids[0].startswith("urn:uuid:"):
