@@ -170,7 +170,8 @@ def verify(api: LiveServer, envelope: object) -> dict:
 
 def test_an_untouched_credential_verifies(api: LiveServer, envelope: dict) -> None:
     result = verify(api, envelope)
-    assert result["verified"] is True and [c["check"] for c in result["checks"]] == ["seal", "issuer", "shapes"]
+    assert result["verified"] is True and result["revoked"] is False
+    assert [c["check"] for c in result["checks"]] == ["seal", "issuer", "shapes", "revocation"]
 
 
 def test_one_flipped_character_is_caught_and_named(api: LiveServer, envelope: dict) -> None:

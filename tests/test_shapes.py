@@ -190,6 +190,7 @@ EXERCISED_SHAPES = (
     "Membership",
     "TrainingPathway",
     "BestPractice",
+    "IssuedCredential",  # conforming and refused entries: tests/test_credential_register.py
 )
 
 

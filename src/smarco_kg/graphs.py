@@ -22,6 +22,11 @@ class Graphs:
     def esco(self) -> str:
         return f"{self.base_iri}graph/esco"
 
+    @property
+    def register(self) -> str:
+        """The register of issued credentials: their facts, never anything about the learner but the country."""
+        return f"{self.base_iri}graph/register"
+
     def partner(self, slug: str) -> str:
         """The graph of one partner's own contributions; its tokens may write only here."""
         return f"{self.base_iri}graph/partner/{slug}"

@@ -27,12 +27,13 @@ import json
 import uuid
 from dataclasses import dataclass
 
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import padding
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
-from smarco_kg.europass.seal import IssuerKey
+from smarco_kg.europass.seal import IssuerKey, SealError
 from smarco_kg.namespaces import ELM, SMARCO
 
 VC2_CONTEXT = "https://www.w3.org/ns/credentials/v2"
@@ -117,8 +118,17 @@ class BadgeAward:
     grade: str | None = None
 
 
-def credential(achieved: dict, issuer: dict, award: BadgeAward, salt: str | None = None) -> dict:
-    """An OpenBadgeCredential (VC 2.0) for ``award``."""
+def credential(
+    achieved: dict,
+    issuer: dict,
+    award: BadgeAward,
+    salt: str | None = None,
+    *,
+    id: str | None = None,
+    status: dict | None = None,
+) -> dict:
+    """An OpenBadgeCredential (VC 2.0) for ``award``: ``id`` its ``urn:uuid:`` id (a new one if None), ``status``
+    its ``credentialStatus`` (a W3C ``BitstringStatusListEntry``, ``status_list.entry``)."""
     salt = salt or uuid.uuid4().hex
     identity = "sha256$" + hashlib.sha256((award.identifier + salt).encode()).hexdigest()
     subject: dict = {
@@ -137,15 +147,18 @@ def credential(achieved: dict, issuer: dict, award: BadgeAward, salt: str | None
     }
     if award.grade:
         subject["result"] = [{"type": ["Result"], "value": award.grade}]
-    return {
+    out = {
         "@context": [VC2_CONTEXT, OB3_CONTEXT],
-        "id": f"urn:uuid:{uuid.uuid4()}",
+        "id": id or f"urn:uuid:{uuid.uuid4()}",
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "issuer": issuer,
         "validFrom": f"{award.awarded_on.isoformat()}T00:00:00Z",
         "name": achieved["name"],
         "credentialSubject": subject,
     }
+    if status is not None:
+        out["credentialStatus"] = status
+    return out
 
 
 def _b64url(data: bytes) -> str:
@@ -158,3 +171,31 @@ def vc_jwt(document: dict, key: IssuerKey) -> str:
     signing_input = f"{_b64url(json.dumps(header).encode())}.{_b64url(json.dumps(document).encode())}"
     signature = key.key.sign(signing_input.encode(), padding.PKCS1v15(), hashes.SHA256())
     return f"{signing_input}.{_b64url(signature)}"
+
+
+def open_vc_jwt(token: object, trusted: list[IssuerKey]) -> dict:
+    """The credential of a VC-JWT after checking its form, that it is RS256 and that one of ``trusted`` signed
+    it; ``SealError`` saying which check failed."""
+    if not isinstance(token, str) or token.count(".") != 2:
+        raise SealError("not a VC-JWT: expected three base64url parts joined by dots")
+    header_text, body_text, signature_text = token.split(".")
+    try:
+        header = json.loads(_b64url_decode(header_text))
+        document = json.loads(_b64url_decode(body_text))
+        signature = _b64url_decode(signature_text)
+    except ValueError as error:
+        raise SealError(f"the VC-JWT's parts are not base64url JSON: {error}") from error
+    if not isinstance(header, dict) or header.get("alg") != "RS256" or not isinstance(document, dict):
+        raise SealError("unsupported VC-JWT: expected alg RS256 and a credential object")
+    signed = f"{header_text}.{body_text}".encode()
+    for key in trusted:
+        try:
+            key.key.public_key().verify(signature, signed, padding.PKCS1v15(), hashes.SHA256())
+        except InvalidSignature:
+            continue
+        return document
+    raise SealError("the signature is not this issuer's, or the credential was changed after signing")
+
+
+def _b64url_decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))

@@ -22,6 +22,7 @@ from smarco_kg.api import (
     api_docs,
     changes,
     course_sheets,
+    credential_register,
     credentials,
     dashboard,
     dataset,
@@ -155,6 +156,7 @@ def create_app(
     app.include_router(dashboard.router)
     app.include_router(europass.router)
     app.include_router(credentials.router)
+    app.include_router(credential_register.router)  # before the collections: issued is no id
     app.include_router(course_sheets.router)  # before the collections: template.xlsx is no id
     app.include_router(planner.router(catalogue, kg.store, settings.base_iri))  # before the collections (not an id)
     app.include_router(stacking.router)

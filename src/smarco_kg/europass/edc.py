@@ -40,6 +40,7 @@ from smarco_kg.europass.jsonld import EDC_CONTEXT, W3C_CONTEXT, Terms, context_d
 from smarco_kg.europass.official_shapes import OfficialProblem, check, shape_terms
 from smarco_kg.europass.projection import Projection, concepts_of, gather
 from smarco_kg.namespaces import ELM
+from smarco_kg.status_list import STATUS as STATUS_VOCABULARY
 from smarco_kg.store import GraphStore
 
 CRED = Namespace("https://www.w3.org/2018/credentials#")
@@ -53,6 +54,7 @@ ENGLISH = URIRef("http://publications.europa.eu/resource/authority/language/ENG"
 PNG = URIRef("http://publications.europa.eu/resource/authority/file-type/PNG")
 BASE64 = URIRef("http://data.europa.eu/snb/encoding/6146cde7dd")
 ESCO_SKILLS = URIRef("http://data.europa.eu/esco/concept-scheme/skills")
+STATUS = Namespace(STATUS_VOCABULARY)
 
 
 class IssueError(Unprocessable, ValueError):
@@ -121,14 +123,19 @@ def _png(width: int = 8, height: int = 8) -> bytes:
 
 
 def _credential_nodes(
-    spec: URIRef, title: Literal, award: Award, issuer: Issuer, awarding_body: Node, assessed_as: Node | None
+    spec: URIRef,
+    title: Literal,
+    award: Award,
+    issuer: Issuer,
+    awarding_body: Node,
+    assessed_as: Node | None,
+    credential: URIRef,
 ) -> Graph:
     """The credential-specific part: credential, learner, achievement, awarding, assessment, display."""
     g = Graph()
     now = dt.datetime.now(dt.UTC).replace(microsecond=0)
     stamp = Literal(now.isoformat().replace("+00:00", "Z"), datatype=XSD.dateTime)
     awarded = Literal(f"{award.awarded_on.isoformat()}T00:00:00Z", datatype=XSD.dateTime)
-    credential = URIRef(f"urn:credential:{uuid.uuid4()}")
     person, achievement = (
         URIRef(f"urn:epass:person:{uuid.uuid4()}"),
         URIRef(f"urn:epass:learningAchievement:{uuid.uuid4()}"),
@@ -207,6 +214,18 @@ def _credential_nodes(
     return g
 
 
+def _add_status(graph: Graph, credential: Node, status: dict) -> None:
+    """The credential's status entry, its terms those of the VC 2.0 status vocabulary (full IRIs: the EDC's
+    contexts do not name them)."""
+    node = URIRef(status["id"])
+    graph.add((credential, CRED.credentialStatus, node))
+    graph.add((node, RDF.type, ELM.CredentialStatus))
+    graph.add((node, RDF.type, STATUS[status["type"]]))
+    graph.add((node, STATUS.statusPurpose, Literal(status["statusPurpose"])))
+    graph.add((node, STATUS.statusListIndex, Literal(status["statusListIndex"])))
+    graph.add((node, STATUS.statusListCredential, URIRef(status["statusListCredential"])))
+
+
 def issue(
     store: GraphStore,
     spec: URIRef,
@@ -218,8 +237,14 @@ def issue(
     base_iri: str,
     *,
     validate: bool = True,
+    credential: URIRef | None = None,
+    status: dict | None = None,
 ) -> Issued:
-    """The EDC document of ``award`` for the micro-credential ``spec``, checked against the official shapes."""
+    """The EDC document of ``award`` for the micro-credential ``spec``, checked against the official shapes.
+
+    ``credential``: the credential's id (``urn:uuid:…``, a new one if None), the id the register records;
+    ``status``: its W3C ``BitstringStatusListEntry`` (``status_list.entry``), carried as the credential's
+    ``credentialStatus``, an ``elm:CredentialStatus`` node, which the EDC shapes allow (at most one, an IRI)."""
     data = gather(store, [(credentials, spec), (organisations, issuer.organisation)], organisations, base_iri)
     title = data.value(spec, DCT.title)
     awarding = [b for o in data.objects(spec, ELM.awardingOpportunity) for b in data.objects(o, ELM.awardingBody)]
@@ -240,7 +265,8 @@ def issue(
     if award.assessment and not award.grade:
         raise IssueError("an assessment needs the grade achieved in it")
     assessed_as = data.value(spec, ELM.provenBy)
-    data += _credential_nodes(spec, title, award, issuer, awarding[0], assessed_as)
+    credential = credential or URIRef(f"urn:uuid:{uuid.uuid4()}")
+    data += _credential_nodes(spec, title, award, issuer, awarding[0], assessed_as, credential)
     root = next(data.subjects(RDF.type, ELM.EuropeanDigitalCredential))
     assert isinstance(root, URIRef)  # the credential's IRI, minted by _credential_nodes
     concepts = concepts_of(store, (o for o in data.objects() if isinstance(o, URIRef)))
@@ -250,6 +276,8 @@ def issue(
     graph = mint_ids(projection.out, "urn:epass:")
     for subject in list(graph.subjects(RDF.type, ELM.EuropeanDigitalCredential)):
         graph.add((subject, RDF.type, CRED.VerifiableCredential))
+    if status is not None:  # after the projection, which keeps only what the shapes name (none for the status)
+        _add_status(graph, root, status)
     problems = check(graph, elm_dir, "edc") if validate else []  # off only to time the rest (bench/europass.py)
     if problems:
         raise NotConforming(problems)

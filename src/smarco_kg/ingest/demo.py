@@ -11,6 +11,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from smarco_kg.credential_register import DEMO_FILE as REGISTER_DEMO_FILE
 from smarco_kg.formats import rdf_syntax, rdf_syntax_for_path
 from smarco_kg.ingest.elm_codelists import codelist_graph
 from smarco_kg.kg import KnowledgeGraph
@@ -88,6 +89,10 @@ def initialise(
         for path in kg.catalogue.demo_files(settings.data_dir):
             say(f"demo data: {path}")
             load_file(path, base_iri=settings.base_iri)
+        register = settings.data_dir / REGISTER_DEMO_FILE
+        if register.is_file():  # illustrative issued credentials: no class of the catalogue, a graph of its own
+            say(f"demo data: {register}")
+            load_file(register, base_iri=settings.base_iri)
         partner_graphs = [g for g in store.graphs() if graphs.is_partner_graph(g)]
         report.loaded["demo"] = sum(store.graph_size(g) for g in partner_graphs)
     say("text index")
