@@ -147,8 +147,8 @@ def _figures(
     def tally(name: str) -> Tally:
         return partnership.setdefault(name, Tally())
 
-    for name in INDICATORS:
-        tally(name)
+    for name in (*INDICATORS, "learnersReached", "credentialsIssued", "credentialsRevoked"):
+        tally(name)  # present, as 0, in a year without data
     pledges: dict[str, dict[str, Tally]] = defaultdict(dict)
     for row in achievements:
         indicator = local(row.get("indicator")) or ""
