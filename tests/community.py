@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from smarco_kg.config import PROJECT_ROOT
 from smarco_kg.formats import rdf_syntax
 from smarco_kg.store import GraphStore
 from tests.server import LiveServer
@@ -46,9 +47,22 @@ TYPES = [
 ]
 
 
+CATALOGUE_FILES = ("partners.trig", "courses.trig", "credentials.trig", "practices.trig")
+"""The demo files the fixture builds on (partners, courses, credentials, practices): loaded alone, so the counts the
+tests expect do not move when demo files of the community itself are added."""
+
+
 def seed(store: GraphStore) -> None:
     """Load the fixture into a store, as trusted data (the community's shapes are not the report's concern)."""
     store.bulk_load(FIXTURE, rdf_syntax("trig"), base_iri=BASE)
+
+
+def seed_world(store: GraphStore) -> None:
+    """The catalogue's demo partners, courses, credentials and practices, then the fixture: into a store holding the
+    ontology, code lists and ESCO (the base template)."""
+    for name in CATALOGUE_FILES:
+        store.bulk_load(PROJECT_ROOT / "data" / name, rdf_syntax("trig"), base_iri=BASE)
+    seed(store)
 
 
 def year_of(value: str) -> int:

@@ -22,7 +22,7 @@ from tests.community import (
     SMARCO,
     Facts,
     read_facts,
-    seed,
+    seed_world,
     year_of,
 )
 from tests.server import LiveServer, describe, live_server, problem
@@ -31,8 +31,8 @@ JSON_RESULTS = "application/sparql-results+json"
 
 
 @pytest.fixture(scope="module")
-def server(_demo_template: Template, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    with live_server(_demo_template, tmp_path_factory.mktemp("community"), partner="cefriel", seed=seed) as live:
+def server(_base_template: Template, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    with live_server(_base_template, tmp_path_factory.mktemp("community"), partner="cefriel", seed=seed_world) as live:
         yield live
 
 
@@ -99,7 +99,7 @@ def test_adoptions_across_borders_differ_from_the_practice_s_country(
             expected.add((practice, facts.one(adoption, SMARCO + "adoptedBy"), where, when))
     rows = run(server, "practices-adopted-across-borders", **({"year": year} if year else {}))
     assert {(r["practice"], r["adopter"], r["adoptionCountry"], r["date"]) for r in rows} == expected
-    assert len(expected) == {None: 2, "2026": 1, "2025": 1}[year]  # one adoption in the practice's own country
+    assert len(expected) >= {None: 2, "2026": 1, "2025": 1}[year]  # the fixture's; one is in the practice's country
 
 
 # ---- stakeholders per country and type -----------------------------------------------------------------------------
@@ -122,7 +122,7 @@ def test_stakeholders_are_counted_per_country_and_type(server: LiveServer, facts
                     counted[(country, kind)] += 1
     rows = run(server, "stakeholders-per-country-and-type", **({"year": year} if year else {}))
     assert {(r.get("country"), r.get("type")): int(r["stakeholders"]) for r in rows} == dict(counted)
-    assert sum(counted.values()) == {None: 5, "2025": 2, "2026": 4}[year]
+    assert sum(counted.values()) >= {None: 5, "2025": 2, "2026": 4}[year]  # the fixture's stakeholders
 
 
 # ---- events per skill area -----------------------------------------------------------------------------------------
@@ -187,7 +187,7 @@ def test_learners_reached_for_one_organisation_named_in_words(server: LiveServer
     assert {(r["organisation"], int(r["year"])): (int(r["credentials"]), int(r["participants"])) for r in rows} == (
         cefriel
     )
-    assert len(cefriel) == 3  # 2025, 2026 and 2027
+    assert len(cefriel) >= 3  # the fixture's 2025, 2026 and 2027
 
 
 def test_a_year_that_is_no_integer_is_a_422(server: LiveServer) -> None:

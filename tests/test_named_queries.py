@@ -27,6 +27,7 @@ from smarco_kg.queries import (
     load_query,
 )
 from tests.backends import Template
+from tests.community import seed
 from tests.server import LiveServer, describe, live_server, problem
 
 REGISTRY = load_queries(PROJECT_ROOT / "queries")
@@ -38,8 +39,9 @@ LANGUAGE = "http://publications.europa.eu/resource/authority/language/"
 
 @pytest.fixture(scope="module")
 def server(_demo_template: Template, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """One server for the module, over a private copy of the demo store."""
-    with live_server(_demo_template, tmp_path_factory.mktemp("named-queries"), partner="cefriel") as live:
+    """One server for the module, over a private copy of the demo store with the community fixture (the examples of
+    the pact-* and community queries need pledges, events and issued credentials)."""
+    with live_server(_demo_template, tmp_path_factory.mktemp("named-queries"), partner="cefriel", seed=seed) as live:
         yield live
 
 
