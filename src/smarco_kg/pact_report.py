@@ -9,6 +9,8 @@ generation: the next write makes them be computed again, so a report is never ol
 
 from __future__ import annotations
 
+import json
+import logging
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
@@ -37,7 +39,10 @@ INDICATORS = ("peopleUpskilled", "peopleReskilled", "programmesCreatedOrUpdated"
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100  # a year outside these is a typing mistake, not a Pact for Skills year
 SMARCO = "https://w3id.org/smarco/ontology#"
-_CACHED_YEARS = 8  # reports kept per write generation (a coordinator looks at a handful of years)
+_CACHED_YEARS = 8
+log = logging.getLogger(
+    "smarco_kg.pact_report"
+)  # reports kept per write generation (a coordinator looks at a handful of years)
 
 Row = dict[str, str]
 Link = Callable[[str], str]
@@ -252,37 +257,86 @@ def build_report(store: GraphStore, registry: Mapping[str, NamedQuery], year: in
     }
 
 
+@dataclass(frozen=True)
+class Computed:
+    """One report: the document, and its JSON bytes (serialised once: a thousand pledges take milliseconds)."""
+
+    document: dict[str, Any]
+    body: bytes
+
+
 class PactReports:
-    """Reports per year, kept for one write generation: a write moves the generation on and empties the cache."""
+    """Reports per year, kept for one write generation, never older than the last write.
 
-    def __init__(self) -> None:
+    Computing one costs what the named queries cost, which grows with the register and the events of the year (see
+    ``bench/community.py``); so a request waits for a computation of the same report already running rather than
+    start another, and ``kick`` (a listener of the knowledge graph's commits) computes again, in the background, the
+    reports asked for before the write, so the next request usually finds them ready. A report computed while the
+    generation moved on is dropped, not served."""
+
+    def __init__(self, store: GraphStore, registry: Mapping[str, NamedQuery], generation: Callable[[], int]) -> None:
+        self.store, self.registry, self.generation = store, registry, generation
         self._lock = threading.Lock()
-        self._generation: object = None
-        self._reports: dict[tuple[int, str], dict[str, Any]] = {}
+        self._at: int | None = None
+        self._reports: dict[tuple[int, str], Computed] = {}
+        self._running: dict[tuple[int, int, str], threading.Event] = {}
+        self._asked: dict[tuple[int, str], Link] = {}  # what to compute again after a write
+        self._warming = threading.Lock()
 
-    def get(
-        self,
-        store: GraphStore,
-        registry: Mapping[str, NamedQuery],
-        year: int,
-        link: Link,
-        generation: object,
-        key: str = "",
-    ) -> dict[str, Any]:
-        """The report for ``year`` at ``generation``; ``key`` tells apart reports whose links differ (the host)."""
+    def get(self, year: int, link: Link, key: str = "") -> Computed:
+        """The report for ``year`` at the current generation; ``key`` tells apart reports whose links differ (the
+        host the request named)."""
+        while True:
+            generation = self.generation()
+            with self._lock:
+                self._asked[(year, key)] = link
+                if len(self._asked) > _CACHED_YEARS:
+                    self._asked.pop(next(iter(self._asked)))
+                if generation != self._at:
+                    self._at, self._reports = generation, {}
+                found = self._reports.get((year, key))
+                if found is not None:
+                    return found
+                running = self._running.get((generation, year, key))
+                if running is None:
+                    running = self._running[(generation, year, key)] = threading.Event()
+                    mine = True
+                else:
+                    mine = False
+            if not mine:
+                running.wait()
+                continue  # the report is cached now, or the generation moved on: look again
+            try:
+                return self._compute(generation, year, link, key)
+            finally:
+                with self._lock:
+                    self._running.pop((generation, year, key), None)
+                running.set()
+
+    def _compute(self, generation: int, year: int, link: Link, key: str) -> Computed:
+        document = build_report(self.store, self.registry, year, link)
+        computed = Computed(document, json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode())
         with self._lock:
-            if generation != self._generation:
-                self._generation, self._reports = generation, {}
-            found = self._reports.get((year, key))
-        if found is not None:
-            return found
-        report = build_report(store, registry, year, link)
-        with self._lock:
-            if generation == self._generation:
+            if generation == self._at == self.generation():
                 if len(self._reports) >= _CACHED_YEARS:
                     self._reports.pop(next(iter(self._reports)))
-                self._reports[(year, key)] = report
-        return report
+                self._reports[(year, key)] = computed
+        return computed
+
+    def kick(self) -> None:
+        """After a commit: compute again, in a background thread, the reports asked for so far."""
+        threading.Thread(target=self._warm, name="pact-report", daemon=True).start()
+
+    def _warm(self) -> None:
+        with self._warming:  # one warm-up at a time; a later write's warm-up follows it
+            with self._lock:
+                asked = list(self._asked.items())
+            for (year, key), link in asked:
+                try:
+                    self.get(year, link, key)
+                except Exception:  # the store closed under it, or a query failed: the next request will say
+                    log.warning("the Pact for Skills report for %s could not be computed in advance", year)
+                    return
 
 
 # ---- as a table ---------------------------------------------------------------------------------------------------

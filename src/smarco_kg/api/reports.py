@@ -5,14 +5,14 @@ generation."""
 from __future__ import annotations
 
 from fastapi import APIRouter, Query, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from starlette.concurrency import run_in_threadpool
 
-from smarco_kg.api.context import service
 from smarco_kg.api.params import query_params
 from smarco_kg.api.problems import problem_responses
 from smarco_kg.catalogue.sheets import MEDIA_TYPES
 from smarco_kg.errors import BadParameter, NotAcceptable, Unprocessable
+from smarco_kg.kg import KnowledgeGraph
 from smarco_kg.negotiation import negotiate
 from smarco_kg.pact_report import REPORT_SCHEMA, PactReports, missing_queries, parse_year, spreadsheet
 from smarco_kg.queries import QueryRegistry
@@ -22,12 +22,13 @@ FORMATS = {"json": JSON, "csv": MEDIA_TYPES["csv"], "xlsx": MEDIA_TYPES["xlsx"]}
 _PARAMETERS = {"year", "format"}
 
 
-def router(registry: QueryRegistry) -> APIRouter:
+def router(registry: QueryRegistry, kg: KnowledgeGraph) -> APIRouter:
     """The report's route over ``registry``'s named queries; none when a ``pact-*`` query is missing."""
     routes = APIRouter(tags=["Reports"])
     if missing_queries(registry):
         return routes
-    reports = PactReports()
+    reports = PactReports(kg.store, registry, lambda: kg.generation)
+    kg.listeners.append(reports.kick)  # after a write, the reports asked for are computed again
 
     @routes.get(
         "/api/reports/pact-for-skills",
@@ -65,17 +66,14 @@ def router(registry: QueryRegistry) -> APIRouter:
         params = query_params(request, _PARAMETERS)
         chosen = _format(params.get("format"), request.headers.get("accept"))
         reported = parse_year(params.get("year"))
-        svc = service(request)
 
         def link(name: str) -> str:
             return str(request.url_for(f"named_query:{name}").include_query_params(year=reported))
 
-        report = await run_in_threadpool(
-            reports.get, svc.kg.store, registry, reported, link, svc.generation, str(request.base_url)
-        )
+        report = await run_in_threadpool(reports.get, reported, link, str(request.base_url))
         if chosen == "json":
-            return JSONResponse(report)
-        body = await run_in_threadpool(spreadsheet, report, chosen)
+            return Response(report.body, media_type=JSON)
+        body = await run_in_threadpool(spreadsheet, report.document, chosen)
         name = f"pact-for-skills-{reported}.{chosen}"
         media = FORMATS[chosen] + ("; charset=utf-8" if chosen == "csv" else "")
         return Response(body, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'})
