@@ -284,6 +284,7 @@ class PactReports:
         self._running: dict[tuple[int, int, str], threading.Event] = {}
         self._asked: dict[tuple[int, str], Link] = {}  # what to compute again after a write
         self._warming = threading.Lock()
+        self._queued = False  # a warm-up thread is started and has not yet read what to compute
 
     def get(self, year: int, link: Link, key: str = "") -> Computed:
         """The report for ``year`` at the current generation; ``key`` tells apart reports whose links differ (the
@@ -326,12 +327,18 @@ class PactReports:
         return computed
 
     def kick(self) -> None:
-        """After a commit: compute again, in a background thread, the reports asked for so far."""
+        """After a commit: compute again, in a background thread, the reports asked for so far (none asked: nothing
+        to do; a warm-up already waiting to start will see this write too)."""
+        with self._lock:
+            if not self._asked or self._queued:
+                return
+            self._queued = True
         threading.Thread(target=self._warm, name="pact-report", daemon=True).start()
 
     def _warm(self) -> None:
         with self._warming:  # one warm-up at a time; a later write's warm-up follows it
             with self._lock:
+                self._queued = False
                 asked = list(self._asked.items())
             for (year, key), link in asked:
                 try:
