@@ -87,6 +87,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/foundation.py
+	$(BIN)/python bench/community.py
 
 clean:
 	rm -rf var .pytest_cache tests/artefacts

@@ -36,6 +36,7 @@ from smarco_kg.api import (
     pages,
     planner,
     publish,
+    reports,
     resource_writes,
     resources,
     search,
@@ -164,6 +165,7 @@ def create_app(
     app.include_router(resource_writes.router(catalogue, settings, kg.store))  # examples name concepts by label
     app.include_router(named_queries.router(named))
     app.state.named_queries = named
+    app.include_router(reports.router(named, kg))  # the Pact for Skills report, from the pact-* named queries
     app.include_router(pages.router(catalogue))
     app.mount("/static", StaticFiles(packages=[("smarco_kg.web", "static")]), name="static")
     app.openapi = partial(_openapi, app, app.openapi)  # type: ignore[method-assign]

@@ -1,0 +1,494 @@
+"""The Pact for Skills report: the figures the Pact's members' survey asks for, for one year, per pledge and for
+the partnership, each read from a named query of ``queries/`` (``pact-*.rq``) so a researcher can re-run it.
+
+The report adds nothing the queries do not give: a figure is the sum of its query's rows (or of two queries' rows,
+for programmes created or updated), broken down by country and, where the survey asks, by type, role or kind. Its
+``sources`` name the query and the part of its rows each value comes from. Reports are kept per year for one write
+generation: the next write makes them be computed again, so a report is never older than the last write.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Any
+
+from rdflib import Literal
+from rdflib.namespace import XSD
+
+from smarco_kg.catalogue.sheets import Sheet, write
+from smarco_kg.errors import BadParameter
+from smarco_kg.queries import NamedQuery, QueryRegistry
+from smarco_kg.store import GraphStore
+
+ACHIEVEMENTS = "pact-achievements"
+TARGETS = "pact-pledge-targets"
+LEARNERS = "pact-learners-reached"
+CREDENTIALS = "pact-credentials-issued"
+STAKEHOLDERS = "pact-stakeholders"
+PROGRAMMES = "pact-programmes"
+QUERIES = (ACHIEVEMENTS, TARGETS, LEARNERS, CREDENTIALS, STAKEHOLDERS, PROGRAMMES)
+"""The named queries the report is made of; the server refuses to serve the report without them."""
+
+INDICATORS = ("peopleUpskilled", "peopleReskilled", "programmesCreatedOrUpdated", "microCredentialsIssued")
+"""The pledge indicators (local names of ``smarco:PledgeIndicator`` concepts), in the survey's order."""
+
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # a year outside these is a typing mistake, not a Pact for Skills year
+SMARCO = "https://w3id.org/smarco/ontology#"
+_CACHED_YEARS = 8  # reports kept per write generation (a coordinator looks at a handful of years)
+_PARALLEL = 3  # queries run at once: pyoxigraph evaluates without the GIL, a remote store in its own processes
+log = logging.getLogger("smarco_kg.pact_report")
+
+Row = dict[str, str]
+Link = Callable[[str], str]
+"""The URL of a named query run for the report's year (``/api/queries/{name}?year=Y``)."""
+
+
+class UnknownYear(BadParameter):
+    """A ``year`` that is no four-digit year within the report's range."""
+
+    def __init__(self, value: object) -> None:
+        super().__init__("year", value, f"a year such as 2026, from {FIRST_YEAR} to {LAST_YEAR}")
+
+
+def parse_year(raw: str | None) -> int:
+    """The report's year from the request's text; ``UnknownYear`` (422) for anything else."""
+    text = (raw or "").strip()
+    if not (len(text) == 4 and text.isascii() and text.isdigit()) or not FIRST_YEAR <= int(text) <= LAST_YEAR:
+        raise UnknownYear(raw)
+    return int(text)
+
+
+def missing_queries(registry: QueryRegistry) -> list[str]:
+    """The report's named queries that ``registry`` lacks (a deployment with its own ``queries/`` folder)."""
+    return [name for name in QUERIES if name not in registry]
+
+
+def local(iri: str | None) -> str | None:
+    """A code from an IRI: a country authority's ``ITA``, a SMARCO concept's ``peopleUpskilled``."""
+    if not iri:
+        return None
+    return iri.rsplit("#", 1)[-1] if "#" in iri else iri.rstrip("/").rsplit("/", 1)[-1]
+
+
+def _number(text: str | None) -> int:
+    return int(float(text)) if text else 0  # sums come back as integers, or decimals from some stores
+
+
+def _percent(achieved: int, amount: int) -> float | None:
+    return round(100 * achieved / amount, 1) if amount else None
+
+
+# ---- running the queries --------------------------------------------------------------------------------------
+
+
+def run_query(store: GraphStore, query: NamedQuery, year: int) -> list[Row]:
+    """The rows of a named query for ``year``, bound as the REST route binds it, over the union of the graphs."""
+    bindings = {"year": Literal(str(year), datatype=XSD.integer)}
+    result = store.query(query.text, union_default_graph=True, bindings=bindings)
+    return [{k: str(v) for k, v in row.items() if v is not None} for row in result.rows()]
+
+
+def _labels(store: GraphStore, iris: Iterable[str]) -> dict[str, str]:
+    """English labels (pledge titles, organisation names) of the IRIs, for people reading the report."""
+    wanted = sorted(set(iris))
+    if not wanted:
+        return {}
+    values = " ".join(f"<{iri}>" for iri in wanted)
+    text = (
+        "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\nPREFIX dct: <http://purl.org/dc/terms/>\n"
+        f"SELECT ?s (SAMPLE(?l) AS ?label) WHERE {{ VALUES ?s {{ {values} }} ?s skos:prefLabel|dct:title ?l "
+        'FILTER(langMatches(lang(?l), "en")) } GROUP BY ?s'
+    )
+    return {str(row["s"]): str(row["label"]) for row in store.query(text, union_default_graph=True).rows()}
+
+
+# ---- the figures ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Tally:
+    """A figure being summed: its total, its values per breakdown (country, type…), and per source."""
+
+    value: int = 0
+
+    def __post_init__(self) -> None:
+        self.by: dict[str, dict[str | None, int]] = defaultdict(lambda: defaultdict(int))
+        self.sources: dict[tuple[str, str | None], int] = defaultdict(int)
+
+    def add(self, amount: int, query: str, part: str | None = None, **keys: str | None) -> None:
+        self.value += amount
+        self.sources[(query, part)] += amount
+        for dimension, key in keys.items():
+            self.by[dimension][key] += amount
+
+    def document(self, link: Link, sources: Iterable[tuple[str, str | None]] = ()) -> dict[str, Any]:
+        for source in sources:  # listed even when they gave nothing, so the reader knows where to look
+            self.sources.setdefault(source, 0)
+        found: dict[str, Any] = {"value": self.value}
+        for dimension, values in self.by.items():
+            found[f"by{dimension[0].upper()}{dimension[1:]}"] = [
+                {dimension: key, "value": value}
+                for key, value in sorted(values.items(), key=lambda kv: (kv[0] is None, kv[0] or ""))
+            ]
+        found["sources"] = [
+            {"query": query, **({"part": part} if part else {}), "url": link(query), "value": value}
+            for (query, part), value in self.sources.items()
+        ]
+        return found
+
+
+def _figures(
+    achievements: list[Row], learners: list[Row], credentials: list[Row], programmes: list[Row]
+) -> tuple[dict[str, Tally], dict[str, dict[str, Tally]]]:
+    """The partnership's tallies, and each pledge's (by pledge IRI)."""
+    partnership: dict[str, Tally] = {}
+
+    def tally(name: str) -> Tally:
+        return partnership.setdefault(name, Tally())
+
+    for name in (*INDICATORS, "learnersReached", "credentialsIssued", "credentialsRevoked"):
+        tally(name)  # present, as 0, in a year without data
+    pledges: dict[str, dict[str, Tally]] = defaultdict(dict)
+    for row in achievements:
+        indicator = local(row.get("indicator")) or ""
+        if indicator not in INDICATORS:
+            continue
+        amount, country = _number(row.get("achieved")), local(row.get("country"))
+        kinds = {"kind": None} if indicator == "programmesCreatedOrUpdated" else {}  # each breakdown sums to the value
+        tally(indicator).add(amount, ACHIEVEMENTS, "pledges", country=country, **kinds)
+        pledges[row["pledge"]].setdefault(indicator, Tally()).add(amount, ACHIEVEMENTS, country=country)
+    for row in programmes:
+        tally("programmesCreatedOrUpdated").add(
+            _number(row.get("programmes")), PROGRAMMES, "catalogue", country=local(row.get("country")), kind=row["kind"]
+        )
+    reached = tally("learnersReached")
+    for row in learners:
+        reached.add(_number(row.get("learners")), LEARNERS, row["source"], country=local(row.get("country")))
+    issued = tally("credentialsIssued")
+    for row in credentials:
+        count, country = _number(row.get("issued")), local(row.get("country"))
+        issued.add(count, CREDENTIALS, country=country, kind=row["kind"])
+        tally("credentialsRevoked").add(_number(row.get("revoked")), CREDENTIALS, country=country)
+    return partnership, pledges
+
+
+def _stakeholders(rows: list[Row]) -> Tally:
+    members = Tally()
+    for row in rows:
+        members.add(
+            _number(row.get("organisations")),
+            STAKEHOLDERS,
+            role=local(row.get("role")),
+            type=local(row.get("type")),
+            country=local(row.get("country")),
+        )
+    return members
+
+
+def build_report(store: GraphStore, registry: Mapping[str, NamedQuery], year: int, link: Link) -> dict[str, Any]:
+    """The report for ``year``: every figure with its breakdowns and sources, the pledges with their targets."""
+    with ThreadPoolExecutor(max_workers=_PARALLEL) as pool:  # the store answers them side by side
+        answers = pool.map(lambda name: run_query(store, registry[name], year), QUERIES)
+        rows = dict(zip(QUERIES, answers, strict=True))
+    partnership, per_pledge = _figures(rows[ACHIEVEMENTS], rows[LEARNERS], rows[CREDENTIALS], rows[PROGRAMMES])
+    issued_by: dict[str, Tally] = defaultdict(Tally)
+    for row in rows[CREDENTIALS]:
+        issued_by[row["awardingBody"]].add(_number(row.get("issued")), CREDENTIALS, country=local(row.get("country")))
+    targets: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    owners: dict[str, str] = {}
+    for row in rows[TARGETS]:
+        amount, achieved = _number(row.get("amount")), _number(row.get("achieved"))
+        owners.setdefault(row["pledge"], row["organisation"])
+        targets[row["pledge"]].append(
+            {
+                "id": row["target"],
+                "indicator": local(row.get("indicator")),
+                "amount": amount,
+                "country": local(row.get("country")),
+                "collection": row.get("collection"),
+                "achieved": achieved,
+                "percent": _percent(achieved, amount),
+            }
+        )
+    for row in rows[ACHIEVEMENTS]:
+        owners.setdefault(row["pledge"], row["organisation"])
+    labels = _labels(store, [*owners, *owners.values()])
+    sources: dict[str, list[tuple[str, str | None]]] = {
+        "peopleUpskilled": [(ACHIEVEMENTS, "pledges")],
+        "peopleReskilled": [(ACHIEVEMENTS, "pledges")],
+        "programmesCreatedOrUpdated": [(ACHIEVEMENTS, "pledges"), (PROGRAMMES, "catalogue")],
+        "microCredentialsIssued": [(ACHIEVEMENTS, "pledges")],
+        "learnersReached": [(LEARNERS, "credentials"), (LEARNERS, "events")],
+        "credentialsIssued": [(CREDENTIALS, None)],
+        "credentialsRevoked": [(CREDENTIALS, None)],
+    }
+    figures = {name: partnership[name].document(link, sources[name]) for name in sources}
+    figures["stakeholders"] = _stakeholders(rows[STAKEHOLDERS]).document(link, [(STAKEHOLDERS, None)])
+    pledges = []
+    for pledge in sorted(owners, key=lambda p: (labels.get(p, ""), p)):
+        organisation = owners[pledge]
+        own = per_pledge.get(pledge, {})
+        pledge_figures = {name: own.get(name, Tally()).document(link, [(ACHIEVEMENTS, None)]) for name in INDICATORS}
+        pledge_figures["credentialsIssued"] = issued_by.get(organisation, Tally()).document(link, [(CREDENTIALS, None)])
+        pledges.append(
+            {
+                "id": pledge,
+                "title": labels.get(pledge),
+                "organisation": {"id": organisation, "name": labels.get(organisation)},
+                "figures": pledge_figures,
+                "targets": sorted(
+                    targets.get(pledge, []),
+                    key=lambda t: (
+                        INDICATORS.index(t["indicator"]) if t["indicator"] in INDICATORS else len(INDICATORS),
+                        t["id"],
+                    ),
+                ),
+            }
+        )
+    return {
+        "year": year,
+        "partnership": figures,
+        "pledges": pledges,
+        "queries": {name: link(name) for name in QUERIES},
+    }
+
+
+@dataclass(frozen=True)
+class Computed:
+    """One report: the document, and its JSON bytes (serialised once: a thousand pledges take milliseconds)."""
+
+    document: dict[str, Any]
+    body: bytes
+
+
+class PactReports:
+    """Reports per year, kept for one write generation, never older than the last write.
+
+    Computing one costs what the named queries cost, which grows with the register and the events of the year (see
+    ``bench/community.py``); so a request waits for a computation of the same report already running rather than
+    start another, and ``kick`` (a listener of the knowledge graph's commits) computes again, in the background, the
+    reports asked for before the write, so the next request usually finds them ready. A report computed while the
+    generation moved on is dropped, not served."""
+
+    def __init__(self, store: GraphStore, registry: Mapping[str, NamedQuery], generation: Callable[[], int]) -> None:
+        self.store, self.registry, self.generation = store, registry, generation
+        self._lock = threading.Lock()
+        self._at: int | None = None
+        self._reports: dict[tuple[int, str], Computed] = {}
+        self._running: dict[tuple[int, int, str], threading.Event] = {}
+        self._asked: dict[tuple[int, str], Link] = {}  # what to compute again after a write
+        self._warming = threading.Lock()
+        self._queued = False  # a warm-up thread is started and has not yet read what to compute
+
+    def get(self, year: int, link: Link, key: str = "") -> Computed:
+        """The report for ``year`` at the current generation; ``key`` tells apart reports whose links differ (the
+        host the request named)."""
+        while True:
+            generation = self.generation()
+            with self._lock:
+                self._asked[(year, key)] = link
+                if len(self._asked) > _CACHED_YEARS:
+                    self._asked.pop(next(iter(self._asked)))
+                if generation != self._at:
+                    self._at, self._reports = generation, {}
+                found = self._reports.get((year, key))
+                if found is not None:
+                    return found
+                running = self._running.get((generation, year, key))
+                if running is None:
+                    running = self._running[(generation, year, key)] = threading.Event()
+                    mine = True
+                else:
+                    mine = False
+            if not mine:
+                running.wait()
+                continue  # the report is cached now, or the generation moved on: look again
+            try:
+                return self._compute(generation, year, link, key)
+            finally:
+                with self._lock:
+                    self._running.pop((generation, year, key), None)
+                running.set()
+
+    def _compute(self, generation: int, year: int, link: Link, key: str) -> Computed:
+        document = build_report(self.store, self.registry, year, link)
+        computed = Computed(document, json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode())
+        with self._lock:
+            if generation == self._at == self.generation():
+                if len(self._reports) >= _CACHED_YEARS:
+                    self._reports.pop(next(iter(self._reports)))
+                self._reports[(year, key)] = computed
+        return computed
+
+    def kick(self) -> None:
+        """After a commit: compute again, in a background thread, the reports asked for so far (none asked: nothing
+        to do; a warm-up already waiting to start will see this write too)."""
+        with self._lock:
+            if not self._asked or self._queued:
+                return
+            self._queued = True
+        threading.Thread(target=self._warm, name="pact-report", daemon=True).start()
+
+    def _warm(self) -> None:
+        with self._warming:  # one warm-up at a time; a later write's warm-up follows it
+            with self._lock:
+                self._queued = False
+                asked = list(self._asked.items())
+            for (year, key), link in asked:
+                try:
+                    self.get(year, link, key)
+                except Exception:  # the store closed under it, or a query failed: the next request will say
+                    log.warning("the Pact for Skills report for %s could not be computed in advance", year)
+                    return
+
+
+# ---- as a table ---------------------------------------------------------------------------------------------------
+
+COLUMNS = ["year", "scope", "pledge", "organisation", "figure", "breakdown", "key", "value", "amount", "percent",
+           "query"]  # fmt: skip
+"""The table's columns: one row per figure and breakdown value (CSV and XLSX carry the JSON's numbers)."""
+
+
+def table(report: dict[str, Any]) -> Sheet:
+    """The report as one long table: a row per figure's total, per breakdown value, and per pledge target."""
+    year = report["year"]
+    rows: list[list[Any]] = []
+
+    def figure_rows(scope: str, pledge: str | None, organisation: str | None, name: str, figure: dict) -> None:
+        url = " ".join(dict.fromkeys(source["url"] for source in figure["sources"]))
+        rows.append([year, scope, pledge, organisation, name, "total", None, figure["value"], None, None, url])
+        for source in figure["sources"]:
+            if source.get("part"):
+                rows.append([year, scope, pledge, organisation, name, "source", source["part"], source["value"],
+                             None, None, source["url"]])  # fmt: skip
+        for breakdown, values in figure.items():
+            if breakdown.startswith("by"):
+                dimension = breakdown[2:].lower()
+                for item in values:
+                    rows.append([year, scope, pledge, organisation, name, dimension, item[dimension], item["value"],
+                                 None, None, url])  # fmt: skip
+
+    for name, figure in report["partnership"].items():
+        figure_rows("partnership", None, None, name, figure)
+    for pledge in report["pledges"]:
+        organisation = pledge["organisation"]["name"] or pledge["organisation"]["id"]
+        title = pledge["title"] or pledge["id"]
+        for name, figure in pledge["figures"].items():
+            figure_rows("pledge", title, organisation, name, figure)
+        for target in pledge["targets"]:
+            key = " ".join(str(v) for v in (target["country"], local(target["collection"])) if v) or None
+            rows.append([year, "pledge", title, organisation, target["indicator"], "target", key, target["achieved"],
+                         target["amount"], target["percent"], report["queries"][TARGETS]])  # fmt: skip
+    return Sheet("pact-for-skills", COLUMNS, rows)
+
+
+def spreadsheet(report: dict[str, Any], kind: str) -> bytes:
+    """The report's table as ``csv`` or ``xlsx`` bytes."""
+    return write([table(report)], kind)
+
+
+# ---- the JSON's shape, for OpenAPI --------------------------------------------------------------------------------
+
+_COUNT = {"type": "integer", "minimum": 0}
+_SOURCE = {
+    "type": "object",
+    "description": "A named query the value comes from (part: which of its rows), and its URL for the year",
+    "properties": {
+        "query": {"type": "string"},
+        "part": {"type": "string"},
+        "url": {"type": "string", "format": "uri"},
+        "value": _COUNT,
+    },
+    "required": ["query", "url", "value"],
+}
+
+
+def _breakdown(key: str, description: str) -> dict[str, Any]:
+    return {
+        "type": "array",
+        "description": description,
+        "items": {
+            "type": "object",
+            "properties": {key: {"type": ["string", "null"]}, "value": _COUNT},
+            "required": [key, "value"],
+        },
+    }
+
+
+FIGURE_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "description": "One figure: its value, its breakdowns (present when the data has them) and its sources",
+    "properties": {
+        "value": _COUNT,
+        "byCountry": _breakdown("country", "Per country (EU authority code such as ITA; null: not given)"),
+        "byKind": _breakdown("kind", "Per kind: course or credential; micro-credential, certificate or other"),
+        "byType": _breakdown("type", "Per stakeholder type (industry, publicAdministration…; null: not given)"),
+        "byRole": _breakdown("role", "Per role in the partnership (coordinator, partner, associatedPartner…)"),
+        "sources": {"type": "array", "items": _SOURCE},
+    },
+    "required": ["value", "sources"],
+}
+TARGET_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string"},
+        "indicator": {"type": ["string", "null"], "description": "peopleUpskilled, peopleReskilled, …"},
+        "amount": _COUNT,
+        "country": {"type": ["string", "null"]},
+        "collection": {"type": ["string", "null"], "description": "The ESCO collection's IRI, when named"},
+        "achieved": _COUNT,
+        "percent": {"type": ["number", "null"], "description": "100 * achieved / amount, one decimal"},
+    },
+    "required": ["id", "indicator", "amount", "achieved", "percent"],
+}
+PARTNERSHIP_FIGURES = (
+    *INDICATORS,
+    "learnersReached",
+    "credentialsIssued",
+    "credentialsRevoked",
+    "stakeholders",
+)
+REPORT_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "year": {"type": "integer"},
+        "partnership": {
+            "type": "object",
+            "properties": {name: FIGURE_SCHEMA for name in PARTNERSHIP_FIGURES},
+            "required": list(PARTNERSHIP_FIGURES),
+        },
+        "pledges": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {
+                    "id": {"type": "string"},
+                    "title": {"type": ["string", "null"]},
+                    "organisation": {
+                        "type": "object",
+                        "properties": {"id": {"type": "string"}, "name": {"type": ["string", "null"]}},
+                        "required": ["id", "name"],
+                    },
+                    "figures": {
+                        "type": "object",
+                        "properties": {name: FIGURE_SCHEMA for name in (*INDICATORS, "credentialsIssued")},
+                    },
+                    "targets": {"type": "array", "items": TARGET_SCHEMA},
+                },
+                "required": ["id", "title", "organisation", "figures", "targets"],
+            },
+        },
+        "queries": {
+            "type": "object",
+            "description": "Each named query of the report and its URL for the year",
+            "additionalProperties": {"type": "string", "format": "uri"},
+        },
+    },
+    "required": ["year", "partnership", "pledges", "queries"],
+}
