@@ -52,6 +52,12 @@ def test_the_description_is_openapi_3_1(spec: dict) -> None:
     assert spec["info"]["title"] == "smarco-kg"
 
 
+def test_every_operation_has_an_id_of_its_own(spec: dict) -> None:
+    """OpenAPI requires it; clients generated from the description and /docs (one element per id) rely on it."""
+    ids = [op["operationId"] for methods in spec["paths"].values() for op in methods.values()]
+    assert len(ids) > 100 and sorted(ids) == sorted(set(ids))
+
+
 @pytest.mark.parametrize("collection", sorted(ENTRIES))
 def test_every_collection_has_its_reads_and_writes(spec: dict, collection: str) -> None:
     listing, member = spec["paths"][f"/api/{collection}"], spec["paths"][f"/api/{collection}/{{id}}"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import gzip
 import threading
+from typing import Any
 
 import pyoxigraph as ox
 from fastapi import APIRouter, Request
@@ -107,15 +108,26 @@ async def void(request: Request) -> Response:
     return Response(bodies[0], media_type=media, headers=headers)
 
 
-@router.api_route(
+_DUMP_RESPONSES: dict[int | str, dict[str, Any]] = {
+    200: {"content": {"application/gzip": {"schema": {"type": "string", "format": "binary"}}}},
+    **problem_responses(NotFound, ServiceUnavailable),
+}
+
+
+# GET and HEAD as two operations: one route with both methods gives both the same operationId
+@router.head(
     "/dumps/{name}",
-    methods=["GET", "HEAD"],
-    summary="The whole dataset, gzip-compressed",
+    summary="The size and date of a dump, without its body",
+    operation_id="dump_head",
     response_class=FileResponse,
-    responses={
-        200: {"content": {"application/gzip": {"schema": {"type": "string", "format": "binary"}}}},
-        **problem_responses(NotFound, ServiceUnavailable),
-    },
+    responses=_DUMP_RESPONSES,
+)
+@router.get(
+    "/dumps/{name}",
+    summary="The whole dataset, gzip-compressed",
+    operation_id="dump",
+    response_class=FileResponse,
+    responses=_DUMP_RESPONSES,
 )
 async def dump(request: Request, name: str) -> FileResponse:
     if name not in FILES:
