@@ -24,6 +24,8 @@ PAGES = [
     ("docs", "/docs"),
     ("sparql", "/sparql"),
     ("publish-sign-in", "/publish"),
+    ("dashboard", "/dashboard?year=2026"),
+    ("partner-dashboard", "/dashboard/partners/cefriel?year=2026"),
 ]
 MAY_BE_ABSENT = {"search", "plan"}
 
