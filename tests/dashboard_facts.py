@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -225,7 +226,9 @@ def page_tables(html: str) -> Tables:
 
 
 def csv_rows(body: bytes) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+    """The cells, with decimal commas read back as points (the download is written for Excel in Europe)."""
+    rows = csv.reader(io.StringIO(body.decode("utf-8-sig")), delimiter=";")
+    return [[re.sub(r"^(-?\d+),(\d+)$", r"\1.\2", cell) for cell in row] for row in rows]
 
 
 def xlsx_rows(body: bytes) -> list[list[str]]:

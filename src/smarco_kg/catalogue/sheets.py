@@ -114,7 +114,10 @@ def _write_xlsx(sheets: Sequence[Sheet]) -> bytes:
                 ws.add_data_validation(validation)
                 validation.add(f"{letter}2:{letter}{_MAX_ROWS + 1}")
         ws.freeze_panes = "A2"
-    book.move_sheet(LISTS, offset=len(sheets))
+    if list_column:
+        book.move_sheet(LISTS, offset=len(sheets))
+    else:  # a report, not a template: no drop-downs, so no hidden sheet of their labels
+        book.remove(lists)
     book.active = 0
     buffer = io.BytesIO()
     book.save(buffer)

@@ -1,19 +1,14 @@
-"""A dashboard table as CSV (UTF-8 with a byte-order mark, which spreadsheet programs need to read it as UTF-8)
-or XLSX (openpyxl): the same headings and values as the page, numbers as numbers."""
+"""A dashboard table as CSV or XLSX, written like the catalogue's other spreadsheets (``catalogue.sheets``: UTF-8
+with a byte-order mark, ``;`` between fields and decimal commas; numbers as numbers in XLSX), with the page's
+headings and values."""
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
 
-from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
+from smarco_kg.catalogue.sheets import CSV, XLSX, Sheet, write
 
-FORMATS = {
-    "csv": "text/csv; charset=utf-8",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-}
+FORMATS = {"csv": f"{CSV}; charset=utf-8", "xlsx": XLSX}
 
 
 @dataclass(frozen=True)
@@ -26,25 +21,12 @@ class Table:
 
 
 def to_csv(table: Table) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(table.headings)
-    writer.writerows(table.rows)
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return write([_sheet(table)], "csv")
 
 
 def to_xlsx(table: Table) -> bytes:
-    book = Workbook()
-    sheet = book.active
-    assert sheet is not None
-    sheet.title = table.name[:31]  # Excel's limit on a sheet's name
-    sheet.append(table.headings)
-    for row in table.rows:
-        sheet.append(row)
-    for i, heading in enumerate(table.headings, start=1):
-        widest = max([len(str(heading))] + [len(str(r[i - 1])) for r in table.rows])
-        sheet.column_dimensions[get_column_letter(i)].width = min(60, widest + 2)
-    sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+    return write([_sheet(table)], "xlsx")
+
+
+def _sheet(table: Table) -> Sheet:
+    return Sheet(table.name[:31], list(table.headings), [list(row) for row in table.rows])  # 31: Excel's limit
