@@ -22,6 +22,7 @@ import argparse
 import asyncio
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -49,6 +50,11 @@ EVENT_TYPES = ("training", "webinar", "workshop", "studyVisit", "mobilityExchang
 STAKEHOLDER_TYPES = ("industry", "publicAdministration", "educationProvider", "cluster", "socialPartner", "research")
 MODES = ("OnlineEventAttendanceMode", "OfflineEventAttendanceMode", "MixedEventAttendanceMode")
 REVOKED_SHARE = 0.03
+PARTNERS = 22  # the consortium: organisation 1 coordinates, 2-22 are partners
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+DIGITAL = "http://data.europa.eu/esco/concept-scheme/6c930acd-c104-4ece-acf7-f44fd7333036"
+GREEN = "http://data.europa.eu/esco/concept-scheme/green"
+AIMS = ("resilientCommunities", "flexibleRecognisedLearning", "communityOfStakeholders")
 
 
 # -- the community, as N-Quads -----------------------------------------------------------------------------------
@@ -75,18 +81,25 @@ def community(
     def graph_of(organisation: str) -> str:
         return iri(f"{BASE}graph/partner/{organisation.rsplit('/', 1)[-1]}")
 
-    for organisation in organisations[1:]:  # every organisation but the first joins as a stakeholder
+    for number, organisation in enumerate(organisations):  # the first 22 are the partners, the others stakeholders
         slug = organisation.rsplit("/", 1)[-1]
         m, g = iri(f"{BASE}membership/{slug}"), graph_of(organisation)
+        role = "coordinator" if number == 0 else "partner" if number < PARTNERS else "stakeholder"
         lines += [
             f"{m} {RDF_TYPE} <{ORG}Membership> {coordinator} .",
             f"{m} <{ORG}member> {iri(organisation)} {coordinator} .",
             f"{m} <{ORG}organization> <{BASE}partnership/smarco> {coordinator} .",
-            f"{m} <{ORG}role> <{SMARCO}stakeholder> {coordinator} .",
+            f"{m} <{ORG}role> <{SMARCO}{role}> {coordinator} .",
             f"{m} <{SCHEMA}startDate> {_date(rng, 2023, 2027)} {coordinator} .",
             f"{iri(organisation)} <{ORG}classification> <{SMARCO}{rng.choice(STAKEHOLDER_TYPES)}> {g} .",
         ]
-        written["memberships"] += 1
+        written["memberships"] += role == "stakeholder"
+    esco = iri(f"{BASE}graph/esco")
+    for skill in info.skills:  # ESCO's digital and green collections, for the dashboard's skills covered
+        if rng.random() < 0.10:
+            lines.append(f"{iri(skill)} <{SKOS}inScheme> <{DIGITAL}> {esco} .")
+        if rng.random() < 0.05:
+            lines.append(f"{iri(skill)} <{SKOS}inScheme> <{GREEN}> {esco} .")
     for n in range(1, pledges + 1):
         organisation = rng.choice(organisations)
         p, g = f"{BASE}pledge/bench-{n}", graph_of(organisation)
@@ -137,6 +150,7 @@ def community(
             f"{e} <{SCHEMA}startDate> {_date(rng, 2024, 2027)} {g} .",
             f"{e} <{SCHEMA}eventAttendanceMode> <{SCHEMA}{rng.choice(MODES)}> {g} .",
             f"{e} <{SCHEMA}organizer> {iri(organisation)} {g} .",
+            f"{e} <{SMARCO}aim> <{SMARCO}{rng.choice(AIMS)}> {g} .",
             f"{e} <{DCT}spatial> <{COUNTRY}{rng.choice(COUNTRIES)}> {g} .",
             *(f"{e} <{SMARCO}relatedSkill> {iri(s)} {g} ." for s in rng.sample(info.skills, 2)),
         ]
@@ -169,6 +183,10 @@ def community(
         if rng.random() < REVOKED_SHARE:
             lines.append(f"{c} <{SMARCO}revoked> {_date(rng, 2026, 2027)} {register} .")
         written["credentials"] += 1
+    for number in range(info.courses):  # micro-credentials and certificates serve aims, as the demo data's do
+        slug = f"org-{number // courses_per + 1}"
+        spec = iri(f"{BASE}credential/{slug}-course-{number % courses_per + 1}")
+        lines.append(f"{spec} <{SMARCO}aim> <{SMARCO}{rng.choice(AIMS)}> {graph_of(slug)} .")
     for number in rng.sample(range(info.courses), info.courses // 20):
         slug = f"org-{number // courses_per + 1}"
         course = iri(f"{BASE}course/{slug}-course-{number % courses_per + 1}")
@@ -337,49 +355,75 @@ def run_child(task: str, args: dict, timeout: float) -> dict:
 # -- orchestration ------------------------------------------------------------------------------------------------
 
 
-def run(options: argparse.Namespace) -> dict:
-    import shutil
+def built(options: argparse.Namespace, work: Path) -> tuple[dict, dict]:
+    """The scale store: generated and bulk-loaded into ``work`` (or ``--store``, kept there for the next run)."""
+    import json
 
+    home = options.store if options.store is not None else work
+    marker = home / "built.json"
+    if options.store is not None and marker.exists():
+        kept = json.loads(marker.read_text())
+        wanted = {k: getattr(options, k) for k in ("triples", "seed", "pledges", "events", "credentials")}
+        if kept["options"] == wanted:
+            say(f"reusing the store built in {home}")
+            return kept["data"], kept["loaded"]
+        raise SystemExit(f"{home} was built with {kept['options']}, not {wanted}: remove it or give another --store")
+    home.mkdir(parents=True, exist_ok=True)
+    data_path, store = home / "data.nq", home / "store"
+    data = run_child(
+        "prepare",
+        {
+            "path": str(data_path),
+            "triples": options.triples,
+            "seed": options.seed,
+            "pledges": options.pledges,
+            "events": options.events,
+            "credentials": options.credentials,
+        },
+        options.timeout,
+    )
+    say(
+        f"generated {data['courses']:,} courses, {data['pledges']:,} pledges, {data['events']:,} events, "
+        f"{data['credentials']:,} issued credentials in {data['seconds']:.1f} s"
+    )
+    if data["courses"] < MIN_COURSES:
+        say(f"WARNING: only {data['courses']:,} courses; the goals are for >= 10,000 (give more --triples)")
+    init = subprocess.run(
+        [sys.executable, "-m", "smarco_kg", "init", "--no-demo", "--store", str(store)],
+        capture_output=True,
+        text=True,
+        timeout=options.timeout,
+        check=False,
+    )
+    if init.returncode != 0:
+        raise SystemExit(f"smarco-kg init failed:\n{init.stdout}\n{init.stderr}")
+    loaded = run_child("load", {"path": str(data_path), "store": str(store)}, options.timeout)
+    say(
+        f"store ready: {loaded['store_triples']:,} triples (bulk load {loaded['seconds']:.1f} s, "
+        f"text index {loaded['index_seconds']:.1f} s)"
+    )
+    data_path.unlink()
+    if options.store is not None:
+        wanted = {k: getattr(options, k) for k in ("triples", "seed", "pledges", "events", "credentials")}
+        marker.write_text(json.dumps({"options": wanted, "data": data, "loaded": loaded}, indent=2))
+    return data, loaded
+
+
+def run(options: argparse.Namespace) -> dict:
     from smarco_kg.auth import TokenStore
 
     work = Path(tempfile.mkdtemp(prefix="smarco-bench-community-", dir=options.workdir))
     say(f"working in {work}")
     server = None
     try:
-        data_path, store = work / "data.nq", work / "store"
-        data = run_child(
-            "prepare",
-            {
-                "path": str(data_path),
-                "triples": options.triples,
-                "seed": options.seed,
-                "pledges": options.pledges,
-                "events": options.events,
-                "credentials": options.credentials,
-            },
-            options.timeout,
-        )
-        say(
-            f"generated {data['courses']:,} courses, {data['pledges']:,} pledges, {data['events']:,} events, "
-            f"{data['credentials']:,} issued credentials in {data['seconds']:.1f} s"
-        )
-        if data["courses"] < MIN_COURSES:
-            say(f"WARNING: only {data['courses']:,} courses; the goals are for >= 10,000 (give more --triples)")
-        init = subprocess.run(
-            [sys.executable, "-m", "smarco_kg", "init", "--no-demo", "--store", str(store)],
-            capture_output=True,
-            text=True,
-            timeout=options.timeout,
-            check=False,
-        )
-        if init.returncode != 0:
-            raise SystemExit(f"smarco-kg init failed:\n{init.stdout}\n{init.stderr}")
-        loaded = run_child("load", {"path": str(data_path), "store": str(store)}, options.timeout)
-        say(
-            f"store ready: {loaded['store_triples']:,} triples (bulk load {loaded['seconds']:.1f} s, "
-            f"text index {loaded['index_seconds']:.1f} s)"
-        )
-        data_path.unlink()
+        data, loaded = built(options, work)
+        store = work / "store"
+        if options.store is not None:  # a copy: the writes below must not change the kept store
+            started = time.perf_counter()
+            for kept in options.store.glob("store*"):  # the store and the files beside it (text index, feed)
+                copy = shutil.copytree if kept.is_dir() else shutil.copy2
+                copy(kept, work / kept.name)
+            say(f"copied the kept store from {options.store} in {time.perf_counter() - started:.1f} s")
         inprocess = run_child("inprocess", {"store": str(store), "repeats": 3}, options.timeout)
         tokens = TokenStore(work / "tokens.json")
         admin, _ = tokens.create(partner=None, admin=True, label="bench")
@@ -482,6 +526,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4, help="concurrent loopback clients")
     parser.add_argument("--seconds", type=float, default=8.0, help="seconds per multi-client phase")
     parser.add_argument("--fresh", type=int, default=10, help="writes, each followed by a report computed again")
+    parser.add_argument(
+        "--store", type=Path, default=None, help="build the scale store here once and reuse it (a copy) on later runs"
+    )
     run_benchmark(parser, TASKS, run, table, name="community", timeout=1800)
 
 
