@@ -254,6 +254,12 @@ def task_count(args: dict) -> dict:
         text = f"SELECT (COUNT(DISTINCT ?m) AS ?n) WHERE {{ ?m <{ORG}role> <{SMARCO}stakeholder> }}"
         found["memberships"] = int(next(iter(store.query(text, union_default_graph=True).rows()))["n"])
         found["store_triples"] = sum(store.graph_sizes().values())
+        text = (  # what the benchmark's writes issue: a micro-credential of the store and its awarding body
+            f"SELECT ?s ?o WHERE {{ ?s a <{SMARCO}MicroCredential> ; "
+            f"<{ELM}awardingOpportunity>/<{ELM}awardingBody> ?o }} ORDER BY ?s LIMIT 1"
+        )
+        row = next(iter(store.query(text, union_default_graph=True).rows()))
+        found["specification"], found["awarding_body"] = str(row["s"]), str(row["o"])
     return found
 
 
@@ -283,7 +289,7 @@ def task_client(args: dict) -> dict:
         return (
             f"PREFIX smarco: <{SMARCO}>\nPREFIX elm: <{ELM}>\nPREFIX dct: <{DCT}>\nPREFIX xsd: <{XSD}>\n"
             f"INSERT DATA {{ GRAPH <{BASE}graph/register> {{ <{credential}> a smarco:IssuedCredential ; "
-            f"smarco:specification <{BASE}credential/org-1-course-1> ; elm:awardingBody <{BASE}organisation/org-1> ; "
+            f"smarco:specification <{args['specification']}> ; elm:awardingBody <{args['awarding_body']}> ; "
             f'dct:issued "{YEAR}-05-05"^^xsd:date ; dct:conformsTo smarco:openBadge ; '
             f'smarco:statusListIndex "{random.randint(10**6, 10**9)}"^^xsd:nonNegativeInteger . }} }}'
         )
@@ -506,6 +512,8 @@ def run(options: argparse.Namespace) -> dict:
                 "seconds": options.seconds,
                 "fresh": options.fresh,
                 "partner": "national-college-of-ireland" if options.demo else "org-2",
+                "specification": data.get("specification", f"{BASE}credential/org-1-course-1"),
+                "awarding_body": data.get("awarding_body", f"{BASE}organisation/org-1"),
             },
             options.timeout,
         )
