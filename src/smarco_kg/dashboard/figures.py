@@ -182,7 +182,7 @@ def compute(store: GraphStore, queries: QueryRegistry, year: int, organisation: 
 class FiguresCache:
     """The figures as of one write generation: a write moves the generation on, so they are never stale.
 
-    Computing them costs what the named queries cost, which grows with the register and the events (about 10 s at
+    Computing them costs what the named queries cost, which grows with the register and the events (about 16 s at
     100k issued credentials, see ``bench/community.py``), and partners write often; so, like the Pact for Skills
     report, a request waits for a computation of the same figures already running rather than start another, and
     ``kick`` (a listener of the knowledge graph's commits) computes again, in the background, the figures asked
