@@ -22,6 +22,7 @@ import argparse
 import asyncio
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -40,6 +41,8 @@ MIN_COURSES = 10_000
 YEAR = 2026
 REPORT = f"/api/reports/pact-for-skills?year={YEAR}"
 DASHBOARD = f"/dashboard?year={YEAR}"
+PARTNERS_PAGE = "/dashboard/partners/{}?year=" + str(YEAR)  # one partner's page: org-2, or a partner of the demo
+DOWNLOADS = (f"/dashboard/partners.csv?year={YEAR}", f"/dashboard/partners.xlsx?year={YEAR}")
 SCHEMA = "https://schema.org/"
 ORG = "http://www.w3.org/ns/org#"
 COUNTRY = "http://publications.europa.eu/resource/authority/country/"
@@ -49,6 +52,11 @@ EVENT_TYPES = ("training", "webinar", "workshop", "studyVisit", "mobilityExchang
 STAKEHOLDER_TYPES = ("industry", "publicAdministration", "educationProvider", "cluster", "socialPartner", "research")
 MODES = ("OnlineEventAttendanceMode", "OfflineEventAttendanceMode", "MixedEventAttendanceMode")
 REVOKED_SHARE = 0.03
+PARTNERS = 22  # the consortium: organisation 1 coordinates, 2-22 are partners
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+DIGITAL = "http://data.europa.eu/esco/concept-scheme/6c930acd-c104-4ece-acf7-f44fd7333036"
+GREEN = "http://data.europa.eu/esco/concept-scheme/green"
+AIMS = ("resilientCommunities", "flexibleRecognisedLearning", "communityOfStakeholders")
 
 
 # -- the community, as N-Quads -----------------------------------------------------------------------------------
@@ -75,18 +83,25 @@ def community(
     def graph_of(organisation: str) -> str:
         return iri(f"{BASE}graph/partner/{organisation.rsplit('/', 1)[-1]}")
 
-    for organisation in organisations[1:]:  # every organisation but the first joins as a stakeholder
+    for number, organisation in enumerate(organisations):  # the first 22 are the partners, the others stakeholders
         slug = organisation.rsplit("/", 1)[-1]
         m, g = iri(f"{BASE}membership/{slug}"), graph_of(organisation)
+        role = "coordinator" if number == 0 else "partner" if number < PARTNERS else "stakeholder"
         lines += [
             f"{m} {RDF_TYPE} <{ORG}Membership> {coordinator} .",
             f"{m} <{ORG}member> {iri(organisation)} {coordinator} .",
             f"{m} <{ORG}organization> <{BASE}partnership/smarco> {coordinator} .",
-            f"{m} <{ORG}role> <{SMARCO}stakeholder> {coordinator} .",
+            f"{m} <{ORG}role> <{SMARCO}{role}> {coordinator} .",
             f"{m} <{SCHEMA}startDate> {_date(rng, 2023, 2027)} {coordinator} .",
             f"{iri(organisation)} <{ORG}classification> <{SMARCO}{rng.choice(STAKEHOLDER_TYPES)}> {g} .",
         ]
-        written["memberships"] += 1
+        written["memberships"] += role == "stakeholder"
+    esco = iri(f"{BASE}graph/esco")
+    for skill in info.skills:  # ESCO's digital and green collections, for the dashboard's skills covered
+        if rng.random() < 0.10:
+            lines.append(f"{iri(skill)} <{SKOS}inScheme> <{DIGITAL}> {esco} .")
+        if rng.random() < 0.05:
+            lines.append(f"{iri(skill)} <{SKOS}inScheme> <{GREEN}> {esco} .")
     for n in range(1, pledges + 1):
         organisation = rng.choice(organisations)
         p, g = f"{BASE}pledge/bench-{n}", graph_of(organisation)
@@ -137,6 +152,7 @@ def community(
             f"{e} <{SCHEMA}startDate> {_date(rng, 2024, 2027)} {g} .",
             f"{e} <{SCHEMA}eventAttendanceMode> <{SCHEMA}{rng.choice(MODES)}> {g} .",
             f"{e} <{SCHEMA}organizer> {iri(organisation)} {g} .",
+            f"{e} <{SMARCO}aim> <{SMARCO}{rng.choice(AIMS)}> {g} .",
             f"{e} <{DCT}spatial> <{COUNTRY}{rng.choice(COUNTRIES)}> {g} .",
             *(f"{e} <{SMARCO}relatedSkill> {iri(s)} {g} ." for s in rng.sample(info.skills, 2)),
         ]
@@ -169,6 +185,10 @@ def community(
         if rng.random() < REVOKED_SHARE:
             lines.append(f"{c} <{SMARCO}revoked> {_date(rng, 2026, 2027)} {register} .")
         written["credentials"] += 1
+    for number in range(info.courses):  # micro-credentials and certificates serve aims, as the demo data's do
+        slug = f"org-{number // courses_per + 1}"
+        spec = iri(f"{BASE}credential/{slug}-course-{number % courses_per + 1}")
+        lines.append(f"{spec} <{SMARCO}aim> <{SMARCO}{rng.choice(AIMS)}> {graph_of(slug)} .")
     for number in rng.sample(range(info.courses), info.courses // 20):
         slug = f"org-{number // courses_per + 1}"
         course = iri(f"{BASE}course/{slug}-course-{number % courses_per + 1}")
@@ -215,6 +235,34 @@ def task_load(args: dict) -> dict:
     return {"seconds": seconds, "store_triples": triples, "index_seconds": index_seconds}
 
 
+def task_count(args: dict) -> dict:
+    """What a store holds, in the units of the table (for the demo data, which nothing here generated)."""
+    from smarco_kg.config import Settings
+    from smarco_kg.store import store_for
+
+    kinds = {
+        "courses": "<http://data.europa.eu/snb/model/elm/LearningOpportunity>",
+        "pledges": f"<{SMARCO}Pledge>",
+        "events": f"<{SMARCO}Event>",
+        "credentials": f"<{SMARCO}IssuedCredential>",
+    }
+    found: dict = {}
+    with store_for(Settings(store=Path(args["store"]))) as store:
+        for name, kind in kinds.items():
+            text = f"SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a {kind} }}"
+            found[name] = int(next(iter(store.query(text, union_default_graph=True).rows()))["n"])
+        text = f"SELECT (COUNT(DISTINCT ?m) AS ?n) WHERE {{ ?m <{ORG}role> <{SMARCO}stakeholder> }}"
+        found["memberships"] = int(next(iter(store.query(text, union_default_graph=True).rows()))["n"])
+        found["store_triples"] = sum(store.graph_sizes().values())
+        text = (  # what the benchmark's writes issue: a micro-credential of the store and its awarding body
+            f"SELECT ?s ?o WHERE {{ ?s a <{SMARCO}MicroCredential> ; "
+            f"<{ELM}awardingOpportunity>/<{ELM}awardingBody> ?o }} ORDER BY ?s LIMIT 1"
+        )
+        row = next(iter(store.query(text, union_default_graph=True).rows()))
+        found["specification"], found["awarding_body"] = str(row["s"]), str(row["o"])
+    return found
+
+
 def _summary(latencies: list[float]) -> dict:
     ordered = sorted(latencies)
 
@@ -234,13 +282,14 @@ def task_client(args: dict) -> dict:
     import httpx
 
     url, admin = args["url"], args["admin"]
+    PARTNER = PARTNERS_PAGE.format(args["partner"])
 
     def insert() -> str:
         credential = f"urn:uuid:{uuid.uuid4()}"
         return (
             f"PREFIX smarco: <{SMARCO}>\nPREFIX elm: <{ELM}>\nPREFIX dct: <{DCT}>\nPREFIX xsd: <{XSD}>\n"
             f"INSERT DATA {{ GRAPH <{BASE}graph/register> {{ <{credential}> a smarco:IssuedCredential ; "
-            f"smarco:specification <{BASE}credential/org-1-course-1> ; elm:awardingBody <{BASE}organisation/org-1> ; "
+            f"smarco:specification <{args['specification']}> ; elm:awardingBody <{args['awarding_body']}> ; "
             f'dct:issued "{YEAR}-05-05"^^xsd:date ; dct:conformsTo smarco:openBadge ; '
             f'smarco:statusListIndex "{random.randint(10**6, 10**9)}"^^xsd:nonNegativeInteger . }} }}'
         )
@@ -261,41 +310,50 @@ def task_client(args: dict) -> dict:
             await asyncio.gather(*(one(client) for _ in range(clients)))
         return latencies, statuses
 
-    results: dict = {}
-    with httpx.Client(base_url=url, timeout=300) as client:
+    def written(client: httpx.Client) -> None:
+        response = client.post(
+            "/sparql",
+            content=insert().encode(),
+            headers={"Authorization": f"Bearer {admin}", "Content-Type": "application/sparql-update"},
+        )
+        if response.status_code not in (200, 204):
+            raise SystemExit(f"the write answered {response.status_code}: {response.text[:500]}")
+
+    def timed(client: httpx.Client, path: str) -> tuple[float, httpx.Response]:
         started = time.perf_counter()
-        first = client.get(REPORT)
-        results["report_first_ms"] = (time.perf_counter() - started) * 1000
-        if first.status_code != 200:
-            raise SystemExit(f"the report answered {first.status_code}: {first.text[:500]}")
+        response = client.get(path)
+        elapsed = (time.perf_counter() - started) * 1000
+        if response.status_code != 200:
+            raise SystemExit(f"{path} answered {response.status_code}: {response.text[:500]}")
+        return elapsed, response
+
+    results: dict = {}
+    with httpx.Client(base_url=url, timeout=600) as client:
+        results["report_first_ms"], first = timed(client, REPORT)
         figures = first.json()["partnership"]
         results["figures"] = {name: figure["value"] for name, figure in figures.items()}
         results["pledges_in_report"] = len(first.json()["pledges"])
-        fresh: list[float] = []
-        for _ in range(args["fresh"]):  # a write, then the report computed again
-            written = client.post(
-                "/sparql",
-                content=insert().encode(),
-                headers={"Authorization": f"Bearer {admin}", "Content-Type": "application/sparql-update"},
-            )
-            if written.status_code not in (200, 204):
-                raise SystemExit(f"the write answered {written.status_code}: {written.text[:500]}")
-            started = time.perf_counter()
-            again = client.get(REPORT)
-            fresh.append((time.perf_counter() - started) * 1000)
-            if again.json()["partnership"]["credentialsIssued"]["value"] <= figures["credentialsIssued"]["value"]:
-                raise SystemExit("the report did not change after a write: stale")
-            figures = again.json()["partnership"]
-        results["report_fresh"] = _summary(fresh)
-        dashboard = client.get(DASHBOARD)
-        results["dashboard_status"] = dashboard.status_code
-        if dashboard.status_code == 200:
-            started = time.perf_counter()
-            client.get(DASHBOARD)
-            results["dashboard_second_ms"] = (time.perf_counter() - started) * 1000
-    for name, path in (("report", REPORT), ("dashboard", DASHBOARD)):
-        if name == "dashboard" and results["dashboard_status"] != 200:
-            continue
+        results["dashboard_first_ms"], _ = timed(client, DASHBOARD)
+        results["partner_first_ms"], _ = timed(client, PARTNER)
+        # first view after a write: the write starts the background computation of what was asked before it;
+        # the request right after it waits for that computation (never an older generation)
+        fresh: dict[str, list[float]] = {"report": [], "dashboard": []}
+        for _ in range(args["fresh"]):
+            for name, path in (("report", REPORT), ("dashboard", DASHBOARD)):
+                written(client)
+                elapsed, again = timed(client, path)
+                fresh[name].append(elapsed)
+                if name == "report":
+                    issued = again.json()["partnership"]["credentialsIssued"]["value"]
+                    if issued <= figures["credentialsIssued"]["value"]:
+                        raise SystemExit("the report did not change after a write: stale")
+                    figures = again.json()["partnership"]
+        results["report_fresh"] = _summary(fresh["report"])
+        results["dashboard_fresh"] = _summary(fresh["dashboard"])
+        for path in (DASHBOARD, PARTNER, *DOWNLOADS):
+            timed(client, path)  # computed for this generation before the cached phases
+    for name, path in (("report", REPORT), ("dashboard", DASHBOARD), ("partner", PARTNER), ("csv", DOWNLOADS[0]),
+                       ("xlsx", DOWNLOADS[1])):  # fmt: skip
         latencies, statuses = asyncio.run(load(path, args["clients"], args["seconds"]))
         results[name] = {**_summary(latencies), "statuses": statuses, "clients": args["clients"]}
         say(f"{name}: p50 {results[name]['p50_ms']:.1f} ms, p95 {results[name]['p95_ms']:.1f} ms")
@@ -303,22 +361,28 @@ def task_client(args: dict) -> dict:
 
 
 def task_inprocess(args: dict) -> dict:
-    """Each named query of the report on the store opened directly: where the report's time goes."""
+    """Each named query of the report and of the dashboard on the store opened directly, and the dashboard's whole
+    computation: where the time of a first view after a write goes."""
     from smarco_kg.config import PROJECT_ROOT, Settings
+    from smarco_kg.dashboard import compute
     from smarco_kg.pact_report import QUERIES, run_query
     from smarco_kg.queries import load_queries
     from smarco_kg.store import store_for
 
     registry = load_queries(PROJECT_ROOT / "queries")
+    names = [*QUERIES, *sorted(n for n in registry if n.startswith("dashboard-"))]
     found: dict[str, dict] = {}
     with store_for(Settings(store=Path(args["store"]))) as store:
-        for name in QUERIES:
+        for name in names:
             times, rows = [], 0
             for _ in range(args["repeats"]):
                 started = time.perf_counter()
                 rows = len(run_query(store, registry[name], YEAR))
                 times.append((time.perf_counter() - started) * 1000)
             found[name] = {"p50_ms": statistics.median(times), "rows": rows}
+        started = time.perf_counter()
+        compute(store, registry, YEAR)
+        found["dashboard compute()"] = {"p50_ms": (time.perf_counter() - started) * 1000, "rows": 1}
     return found
 
 
@@ -327,6 +391,7 @@ TASKS: dict[str, Callable[[dict], dict]] = {
     "load": task_load,
     "client": task_client,
     "inprocess": task_inprocess,
+    "count": task_count,
 }
 
 
@@ -337,36 +402,32 @@ def run_child(task: str, args: dict, timeout: float) -> dict:
 # -- orchestration ------------------------------------------------------------------------------------------------
 
 
-def run(options: argparse.Namespace) -> dict:
-    import shutil
+def wanted(options: argparse.Namespace) -> dict:
+    """What a kept store was built from: another run reuses it only for the same."""
+    if options.demo:
+        return {"demo": True}
+    return {k: getattr(options, k) for k in ("triples", "seed", "pledges", "events", "credentials")}
 
-    from smarco_kg.auth import TokenStore
 
-    work = Path(tempfile.mkdtemp(prefix="smarco-bench-community-", dir=options.workdir))
-    say(f"working in {work}")
-    server = None
-    try:
-        data_path, store = work / "data.nq", work / "store"
-        data = run_child(
-            "prepare",
-            {
-                "path": str(data_path),
-                "triples": options.triples,
-                "seed": options.seed,
-                "pledges": options.pledges,
-                "events": options.events,
-                "credentials": options.credentials,
-            },
-            options.timeout,
+def built(options: argparse.Namespace, work: Path) -> tuple[dict, dict]:
+    """The scale store: generated and bulk-loaded into ``work`` (or ``--store``, kept there for the next run)."""
+    import json
+
+    home = options.store if options.store is not None else work
+    marker = home / "built.json"
+    if options.store is not None and marker.exists():
+        kept = json.loads(marker.read_text())
+        if kept["options"] == wanted(options):
+            say(f"reusing the store built in {home}")
+            return kept["data"], kept["loaded"]
+        raise SystemExit(
+            f"{home} was built with {kept['options']}, not {wanted(options)}: remove it or give another --store"
         )
-        say(
-            f"generated {data['courses']:,} courses, {data['pledges']:,} pledges, {data['events']:,} events, "
-            f"{data['credentials']:,} issued credentials in {data['seconds']:.1f} s"
-        )
-        if data["courses"] < MIN_COURSES:
-            say(f"WARNING: only {data['courses']:,} courses; the goals are for >= 10,000 (give more --triples)")
+    home.mkdir(parents=True, exist_ok=True)
+    data_path, store = home / "data.nq", home / "store"
+    if options.demo:
         init = subprocess.run(
-            [sys.executable, "-m", "smarco_kg", "init", "--no-demo", "--store", str(store)],
+            [sys.executable, "-m", "smarco_kg", "init", "--store", str(store)],
             capture_output=True,
             text=True,
             timeout=options.timeout,
@@ -374,13 +435,65 @@ def run(options: argparse.Namespace) -> dict:
         )
         if init.returncode != 0:
             raise SystemExit(f"smarco-kg init failed:\n{init.stdout}\n{init.stderr}")
-        loaded = run_child("load", {"path": str(data_path), "store": str(store)}, options.timeout)
-        say(
-            f"store ready: {loaded['store_triples']:,} triples (bulk load {loaded['seconds']:.1f} s, "
-            f"text index {loaded['index_seconds']:.1f} s)"
-        )
-        data_path.unlink()
-        inprocess = run_child("inprocess", {"store": str(store), "repeats": 3}, options.timeout)
+        counted = run_child("count", {"store": str(store)}, options.timeout)
+        data, loaded = {**counted, "seconds": 0.0}, {"seconds": 0.0, "store_triples": counted["store_triples"]}
+        if options.store is not None:
+            marker.write_text(json.dumps({"options": wanted(options), "data": data, "loaded": loaded}, indent=2))
+        return data, loaded
+    data = run_child(
+        "prepare",
+        {
+            "path": str(data_path),
+            "triples": options.triples,
+            "seed": options.seed,
+            "pledges": options.pledges,
+            "events": options.events,
+            "credentials": options.credentials,
+        },
+        options.timeout,
+    )
+    say(
+        f"generated {data['courses']:,} courses, {data['pledges']:,} pledges, {data['events']:,} events, "
+        f"{data['credentials']:,} issued credentials in {data['seconds']:.1f} s"
+    )
+    if data["courses"] < MIN_COURSES:
+        say(f"WARNING: only {data['courses']:,} courses; the goals are for >= 10,000 (give more --triples)")
+    init = subprocess.run(
+        [sys.executable, "-m", "smarco_kg", "init", "--no-demo", "--store", str(store)],
+        capture_output=True,
+        text=True,
+        timeout=options.timeout,
+        check=False,
+    )
+    if init.returncode != 0:
+        raise SystemExit(f"smarco-kg init failed:\n{init.stdout}\n{init.stderr}")
+    loaded = run_child("load", {"path": str(data_path), "store": str(store)}, options.timeout)
+    say(
+        f"store ready: {loaded['store_triples']:,} triples (bulk load {loaded['seconds']:.1f} s, "
+        f"text index {loaded['index_seconds']:.1f} s)"
+    )
+    data_path.unlink()
+    if options.store is not None:
+        marker.write_text(json.dumps({"options": wanted(options), "data": data, "loaded": loaded}, indent=2))
+    return data, loaded
+
+
+def run(options: argparse.Namespace) -> dict:
+    from smarco_kg.auth import TokenStore
+
+    work = Path(tempfile.mkdtemp(prefix="smarco-bench-community-", dir=options.workdir))
+    say(f"working in {work}")
+    server = None
+    try:
+        data, loaded = built(options, work)
+        store = work / "store"
+        if options.store is not None:  # a copy: the writes below must not change the kept store
+            started = time.perf_counter()
+            for kept in options.store.glob("store*"):  # the store and the files beside it (text index, feed)
+                copy = shutil.copytree if kept.is_dir() else shutil.copy2
+                copy(kept, work / kept.name)
+            say(f"copied the kept store from {options.store} in {time.perf_counter() - started:.1f} s")
+        inprocess = run_child("inprocess", {"store": str(store), "repeats": options.repeats}, options.timeout)
         tokens = TokenStore(work / "tokens.json")
         admin, _ = tokens.create(partner=None, admin=True, label="bench")
         env = {k: v for k, v in os.environ.items() if not k.startswith("SMARCO_")}
@@ -398,6 +511,9 @@ def run(options: argparse.Namespace) -> dict:
                 "clients": options.clients,
                 "seconds": options.seconds,
                 "fresh": options.fresh,
+                "partner": "national-college-of-ireland" if options.demo else "org-2",
+                "specification": data.get("specification", f"{BASE}credential/org-1-course-1"),
+                "awarding_body": data.get("awarding_body", f"{BASE}organisation/org-1"),
             },
             options.timeout,
         )
@@ -416,8 +532,7 @@ def summarise(options: argparse.Namespace, data: dict, loaded: dict, client: dic
         "report_fresh_p50_ms": client["report_fresh"]["p50_ms"],
         "report_fresh_p95_ms": client["report_fresh"]["p95_ms"],
     }
-    if "dashboard" in client:
-        goals["dashboard_p50_ms"] = client["dashboard"]["p50_ms"]
+    goals["dashboard_p50_ms"] = client["dashboard"]["p50_ms"]
     return {
         "when": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "machine": {
@@ -453,7 +568,7 @@ def table(report: dict) -> str:
         f"({fresh['requests']} writes)  goal <= 1000 ms  {mark('report_fresh_p50_ms')}/{mark('report_fresh_p95_ms')}",
         f"  cached, {cached['clients']} clients       p50 {cached['p50_ms']:8.1f} ms  p95 {cached['p95_ms']:8.1f} ms  "
         f"({cached['requests']} requests)",
-        "  its named queries in-process (p50 ms, rows): "
+        "named queries in-process (p50 ms, rows): "
         + ", ".join(
             f"{n} {q['p50_ms']:.0f} ({q['rows']})"
             for n, q in report["queries_inprocess"].items()
@@ -461,14 +576,18 @@ def table(report: dict) -> str:
         ),
         "",
     ]
-    if "dashboard" in client:
-        d = client["dashboard"]
-        lines.append(
-            f"dashboard {DASHBOARD}: {d['clients']} clients p50 {d['p50_ms']:.1f} ms p95 {d['p95_ms']:.1f} ms  "
-            f"goal p50 <= 100 ms  {mark('dashboard_p50_ms')}"
-        )
-    else:
-        lines.append(f"dashboard {DASHBOARD}: not measured (the server answered {client['dashboard_status']})")
+    d, dfresh = client["dashboard"], client["dashboard_fresh"]
+    lines += [
+        f"dashboard {DASHBOARD}",
+        f"  first request                 {client['dashboard_first_ms']:8.1f} ms",
+        f"  after a write (computed)  p50 {dfresh['p50_ms']:8.1f} ms  p95 {dfresh['p95_ms']:8.1f} ms  "
+        f"({dfresh['requests']} writes)",
+        f"  cached, {d['clients']} clients       p50 {d['p50_ms']:8.1f} ms  p95 {d['p95_ms']:8.1f} ms  "
+        f"({d['requests']} requests)  goal p50 <= 100 ms  {mark('dashboard_p50_ms')}",
+        f"  one partner's page: first {client['partner_first_ms']:.1f} ms, "
+        f"cached p50 {client['partner']['p50_ms']:.1f} ms;"
+        f" CSV p50 {client['csv']['p50_ms']:.1f} ms, XLSX p50 {client['xlsx']['p50_ms']:.1f} ms",
+    ]
     lines.append("figures for 2026: " + ", ".join(f"{k} {v:,}" for k, v in client["figures"].items()))
     return "\n".join(lines)
 
@@ -481,7 +600,14 @@ def main() -> None:
     parser.add_argument("--credentials", type=int, default=100_000, help="entries of the register")
     parser.add_argument("--clients", type=int, default=4, help="concurrent loopback clients")
     parser.add_argument("--seconds", type=float, default=8.0, help="seconds per multi-client phase")
-    parser.add_argument("--fresh", type=int, default=10, help="writes, each followed by a report computed again")
+    parser.add_argument(
+        "--fresh", type=int, default=5, help="writes followed by the report, and as many by the dashboard"
+    )
+    parser.add_argument("--repeats", type=int, default=1, help="runs of each named query in-process (the median)")
+    parser.add_argument("--demo", action="store_true", help="the demo data alone (smarco-kg init), nothing generated")
+    parser.add_argument(
+        "--store", type=Path, default=None, help="build the scale store here once and reuse it (a copy) on later runs"
+    )
     run_benchmark(parser, TASKS, run, table, name="community", timeout=1800)
 
 

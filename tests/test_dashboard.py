@@ -5,10 +5,15 @@ fixture ``tests/data/community.trig`` (stakeholders, pledges, events, adoptions,
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
+from smarco_kg.dashboard import FiguresCache
+from smarco_kg.kg import KnowledgeGraph
+from smarco_kg.queries import load_queries
 from tests.backends import Template
 from tests.dashboard_facts import (
     csv_rows,
@@ -200,3 +205,35 @@ def test_the_year_defaults_to_this_year_and_the_navigation_links_the_dashboard(a
     assert '<a href="/dashboard">' in home
     unknown = api.client.get(f"{api.url}/dashboard/nothing.csv?year=2026")
     assert problem(unknown, 404)["title"] == "no such table"
+
+
+def test_a_write_has_the_figures_asked_before_it_computed_again_in_the_background(
+    demo_kg: KnowledgeGraph, tmp_path: Path
+) -> None:
+    registry = load_queries(demo_kg.settings.queries_dir)
+    cache = FiguresCache()
+    cache.attach(demo_kg.store, registry, lambda: demo_kg.generation)
+    demo_kg.listeners.append(cache.kick)
+    before = cache.get(demo_kg.store, registry, demo_kg.generation, 2026)
+    course = f"{BASE}course/dashboard-background-test"
+    demo_kg.update(
+        f"""PREFIX elm: <http://data.europa.eu/snb/model/elm/> PREFIX dct: <http://purl.org/dc/terms/>
+PREFIX smarco: <https://w3id.org/smarco/ontology#> PREFIX lang: <http://publications.europa.eu/resource/authority/language/>
+INSERT DATA {{ GRAPH <{BASE}graph/partner/{PARTNER}> {{
+  <{course}> a elm:LearningOpportunity ; dct:title "A course written in the background test"@en ;
+    dct:description "Written to see the figures computed again."@en ; elm:providedBy <{BASE}organisation/{PARTNER}> ;
+    elm:learningAchievementSpecification <{course}/specification> ;
+    elm:defaultLanguage lang:ENG ; smarco:aim smarco:resilientCommunities ; smarco:isSampleData true .
+  <{course}/specification> a elm:LearningAchievementSpecification ; dct:title "Background test"@en ;
+    elm:learningOutcome <{course}/outcome/1> ; elm:EQFLevel <http://data.europa.eu/snb/eqf/6> ;
+    dct:language lang:ENG ; elm:volumeOfLearning "PT20H"^^<http://www.w3.org/2001/XMLSchema#duration> ;
+    smarco:isSampleData true .
+  <{course}/outcome/1> a elm:LearningOutcome ; dct:title "Read a dashboard"@en ;
+    elm:relatedESCOSkill <http://data.europa.eu/esco/skill/4d85b881-e490-4b4c-897a-2faa4ef53956> . }} }}""",
+        actor="test",
+    )
+    for thread in [t for t in threading.enumerate() if t.name == "dashboard-figures"]:
+        thread.join(60)
+    # computed already: with no named queries at all, a computation now would fail
+    after = cache.get(demo_kg.store, load_queries(tmp_path), demo_kg.generation, 2026)
+    assert after.value("courses") == before.value("courses") + 1
