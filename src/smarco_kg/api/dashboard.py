@@ -5,6 +5,8 @@ charts included, and works without JavaScript (the year is chosen with a GET for
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
@@ -24,12 +26,46 @@ from smarco_kg.web.dashboard_view import Section, headlines, partner_sections, s
 
 router = APIRouter(include_in_schema=False)
 PARAMETERS = {"year", "lang"}
+_PAGES_KEPT = 64
 
 
-def _figures(request: Request, year: int, organisation: str | None = None) -> Figures:
+class RenderedPages:
+    """Drawn dashboard pages per (write generation, address, Accept-Language): at 209 organisations drawing the page
+    costs about 100 ms of CPU, which the cached figures alone left to every view. A page of an older generation is
+    never served: the generation is in the key, and older ones are dropped when a newer one is kept."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pages: OrderedDict[tuple[int, str, str, str], tuple[bytes, dict[str, str]]] = OrderedDict()
+
+    def get(self, key: tuple[int, str, str, str]) -> tuple[bytes, dict[str, str]] | None:
+        with self._lock:
+            found = self._pages.get(key)
+            if found is not None:
+                self._pages.move_to_end(key)
+            return found
+
+    def keep(self, key: tuple[int, str, str, str], body: bytes, headers: dict[str, str]) -> None:
+        with self._lock:
+            for old in [k for k in self._pages if k[0] < key[0]]:
+                del self._pages[old]
+            self._pages[key] = (body, headers)
+            while len(self._pages) > _PAGES_KEPT:
+                self._pages.popitem(last=False)
+
+
+def _rendered(request: Request) -> RenderedPages:
+    pages = getattr(request.app.state, "dashboard_pages", None)
+    if pages is None:
+        pages = request.app.state.dashboard_pages = RenderedPages()
+    return pages
+
+
+def _figures(request: Request, year: int, organisation: str | None = None, generation: int | None = None) -> Figures:
     svc = service(request)
     queries = request.app.state.named_queries
-    return svc.dashboard.get(svc.kg.store, queries, svc.generation, year, organisation)
+    at = svc.generation if generation is None else generation
+    return svc.dashboard.get(svc.kg.store, queries, at, year, organisation)
 
 
 def _organisation(request: Request, id: str) -> str:
@@ -69,7 +105,12 @@ def _query(year: int, lang: str | None) -> str:
 async def _page(request: Request, organisation: str | None, base: str) -> Response:
     try:
         year = _year(request)
-        figures = await run_in_threadpool(_figures, request, year, organisation)
+        generation = service(request).generation
+        key = (generation, request.url.path, request.url.query, request.headers.get("accept-language", ""))
+        kept = _rendered(request).get(key)
+        if kept is not None:
+            return HTMLResponse(kept[0], headers=kept[1])
+        figures = await run_in_threadpool(_figures, request, year, organisation, generation)
         drawn = _sections(request, figures)
         lang = request.query_params.get("lang") or None
         catalogue = service(request).catalogue
@@ -84,7 +125,9 @@ async def _page(request: Request, organisation: str | None, base: str) -> Respon
             "organisation_name": _name(figures, organisation),
             "organisation_page": catalogue.page_of(organisation) if organisation else None,
         }
-        return html_page(request, "dashboard.html", context)
+        page = html_page(request, "dashboard.html", context)
+        _rendered(request).keep(key, bytes(page.body), {"Vary": page.headers["Vary"]})
+        return page
     except SmarcoError as problem:
         return problem_page(request, problem)
 
