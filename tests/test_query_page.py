@@ -11,6 +11,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 import httpx
+import markupsafe
 import pytest
 
 from smarco_kg.api.query_page import load_examples, parse_header, prefix_block
@@ -112,7 +113,7 @@ def test_a_browser_asking_for_sparql_gets_the_query_page_with_the_examples(serve
     assert '<label for="query">' in page and '<label for="example">' in page
     assert '<main id="main">' in page and '<header class="site">' in page and '<footer class="site">' in page
     for example in EXAMPLES:
-        assert f'<option value="{example.name}">{html.escape(example.summary)}</option>' in page
+        assert f'<option value="{example.name}">{markupsafe.escape(example.summary)}</option>' in page
     for prefix, iri in PREFIXES.items():
         assert re.search(rf"PREFIX {prefix}: +&lt;{re.escape(iri)}&gt;", page), prefix
     assert html.escape(prefix_block()) in page
@@ -213,7 +214,9 @@ def test_the_page_loads_without_errors_with_the_prefixes_and_the_examples(server
 def test_choosing_an_example_and_running_it_shows_a_table(server: str, page, artefacts: Path) -> None:
     page.goto(f"{server}/sparql")
     page.get_by_label("Example query").select_option("partners-and-roles")
-    assert "coordinator, partner or associated partner" in page.locator("#example-description").inner_text()
+    assert (
+        "coordinator, partner, associated partner or stakeholder" in page.locator("#example-description").inner_text()
+    )
     page.get_by_role("button", name="Load example").click()
     editor = page.get_by_label("SPARQL query", exact=True)
     assert editor.input_value().startswith("#+ summary: The partners and their roles")
@@ -221,14 +224,14 @@ def test_choosing_an_example_and_running_it_shows_a_table(server: str, page, art
     page.wait_for_selector("#results-table tbody tr")
     headers = page.locator("#results-table thead th").all_inner_texts()
     assert headers == ["organisation", "name", "localName", "role", "countryLabel", "homepage"]
-    assert _rows(page) == 22
+    assert _rows(page) == 35  # the 22 members of the consortium and the 13 stakeholders of the demo data
     first = page.locator("#results-table tbody tr").first
     link = first.locator("td").first.locator("a")
     assert link.get_attribute("href") == "https://w3id.org/smarco/organisation/european-digital-sme-alliance"
     assert first.locator("td").nth(3).inner_text() == "coordinator@en"
     assert page.locator("#results-table .lang", has_text="@el").count() >= 1
     status = page.locator("#status").inner_text()
-    assert re.fullmatch(r"22 rows in [\d.]+ s \(evaluation [\d.]+ s\)\.", status), status
+    assert re.fullmatch(r"35 rows in [\d.]+ s \(evaluation [\d.]+ s\)\.", status), status
     assert page.locator("#graph-downloads").is_hidden() and page.locator("#result-downloads").is_visible()
     csv = page.locator('#downloads a[data-format="csv"]').get_attribute("href")
     assert csv.startswith("/sparql?query=%23%2B%20summary") and csv.endswith("&format=csv")

@@ -54,6 +54,12 @@ _MACHINE_ONLY = {
     "http://data.europa.eu/snb/model/elm/awardingBody",
     "http://data.europa.eu/snb/model/elm/accreditingAgent",
     "http://purl.org/dc/terms/type",
+    # the register of issued credentials: counted on the dashboard and listed by REST, no page shows an entry
+    "http://purl.org/dc/terms/conformsTo",
+    "https://w3id.org/smarco/ontology#learnerCountry",
+    "https://w3id.org/smarco/ontology#revoked",
+    "https://w3id.org/smarco/ontology#specification",
+    "https://w3id.org/smarco/ontology#statusListIndex",
 }
 
 
