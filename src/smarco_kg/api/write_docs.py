@@ -212,11 +212,13 @@ def demo_members(catalogue: Catalogue, data_dir: Path) -> Graph | None:
     return union
 
 
-def _description(data: Graph, iri: URIRef) -> Graph:
-    """What a write of ``iri`` covers: its triples, those of the IRIs under it and of the blank nodes they reach."""
+def _description(data: Graph, iri: URIRef, subjects: set[Node]) -> Graph:
+    """What a write of ``iri`` covers: its triples, those of the IRIs under it and of the blank nodes they reach.
+    ``subjects``: the data's subjects, gathered once for all the members compared (gathering them is a pass over
+    every triple, and start-up compares a hundred members)."""
     prefix = f"{iri}/"
     out = Graph()
-    queue: list[Node] = [s for s in set(data.subjects()) if s == iri or str(s).startswith(prefix)]
+    queue: list[Node] = [s for s in subjects if s == iri or str(s).startswith(prefix)]
     seen: set[Node] = set()
     while queue:
         subject = queue.pop()
@@ -238,8 +240,9 @@ def write_example(entry: ClassEntry, vocab: Vocabulary, data: Graph, base_iri: s
     typed = {s for c in entry.classes for s in data.subjects(RDF.type, c) if isinstance(s, URIRef)}
     members = sorted((s for s in typed if s.startswith(namespace)), key=str)
     ranked = []
+    subjects = set(data.subjects())
     for member in members:
-        graph = _description(data, member)
+        graph = _description(data, member, subjects)
         if "/" in str(member).removeprefix(namespace) or not graph:
             continue
         other_class = (member, RDF.type, entry.classes[0]) not in data
