@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from smarco_kg.dashboard import FiguresCache
+from smarco_kg.dashboard import compute
+from smarco_kg.generation_cache import GenerationCache
 from smarco_kg.kg import KnowledgeGraph
 from smarco_kg.queries import load_queries
 from tests.backends import Template
@@ -211,10 +212,9 @@ def test_a_write_has_the_figures_asked_before_it_computed_again_in_the_backgroun
     demo_kg: KnowledgeGraph, tmp_path: Path
 ) -> None:
     registry = load_queries(demo_kg.settings.queries_dir)
-    cache = FiguresCache()
-    cache.attach(demo_kg.store, registry, lambda: demo_kg.generation)
+    cache: GenerationCache = GenerationCache("dashboard-figures", warm=4, generation=lambda: demo_kg.generation)
     demo_kg.listeners.append(cache.kick)
-    before = cache.get(demo_kg.store, registry, demo_kg.generation, 2026)
+    before = cache.get(demo_kg.generation, 2026, lambda: compute(demo_kg.store, registry, 2026))
     course = f"{BASE}course/dashboard-background-test"
     demo_kg.update(
         f"""PREFIX elm: <http://data.europa.eu/snb/model/elm/> PREFIX dct: <http://purl.org/dc/terms/>
@@ -235,5 +235,6 @@ INSERT DATA {{ GRAPH <{BASE}graph/partner/{PARTNER}> {{
     for thread in [t for t in threading.enumerate() if t.name == "dashboard-figures"]:
         thread.join(60)
     # computed already: with no named queries at all, a computation now would fail
-    after = cache.get(demo_kg.store, load_queries(tmp_path), demo_kg.generation, 2026)
+    empty = load_queries(tmp_path)
+    after = cache.get(demo_kg.generation, 2026, lambda: compute(demo_kg.store, empty, 2026))
     assert after.value("courses") == before.value("courses") + 1

@@ -13,7 +13,6 @@ narrower skill (someone who can "develop digital content" has the broader "digit
 from __future__ import annotations
 
 import contextlib
-import threading
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -138,24 +137,6 @@ def read_catalogue(store: GraphStore, course_namespace: str) -> Catalogue:
         for row in store.query(ancestors, union_default_graph=True).rows():
             catalogue.below[str(row["up"])].add(str(row["skill"]))
     return catalogue
-
-
-class CatalogueCache:
-    """The catalogue as of one write generation (see ``catalogue.members``)."""
-
-    def __init__(self) -> None:
-        self._cached: tuple[int, Catalogue] | None = None
-        self._lock = threading.Lock()
-
-    def get(self, store: GraphStore, course_namespace: str, generation: int) -> Catalogue:
-        cached = self._cached
-        if cached is not None and cached[0] == generation:
-            return cached[1]
-        catalogue = read_catalogue(store, course_namespace)
-        with self._lock:
-            if self._cached is None or self._cached[0] <= generation:
-                self._cached = (generation, catalogue)
-        return catalogue
 
 
 # -- one occupation ------------------------------------------------------------------------------------------------

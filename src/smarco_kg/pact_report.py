@@ -4,14 +4,13 @@ the partnership, each read from a named query of ``queries/`` (``pact-*.rq``) so
 The report adds nothing the queries do not give: a figure is the sum of its query's rows (or of two queries' rows,
 for programmes created or updated), broken down by country and, where the survey asks, by type, role or kind. Its
 ``sources`` name the query and the part of its rows each value comes from. Reports are kept per year for one write
-generation: the next write makes them be computed again, so a report is never older than the last write.
+generation by the server: the next write makes them be computed again, so a report is never older than the last
+write.
 """
 
 from __future__ import annotations
 
 import json
-import logging
-import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
@@ -40,9 +39,7 @@ INDICATORS = ("peopleUpskilled", "peopleReskilled", "programmesCreatedOrUpdated"
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100  # a year outside these is a typing mistake, not a Pact for Skills year
 SMARCO = "https://w3id.org/smarco/ontology#"
-_CACHED_YEARS = 8  # reports kept per write generation (a coordinator looks at a handful of years)
 _PARALLEL = 3  # queries run at once: pyoxigraph evaluates without the GIL, a remote store in its own processes
-log = logging.getLogger("smarco_kg.pact_report")
 
 Row = dict[str, str]
 Link = Callable[[str], str]
@@ -267,85 +264,10 @@ class Computed:
     body: bytes
 
 
-class PactReports:
-    """Reports per year, kept for one write generation, never older than the last write.
-
-    Computing one costs what the named queries cost, which grows with the register and the events of the year (see
-    ``bench/community.py``); so a request waits for a computation of the same report already running rather than
-    start another, and ``kick`` (a listener of the knowledge graph's commits) computes again, in the background, the
-    reports asked for before the write, so the next request usually finds them ready. A report computed while the
-    generation moved on is dropped, not served."""
-
-    def __init__(self, store: GraphStore, registry: Mapping[str, NamedQuery], generation: Callable[[], int]) -> None:
-        self.store, self.registry, self.generation = store, registry, generation
-        self._lock = threading.Lock()
-        self._at: int | None = None
-        self._reports: dict[tuple[int, str], Computed] = {}
-        self._running: dict[tuple[int, int, str], threading.Event] = {}
-        self._asked: dict[tuple[int, str], Link] = {}  # what to compute again after a write
-        self._warming = threading.Lock()
-        self._queued = False  # a warm-up thread is started and has not yet read what to compute
-
-    def get(self, year: int, link: Link, key: str = "") -> Computed:
-        """The report for ``year`` at the current generation; ``key`` tells apart reports whose links differ (the
-        host the request named)."""
-        while True:
-            generation = self.generation()
-            with self._lock:
-                self._asked[(year, key)] = link
-                if len(self._asked) > _CACHED_YEARS:
-                    self._asked.pop(next(iter(self._asked)))
-                if generation != self._at:
-                    self._at, self._reports = generation, {}
-                found = self._reports.get((year, key))
-                if found is not None:
-                    return found
-                running = self._running.get((generation, year, key))
-                if running is None:
-                    running = self._running[(generation, year, key)] = threading.Event()
-                    mine = True
-                else:
-                    mine = False
-            if not mine:
-                running.wait()
-                continue  # the report is cached now, or the generation moved on: look again
-            try:
-                return self._compute(generation, year, link, key)
-            finally:
-                with self._lock:
-                    self._running.pop((generation, year, key), None)
-                running.set()
-
-    def _compute(self, generation: int, year: int, link: Link, key: str) -> Computed:
-        document = build_report(self.store, self.registry, year, link)
-        computed = Computed(document, json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode())
-        with self._lock:
-            if generation == self._at == self.generation():
-                if len(self._reports) >= _CACHED_YEARS:
-                    self._reports.pop(next(iter(self._reports)))
-                self._reports[(year, key)] = computed
-        return computed
-
-    def kick(self) -> None:
-        """After a commit: compute again, in a background thread, the reports asked for so far (none asked: nothing
-        to do; a warm-up already waiting to start will see this write too)."""
-        with self._lock:
-            if not self._asked or self._queued:
-                return
-            self._queued = True
-        threading.Thread(target=self._warm, name="pact-report", daemon=True).start()
-
-    def _warm(self) -> None:
-        with self._warming:  # one warm-up at a time; a later write's warm-up follows it
-            with self._lock:
-                self._queued = False
-                asked = list(self._asked.items())
-            for (year, key), link in asked:
-                try:
-                    self.get(year, link, key)
-                except Exception:  # the store closed under it, or a query failed: the next request will say
-                    log.warning("the Pact for Skills report for %s could not be computed in advance", year)
-                    return
+def computed(store: GraphStore, registry: Mapping[str, NamedQuery], year: int, link: Link) -> Computed:
+    """The report for ``year``, serialised: what the server keeps per write generation (``generation_cache``)."""
+    document = build_report(store, registry, year, link)
+    return Computed(document, json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode())
 
 
 # ---- as a table ---------------------------------------------------------------------------------------------------

@@ -106,9 +106,7 @@ def create_app(
     app.state.service = Service(kg, queries, TokenStore(settings.tokens_file), operator_secret=operator_secret)
     kg.listeners.append(queries.refresh)  # after every commit, the next query sees it
     kg.listeners.append(publisher.kick)
-    figures = app.state.service.dashboard
-    figures.attach(kg.store, named, lambda: kg.generation)
-    kg.listeners.append(figures.kick)  # after a write, the dashboard's figures asked for are computed again
+    kg.listeners.append(app.state.service.dashboard.kick)  # after a write, the figures asked for are computed again
     app.state.publisher = publisher
 
     @app.exception_handler(SmarcoError)

@@ -16,8 +16,9 @@ from smarco_kg.catalogue.members import MemberIndex
 from smarco_kg.catalogue.read import Listing
 from smarco_kg.catalogue.write import MemberWrites
 from smarco_kg.config import Settings
-from smarco_kg.dashboard import FiguresCache
-from smarco_kg.gaps import CatalogueCache
+from smarco_kg.dashboard import Figures
+from smarco_kg.gaps import Catalogue as TaughtCatalogue
+from smarco_kg.generation_cache import GenerationCache
 from smarco_kg.kg import KnowledgeGraph
 from smarco_kg.query_admission import QueryAdmission, query_client
 
@@ -32,11 +33,20 @@ class Service:
     tokens: TokenStore
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     members: MemberIndex = field(default_factory=MemberIndex)
-    taught: CatalogueCache = field(default_factory=CatalogueCache)  # what the catalogue teaches, for gaps
-    dashboard: FiguresCache = field(default_factory=FiguresCache)  # the dashboard's figures, per write generation
+    taught: GenerationCache[str, TaughtCatalogue] = field(init=False)  # what the catalogue teaches, for gaps
+    dashboard: GenerationCache[tuple[int, str | None], Figures] = field(init=False)  # (year, organisation)
+    dashboard_pages: GenerationCache[tuple[str, str, str], tuple[bytes, dict[str, str]]] = field(init=False)
     http: httpx.AsyncClient = field(default_factory=lambda: httpx.AsyncClient(follow_redirects=False))
     # one client for every call to partner nodes: making one (its TLS context) costs ~20 ms
     operator_secret: str | None = None  # this run's secret, written to the server file (``server_file``)
+
+    def __post_init__(self) -> None:
+        generation = lambda: self.kg.generation  # noqa: E731
+        self.taught = GenerationCache("gap-catalogue", kept=1)
+        # a few years for each of 22 partners and the whole; the four asked last computed again after a write
+        self.dashboard = GenerationCache("dashboard-figures", kept=64, warm=4, generation=generation)
+        # drawn pages per (address, query, Accept-Language): at 209 organisations drawing one costs about 100 ms
+        self.dashboard_pages = GenerationCache("dashboard-pages", kept=64)
 
     @property
     def settings(self) -> Settings:

@@ -5,8 +5,6 @@ charts included, and works without JavaScript (the year is chosen with a GET for
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
@@ -18,7 +16,7 @@ from smarco_kg.api.pages import problem_page
 from smarco_kg.api.params import query_params
 from smarco_kg.api.templating import chosen_language, html_page
 from smarco_kg.catalogue.read import pick_label
-from smarco_kg.dashboard import Figures, parse_year
+from smarco_kg.dashboard import Figures, compute, parse_year
 from smarco_kg.dashboard.downloads import FORMATS, to_csv, to_xlsx
 from smarco_kg.errors import NotFound, SmarcoError
 from smarco_kg.web import i18n
@@ -26,46 +24,13 @@ from smarco_kg.web.dashboard_view import Section, headlines, partner_sections, s
 
 router = APIRouter(include_in_schema=False)
 PARAMETERS = {"year", "lang"}
-_PAGES_KEPT = 64
-
-
-class RenderedPages:
-    """Drawn dashboard pages per (write generation, address, Accept-Language): at 209 organisations drawing the page
-    costs about 100 ms of CPU, which the cached figures alone left to every view. A page of an older generation is
-    never served: the generation is in the key, and older ones are dropped when a newer one is kept."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._pages: OrderedDict[tuple[int, str, str, str], tuple[bytes, dict[str, str]]] = OrderedDict()
-
-    def get(self, key: tuple[int, str, str, str]) -> tuple[bytes, dict[str, str]] | None:
-        with self._lock:
-            found = self._pages.get(key)
-            if found is not None:
-                self._pages.move_to_end(key)
-            return found
-
-    def keep(self, key: tuple[int, str, str, str], body: bytes, headers: dict[str, str]) -> None:
-        with self._lock:
-            for old in [k for k in self._pages if k[0] < key[0]]:
-                del self._pages[old]
-            self._pages[key] = (body, headers)
-            while len(self._pages) > _PAGES_KEPT:
-                self._pages.popitem(last=False)
-
-
-def _rendered(request: Request) -> RenderedPages:
-    pages = getattr(request.app.state, "dashboard_pages", None)
-    if pages is None:
-        pages = request.app.state.dashboard_pages = RenderedPages()
-    return pages
 
 
 def _figures(request: Request, year: int, organisation: str | None = None, generation: int | None = None) -> Figures:
     svc = service(request)
     queries = request.app.state.named_queries
     at = svc.generation if generation is None else generation
-    return svc.dashboard.get(svc.kg.store, queries, at, year, organisation)
+    return svc.dashboard.get(at, (year, organisation), lambda: compute(svc.kg.store, queries, year, organisation))
 
 
 def _organisation(request: Request, id: str) -> str:
@@ -106,8 +71,8 @@ async def _page(request: Request, organisation: str | None, base: str) -> Respon
     try:
         year = _year(request)
         generation = service(request).generation
-        key = (generation, request.url.path, request.url.query, request.headers.get("accept-language", ""))
-        kept = _rendered(request).get(key)
+        key = (request.url.path, request.url.query, request.headers.get("accept-language", ""))
+        kept = service(request).dashboard_pages.peek(generation, key)
         if kept is not None:
             return HTMLResponse(kept[0], headers=kept[1])
         figures = await run_in_threadpool(_figures, request, year, organisation, generation)
@@ -126,7 +91,7 @@ async def _page(request: Request, organisation: str | None, base: str) -> Respon
             "organisation_page": catalogue.page_of(organisation) if organisation else None,
         }
         page = html_page(request, "dashboard.html", context)
-        _rendered(request).keep(key, bytes(page.body), {"Vary": page.headers["Vary"]})
+        service(request).dashboard_pages.keep(generation, key, (bytes(page.body), {"Vary": page.headers["Vary"]}))
         return page
     except SmarcoError as problem:
         return problem_page(request, problem)

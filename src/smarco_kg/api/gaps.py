@@ -32,6 +32,7 @@ from smarco_kg.gaps import (
     OccupationGap,
     collection_gaps,
     occupation_gap,
+    read_catalogue,
     skill_labels,
 )
 from smarco_kg.held_skills import NoSkills, UnreadableCredential, read_credential
@@ -44,7 +45,7 @@ MAX_HELD = 200  # skills a visitor may say they hold, in one address
 def catalogue(request: Request) -> Catalogue:
     svc = service(request)
     namespace = svc.catalogue.entry("courses").namespace(svc.settings.base_iri)
-    return svc.taught.get(svc.kg.store, namespace, svc.generation)
+    return svc.taught.get(svc.generation, namespace, lambda: read_catalogue(svc.kg.store, namespace))
 
 
 def _flag(params: dict[str, str], name: str) -> bool:

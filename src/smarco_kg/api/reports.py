@@ -12,9 +12,10 @@ from smarco_kg.api.params import query_params
 from smarco_kg.api.problems import problem_responses
 from smarco_kg.catalogue.sheets import MEDIA_TYPES
 from smarco_kg.errors import BadParameter, NotAcceptable, Unprocessable
+from smarco_kg.generation_cache import GenerationCache
 from smarco_kg.kg import KnowledgeGraph
 from smarco_kg.negotiation import negotiate
-from smarco_kg.pact_report import REPORT_SCHEMA, PactReports, missing_queries, parse_year, spreadsheet
+from smarco_kg.pact_report import REPORT_SCHEMA, Computed, computed, missing_queries, parse_year, spreadsheet
 from smarco_kg.queries import QueryRegistry
 
 JSON = "application/json"
@@ -27,7 +28,10 @@ def router(registry: QueryRegistry, kg: KnowledgeGraph) -> APIRouter:
     routes = APIRouter(tags=["Reports"])
     if missing_queries(registry):
         return routes
-    reports = PactReports(kg.store, registry, lambda: kg.generation)
+    # a coordinator looks at a handful of years; those asked last are computed again after a write
+    reports: GenerationCache[tuple[int, str], Computed] = GenerationCache(
+        "pact-report", kept=8, warm=8, generation=lambda: kg.generation
+    )
     kg.listeners.append(reports.kick)  # after a write, the reports asked for are computed again
 
     @routes.get(
@@ -70,7 +74,10 @@ def router(registry: QueryRegistry, kg: KnowledgeGraph) -> APIRouter:
         def link(name: str) -> str:
             return str(request.url_for(f"named_query:{name}").include_query_params(year=reported))
 
-        report = await run_in_threadpool(reports.get, reported, link, str(request.base_url))
+        at = kg.generation
+        report = await run_in_threadpool(
+            reports.get, at, (reported, str(request.base_url)), lambda: computed(kg.store, registry, reported, link)
+        )
         if chosen == "json":
             return Response(report.body, media_type=JSON)
         body = await run_in_threadpool(spreadsheet, report.document, chosen)

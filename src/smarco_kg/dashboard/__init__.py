@@ -5,10 +5,9 @@ from smarco_kg.dashboard.figures import (
     DIMENSIONS,
     MEASURES,
     Figures,
-    FiguresCache,
     PledgeTarget,
     compute,
     parse_year,
 )
 
-__all__ = ["DIMENSIONS", "MEASURES", "Figures", "FiguresCache", "PledgeTarget", "compute", "parse_year"]
+__all__ = ["DIMENSIONS", "MEASURES", "Figures", "PledgeTarget", "compute", "parse_year"]

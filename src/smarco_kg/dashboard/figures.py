@@ -1,5 +1,6 @@
 """The dashboard's figures for a year (and optionally one organisation), read from the named queries
-``queries/dashboard-*.rq`` so that a researcher reproduces each one over SPARQL, and cached per write generation.
+``queries/dashboard-*.rq`` so that a researcher reproduces each one over SPARQL (the server keeps them per write
+generation: ``smarco_kg.generation_cache``).
 
 A figure is a whole number: a count (courses, credentials, events…) or a sum (participants, learners reached).
 The definitions are the queries' own descriptions; this module only runs them and arranges their rows.
@@ -7,10 +8,7 @@ The definitions are the queries' own descriptions; this module only runs them an
 
 from __future__ import annotations
 
-import logging
-import threading
-from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -53,9 +51,6 @@ PLEDGES, STAKEHOLDERS, EVENTS, COLLECTIONS = (
 )
 FIRST_YEAR, LAST_YEAR = 2000, 2100
 PARTNER_ROLES = (SMARCO.coordinator, SMARCO.partner, SMARCO.associatedPartner)
-_CACHED = 64  # (generation, year, organisation) entries kept: a few years for each of 22 partners and the whole
-_ASKED = 4  # (year, organisation) computed again after a write: each costs the queries' full time at scale
-log = logging.getLogger("smarco_kg.dashboard")
 
 
 def parse_year(value: str | None, today: date | None = None) -> int:
@@ -177,86 +172,3 @@ def compute(store: GraphStore, queries: QueryRegistry, year: int, organisation: 
     figures = Figures(year, organisation, total, by, collections, pledges, stakeholders, events, partners)
     figures.labels = _labels(store, sorted(named))
     return figures
-
-
-class FiguresCache:
-    """The figures as of one write generation: a write moves the generation on, so they are never stale.
-
-    Computing them costs what the named queries cost, which grows with the register and the events (about 16 s at
-    100k issued credentials, see ``bench/community.py``), and partners write often; so, like the Pact for Skills
-    report, a request waits for a computation of the same figures already running rather than start another, and
-    ``kick`` (a listener of the knowledge graph's commits) computes again, in the background, the figures asked
-    for before the write. A request never gets an older generation than the one it asked at."""
-
-    def __init__(self) -> None:
-        self._cached: OrderedDict[tuple[int, int, str | None], Figures] = OrderedDict()
-        self._lock = threading.Lock()
-        self._running: dict[tuple[int, int, str | None], threading.Event] = {}
-        self._asked: OrderedDict[tuple[int, str | None], None] = OrderedDict()  # computed again after a write
-        self._source: tuple[GraphStore, QueryRegistry, Callable[[], int]] | None = None
-        self._warming = threading.Lock()
-        self._queued = False  # a warm-up thread is started and has not yet read what to compute
-
-    def get(
-        self, store: GraphStore, queries: QueryRegistry, generation: int, year: int, organisation: str | None = None
-    ) -> Figures:
-        key = (generation, year, organisation)
-        while True:
-            with self._lock:
-                self._asked[(year, organisation)] = None
-                self._asked.move_to_end((year, organisation))
-                while len(self._asked) > _ASKED:
-                    self._asked.popitem(last=False)
-                if key in self._cached:
-                    self._cached.move_to_end(key)
-                    return self._cached[key]
-                running = self._running.get(key)
-                mine = running is None
-                if running is None:
-                    running = self._running[key] = threading.Event()
-            if not mine:
-                running.wait()
-                continue  # cached now, or the computation failed: look again (and compute it here)
-            try:
-                figures = compute(store, queries, year, organisation)
-                with self._lock:
-                    self._cached = OrderedDict((k, v) for k, v in self._cached.items() if k[0] >= generation)
-                    self._cached[key] = figures
-                    while len(self._cached) > _CACHED:
-                        self._cached.popitem(last=False)
-                return figures
-            finally:
-                with self._lock:
-                    self._running.pop(key, None)
-                running.set()
-
-    def attach(self, store: GraphStore, queries: QueryRegistry, generation: Callable[[], int]) -> None:
-        """Where ``kick`` computes the figures again: the server's store, named queries and write generation."""
-        self._source = (store, queries, generation)
-
-    def kick(self) -> None:
-        """After a commit: compute again, in a background thread, the figures asked for so far (nothing asked, or
-        no ``attach``: nothing to do; a warm-up already waiting to start will see this write too)."""
-        with self._lock:
-            if self._source is None or not self._asked or self._queued:
-                return
-            self._queued = True
-        threading.Thread(target=self._warm, name="dashboard-figures", daemon=True).start()
-
-    def _warm(self) -> None:
-        with self._warming:  # one warm-up at a time; a later write's warm-up follows it
-            with self._lock:
-                self._queued = False
-                asked = list(reversed(self._asked))  # the latest asked first: the partnership's page, usually
-                source = self._source
-            if source is None:
-                return
-            store, queries, generation = source
-            for year, organisation in asked:
-                if self._queued:
-                    return  # another write came: its warm-up computes the newer generation
-                try:
-                    self.get(store, queries, generation(), year, organisation)
-                except Exception:  # the store closed under it, or a query failed: the next request will say
-                    log.warning("the dashboard's figures for %s could not be computed in advance", year)
-                    return
