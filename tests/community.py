@@ -1,4 +1,4 @@
-"""The community fixture (``tests/data/pact-community.trig``) and the facts the community tests count by hand.
+"""The community fixture (``tests/data/community.trig``) and the facts the community tests count by hand.
 
 The facts are read with one plain SELECT through ``/sparql``: every triple of the predicates the community's
 figures rest on (and the types they need), so blank nodes keep one name throughout. The tests then count, sum and
@@ -16,7 +16,7 @@ from smarco_kg.formats import rdf_syntax
 from smarco_kg.store import GraphStore
 from tests.server import LiveServer
 
-FIXTURE = Path(__file__).resolve().parent / "data" / "pact-community.trig"
+FIXTURE = Path(__file__).resolve().parent / "data" / "community.trig"
 BASE = "https://w3id.org/smarco/"
 SMARCO = "https://w3id.org/smarco/ontology#"
 SCHEMA = "https://schema.org/"

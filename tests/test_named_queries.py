@@ -26,9 +26,7 @@ from smarco_kg.queries import (
     load_queries,
     load_query,
 )
-from smarco_kg.store import GraphStore
 from tests.backends import Template
-from tests.community import seed
 from tests.dashboard_facts import load_community
 from tests.server import LiveServer, describe, live_server, problem
 
@@ -41,15 +39,10 @@ LANGUAGE = "http://publications.europa.eu/resource/authority/language/"
 
 @pytest.fixture(scope="module")
 def server(_demo_template: Template, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """One server for the module, over a private copy of the demo store with both community fixtures (stakeholders,
-    pledges, events, issued credentials): the dashboard's, pact-* and community queries' examples need them."""
+    """One server for the module, over a private copy of the demo store with the community fixture (stakeholders,
+    pledges, events, issued credentials): the dashboard's, pact-* and community queries' examples need it."""
     root = tmp_path_factory.mktemp("named-queries")
-
-    def both(store: GraphStore) -> None:
-        load_community(store)
-        seed(store)
-
-    with live_server(_demo_template, root, partner="cefriel", seed=both) as live:
+    with live_server(_demo_template, root, partner="cefriel", seed=load_community) as live:
         yield live
 
 
