@@ -1,5 +1,5 @@
 """The coordinator's dashboard over HTTP, on both backends: every number on the page, in its CSV and in its XLSX
-equals a count made independently in the test (``tests/dashboard_facts.py``), a write moves the number at once,
+equals a count made independently in the test (``tests/community.py``), a write moves the number at once,
 and a bad year is a 422 problem on the page and on every download. The demo data is loaded with the community
 fixture ``tests/data/community.trig`` (stakeholders, pledges, events, adoptions, the register)."""
 
@@ -16,19 +16,20 @@ from smarco_kg.generation_cache import GenerationCache
 from smarco_kg.kg import KnowledgeGraph
 from smarco_kg.queries import load_queries
 from tests.backends import Template
-from tests.dashboard_facts import (
+from tests.community import (
+    BASE,
     csv_rows,
     events_by_type,
     expected,
     load_community,
     page_tables,
-    pledges,
+    read_facts,
     stakeholders,
+    targets,
     xlsx_rows,
 )
 from tests.server import LiveServer, describe, live_server, problem
 
-BASE = "https://w3id.org/smarco/"
 PARTNER = "cefriel"
 YEARS = (2025, 2026)
 MEASURES = ("courses", "microCredentials", "certificates", "credentialsIssued", "learnersReached", "digitalSkills",
@@ -61,7 +62,8 @@ def _check_dimension(tables, dimension: str, counts, members_expected: set[str])
 
 @pytest.mark.parametrize("year", YEARS)
 def test_every_number_on_the_dashboard_equals_an_independent_count(api: LiveServer, year: int) -> None:
-    dims = expected(api.select, year)
+    facts = read_facts(api)
+    dims = expected(facts, year)
     tables = _page(api, f"/dashboard?year={year}")
     for dimension in ("aims", "partners", "countries"):
         nonzero = {m for measure in MEASURES for m, items in dims[dimension].items[measure].items() if items}
@@ -88,15 +90,15 @@ def test_every_number_on_the_dashboard_equals_an_independent_count(api: LiveServ
         ], row  # fmt: skip
     # pledges against their targets
     per_indicator: dict[str, list[int]] = {}
-    for indicator, amount, achieved in pledges(api.select, year).values():
-        summed = per_indicator.setdefault(indicator, [0, 0, 0])
-        summed[0], summed[1], summed[2] = summed[0] + 1, summed[1] + amount, summed[2] + achieved
+    for target in targets(facts, year).values():
+        summed = per_indicator.setdefault(target.indicator, [0, 0, 0])
+        summed[0], summed[1], summed[2] = summed[0] + 1, summed[1] + target.amount, summed[2] + target.achieved
     shown = {i: [int(r[1]), int(r[2]), int(r[3])] for i, r in _rows(tables, "pledges")}
     assert shown == per_indicator
     # events and participants per type, stakeholders per type
     events = {t: (int(r[1]), int(r[2])) for t, r in _rows(tables, "events")}
-    assert events == events_by_type(api.select, year)
-    assert sum(int(r[1]) for _, r in _rows(tables, "stakeholders")) == stakeholders(api.select, year)
+    assert events == events_by_type(facts, year)
+    assert sum(int(r[1]) for _, r in _rows(tables, "stakeholders")) == stakeholders(facts, year)
 
 
 def _rows(tables, name: str) -> list[tuple[str, list[str]]]:
@@ -106,10 +108,11 @@ def _rows(tables, name: str) -> list[tuple[str, list[str]]]:
 
 def test_the_fixture_gives_each_section_something_to_count(api: LiveServer) -> None:
     """So that the comparisons above compare numbers, not empty tables."""
-    dims = expected(api.select, 2026)
+    facts = read_facts(api)
+    dims = expected(facts, 2026)
     for measure in MEASURES:
         assert dims["total"].value(measure, "") > 0, measure
-    assert pledges(api.select, 2026) and 0 < stakeholders(api.select, 2026) < stakeholders(api.select, 2027)
+    assert targets(facts, 2026) and 0 < stakeholders(facts, 2026) < stakeholders(facts, 2027)
 
 
 def test_each_download_says_what_the_page_says(api: LiveServer) -> None:
@@ -140,13 +143,14 @@ def _same(value: str) -> str:
 
 
 def test_a_partner_page_gives_the_same_figures_for_one_partner(api: LiveServer) -> None:
-    dims = expected(api.select, 2026)
+    facts = read_facts(api)
+    dims = expected(facts, 2026)
     organisation = f"{BASE}organisation/national-college-of-ireland"
     tables = _page(api, "/dashboard/partners/national-college-of-ireland?year=2026")
     figures = dict(zip(tables.ids["figures"], tables.tables["figures"][1:], strict=True))
     assert {m: int(figures[m][1]) for m in MEASURES} == {m: dims["partners"].value(m, organisation) for m in MEASURES}
     own = {t: (int(r[3]), int(r[4])) for t, r in _rows(tables, "pledges")}  # its own pledge's targets, one by one
-    assert own == {t: (a, b) for t, (_, a, b) in pledges(api.select, 2026).items() if "nci-" in t} and own
+    assert own == {t: (x.amount, x.achieved) for t, x in targets(facts, 2026).items() if "nci-" in t} and own
     page = api.client.get(f"{api.url}/dashboard?year=2026").text
     assert 'href="/dashboard/partners/national-college-of-ireland?year=2026"' in page
     own = api.client.get(f"{api.url}/organisation/national-college-of-ireland", headers={"Accept": "text/html"}).text
@@ -179,7 +183,7 @@ INSERT DATA {{ GRAPH <{BASE}graph/partner/{PARTNER}> {{
     after = _page(api, "/dashboard?year=2026")
     moved = dict(zip(after.ids["partners"], after.tables["partners"][1:], strict=True))[cefriel]
     assert int(moved[1]) == int(row[1]) + 1
-    dims = expected(api.select, 2026)
+    dims = expected(read_facts(api), 2026)
     _check_dimension(after, "partners", dims["partners"], set())
     assert after.summary["courses"] == f"{dims['total'].value('courses', ''):,}"
 

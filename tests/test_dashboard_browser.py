@@ -14,7 +14,7 @@ import pytest
 from smarco_kg.store import store_for
 from tests.accessibility import counts, describe, serious, violations
 from tests.backends import Template
-from tests.dashboard_facts import load_community
+from tests.community import load_community
 from tests.server import running_server
 
 WIDTHS = {"desktop": (1280, 900), "phone": (390, 844)}

@@ -27,7 +27,7 @@ from smarco_kg.queries import (
     load_query,
 )
 from tests.backends import Template
-from tests.dashboard_facts import load_community
+from tests.community import load_community
 from tests.server import LiveServer, describe, live_server, problem
 
 REGISTRY = load_queries(PROJECT_ROOT / "queries")
