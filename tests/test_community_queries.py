@@ -16,13 +16,14 @@ from tests.community import (
     ELM,
     GREEN,
     ORG,
-    PARTNERSHIP,
     SCHEMA,
     SKOS,
     SMARCO,
     Facts,
+    memberships,
     read_facts,
     seed_world,
+    targets,
     year_of,
 )
 from tests.server import LiveServer, describe, live_server, problem
@@ -61,20 +62,11 @@ def test_the_research_queries_are_listed_with_their_headers(server: LiveServer) 
 
 @pytest.mark.parametrize("year", ["2026", "2027"])
 def test_pledges_behind_target_are_those_short_of_their_amount(server: LiveServer, facts: Facts, year: str) -> None:
-    expected = {}
-    for pledge in facts.of_type(SMARCO + "Pledge"):
-        for target in facts.objects(pledge, SMARCO + "target"):
-            if facts.one(target, SMARCO + "year") != year:
-                continue
-            amount = int(facts.one(target, SMARCO + "amount") or 0)
-            achieved = sum(
-                int(facts.one(a, SMARCO + "amount") or 0)
-                for r in facts.objects(pledge, SMARCO + "progressReport")
-                for a in facts.objects(r, SMARCO + "achievement")
-                if facts.one(a, SMARCO + "againstTarget") == target
-            )
-            if achieved < amount:
-                expected[target] = (amount, achieved, amount - achieved, round(100 * achieved / amount, 1))
+    expected = {
+        target: (t.amount, t.achieved, t.amount - t.achieved, round(100 * t.achieved / t.amount, 1))
+        for target, t in targets(facts, int(year)).items()
+        if t.achieved < t.amount
+    }
     rows = run(server, "pledges-behind-target", year=year)
     found = {r["target"]: (int(r["amount"]), int(r["achieved"]), int(r["missing"]), float(r["percent"])) for r in rows}
     assert found == expected and found, "the fixture has targets behind in 2026 and 2027"
@@ -108,18 +100,12 @@ def test_adoptions_across_borders_differ_from_the_practice_s_country(
 @pytest.mark.parametrize("year", [None, "2025", "2026"])
 def test_stakeholders_are_counted_per_country_and_type(server: LiveServer, facts: Facts, year: str | None) -> None:
     counted: Counter[tuple[str | None, str | None]] = Counter()
-    for membership in facts.of_type(ORG + "Membership"):
-        if SMARCO + "stakeholder" not in facts.objects(membership, ORG + "role"):
+    for organisation, role in memberships(facts, int(year) if year else None):
+        if role != SMARCO + "stakeholder":
             continue
-        if PARTNERSHIP not in facts.objects(membership, ORG + "organization"):
-            continue
-        start = facts.one(membership, SCHEMA + "startDate")
-        if year and start and year_of(start) > int(year):
-            continue
-        for organisation in facts.objects(membership, ORG + "member"):
-            for country in facts.country(organisation) or {None}:
-                for kind in facts.objects(organisation, ORG + "classification") or [None]:
-                    counted[(country, kind)] += 1
+        for country in facts.country(organisation) or {None}:
+            for kind in facts.objects(organisation, ORG + "classification") or [None]:
+                counted[(country, kind)] += 1
     rows = run(server, "stakeholders-per-country-and-type", **({"year": year} if year else {}))
     assert {(r.get("country"), r.get("type")): int(r["stakeholders"]) for r in rows} == dict(counted)
     assert sum(counted.values()) >= {None: 8, "2025": 3, "2026": 6}[year]  # the fixture's stakeholders

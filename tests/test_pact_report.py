@@ -22,13 +22,16 @@ from tests.community import (
     DCT,
     ELM,
     ORG,
-    PARTNERSHIP,
     SCHEMA,
     SMARCO,
     Facts,
     code,
+    credentials_in,
+    memberships,
+    participants_in,
     read_facts,
     seed_world,
+    targets,
     year_of,
 )
 from tests.server import LiveServer, describe, live_server, problem
@@ -85,24 +88,6 @@ def by_country(pairs: list[tuple[str | None, int]]) -> dict[str | None, int]:
     return dict(counted)
 
 
-def credentials_in(facts: Facts, year: int) -> list[str]:
-    return [
-        c
-        for c in facts.of_type(SMARCO + "IssuedCredential")
-        if any(year_of(d) == year for d in facts.objects(c, DCT + "issued"))
-    ]
-
-
-def participants_in(facts: Facts, year: int) -> list[tuple[str, str | None, int]]:
-    """(event, participants' country, count) for the events starting in year."""
-    return [
-        (event, code(facts.one(count, DCT + "spatial")), int(facts.one(count, SMARCO + "amount") or 0))
-        for event in facts.of_type(SMARCO + "Event")
-        if any(year_of(d) == year for d in facts.objects(event, SCHEMA + "startDate"))
-        for count in facts.objects(event, SMARCO + "participants")
-    ]
-
-
 def programmes_in(facts: Facts, year: int) -> list[str]:
     kinds = [ELM + "LearningOpportunity", ELM + "LearningAchievementSpecification", SMARCO + "MicroCredential",
              SMARCO + "Certificate"]  # fmt: skip
@@ -113,21 +98,6 @@ def programmes_in(facts: Facts, year: int) -> list[str]:
         if any(year_of(d) == year for p in (DCT + "issued", DCT + "modified") for d in facts.objects(s, p))
     }
     return sorted(dated)
-
-
-def members_in(facts: Facts, year: int) -> list[tuple[str, str]]:
-    """(organisation, role) of the memberships started by the end of year (or without a start)."""
-    found = []
-    for membership in facts.of_type(ORG + "Membership"):
-        if PARTNERSHIP not in facts.objects(membership, ORG + "organization"):
-            continue
-        starts = facts.objects(membership, SCHEMA + "startDate")
-        if starts and not all(year_of(s) <= year for s in starts):
-            continue
-        for organisation in facts.objects(membership, ORG + "member"):
-            for role in facts.objects(membership, ORG + "role"):
-                found.append((organisation, code(role) or ""))
-    return found
 
 
 def breakdown(figure: dict[str, Any], name: str) -> dict[str | None, int]:
@@ -165,11 +135,11 @@ def test_learners_reached_are_credentials_not_revoked_and_event_participants(
     figure = report(server, year)["partnership"]["learnersReached"]
     credentials = [c for c in credentials_in(facts, year) if not facts.objects(c, SMARCO + "revoked")]
     participants = participants_in(facts, year)
-    assert figure["value"] == len(credentials) + sum(n for _, _, n in participants)
+    assert figure["value"] == len(credentials) + sum(p.amount for p in participants)
     parts = {s["part"]: s["value"] for s in figure["sources"]}
-    assert parts == {"credentials": len(credentials), "events": sum(n for _, _, n in participants)}
+    assert parts == {"credentials": len(credentials), "events": sum(p.amount for p in participants)}
     countries = [(code(facts.one(c, SMARCO + "learnerCountry")), 1) for c in credentials]
-    assert breakdown(figure, "country") == by_country(countries + [(c, n) for _, c, n in participants])
+    assert breakdown(figure, "country") == by_country(countries + [(code(p.country), p.amount) for p in participants])
 
 
 @pytest.mark.parametrize("year", [2025, 2026, 2027])
@@ -192,9 +162,9 @@ def test_credentials_issued_and_revoked_come_from_the_register(server: LiveServe
 @pytest.mark.parametrize("year", [2024, 2025, 2026, 2027])
 def test_members_are_counted_once_their_membership_started(server: LiveServer, facts: Facts, year: int) -> None:
     figure = report(server, year)["partnership"]["stakeholders"]
-    members = members_in(facts, year)
+    members = memberships(facts, year)
     assert figure["value"] == len(members)
-    assert breakdown(figure, "role") == dict(Counter(role for _, role in members))
+    assert breakdown(figure, "role") == dict(Counter(code(role) for _, role in members))
     types = Counter(code(t) for o, _ in members for t in (facts.objects(o, ORG + "classification") or [None]))
     assert breakdown(figure, "type") == dict(types)
     countries = Counter(code(c) for o, _ in members for c in (facts.country(o) or {None}))
@@ -222,17 +192,8 @@ def test_programmes_are_pledged_ones_and_dated_catalogue_records(server: LiveSer
 def test_each_pledge_s_targets_carry_what_was_achieved_against_them(server: LiveServer, facts: Facts) -> None:
     pledges = report(server)["pledges"]
     expected: dict[str, dict[str, tuple[int, int]]] = {}
-    for pledge in facts.of_type(SMARCO + "Pledge"):
-        for target in facts.objects(pledge, SMARCO + "target"):
-            if year_of(facts.one(target, SMARCO + "year") or "0") != YEAR:
-                continue
-            achieved = sum(
-                int(facts.one(a, SMARCO + "amount") or 0)
-                for r in facts.objects(pledge, SMARCO + "progressReport")
-                for a in facts.objects(r, SMARCO + "achievement")
-                if facts.one(a, SMARCO + "againstTarget") == target
-            )
-            expected.setdefault(pledge, {})[target] = (int(facts.one(target, SMARCO + "amount") or 0), achieved)
+    for target, counted in targets(facts, YEAR).items():
+        expected.setdefault(counted.pledge, {})[target] = (counted.amount, counted.achieved)
     found = {p["id"]: {t["id"]: (t["amount"], t["achieved"]) for t in p["targets"]} for p in pledges if p["targets"]}
     assert found == expected
     for pledge in pledges:
