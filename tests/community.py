@@ -60,7 +60,8 @@ report's tests expect do not move when demo files of the community itself are ad
 
 
 def load_community(store: GraphStore) -> None:
-    """Load the fixture into a store, as trusted data."""
+    """Load the fixture into a store, as trusted data: its conformance to the shapes is checked once, by a test of
+    its own, not on every load."""
     store.bulk_load(FIXTURE, rdf_syntax("trig"), base_iri=BASE)
 
 
