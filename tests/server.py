@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -23,16 +24,20 @@ from tests.processes import free_port, stop
 
 @contextmanager
 def running_server(
-    store: Path | Settings, *, timeout: float = 30.0, env: dict[str, str] | None = None
+    store: Path | Settings, *, timeout: float = 120.0, env: dict[str, str] | None = None
 ) -> Iterator[str]:
     """Start ``smarco-kg serve`` on a free loopback port over ``store`` (a directory, or settings naming any
     store); yield its base URL; stop it afterwards.
 
-    ``env`` adds to (or overrides) the environment the server inherits, e.g. ``SMARCO_TOKENS_FILE``."""
+    ``env`` adds to (or overrides) the environment the server inherits, e.g. ``SMARCO_TOKENS_FILE``. ``timeout``:
+    a start-up takes about 3 s of CPU on the demo store, but on two cores shared with the rest of the suite (its
+    browsers, Virtuoso servers and schemathesis runs) one has taken more than 30 s."""
     port = free_port()
     named = settings_env(store) if isinstance(store, Settings) else {"SMARCO_STORE": str(store)}
     command = [sys.executable, "-m", "smarco_kg", "serve", "--port", str(port)]
-    environment = {**os.environ, "SMARCO_LOG_LEVEL": "warning", **named, **(env or {})}
+    # PYTHONFAULTHANDLER: a server that does not answer in time is stopped with SIGABRT, which prints every
+    # thread's stack: the error then says where start-up was
+    environment = {**os.environ, "SMARCO_LOG_LEVEL": "warning", "PYTHONFAULTHANDLER": "1", **named, **(env or {})}
     process = subprocess.Popen(command, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -46,7 +51,9 @@ def running_server(
             except httpx.TransportError:
                 pass
             if time.monotonic() > deadline:
-                raise RuntimeError("the server did not answer /health in time")
+                process.send_signal(signal.SIGABRT)
+                output, _ = process.communicate(timeout=30)
+                raise RuntimeError(f"no answer to /health in {timeout:.0f} s; the server was at:\n{output[-6000:]}")
             time.sleep(0.1)
         yield url
     finally:

@@ -5,7 +5,6 @@ fixture ``tests/data/community.trig`` (stakeholders, pledges, events, adoptions,
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -13,7 +12,7 @@ import pytest
 
 from smarco_kg.dashboard import compute
 from smarco_kg.formats import rdf_syntax
-from smarco_kg.generation_cache import GenerationCache
+from smarco_kg.generation_cache import LANE, GenerationCache
 from smarco_kg.kg import KnowledgeGraph
 from smarco_kg.queries import load_queries
 from tests.backends import Template
@@ -245,8 +244,7 @@ INSERT DATA {{ GRAPH <{BASE}graph/partner/{PARTNER}> {{
     elm:relatedESCOSkill <http://data.europa.eu/esco/skill/4d85b881-e490-4b4c-897a-2faa4ef53956> . }} }}""",
         actor="test",
     )
-    for thread in [t for t in threading.enumerate() if t.name == "dashboard-figures"]:
-        thread.join(60)
+    assert LANE.idle(60)
     # computed already: with no named queries at all, a computation now would fail
     empty = load_queries(tmp_path)
     after = cache.get(demo_kg.generation, 2026, lambda: compute(demo_kg.store, empty, 2026))

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from smarco_kg.generation_cache import GenerationCache
+from smarco_kg.generation_cache import LANE, GenerationCache
 
 
 def test_a_value_is_served_only_at_the_generation_it_was_computed_for() -> None:
@@ -66,8 +66,7 @@ def test_a_write_has_what_was_asked_last_computed_again_in_the_background() -> N
         cache.get(1, key, lambda key=key: generation[0] * 10 + len(key))  # type: ignore[misc]
     generation[0] = 2
     cache.kick()
-    for thread in [t for t in threading.enumerate() if t.name == "warm-test"]:
-        thread.join(10)
+    assert LANE.idle(10)
     assert cache.peek(2, "a") == 21 and cache.peek(2, "b") == 21
     assert cache.peek(2, "old") is None and cache.peek(1, "a") is None
 
@@ -76,5 +75,31 @@ def test_without_a_generation_to_read_a_write_warms_nothing() -> None:
     cache: GenerationCache[str, int] = GenerationCache("cold-test", warm=2)
     cache.get(1, "a", lambda: 1)
     cache.kick()
-    assert not [t for t in threading.enumerate() if t.name == "cold-test"]
+    assert LANE.idle(10)
     assert cache.peek(2, "a") is None
+
+
+def test_the_warm_ups_run_one_at_a_time_the_cheapest_first() -> None:
+    generation = [1]
+    ran: list[str] = []
+    gate = threading.Event()
+
+    def blocking() -> str:
+        if generation[0] == 2:  # the warm-up after the write holds the lane until the gate opens
+            assert gate.wait(10)
+        return "first"
+
+    first: GenerationCache[str, str] = GenerationCache("first", warm=1, generation=lambda: generation[0], priority=5)
+    heavy: GenerationCache[str, str] = GenerationCache("heavy", warm=1, generation=lambda: generation[0], priority=2)
+    light: GenerationCache[str, str] = GenerationCache("light", warm=1, generation=lambda: generation[0], priority=0)
+    first.get(1, "k", blocking)
+    heavy.get(1, "k", lambda: ran.append("heavy") or "heavy")  # type: ignore[func-returns-value]
+    light.get(1, "k", lambda: ran.append("light") or "light")  # type: ignore[func-returns-value]
+    ran.clear()
+    generation[0] = 2
+    first.kick()  # takes the lane and holds it until the gate opens
+    heavy.kick()
+    light.kick()  # queued after the heavy one, run before it
+    gate.set()
+    assert LANE.idle(10)
+    assert ran == ["light", "heavy"]

@@ -30,7 +30,7 @@ def router(registry: QueryRegistry, kg: KnowledgeGraph) -> APIRouter:
         return routes
     # a coordinator looks at a handful of years; those asked last are computed again after a write
     reports: GenerationCache[tuple[int, str], Computed] = GenerationCache(
-        "pact-report", kept=8, warm=8, generation=lambda: kg.generation
+        "pact-report", kept=8, warm=8, generation=lambda: kg.generation, priority=0
     )
     kg.listeners.append(reports.kick)  # after a write, the reports asked for are computed again
 
