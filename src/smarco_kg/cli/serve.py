@@ -30,7 +30,9 @@ def serve(
         import uvicorn
 
         from smarco_kg.api.app import create_app
+        from smarco_kg.heap import cap_arenas
 
+        cap_arenas()  # before the request threads start
         level = os.environ.get("SMARCO_LOG_LEVEL", "info").upper()
         logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
         settings = settings_for(store)
