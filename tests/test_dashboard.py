@@ -173,19 +173,7 @@ def test_a_write_changes_the_number_at_once(api: LiveServer) -> None:
     before = _page(api, "/dashboard?year=2026")
     cefriel = f"{BASE}organisation/{PARTNER}"
     row = dict(zip(before.ids["partners"], before.tables["partners"][1:], strict=True))[cefriel]
-    update = f"""PREFIX elm: <http://data.europa.eu/snb/model/elm/> PREFIX dct: <http://purl.org/dc/terms/>
-PREFIX smarco: <https://w3id.org/smarco/ontology#> PREFIX lang: <http://publications.europa.eu/resource/authority/language/>
-INSERT DATA {{ GRAPH <{BASE}graph/partner/{PARTNER}> {{
-  <{COURSE}> a elm:LearningOpportunity ; dct:title "A course written by the dashboard's test"@en ;
-    dct:description "Written to see the dashboard move."@en ; elm:providedBy <{cefriel}> ;
-    elm:learningAchievementSpecification <{COURSE}/specification> ;
-    elm:defaultLanguage lang:ENG ; smarco:aim smarco:resilientCommunities ; smarco:isSampleData true .
-  <{COURSE}/specification> a elm:LearningAchievementSpecification ; dct:title "Dashboard write test"@en ;
-    elm:learningOutcome <{COURSE}/outcome/1> ; elm:EQFLevel <http://data.europa.eu/snb/eqf/6> ;
-    dct:language lang:ENG ; elm:volumeOfLearning "PT20H"^^<http://www.w3.org/2001/XMLSchema#duration> ;
-    smarco:isSampleData true .
-  <{COURSE}/outcome/1> a elm:LearningOutcome ; dct:title "Read a dashboard"@en ;
-    elm:relatedESCOSkill <http://data.europa.eu/esco/skill/4d85b881-e490-4b4c-897a-2faa4ef53956> . }} }}"""
+    update = _new_course(COURSE, cefriel, "written by the dashboard's test")
     written = api.update(update)
     assert written.status_code in (200, 204), describe(written)
     after = _page(api, "/dashboard?year=2026")
@@ -228,24 +216,27 @@ def test_a_write_has_the_figures_asked_before_it_computed_again_in_the_backgroun
     demo_kg.listeners.append(cache.kick)
     before = cache.get(demo_kg.generation, 2026, lambda: compute(demo_kg.store, registry, 2026))
     course = f"{BASE}course/dashboard-background-test"
-    demo_kg.update(
-        f"""PREFIX elm: <http://data.europa.eu/snb/model/elm/> PREFIX dct: <http://purl.org/dc/terms/>
-PREFIX smarco: <https://w3id.org/smarco/ontology#> PREFIX lang: <http://publications.europa.eu/resource/authority/language/>
-INSERT DATA {{ GRAPH <{BASE}graph/partner/{PARTNER}> {{
-  <{course}> a elm:LearningOpportunity ; dct:title "A course written in the background test"@en ;
-    dct:description "Written to see the figures computed again."@en ; elm:providedBy <{BASE}organisation/{PARTNER}> ;
-    elm:learningAchievementSpecification <{course}/specification> ;
-    elm:defaultLanguage lang:ENG ; smarco:aim smarco:resilientCommunities ; smarco:isSampleData true .
-  <{course}/specification> a elm:LearningAchievementSpecification ; dct:title "Background test"@en ;
-    elm:learningOutcome <{course}/outcome/1> ; elm:EQFLevel <http://data.europa.eu/snb/eqf/6> ;
-    dct:language lang:ENG ; elm:volumeOfLearning "PT20H"^^<http://www.w3.org/2001/XMLSchema#duration> ;
-    smarco:isSampleData true .
-  <{course}/outcome/1> a elm:LearningOutcome ; dct:title "Read a dashboard"@en ;
-    elm:relatedESCOSkill <http://data.europa.eu/esco/skill/4d85b881-e490-4b4c-897a-2faa4ef53956> . }} }}""",
-        actor="test",
-    )
+    demo_kg.update(_new_course(course, f"{BASE}organisation/{PARTNER}", "written in the background test"), actor="test")
     assert LANE.idle(60)
     # computed already: with no named queries at all, a computation now would fail
     empty = load_queries(tmp_path)
     after = cache.get(demo_kg.generation, 2026, lambda: compute(demo_kg.store, empty, 2026))
     assert after.value("courses") == before.value("courses") + 1
+
+
+def _new_course(course: str, provider: str, written: str) -> str:
+    """A SPARQL Update adding a valid course of ``provider`` that teaches one skill and serves one aim: what moves
+    the dashboard's course count by one."""
+    return f"""PREFIX elm: <http://data.europa.eu/snb/model/elm/> PREFIX dct: <http://purl.org/dc/terms/>
+PREFIX smarco: <https://w3id.org/smarco/ontology#> PREFIX lang: <http://publications.europa.eu/resource/authority/language/>
+INSERT DATA {{ GRAPH <{BASE}graph/partner/{PARTNER}> {{
+  <{course}> a elm:LearningOpportunity ; dct:title "A course {written}"@en ;
+    dct:description "Written to see the dashboard move."@en ; elm:providedBy <{provider}> ;
+    elm:learningAchievementSpecification <{course}/specification> ;
+    elm:defaultLanguage lang:ENG ; smarco:aim smarco:resilientCommunities ; smarco:isSampleData true .
+  <{course}/specification> a elm:LearningAchievementSpecification ; dct:title "Dashboard write test"@en ;
+    elm:learningOutcome <{course}/outcome/1> ; elm:EQFLevel <http://data.europa.eu/snb/eqf/6> ;
+    dct:language lang:ENG ; elm:volumeOfLearning "PT20H"^^<http://www.w3.org/2001/XMLSchema#duration> ;
+    smarco:isSampleData true .
+  <{course}/outcome/1> a elm:LearningOutcome ; dct:title "Read a dashboard"@en ;
+    elm:relatedESCOSkill <http://data.europa.eu/esco/skill/4d85b881-e490-4b4c-897a-2faa4ef53956> . }} }}"""
