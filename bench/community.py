@@ -409,6 +409,14 @@ def wanted(options: argparse.Namespace) -> dict:
     return {k: getattr(options, k) for k in ("triples", "seed", "pledges", "events", "credentials")}
 
 
+def _init(store: Path, *, demo: bool, timeout: float) -> None:
+    """``smarco-kg init`` of ``store``, with the demo data or without (the generated community goes in after)."""
+    command = [sys.executable, "-m", "smarco_kg", "init", *([] if demo else ["--no-demo"]), "--store", str(store)]
+    init = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+    if init.returncode != 0:
+        raise SystemExit(f"smarco-kg init failed:\n{init.stdout}\n{init.stderr}")
+
+
 def built(options: argparse.Namespace, work: Path) -> tuple[dict, dict]:
     """The scale store: generated and bulk-loaded into ``work`` (or ``--store``, kept there for the next run)."""
     import json
@@ -426,15 +434,7 @@ def built(options: argparse.Namespace, work: Path) -> tuple[dict, dict]:
     home.mkdir(parents=True, exist_ok=True)
     data_path, store = home / "data.nq", home / "store"
     if options.demo:
-        init = subprocess.run(
-            [sys.executable, "-m", "smarco_kg", "init", "--store", str(store)],
-            capture_output=True,
-            text=True,
-            timeout=options.timeout,
-            check=False,
-        )
-        if init.returncode != 0:
-            raise SystemExit(f"smarco-kg init failed:\n{init.stdout}\n{init.stderr}")
+        _init(store, demo=True, timeout=options.timeout)
         counted = run_child("count", {"store": str(store)}, options.timeout)
         data, loaded = {**counted, "seconds": 0.0}, {"seconds": 0.0, "store_triples": counted["store_triples"]}
         if options.store is not None:
@@ -458,15 +458,7 @@ def built(options: argparse.Namespace, work: Path) -> tuple[dict, dict]:
     )
     if data["courses"] < MIN_COURSES:
         say(f"WARNING: only {data['courses']:,} courses; the goals are for >= 10,000 (give more --triples)")
-    init = subprocess.run(
-        [sys.executable, "-m", "smarco_kg", "init", "--no-demo", "--store", str(store)],
-        capture_output=True,
-        text=True,
-        timeout=options.timeout,
-        check=False,
-    )
-    if init.returncode != 0:
-        raise SystemExit(f"smarco-kg init failed:\n{init.stdout}\n{init.stderr}")
+    _init(store, demo=False, timeout=options.timeout)
     loaded = run_child("load", {"path": str(data_path), "store": str(store)}, options.timeout)
     say(
         f"store ready: {loaded['store_triples']:,} triples (bulk load {loaded['seconds']:.1f} s, "
