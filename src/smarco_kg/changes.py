@@ -138,7 +138,7 @@ class PendingWrite:
     graphs: list[str] = field(default_factory=list)
     entry: int | None = None  # the journal entry, once intended
     published: bool = False
-    after_intent: Callable[[], object] | None = None  # a test's fault injection (``Settings.test_crash``)
+    after_intent: Callable[[], object] | None = None  # right after the entry: write observers, fault injection
 
     def intend(self, graphs: Iterable[str], subjects: Iterable[str] | None = None) -> None:
         """Journal the graphs (and resources, when the write path knows them better) about to be committed."""

@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from smarco_kg.catalogue import CLASSES, Catalogue, ClassEntry
 from smarco_kg.changes import ChangeLog, PendingWrite
@@ -29,6 +29,17 @@ if TYPE_CHECKING:
     from smarco_kg.skill_extraction import SkillExtractor
 
 Listener = Callable[[], object]  # told of every commit; what it returns is not used
+
+
+class WriteObserver(Protocol):
+    """Told of each write around its store commit, to keep a statistic exact by differences (``register_tally``):
+    ``before`` right before the store commits (the write's graphs and resources), ``after`` once it has."""
+
+    def before(self, write: PendingWrite) -> None: ...
+
+    def after(self, write: PendingWrite | None, graphs: Sequence[str], subjects: Sequence[str]) -> None: ...
+
+
 CRASH_EXIT = 70  # the exit status of a process ended by the test fault injection (``Settings.test_crash``)
 log = logging.getLogger("smarco_kg.changes")
 
@@ -49,6 +60,7 @@ class KnowledgeGraph:
     classes: Sequence[ClassEntry] = CLASSES
     generation: int = field(default=0, init=False)  # commits so far: what cached views of the store are keyed by
     listeners: list[Listener] = field(default_factory=list, init=False)
+    observers: list[WriteObserver] = field(default_factory=list, init=False)
 
     def __post_init__(self) -> None:
         self.store = store_for(self.settings, create=self.create)
@@ -173,15 +185,20 @@ class KnowledgeGraph:
         which journals the events right before the store commits, and ends with ``committed(…, write=write)``.
         A write refused after its journal entry (a 4xx error: nothing changed) drops the entry; one that fails
         otherwise (its outcome at the store unknown) is committed all the same."""
-        write = PendingWrite(
-            self.changes, actor, operation, sorted(set(subjects)), after_intent=lambda: self._crash("before-commit")
-        )
+        write = PendingWrite(self.changes, actor, operation, sorted(set(subjects)))
+        write.after_intent = lambda: self._intended(write)
         try:
             yield write
         except BaseException as error:
             if write.entry is not None and not write.published:
                 self._settle(write, refused=isinstance(error, SmarcoError) and error.status < 500)
             raise
+
+    def _intended(self, write: PendingWrite) -> None:
+        """Right before the store commits ``write``: the observers read what it is about to change."""
+        for observer in self.observers:
+            observer.before(write)
+        self._crash("before-commit")
 
     def _guard(self, owner: Owner | None) -> Callable[[Sequence[str]], None] | None:
         """What holds a write to ``owner``'s resources; None for a writer held to nothing (admin, operator)."""
@@ -215,6 +232,8 @@ class KnowledgeGraph:
         # 3.5 s a write at 100,000 entries (bench/register.py): the text index skips it.
         self.search.reindex(self.store, [g for g in graphs if g != self.graphs.register])
         self.dumps.invalidate()
+        for observer in self.observers:  # before the listeners: what they compute again reads the observers
+            observer.after(write, graphs, list(subjects))
         for listener in self.listeners:
             listener()
 
