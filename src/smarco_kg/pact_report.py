@@ -23,6 +23,7 @@ from rdflib.namespace import XSD
 from smarco_kg.catalogue.sheets import Sheet, write
 from smarco_kg.errors import BadParameter
 from smarco_kg.queries import NamedQuery, QueryRegistry
+from smarco_kg.register_tally import RegisterTally
 from smarco_kg.store import GraphStore
 
 ACHIEVEMENTS = "pact-achievements"
@@ -31,8 +32,11 @@ LEARNERS = "pact-learners-reached"
 CREDENTIALS = "pact-credentials-issued"
 STAKEHOLDERS = "pact-stakeholders"
 PROGRAMMES = "pact-programmes"
-QUERIES = (ACHIEVEMENTS, TARGETS, LEARNERS, CREDENTIALS, STAKEHOLDERS, PROGRAMMES)
+PARTICIPANTS = "pact-event-participants"
+QUERIES = (ACHIEVEMENTS, TARGETS, LEARNERS, CREDENTIALS, STAKEHOLDERS, PROGRAMMES, PARTICIPANTS)
 """The named queries the report is made of; the server refuses to serve the report without them."""
+COUNTED = (CREDENTIALS, LEARNERS)
+"""The queries over the register, whose rows a ``RegisterTally`` gives (``PARTICIPANTS``: the rest of LEARNERS)."""
 
 INDICATORS = ("peopleUpskilled", "peopleReskilled", "programmesCreatedOrUpdated", "microCredentialsIssued")
 """The pledge indicators (local names of ``smarco:PledgeIndicator`` concepts), in the survey's order."""
@@ -188,11 +192,40 @@ def _stakeholders(rows: list[Row]) -> Tally:
     return members
 
 
-def build_report(store: GraphStore, registry: Mapping[str, NamedQuery], year: int, link: Link) -> dict[str, Any]:
-    """The report for ``year``: every figure with its breakdowns and sources, the pledges with their targets."""
-    with ThreadPoolExecutor(max_workers=_PARALLEL) as pool:  # the store answers them side by side
-        answers = pool.map(lambda name: run_query(store, registry[name], year), QUERIES)
-        rows = dict(zip(QUERIES, answers, strict=True))
+def _rows(
+    store: GraphStore, registry: Mapping[str, NamedQuery], year: int, tally: RegisterTally | None
+) -> dict[str, list[Row]]:
+    """Each query's rows for ``year``: the register's from ``tally`` when given (the same rows, kept by the
+    writes), the others from the store, side by side (pyoxigraph evaluates without the GIL), the longest first."""
+    names = sorted((n for n in QUERIES if tally is None or n not in COUNTED), key=lambda n: n != PROGRAMMES)
+    with ThreadPoolExecutor(max_workers=_PARALLEL) as pool:
+        answers = {name: pool.submit(run_query, store, registry[name], year) for name in names}
+        if tally is not None:  # read beside the queries
+            issued = pool.submit(tally.credentials_issued, year)
+            reached = pool.submit(tally.learners_reached, year)
+        rows = {name: answer.result() for name, answer in answers.items()}
+        if tally is not None:
+            rows[CREDENTIALS] = issued.result()
+            rows[LEARNERS] = reached.result() + [_as_reached(row) for row in rows[PARTICIPANTS]]
+    return rows
+
+
+def _as_reached(row: Row) -> Row:
+    """A row of ``pact-event-participants`` as the "events" row of ``pact-learners-reached`` it equals."""
+    found = {k: v for k, v in row.items() if k != "participants"}
+    return {**found, "source": "events", "learners": row.get("participants", "0")}
+
+
+def build_report(
+    store: GraphStore,
+    registry: Mapping[str, NamedQuery],
+    year: int,
+    link: Link,
+    tally: RegisterTally | None = None,
+) -> dict[str, Any]:
+    """The report for ``year``: every figure with its breakdowns and sources, the pledges with their targets.
+    ``tally``: the register counted per write generation (without one, its queries run: the definition)."""
+    rows = _rows(store, registry, year, tally)
     partnership, per_pledge = _figures(rows[ACHIEVEMENTS], rows[LEARNERS], rows[CREDENTIALS], rows[PROGRAMMES])
     issued_by: dict[str, Tally] = defaultdict(Tally)
     for row in rows[CREDENTIALS]:
@@ -264,9 +297,15 @@ class Computed:
     body: bytes
 
 
-def computed(store: GraphStore, registry: Mapping[str, NamedQuery], year: int, link: Link) -> Computed:
+def computed(
+    store: GraphStore,
+    registry: Mapping[str, NamedQuery],
+    year: int,
+    link: Link,
+    tally: RegisterTally | None = None,
+) -> Computed:
     """The report for ``year``, serialised: what the server keeps per write generation (``generation_cache``)."""
-    document = build_report(store, registry, year, link)
+    document = build_report(store, registry, year, link, tally)
     return Computed(document, json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode())
 
 

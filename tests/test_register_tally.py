@@ -1,0 +1,147 @@
+"""The register's tally gives the rows of the named queries it stands for, on the demo data and after every kind of
+write: followed by differences where the write names its resources in the register, counted again otherwise."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from smarco_kg.auth import Principal
+from smarco_kg.credential_register import Register
+from smarco_kg.kg import KnowledgeGraph
+from smarco_kg.pact_report import CREDENTIALS, LEARNERS, build_report, run_query
+from smarco_kg.queries import QueryRegistry, load_queries
+from smarco_kg.register_tally import RegisterTally
+from smarco_kg.store import Changeset
+
+ROOT = Path(__file__).resolve().parent.parent
+ADMIN = Principal("admin", None, True, "Admin")
+YEARS = (2025, 2026, 2027)
+SMARCO = "https://w3id.org/smarco/ontology#"
+CERTIFICATE = "credential/smarco-certificate-smart-city-engineering"
+XSD_DATE = "http://www.w3.org/2001/XMLSchema#date"
+
+
+@pytest.fixture(scope="module")
+def registry() -> QueryRegistry:
+    return load_queries(ROOT / "queries")
+
+
+@pytest.fixture
+def kg(demo_kg: KnowledgeGraph) -> Iterator[KnowledgeGraph]:
+    yield demo_kg
+
+
+@pytest.fixture
+def tally(kg: KnowledgeGraph) -> RegisterTally:
+    counted = RegisterTally(kg.store, kg.graphs.register)
+    kg.observers.append(counted)
+    return counted
+
+
+def _sorted(rows: list[dict[str, str]]) -> list[tuple]:
+    return sorted(tuple(sorted((k, v) for k, v in row.items() if k != "year")) for row in rows)
+
+
+def assert_same(kg: KnowledgeGraph, registry: QueryRegistry, tally: RegisterTally) -> None:
+    """For each year: the tally's rows are the named queries' rows (numbers as integers: stores spell sums apart)."""
+    for year in YEARS:
+        issued = run_query(kg.store, registry[CREDENTIALS], year)
+        assert _numbers(tally.credentials_issued(year)) == _numbers(issued), year
+        reached = [row for row in run_query(kg.store, registry[LEARNERS], year) if row["source"] == "credentials"]
+        assert _numbers(tally.learners_reached(year)) == _numbers(reached), year
+
+
+def _numbers(rows: list[dict[str, str]]) -> list[tuple]:
+    counts = ("issued", "revoked", "learners")
+    return _sorted([{k: str(int(float(v))) if k in counts else v for k, v in row.items()} for row in rows])
+
+
+def test_the_tally_gives_the_named_queries_rows_on_the_demo_data(
+    kg: KnowledgeGraph, registry: QueryRegistry, tally: RegisterTally
+) -> None:
+    assert tally.credentials_issued(2026), "the demo register issues credentials in 2026"
+    assert_same(kg, registry, tally)
+    assert tally.recounts == 1
+    base = "http://127.0.0.1/"
+
+    def link(name: str) -> str:
+        return f"{base}api/queries/{name}"
+
+    for year in YEARS:
+        assert build_report(kg.store, registry, year, link, tally) == build_report(kg.store, registry, year, link)
+
+
+def test_issuing_and_revoking_are_followed_by_differences(
+    kg: KnowledgeGraph, registry: QueryRegistry, tally: RegisterTally
+) -> None:
+    register = Register(kg)
+    before = {row["kind"]: int(row["issued"]) for row in tally.credentials_issued(2026) if "country" not in row}
+    specification = kg.settings.base_iri + CERTIFICATE
+    entry = register.prepare(specification, "edc", None, today=dt.date(2026, 4, 1))
+    register.record(entry, "test")
+    assert_same(kg, registry, tally)
+    after = {row["kind"]: int(row["issued"]) for row in tally.credentials_issued(2026) if "country" not in row}
+    assert after.get("certificate", 0) == before.get("certificate", 0) + 1
+    register.revoke(entry.id, ADMIN, today=dt.date(2026, 5, 1))
+    assert_same(kg, registry, tally)
+    assert tally.recounts == 1, "a write naming its credential is followed, not counted again"
+
+
+def test_a_sparql_update_of_the_register_is_followed_by_differences(
+    kg: KnowledgeGraph, registry: QueryRegistry, tally: RegisterTally
+) -> None:
+    tally.credentials_issued(2026)
+    some = next(iter(kg.store.query(
+        f"SELECT ?c WHERE {{ GRAPH <{kg.graphs.register}> {{ ?c <{SMARCO}learnerCountry> ?country }} }} ORDER BY ?c"
+    ).rows()))["c"]  # fmt: skip
+    kg.update(
+        f"PREFIX smarco: <{SMARCO}>\nPREFIX dct: <http://purl.org/dc/terms/>\n"
+        f"DELETE {{ GRAPH <{kg.graphs.register}> {{ <{some}> smarco:learnerCountry ?c ; dct:issued ?d }} }}\n"
+        f"INSERT {{ GRAPH <{kg.graphs.register}> {{ <{some}> dct:issued \"2027-03-03\"^^<{XSD_DATE}> }} }}\n"
+        f"WHERE {{ GRAPH <{kg.graphs.register}> {{ <{some}> smarco:learnerCountry ?c ; dct:issued ?d }} }}",
+        actor="test",
+    )  # fmt: skip
+    assert_same(kg, registry, tally)
+    assert tally.recounts == 1
+
+
+def test_a_write_elsewhere_leaves_the_tally_as_it_is(
+    kg: KnowledgeGraph, registry: QueryRegistry, tally: RegisterTally
+) -> None:
+    tally.credentials_issued(2026)
+    course = kg.settings.base_iri + "course/iot-for-smart-cities"
+    kg.update(
+        f"PREFIX dct: <http://purl.org/dc/terms/>\nINSERT {{ GRAPH ?g {{ <{course}> dct:modified "
+        f"\"2026-07-07\"^^<http://www.w3.org/2001/XMLSchema#date> }} }} WHERE {{ GRAPH ?g {{ <{course}> a ?t }} }}",
+        actor="test",
+    )  # fmt: skip
+    assert kg.generation == 1
+    assert_same(kg, registry, tally)
+    assert tally.recounts == 1, "a course's write cannot change the register's counts"
+
+
+def test_writes_it_cannot_follow_make_it_count_again(
+    kg: KnowledgeGraph, registry: QueryRegistry, tally: RegisterTally
+) -> None:
+    tally.credentials_issued(2026)
+    some = next(iter(kg.store.query(
+        f"SELECT ?c WHERE {{ GRAPH <{kg.graphs.register}> {{ ?c a <{SMARCO}IssuedCredential> }} }} ORDER BY ?c"
+    ).rows()))["c"]  # fmt: skip
+    elsewhere = kg.settings.base_iri + "graph/elsewhere"
+    fact = f"<{some}> <{SMARCO}learnerCountry> <http://publications.europa.eu/resource/authority/country/FRA> ."
+    kg.apply(Changeset(add=fact.encode(), default_graph=elsewhere), graphs=[elsewhere], actor="test",
+             operation="create")  # fmt: skip
+    assert_same(kg, registry, tally)
+    assert tally.recounts == 2, "a register fact in another graph is counted again"
+    kg.apply(Changeset(drop_graphs=[elsewhere]), graphs=[elsewhere], actor="test", operation="delete")
+    assert_same(kg, registry, tally)
+    assert tally.recounts == 3, "and so is its removal"
+    kg.apply(Changeset(clear_graphs=[kg.graphs.register]), graphs=[kg.graphs.register], actor="test",
+             operation="delete")  # fmt: skip
+    assert_same(kg, registry, tally)
+    assert tally.credentials_issued(2026) == [] and tally.learners_reached(2026) == []
+    assert tally.recounts == 4, "a register emptied whole is counted again"
