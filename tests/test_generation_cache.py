@@ -3,12 +3,13 @@ never a value of an older generation, one computation for requests that ask toge
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
 import pytest
 
-from smarco_kg.generation_cache import LANE, GenerationCache
+from smarco_kg.generation_cache import LANE, NICE, GenerationCache
 
 
 def test_a_value_is_served_only_at_the_generation_it_was_computed_for() -> None:
@@ -103,3 +104,26 @@ def test_the_warm_ups_run_one_at_a_time_the_cheapest_first() -> None:
     gate.set()
     assert LANE.idle(10)
     assert ran == ["light", "heavy"]
+
+
+@pytest.mark.skipif(not hasattr(os, "setpriority"), reason="thread priorities are read on Linux")
+def test_long_warm_ups_yield_the_cores_to_requests_and_short_ones_do_not() -> None:
+    generation = [1]
+    seen: dict[str, list[int]] = {"nice": [], "plain": []}
+
+    def niceness(name: str) -> int:
+        seen[name].append(os.getpriority(os.PRIO_PROCESS, threading.get_native_id()))
+        return len(seen[name])
+
+    niced: GenerationCache[str, int] = GenerationCache("nice", warm=1, generation=lambda: generation[0], nice=True)
+    plain: GenerationCache[str, int] = GenerationCache("plain", warm=1, generation=lambda: generation[0])
+    niced.get(1, "k", lambda: niceness("nice"))  # asked by this thread: computed here
+    plain.get(1, "k", lambda: niceness("plain"))
+    generation[0] = 2
+    niced.kick()  # computed again in the lane
+    plain.kick()
+    assert LANE.idle(10)
+    assert niced.peek(2, "k") == 2 and plain.peek(2, "k") == 2
+    request, warm_up = seen["nice"]
+    assert warm_up == max(request, NICE) and NICE == 10
+    assert seen["plain"] == [request, request], "the lane's own thread keeps the server's priority"

@@ -9,7 +9,10 @@ finds it ready. Two requests for the same value at the same generation share one
 The warm-ups of every cache run one at a time, in one background lane, cheapest first (``priority``): run side by
 side, the dashboard's figures (20 s at 100k issued credentials) took the cores from the Pact for Skills report
 (4 s), which a coordinator asks for right after a write. A request never waits for the lane: what it asks for and
-nobody computes yet, it computes.
+nobody computes yet, it computes. The warm-ups of views that take tens of seconds (the dashboard's figures) run
+at a lower CPU priority (``nice``): one begun for a write that another has since followed runs to its end, and
+the request that came after both takes the cores first. A request that finds its value being computed in the
+lane waits for it, so what people ask for right after a write (the report) is warmed at the requests' priority.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import logging
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -26,6 +30,9 @@ from typing import Generic, TypeVar
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 log = logging.getLogger("smarco_kg.generation_cache")
+NICE = 10
+"""The nice value of the warm-ups that yield to requests (Linux keeps one per thread; the threads a warm-up starts
+inherit it): at 10 a request's thread (0) gets about nine tenths of a core the two share."""
 
 
 class GenerationCache(Generic[K, V]):
@@ -33,7 +40,8 @@ class GenerationCache(Generic[K, V]):
 
     ``generation``: the store's current write generation, for the background warm-ups; ``warm``: how many of the
     keys asked for last are computed again after a write (0: none, the values are cheap or only kept);
-    ``priority``: the lower, the sooner its warm-up runs among those waiting in the lane."""
+    ``priority``: the lower, the sooner its warm-up runs among those waiting in the lane; ``nice``: whether the
+    warm-up yields the cores to requests (at ``NICE``)."""
 
     def __init__(
         self,
@@ -43,8 +51,10 @@ class GenerationCache(Generic[K, V]):
         warm: int = 0,
         generation: Callable[[], int] | None = None,
         priority: int = 0,
+        nice: bool = False,
     ) -> None:
         self.name, self.kept, self.warm, self.generation, self.priority = name, kept, warm, generation, priority
+        self.nice = nice
         self._lock = threading.Lock()
         self._values: OrderedDict[tuple[int, K], V] = OrderedDict()
         self._running: dict[tuple[int, K], threading.Event] = {}
@@ -108,7 +118,7 @@ class GenerationCache(Generic[K, V]):
             if self.generation is None or not self._asked or self._queued:
                 return
             self._queued = True
-        LANE.add(self.priority, self._warm)
+        LANE.add(self.priority, self._warm, nice=self.nice)
 
     def _warm(self) -> None:
         with self._lock:
@@ -131,13 +141,15 @@ class WarmUpLane:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._waiting: list[tuple[int, int, Callable[[], None]]] = []
+        self._waiting: list[tuple[int, int, Callable[[], None], bool]] = []
         self._order = itertools.count()
         self._running = False
 
-    def add(self, priority: int, warm: Callable[[], None]) -> None:
+    def add(self, priority: int, warm: Callable[[], None], *, nice: bool = False) -> None:
+        """Queue ``warm``; ``nice``: run it in a thread of its own at ``NICE`` (a thread cannot raise its priority
+        back without privileges, so the lane's own thread keeps the server's)."""
         with self._lock:
-            heapq.heappush(self._waiting, (priority, next(self._order), warm))
+            heapq.heappush(self._waiting, (priority, next(self._order), warm, nice))
             if self._running:
                 return
             self._running = True
@@ -149,11 +161,13 @@ class WarmUpLane:
                 if not self._waiting:
                     self._running = False
                     return
-                _, _, warm = heapq.heappop(self._waiting)
-            try:
-                warm()
-            except Exception:  # a warm-up catches what it expects; the lane must outlive anything else
-                log.exception("a warm-up failed")
+                _, _, warm, nice = heapq.heappop(self._waiting)
+            if nice:
+                niced = threading.Thread(target=_niced, args=(warm,), name="warm-up (nice)", daemon=True)
+                niced.start()
+                niced.join()
+            else:
+                _guarded(warm)
 
     def idle(self, timeout: float) -> bool:
         """Wait until no warm-up runs or waits (tests, benchmarks); False if ``timeout`` seconds were not enough."""
@@ -164,6 +178,28 @@ class WarmUpLane:
                     return True
             time.sleep(0.01)
         return False
+
+
+def _guarded(warm: Callable[[], None]) -> None:
+    try:
+        warm()
+    except Exception:  # a warm-up catches what it expects; the lane must outlive anything else
+        log.exception("a warm-up failed")
+
+
+def _niced(warm: Callable[[], None]) -> None:
+    _yield_to_requests()
+    _guarded(warm)
+
+
+def _yield_to_requests() -> None:
+    """Lower the calling thread's CPU priority to ``NICE`` (a thread id is a process id to ``setpriority`` on
+    Linux), never raise it; elsewhere, or where refused, it keeps its priority."""
+    try:
+        thread = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, thread, max(os.getpriority(os.PRIO_PROCESS, thread), NICE))
+    except (AttributeError, OSError) as error:
+        log.debug("the warm-up lane keeps the server's CPU priority: %s", error)
 
 
 LANE = WarmUpLane()
