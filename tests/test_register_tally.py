@@ -55,6 +55,12 @@ def assert_same(kg: KnowledgeGraph, registry: QueryRegistry, tally: RegisterTall
         assert _numbers(tally.learners_reached(year)) == _numbers(reached), year
 
 
+def first_entry(kg: KnowledgeGraph, pattern: str) -> str:
+    """The first register entry (by IRI) matching ``?c <pattern>``."""
+    text = f"SELECT ?c WHERE {{ GRAPH <{kg.graphs.register}> {{ ?c {pattern} }} }} ORDER BY ?c LIMIT 1"
+    return str(next(iter(kg.store.query(text).rows()))["c"])
+
+
 def _numbers(rows: list[dict[str, str]]) -> list[tuple]:
     counts = ("issued", "revoked", "learners")
     return _sorted([{k: str(int(float(v))) if k in counts else v for k, v in row.items()} for row in rows])
@@ -95,9 +101,7 @@ def test_a_sparql_update_of_the_register_is_followed_by_differences(
     kg: KnowledgeGraph, registry: QueryRegistry, tally: RegisterTally
 ) -> None:
     tally.credentials_issued(2026)
-    some = next(iter(kg.store.query(
-        f"SELECT ?c WHERE {{ GRAPH <{kg.graphs.register}> {{ ?c <{SMARCO}learnerCountry> ?country }} }} ORDER BY ?c"
-    ).rows()))["c"]  # fmt: skip
+    some = first_entry(kg, f"<{SMARCO}learnerCountry> ?country")
     kg.update(
         f"PREFIX smarco: <{SMARCO}>\nPREFIX dct: <http://purl.org/dc/terms/>\n"
         f"DELETE {{ GRAPH <{kg.graphs.register}> {{ <{some}> smarco:learnerCountry ?c ; dct:issued ?d }} }}\n"
@@ -128,9 +132,7 @@ def test_writes_it_cannot_follow_make_it_count_again(
     kg: KnowledgeGraph, registry: QueryRegistry, tally: RegisterTally
 ) -> None:
     tally.credentials_issued(2026)
-    some = next(iter(kg.store.query(
-        f"SELECT ?c WHERE {{ GRAPH <{kg.graphs.register}> {{ ?c a <{SMARCO}IssuedCredential> }} }} ORDER BY ?c"
-    ).rows()))["c"]  # fmt: skip
+    some = first_entry(kg, f"a <{SMARCO}IssuedCredential>")
     elsewhere = kg.settings.base_iri + "graph/elsewhere"
     fact = f"<{some}> <{SMARCO}learnerCountry> <http://publications.europa.eu/resource/authority/country/FRA> ."
     kg.apply(Changeset(add=fact.encode(), default_graph=elsewhere), graphs=[elsewhere], actor="test",
