@@ -120,7 +120,7 @@ def test_a_write_elsewhere_leaves_the_tally_as_it_is(
     course = kg.settings.base_iri + "course/iot-for-smart-cities"
     kg.update(
         f"PREFIX dct: <http://purl.org/dc/terms/>\nINSERT {{ GRAPH ?g {{ <{course}> dct:modified "
-        f"\"2026-07-07\"^^<http://www.w3.org/2001/XMLSchema#date> }} }} WHERE {{ GRAPH ?g {{ <{course}> a ?t }} }}",
+        f"\"2026-07-07\"^^<{XSD_DATE}> }} }} WHERE {{ GRAPH ?g {{ <{course}> a ?t }} }}",
         actor="test",
     )  # fmt: skip
     assert kg.generation == 1

@@ -197,7 +197,8 @@ def _rows(
 ) -> dict[str, list[Row]]:
     """Each query's rows for ``year``: the register's from ``tally`` when given (the same rows, kept by the
     writes), the others from the store, side by side (pyoxigraph evaluates without the GIL), the longest first."""
-    names = sorted((n for n in QUERIES if tally is None or n not in COUNTED), key=lambda n: n != PROGRAMMES)
+    skipped = COUNTED if tally is not None else (PARTICIPANTS,)  # without a tally, LEARNERS holds the events' rows
+    names = sorted((n for n in QUERIES if n not in skipped), key=lambda n: n != PROGRAMMES)
     with ThreadPoolExecutor(max_workers=_PARALLEL) as pool:
         answers = {name: pool.submit(run_query, store, registry[name], year) for name in names}
         if tally is not None:  # read beside the queries
