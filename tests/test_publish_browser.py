@@ -268,3 +268,25 @@ def test_with_javascript_suggestions_follow_the_outcome_and_rows_are_added(api: 
     assert page.locator("fieldset.outcome").count() == 2
     assert page.get_by_label("What the learner can do afterwards").first.input_value().startswith("Analyse traffic")
     assert page.errors == []
+
+
+def test_suggestions_arriving_while_save_is_pressed_do_not_swallow_the_click(api: LiveServer, page) -> None:
+    """Leaving the outcome's text for the Save button asks for suggestions; drawn between the press and the release,
+    they would push the button from under the pointer and the course would silently not be sent."""
+    sign_in(page, api)
+    page.goto(api.url + "/publish/courses/new")
+    page.get_by_label("What the learner can do afterwards").fill("Analyse traffic data for urban planning")
+    save = page.locator("#publish-save")
+    save.scroll_into_view_if_needed()
+    box = save.bounding_box()
+    assert box is not None
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    with page.expect_response(lambda response: "/publish/suggestions" in response.url):
+        page.mouse.down()  # the text loses its focus: suggestions are asked for
+    page.wait_for_timeout(300)  # the answer is in: nothing may move while the button is held
+    assert page.locator("#o0-suggested").is_hidden()
+    assert save.bounding_box() == box
+    page.mouse.up()
+    page.locator(".field-errors").first.wait_for()  # the form was sent: the server's messages are beside the fields
+    assert page.get_by_label("What the learner can do afterwards").input_value().startswith("Analyse traffic")
+    assert page.errors == []

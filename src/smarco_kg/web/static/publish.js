@@ -89,22 +89,48 @@ function typeahead(input) {
   input.addEventListener("blur", () => setTimeout(close, 150));
 }
 
+// While a pointer is pressed nothing is redrawn: suggestions drawn between the press and the release would move the
+// button under it, and the click (on "Save the course", say) would be lost. They are drawn once the click has landed.
+let pressed = false;
+const held = [];
+const release = () => {
+  pressed = false;
+  setTimeout(() => held.splice(0).forEach((draw) => draw()), 0);
+};
+document.addEventListener("pointerdown", () => { pressed = true; }, true);
+document.addEventListener("pointerup", release, true);
+document.addEventListener("pointercancel", release, true);
+const whenReleased = (draw) => (pressed ? held.push(draw) : draw());
+
 function suggestions(textarea) {
   const box = document.getElementById(textarea.dataset.suggestions);
   const legend = box.querySelector("legend");
   const row = textarea.closest("fieldset.outcome");
+  let asked = 0;
+  let pause;
   const refresh = async () => {
+    clearTimeout(pause);
     const text = textarea.value.trim();
     if (!text) return;
     const lang = document.documentElement.lang || "en";
+    const mine = ++asked;
     const response = await fetch(`/publish/suggestions?${new URLSearchParams({ text, lang })}`);
-    if (!response.ok) return;
-    const taken = new Set([...row.querySelectorAll("ul.chosen input:checked")].map((b) => b.value));
-    const ticked = new Set([...box.querySelectorAll("input:checked")].map((b) => b.value));
-    const found = (await response.json()).items.filter((item) => !taken.has(item.id));
-    box.replaceChildren(legend, ...found.map((item) => choice(box.dataset.name, item.id, item.label, ticked.has(item.id))));
-    box.hidden = found.length === 0;
+    if (!response.ok || mine !== asked) return;
+    const items = (await response.json()).items;
+    whenReleased(() => {
+      if (mine !== asked) return;
+      const taken = new Set([...row.querySelectorAll("ul.chosen input:checked")].map((b) => b.value));
+      const ticked = new Set([...box.querySelectorAll("input:checked")].map((b) => b.value));
+      const found = items.filter((item) => !taken.has(item.id));
+      box.replaceChildren(legend, ...found.map((item) => choice(box.dataset.name, item.id, item.label, ticked.has(item.id))));
+      box.hidden = found.length === 0;
+    });
   };
+  // as the person pauses in typing, and at once when they leave the text
+  textarea.addEventListener("input", () => {
+    clearTimeout(pause);
+    pause = setTimeout(refresh, 400);
+  });
   textarea.addEventListener("change", refresh);
 }
 
