@@ -23,7 +23,7 @@ from rdflib.namespace import XSD
 
 from smarco_kg.config import Settings
 from smarco_kg.formats import rdf_syntax
-from smarco_kg.store import Changeset, QuerySyntaxError, StoreError, open_store, store_for
+from smarco_kg.store import Changeset, QuerySyntaxError, StoreError, StoreTimeout, open_store, store_for
 from smarco_kg.store.embedded import EmbeddedStore
 from smarco_kg.store.remote import OWN_GRAPHS, RemoteStore, ResultCapError
 from smarco_kg.store.remote.store import STAGING, this_machine
@@ -193,6 +193,25 @@ def test_a_select_cut_at_the_result_cap_is_an_error_not_a_short_answer(store: Re
         store.query(f"SELECT * WHERE {{ GRAPH <{G}> {{ ?s ?p ?o }} }}")
     limited = store.query(f"SELECT * WHERE {{ GRAPH <{G}> {{ ?s ?p ?o }} }} LIMIT 10")
     assert len(list(limited.rows())) == 10
+
+
+def test_a_query_past_its_time_limit_is_stopped_by_the_store_and_its_partial_answer_refused(
+    store: RemoteStore,
+) -> None:
+    """Told the limit, Virtuoso stops the query itself (untold, this one would run for its MaxQueryExecutionTime,
+    two minutes, and the client would give up at its own timeout) and answers with what it had found so far, which
+    must not pass for the count."""
+    store.apply(Changeset(add=_many(300)))
+    assert store.graphs() and store.virtuoso  # an answer has said what the store is
+    runaway = (
+        f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{G}> {{ ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l . ?m ?n2 ?o }} }}"
+    )
+    started = time.monotonic()
+    with pytest.raises(StoreTimeout, match="stopped the query at its time limit"):
+        store.query(runaway, time_limit=1)
+    assert time.monotonic() - started < 15
+    counted = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{G}> {{ ?s ?p ?o }} }}")
+    assert [int(row["n"]) for row in counted.rows()] == [300]  # a query within its limit is answered whole
 
 
 def test_a_construct_at_the_result_cap_is_an_error(store: RemoteStore) -> None:

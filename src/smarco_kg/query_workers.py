@@ -25,7 +25,7 @@ import shutil
 import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import ClassVar
@@ -33,7 +33,7 @@ from typing import ClassVar
 from rdflib.term import Node
 
 from smarco_kg.errors import ServiceUnavailable
-from smarco_kg.store import GraphStore, StoreError
+from smarco_kg.store import GraphStore, StoreError, StoreTimeout
 
 log = logging.getLogger("smarco_kg.queries")
 
@@ -94,6 +94,7 @@ class QueryRequest:
     union_default_graph: bool = True
     base_iri: str | None = None
     bindings: Mapping[str, Node] | None = None  # values for variables, bound by the store, never pasted
+    time_limit: float | None = None  # seconds, for a store that stops a query itself (``GraphStore.query``)
 
 
 @dataclass(frozen=True)
@@ -125,6 +126,7 @@ def answer(store: GraphStore, request: QueryRequest) -> QueryAnswer:
             named_graphs=request.named_graphs,
             bindings=request.bindings,
             base_iri=request.base_iri,
+            time_limit=request.time_limit,
         )
     except QuerySyntaxError as error:
         raise QueryError("syntax", str(error)) from error
@@ -146,9 +148,13 @@ def answer(store: GraphStore, request: QueryRequest) -> QueryAnswer:
 
 
 def _answer_from_store(store: GraphStore, request: QueryRequest) -> QueryAnswer:
-    """``answer`` with a remote store's failures (unreachable, a result it cut short…) as ``QueryError``."""
+    """``answer`` with a remote store's failures (unreachable, a result it cut short…) as ``QueryError``, and a
+    query it stopped at ``request.time_limit`` as ``QueryTimeout``."""
     try:
         return answer(store, request)
+    except StoreTimeout as error:
+        limit = request.time_limit or 0
+        raise QueryTimeout(f"the query ran longer than {limit:g} s and the store stopped it") from error
     except StoreError as error:
         raise QueryError("store", " ".join(str(error).split())) from error
 
@@ -400,7 +406,8 @@ class StoreQueries:
             if done is not None:
                 done()
 
-        task = asyncio.ensure_future(asyncio.to_thread(_answer_from_store, self.store, request))
+        limited = replace(request, time_limit=timeout)  # the store stops it there, not only we
+        task = asyncio.ensure_future(asyncio.to_thread(_answer_from_store, self.store, limited))
         task.add_done_callback(ended)
         try:
             return await asyncio.wait_for(asyncio.shield(task), max(0.0, deadline - time.monotonic()))

@@ -13,6 +13,7 @@ from smarco_kg.store.base import (
     QuerySyntaxError,
     StoreError,
     StoreLockedError,
+    StoreTimeout,
 )
 
 if TYPE_CHECKING:
@@ -67,6 +68,7 @@ __all__ = [
     "QuerySyntaxError",
     "StoreError",
     "StoreLockedError",
+    "StoreTimeout",
     "open_scratch_store",
     "open_store",
     "store_for",

@@ -37,6 +37,12 @@ class StoreLockedError(ServiceUnavailable, StoreError):
     """Another process holds the store open for writing: busy until it closes the store."""
 
 
+class StoreTimeout(ServiceUnavailable, StoreError):
+    """The store stopped a query at its time limit (Virtuoso's ``timeout`` parameter or its
+    ``MaxQueryExecutionTime``). Virtuoso then answers 200 with whatever it had found so far: an incomplete result,
+    which is refused rather than passed on as the answer."""
+
+
 class QuerySyntaxError(BadRequest, ValueError):
     """A SPARQL query or update (or RDF data) that does not parse; the message gives the position."""
 
@@ -120,9 +126,12 @@ class GraphStore(ABC):
         named_graphs: Sequence[str] | None = None,
         bindings: Mapping[str, Node] | None = None,
         base_iri: str | None = None,
+        time_limit: float | None = None,
     ) -> QueryResult:
         """Run a SPARQL query; ``bindings`` pre-bind variables to values (as if the query began with a ``VALUES``
-        block), written as escaped terms by the store, never pasted from user text.
+        block), written as escaped terms by the store, never pasted from user text. ``time_limit``: seconds after
+        which a store that can stop a query itself is asked to (a remote Virtuoso; ``StoreTimeout`` then); the
+        embedded store's queries are stopped by ending their worker process instead.
 
         ``default_graphs`` / ``named_graphs`` are the SPARQL protocol's dataset (``default-graph-uri``,
         ``named-graph-uri``): given either, the query runs over exactly that dataset, which replaces the query's own

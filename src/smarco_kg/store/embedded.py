@@ -169,6 +169,7 @@ class EmbeddedStore(GraphStore):
         named_graphs: Sequence[str] | None = None,
         bindings: Mapping[str, Node] | None = None,
         base_iri: str | None = None,
+        time_limit: float | None = None,  # pyoxigraph cannot stop a query: its worker process is ended instead
     ) -> EmbeddedQueryResult:
         options: dict = {"use_default_graph_as_union": union_default_graph, "base_iri": base_iri}
         if default_graphs is not None or named_graphs is not None:  # the protocol's dataset, exactly (see base)

@@ -106,6 +106,7 @@ class RemoteStore(GraphStore):
         named_graphs: Sequence[str] | None = None,
         bindings: Mapping[str, Node] | None = None,
         base_iri: str | None = None,
+        time_limit: float | None = None,
     ) -> RemoteQueryResult:
         _check_syntax(sparql, base_iri)
         form = query_form(sparql)
@@ -129,6 +130,10 @@ class RemoteStore(GraphStore):
             default_graphs=default_graphs,
             named_graphs=named_graphs,
         )
+        if time_limit is not None and self.virtuoso:
+            # Virtuoso stops the query itself (milliseconds); abandoned without this, a runaway would go on using the
+            # store's processors until its MaxQueryExecutionTime
+            data.append(("timeout", str(max(1, round(time_limit * 1000)))))
         if form in ("CONSTRUCT", "DESCRIBE"):
             response = self.transport.answer(self.query_url, data, "application/n-triples", retry=True)
             graph = graph_answer(sent.restore_text(response.text))

@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 
 import httpx
 
-from smarco_kg.store.base import QuerySyntaxError, StoreError
+from smarco_kg.store.base import QuerySyntaxError, StoreError, StoreTimeout
 
 TRANSIENT = (502, 503, 504)  # answers worth retrying a read after (a 500 is the query's own error)
 
@@ -60,12 +60,20 @@ class Transport:
     def answer(self, url: str, data: list[tuple[str, str]], accept: str, *, retry: bool) -> httpx.Response:
         """A successful answer, or the store's refusal as an error: a 400 is the request's syntax, anything else
         the store's failure; a result the store cut short is refused (Virtuoso names its cap in
-        ``X-SPARQL-MaxRows`` when it applied it)."""
+        ``X-SPARQL-MaxRows`` when it applied it), and so is one it stopped at its time limit (``X-SQL-State:
+        S1TAT``, its "anytime" answer: what it had found so far)."""
         response = self.post(url, data, accept, retry=retry)
         if response.status_code == 400:
             raise QuerySyntaxError(response.text.strip()[:500])
         if response.status_code >= 300:
             raise StoreError(f"{url}: {response.status_code} {response.text[:300]}")
+        if response.headers.get("x-sql-state") == "S1TAT":
+            spent = response.headers.get("x-exec-milliseconds")
+            raise StoreTimeout(
+                "the store stopped the query at its time limit"
+                + (f" after {int(spent) / 1000:g} s" if spent and spent.isdigit() else "")
+                + " and offered an incomplete result, which is refused"
+            )
         cap = response.headers.get("x-sparql-maxrows")
         if cap is not None:
             raise ResultCapError(
