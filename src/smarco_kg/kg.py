@@ -33,7 +33,8 @@ Listener = Callable[[], object]  # told of every commit; what it returns is not 
 
 class WriteObserver(Protocol):
     """Told of each write around its store commit, to keep a statistic exact by differences (``register_tally``):
-    ``before`` right before the store commits (the write's graphs and resources), ``after`` once it has."""
+    ``before`` right before the store commits (the write's graphs and resources), ``after`` once it has, before
+    the write ``generation`` moves on."""
 
     def before(self, write: PendingWrite) -> None: ...
 
@@ -226,14 +227,17 @@ class KnowledgeGraph:
             if pending is not None:  # journalled, but nothing changed after all
                 self.changes.record([], actor=actor, operation=operation, pending=pending)
             return
+        written = list(subjects)
+        # The observers first: whatever is computed for the new generation (by a reader who sees it, or by the
+        # listeners) reads their statistics, which must already include this write.
+        for observer in self.observers:
+            observer.after(write, graphs, written)
         self.generation += 1
-        self.changes.record(graphs, actor=actor, operation=operation, subjects=subjects, pending=pending)
+        self.changes.record(graphs, actor=actor, operation=operation, subjects=written, pending=pending)
         # The register of issued credentials holds no text (its closed shape admits none) and re-reading it took
         # 3.5 s a write at 100,000 entries (bench/register.py): the text index skips it.
         self.search.reindex(self.store, [g for g in graphs if g != self.graphs.register])
         self.dumps.invalidate()
-        for observer in self.observers:  # before the listeners: what they compute again reads the observers
-            observer.after(write, graphs, list(subjects))
         for listener in self.listeners:
             listener()
 

@@ -5,17 +5,20 @@ The report adds nothing the queries do not give: a figure is the sum of its quer
 for programmes created or updated), broken down by country and, where the survey asks, by type, role or kind. Its
 ``sources`` name the query and the part of its rows each value comes from. Reports are kept per year for one write
 generation by the server: the next write makes them be computed again, so a report is never older than the last
-write.
+write. On the embedded store that costs little after the commonest write, a credential issued or revoked: the
+register's figures come from its tally, and the other queries' rows are kept across writes of register entries
+only (``KeptRows``).
 """
 
 from __future__ import annotations
 
 import json
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
+import threading
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from rdflib import Literal
 from rdflib.namespace import XSD
@@ -37,6 +40,11 @@ QUERIES = (ACHIEVEMENTS, TARGETS, LEARNERS, CREDENTIALS, STAKEHOLDERS, PROGRAMME
 """The named queries the report is made of; the server refuses to serve the report without them."""
 COUNTED = (CREDENTIALS, LEARNERS)
 """The queries over the register, whose rows a ``RegisterTally`` gives (``PARTICIPANTS``: the rest of LEARNERS)."""
+KEPT = (ACHIEVEMENTS, TARGETS, STAKEHOLDERS, PROGRAMMES, PARTICIPANTS)
+"""The queries that read no register entry: each reaches the resources it reads by their type (a pledge, an event,
+a course…) or from another such resource, never an issued credential's. Their rows hold across writes that change
+register entries only (``tests/test_register_tally`` compares them with the store's after such writes)."""
+T = TypeVar("T")
 
 INDICATORS = ("peopleUpskilled", "peopleReskilled", "programmesCreatedOrUpdated", "microCredentialsIssued")
 """The pledge indicators (local names of ``smarco:PledgeIndicator`` concepts), in the survey's order."""
@@ -192,15 +200,54 @@ def _stakeholders(rows: list[Row]) -> Tally:
     return members
 
 
+class KeptRows:
+    """What a server keeps between reports over the embedded store: the register's ``tally``, and the rows (and
+    labels) of the ``KEPT`` queries per year, kept while the writes change register entries only (the tally's
+    ``other_writes`` stays put). Rows computed across a write that changed more are not kept."""
+
+    def __init__(self, tally: RegisterTally, years: int = 8) -> None:
+        self.tally = tally
+        self._most = years * (len(KEPT) + 1)  # a year's rows of each query, and its labels
+        self._kept: OrderedDict[Hashable, tuple[int, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+        self.runs = 0  # queries run rather than kept: what a test watches
+
+    def get(self, key: Hashable, compute: Callable[[], T]) -> T:
+        """The value kept for ``key`` if no other write came since it was computed, else ``compute()``'s."""
+        since = self.tally.other_writes
+        with self._lock:
+            found = self._kept.get(key)
+            if found is not None and found[0] == since:
+                self._kept.move_to_end(key)
+                return found[1]
+        value = compute()
+        with self._lock:
+            self.runs += 1
+            if self.tally.other_writes == since:
+                self._kept[key] = (since, value)
+                self._kept.move_to_end(key)
+                while len(self._kept) > self._most:
+                    self._kept.popitem(last=False)
+        return value
+
+
 def _rows(
-    store: GraphStore, registry: Mapping[str, NamedQuery], year: int, tally: RegisterTally | None
+    store: GraphStore, registry: Mapping[str, NamedQuery], year: int, kept: KeptRows | None
 ) -> dict[str, list[Row]]:
-    """Each query's rows for ``year``: the register's from ``tally`` when given (the same rows, kept by the
-    writes), the others from the store, side by side (pyoxigraph evaluates without the GIL), the longest first."""
+    """Each query's rows for ``year``: with ``kept``, the register's from its tally (the same rows, followed
+    write by write) and the others as kept; the rest from the store, side by side (pyoxigraph evaluates without
+    the GIL), the longest first."""
+    tally = kept.tally if kept is not None else None
     skipped = COUNTED if tally is not None else (PARTICIPANTS,)  # without a tally, LEARNERS holds the events' rows
     names = sorted((n for n in QUERIES if n not in skipped), key=lambda n: n != PROGRAMMES)
+
+    def rows_of(name: str) -> list[Row]:
+        if kept is None:
+            return run_query(store, registry[name], year)
+        return kept.get((name, year), lambda: run_query(store, registry[name], year))
+
     with ThreadPoolExecutor(max_workers=_PARALLEL) as pool:
-        answers = {name: pool.submit(run_query, store, registry[name], year) for name in names}
+        answers = {name: pool.submit(rows_of, name) for name in names}
         if tally is not None:  # read beside the queries
             issued = pool.submit(tally.credentials_issued, year)
             reached = pool.submit(tally.learners_reached, year)
@@ -222,11 +269,11 @@ def build_report(
     registry: Mapping[str, NamedQuery],
     year: int,
     link: Link,
-    tally: RegisterTally | None = None,
+    kept: KeptRows | None = None,
 ) -> dict[str, Any]:
     """The report for ``year``: every figure with its breakdowns and sources, the pledges with their targets.
-    ``tally``: the register counted per write generation (without one, its queries run: the definition)."""
-    rows = _rows(store, registry, year, tally)
+    ``kept``: the register's tally and the rows kept between reports (without, every query runs: the definition)."""
+    rows = _rows(store, registry, year, kept)
     partnership, per_pledge = _figures(rows[ACHIEVEMENTS], rows[LEARNERS], rows[CREDENTIALS], rows[PROGRAMMES])
     issued_by: dict[str, Tally] = defaultdict(Tally)
     for row in rows[CREDENTIALS]:
@@ -249,7 +296,8 @@ def build_report(
         )
     for row in rows[ACHIEVEMENTS]:
         owners.setdefault(row["pledge"], row["organisation"])
-    labels = _labels(store, [*owners, *owners.values()])
+    named = tuple(sorted({*owners, *owners.values()}))
+    labels = _labels(store, named) if kept is None else kept.get(("labels", named), lambda: _labels(store, named))
     sources: dict[str, list[tuple[str, str | None]]] = {
         "peopleUpskilled": [(ACHIEVEMENTS, "pledges")],
         "peopleReskilled": [(ACHIEVEMENTS, "pledges")],
@@ -303,10 +351,10 @@ def computed(
     registry: Mapping[str, NamedQuery],
     year: int,
     link: Link,
-    tally: RegisterTally | None = None,
+    kept: KeptRows | None = None,
 ) -> Computed:
     """The report for ``year``, serialised: what the server keeps per write generation (``generation_cache``)."""
-    document = build_report(store, registry, year, link, tally)
+    document = build_report(store, registry, year, link, kept)
     return Computed(document, json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode())
 
 

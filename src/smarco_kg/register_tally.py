@@ -7,6 +7,9 @@ learner's country instead of filtered by one year), then follows the writes by d
 commits it reads what the resources about to change contribute (``before``), right after it reads it again and
 adds the difference (``after``): a few bound look-ups per credential issued or revoked.
 
+The tally also tells whether a write changed register entries only (``other_writes`` stays put): the report keeps
+the rows of its other queries across such writes (``pact_report.KeptRows``), issuing a credential among them.
+
 Exact, or counted again: a write that names no resources in the register (a graph replaced or dropped whole, a
 bulk load) or that touches a register fact in another graph (a ``smarco:specification`` in a course's graph)
 makes the next reader count everything again (about 2 s at 100k), as does any failure to read a difference. The
@@ -83,6 +86,13 @@ _FOREIGN = (
   UNION { ?s dct:issued|elm:awardingBody ?o { ?s smarco:specification ?x } UNION { ?s a smarco:IssuedCredential } }
 } }"""
 )
+# a resource that is more than a register entry: typed otherwise, or the value of some property (the report's other
+# queries reach every resource they read by a type or from another resource)
+_MORE_THAN_AN_ENTRY = (
+    _PREFIXES
+    + """ASK { %s
+  { ?credential a ?type FILTER(?type != smarco:IssuedCredential) } UNION { ?referrer ?property ?credential } }"""
+)
 KINDS = {str(SMARCO.MicroCredential): "micro-credential", str(SMARCO.Certificate): "certificate"}
 _MOST = 2000  # resources changed in one write beyond which counting everything again is as quick
 _CHUNK = 500  # resources per VALUES block
@@ -139,6 +149,8 @@ class RegisterTally:
         self._pending: _Pending | None = None
         self._version = 0  # moved on by every write: a count read across one is read again
         self.recounts = 0  # how many times everything was counted: what a test of the differences watches
+        self._entries_before: PendingWrite | None = None  # the write in flight, if its resources are entries only
+        self.other_writes = 0  # writes that may have changed more than register entries (moved before they count)
 
     # -- following the writes -----------------------------------------------------------------------------------
 
@@ -146,6 +158,7 @@ class RegisterTally:
         """Right before ``write`` commits: what the resources it changes contribute now."""
         with self._lock:
             self._pending, self._version = None, self._version + 1
+            self._entries_before = write if self._entries_only(write.graphs, write.subjects) else None
             if self._counts is None:
                 return
             try:
@@ -161,6 +174,9 @@ class RegisterTally:
         """Right after a write committed: add what its resources contribute now, less what they did before."""
         with self._lock:
             pending, self._pending, self._version = self._pending, None, self._version + 1
+            entries_before, self._entries_before = self._entries_before, None
+            if write is None or entries_before is not write or not self._entries_only(graphs, subjects):
+                self.other_writes += 1
             if self._counts is None:
                 return
             try:
@@ -184,6 +200,24 @@ class RegisterTally:
         if not subjects or len(subjects) > _MOST or not all(is_iri(s) for s in subjects):
             return None
         return sorted(set(subjects))
+
+    def _entries_only(self, graphs: Iterable[str], subjects: Sequence[str]) -> bool:
+        """Whether a write to ``graphs`` naming ``subjects`` changes register entries and nothing else, as the store
+        is now: the register alone written, each resource named, none more than an entry (read before the write
+        and after it, so an entry that was or becomes anything else counts as another write)."""
+        if {g for g in graphs if g} != {self.register}:
+            return False
+        if not subjects or len(subjects) > _MOST or not all(is_iri(s) for s in subjects):
+            return False
+        try:
+            named = sorted(set(subjects))
+            return not any(
+                self.store.query(_MORE_THAN_AN_ENTRY % _values(named[i : i + _CHUNK]), union_default_graph=True).boolean
+                for i in range(0, len(named), _CHUNK)
+            )
+        except Exception:  # not known: another write
+            log.exception("could not tell whether a write changed register entries only")
+            return False
 
     def _add(self, now: Counts, before: Counts) -> None:
         assert self._counts is not None

@@ -19,6 +19,7 @@ from smarco_kg.pact_report import (
     QUERIES,
     REPORT_SCHEMA,
     Computed,
+    KeptRows,
     computed,
     missing_queries,
     parse_year,
@@ -45,10 +46,12 @@ def router(registry: QueryRegistry, kg: KnowledgeGraph) -> APIRouter:
     # the register's figures kept exact by the writes, on the embedded store: counted once in the background (~7 s
     # at 100k), then followed write by write. A remote store groups the register itself (Virtuoso's group-by is
     # tens of times pyoxigraph's), and the tally's reads before and after every write would cross the network.
-    tally = None if kg.settings.remote else RegisterTally(kg.store, kg.graphs.register)
-    if tally is not None:
-        kg.observers.append(tally)
-        LANE.add(0, tally.warm)
+    # The other queries' rows are kept across writes of register entries only.
+    kept = None
+    if not kg.settings.remote:
+        kept = KeptRows(RegisterTally(kg.store, kg.graphs.register))
+        kg.observers.append(kept.tally)
+        LANE.add(0, kept.tally.warm)
 
     @routes.get(
         "/api/reports/pact-for-skills",
@@ -96,7 +99,7 @@ def router(registry: QueryRegistry, kg: KnowledgeGraph) -> APIRouter:
             reports.get,
             at,
             (reported, str(request.base_url)),
-            lambda: computed(kg.store, registry, reported, links.__getitem__, tally),
+            lambda: computed(kg.store, registry, reported, links.__getitem__, kept),
         )
         if chosen == "json":
             return Response(report.body, media_type=JSON)
