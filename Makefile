@@ -10,7 +10,11 @@ PORT   ?= 8000
 VENDOR   := src/smarco_kg/web/static/vendor
 VENDORED := $(VENDOR)/.installed-$(shell cat package-lock.json | cksum | cut -d' ' -f1)
 
-.PHONY: serve test lint bench init clean browser virtuoso vendor
+# The SPARQL benchmark's peers (bench/peers.txt), in a venv of their own so they never change the project's packages.
+PEERS       := .venv-peers
+PEERS_STAMP := $(PEERS)/.installed-$(shell cat bench/peers.txt | cksum | cut -d' ' -f1)
+
+.PHONY: serve test lint bench init clean browser virtuoso vendor peers wrk
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -85,9 +89,31 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
-bench: $(STAMP)
+# Debian's wrk, the load client of the side-by-side SPARQL runs (a Python client would measure itself).
+wrk:
+	@if command -v wrk >/dev/null 2>&1; then \
+		echo "wrk: $$(command -v wrk)"; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		( apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends wrk ) \
+			|| { echo "could not install wrk" >&2; exit 1; }; \
+	else \
+		echo "wrk is not installed and installing it needs root and apt-get" >&2; exit 1; \
+	fi
+
+$(PEERS_STAMP): bench/peers.txt
+	@test -x $(PEERS)/bin/python || $(PYTHON) -m venv $(PEERS)
+	$(PEERS)/bin/python -m pip install --quiet --upgrade pip
+	$(PEERS)/bin/python -m pip install --quiet -r bench/peers.txt
+	@rm -f $(PEERS)/.installed-*
+	@touch $@
+
+# The Oxigraph server (the engine's own, the same version as pyoxigraph) and rdflib-endpoint, driven by wrk.
+peers: $(PEERS_STAMP) wrk
+
+bench: $(STAMP) peers
 	$(BIN)/python bench/foundation.py
 	$(BIN)/python bench/community.py
+	$(BIN)/python bench/sparql.py
 
 clean:
-	rm -rf var .pytest_cache tests/artefacts
+	rm -rf var .pytest_cache tests/artefacts $(PEERS)

@@ -9,7 +9,11 @@ group-by count, a CONSTRUCT of one course) three ways, each from a fresh interpr
   (c) a bare route on the same server stack (uvicorn, FastAPI, the same middleware) returning pre-serialised
       bytes of a point lookup's size: the floor of Python HTTP on this machine.
 
-    .venv/bin/python bench/sparql.py [--triples 1000000] [--seconds 20] [--clients 8]
+Then, side by side with the peers that ``make peers`` installs (``peers.py``), on the same quads: the Oxigraph
+server (``serve-read-only --union-default-graph``: the same engine) and rdflib-endpoint, all driven by ``wrk``
+in interleaved rounds once each has been seen to answer as the others do.
+
+    .venv/bin/python bench/sparql.py [--triples 1000000] [--seconds 20] [--clients 8] [--no-peers] [--no-rdflib]
 
 The goals (from the issue) are checked and printed; the JSON goes to bench/out/sparql.json.
 """
@@ -35,6 +39,7 @@ from typing import Any
 from urllib.parse import quote
 
 import foundation
+import peers
 from foundation import (
     BASE,
     COURSES_PER_ORGANISATION,
@@ -50,6 +55,10 @@ from foundation import (
 )
 
 GOALS = {"added_latency_ms": 1.5, "throughput_over_bare": 0.70, "heavy_over_inprocess": 1.10}
+# against the Oxigraph server on the same data: point-lookup throughput with 8 connections, the milliseconds a
+# light query's single-client p50 may add to its, and light queries' p95 in the 8-client mix (our own endpoint)
+PEER_GOALS = {"throughput_over_oxigraph": 0.50, "single_added_ms": 0.3, "mix_light_p95_ms": 15.0}
+LIGHT = ("point", "construct")  # the light kinds compared with the peers one client at a time
 HEAVY_MS = 50.0  # a query this slow in-process is "heavy": judged by ratio, not by added milliseconds
 JSON_RESULTS = "application/sparql-results+json"
 KINDS: dict[str, dict[str, Any]] = {  # label, Accept header, share of the mixed load
@@ -129,6 +138,11 @@ def task_load(args: dict) -> dict:
     kg.store.bulk_load(Path(args["path"]), rdf_syntax("nquads"))
     seconds = time.perf_counter() - started
     after = sum(kg.store.graph_sizes().values())
+    if args.get("dump"):  # the same quads for the peers
+        from smarco_kg.formats import rdf_syntax as syntax
+
+        with Path(args["dump"]).open("wb") as out:
+            kg.store.dump(out, syntax("nquads"))
     kg.close()
     return {"seconds": seconds, "reference_triples": before, "store_triples": after}
 
@@ -475,7 +489,8 @@ def run(options: argparse.Namespace) -> dict:
         )
         if init.returncode != 0:
             raise SystemExit(f"smarco-kg init failed:\n{init.stdout}\n{init.stderr}")
-        loaded = run_child("load", {"path": str(data_path), "store": str(store)}, timeout)
+        quads = work / "all.nq" if options.peers else None
+        loaded = run_child("load", {"path": str(data_path), "store": str(store), "dump": str(quads or "")}, timeout)
         loaded["init_seconds"] = time.perf_counter() - started - loaded["child_wall_seconds"]
         if loaded["store_triples"] - loaded["reference_triples"] != data["triples"]:
             raise SystemExit(f"the bulk load stored {loaded['store_triples']:,} triples; expected more")
@@ -492,7 +507,11 @@ def run(options: argparse.Namespace) -> dict:
         inprocess["read_only"]["point"].pop("first_body")
 
         env = {k: v for k, v in os.environ.items() if not k.startswith("SMARCO_")}
-        env.update(SMARCO_LOG_LEVEL="warning", SMARCO_QUERY_WORKERS=str(options.query_workers))
+        # the load's connections stand for as many clients: from one loopback address they would be one client,
+        # whose queries beyond its fair share are refused (429)
+        clients = str(options.clients)
+        env.update(SMARCO_LOG_LEVEL="warning", SMARCO_QUERY_WORKERS=str(options.query_workers),
+                   SMARCO_QUERY_CLIENT_LIMIT=clients, SMARCO_QUERY_CLIENT_QUEUE=clients)  # fmt: skip
         port = free_port()
         command = [sys.executable, "-m", "smarco_kg", "serve", "--store", str(store), "--port", str(port)]
         servers.append(Server("smarco-kg serve", command, port, work / "serve.log", env))
@@ -519,6 +538,9 @@ def run(options: argparse.Namespace) -> dict:
             },
             timeout,
         )
+        compared = None
+        if quads is not None:
+            compared = side_by_side(options, work, quads, sparql_server, json.loads(queries_path.read_text()))
         for server in servers:
             server.stop()
         serve_log = (work / "serve.log").read_text()
@@ -527,7 +549,130 @@ def run(options: argparse.Namespace) -> dict:
             server.stop()
         if not options.keep:
             shutil.rmtree(work, ignore_errors=True)
-    return summarise(options, data, loaded, inprocess, client, same_bytes, ready, serve_log)
+    report = summarise(options, data, loaded, inprocess, client, same_bytes, ready, serve_log)
+    if compared is not None:
+        add_peers(report, compared)
+    return report
+
+
+def side_by_side(
+    options: argparse.Namespace, work: Path, quads: Path, server: Server, queries: dict[str, list[str]]
+) -> dict:
+    """The peers started on ``quads``, their answers compared with ours, then ``wrk`` rounds on each in turn:
+    point lookups with ``--clients`` connections, and each light kind with one."""
+    ours = peers.Endpoint("smarco-kg", f"{server.url}/sparql")
+    started: list[peers.Endpoint] = []
+    try:
+        oxigraph, load_seconds = peers.oxigraph(quads, work / "oxigraph", free_port(), work / "oxigraph.log")
+        started.append(oxigraph)
+        ready = {oxigraph.name: oxigraph.wait_ready(120, work / "oxigraph.log")}
+        say(f"Oxigraph server: loaded in {load_seconds:.1f} s, ready in {ready[oxigraph.name]:.1f} s")
+        if options.rdflib:
+            rdflib = peers.rdflib_endpoint(quads, free_port(), work / "rdflib.log")
+            started.append(rdflib)
+            ready[rdflib.name] = rdflib.wait_ready(options.timeout, work / "rdflib.log")
+            say(f"rdflib-endpoint: ready in {ready[rdflib.name]:.1f} s (parsing the quads)")
+        endpoints = [ours, *started]
+        checked = {kind: (texts[0], KINDS[kind]["accept"]) for kind, texts in queries.items()}
+        same = peers.same_answers(endpoints, checked)
+        say("same answers: " + ", ".join(f"{k} {'yes' if all(v.values()) else 'NO'}" for k, v in same.items()))
+        point = queries["point"][0]
+        rounds, seconds = options.peer_rounds, options.peer_seconds
+        load = peers.load_rounds(endpoints, point, JSON_RESULTS, connections=options.clients, rounds=rounds,
+                                 seconds=seconds)  # fmt: skip
+        say("point lookups, " + ", ".join(f"{n} {m['requests_per_s']:,.0f} req/s" for n, m in load.items()))
+        single = {}
+        for kind in LIGHT:
+            accept = KINDS[kind]["accept"]
+            single[kind] = peers.load_rounds(endpoints, queries[kind][0], accept, connections=1, rounds=1,
+                                             seconds=seconds)  # fmt: skip
+    finally:
+        for endpoint in started:
+            endpoint.stop()
+    return {
+        "load_seconds": {"Oxigraph server": load_seconds},
+        "ready_seconds": ready,
+        "same_answers": same,
+        "point_load": load,
+        "single": single,
+        "connections": options.clients,
+        "rounds": rounds,
+        "seconds_per_round": seconds,
+    }
+
+
+def add_peers(report: dict, compared: dict) -> None:
+    """The side-by-side figures and their goals, in the report."""
+    report["peers"] = compared
+    load, single = compared["point_load"], compared["single"]
+    ratio = load["smarco-kg"]["requests_per_s"] / load["Oxigraph server"]["requests_per_s"]
+    goals = report["goals"]
+    answered = all(load[name]["errors"] == 0 for name in load)  # a refusal is not a request served
+    goals["throughput_over_oxigraph"] = {
+        "goal": PEER_GOALS["throughput_over_oxigraph"],
+        "value": ratio,
+        "met": answered and ratio >= PEER_GOALS["throughput_over_oxigraph"],
+    }
+    for kind in LIGHT:
+        added = single[kind]["smarco-kg"]["p50_ms"] - single[kind]["Oxigraph server"]["p50_ms"]
+        goals[f"single_added_over_oxigraph_ms_{kind}"] = {
+            "goal": PEER_GOALS["single_added_ms"],
+            "value": added,
+            "met": added <= PEER_GOALS["single_added_ms"],
+        }
+    light_p95 = max(report["kinds"][kind]["under_load_p95_ms"] for kind in LIGHT)
+    goals["mix_light_p95_ms"] = {
+        "goal": PEER_GOALS["mix_light_p95_ms"],
+        "value": light_p95,
+        "met": light_p95 <= PEER_GOALS["mix_light_p95_ms"],
+    }
+    same = all(all(by.values()) for by in compared["same_answers"].values())
+    goals["peers_answer_alike"] = {"goal": True, "value": same, "met": same}
+
+
+def peers_table(report: dict) -> list[str]:
+    """The side-by-side lines of the summary."""
+    compared, goals = report["peers"], report["goals"]
+
+    def mark(key: str) -> str:
+        return "ok" if goals[key]["met"] else "MISS"
+
+    load, single = compared["point_load"], compared["single"]
+    names = list(load)
+    lines = [
+        "",
+        f"side by side (wrk; {compared['rounds']} interleaved rounds of {compared['seconds_per_round']:g} s; "
+        f"same answers on every kind: {'yes' if goals['peers_answer_alike']['met'] else 'NO'})",
+        f"  {'':<34}" + "".join(f"{n:>18}" for n in names),
+        f"  {'point lookups, ' + str(compared['connections']) + ' connections, req/s':<34}"
+        + "".join(f"{load[n]['requests_per_s']:>18,.0f}" for n in names),
+        f"  {'  p50 / p99 ms':<34}" + "".join(f"{load[n]['p50_ms']:>9.2f} /{load[n]['p99_ms']:>7.2f}" for n in names),
+    ]
+    for kind in LIGHT:
+        lines.append(
+            f"  {KINDS[kind]['label'] + ', 1 client, p50 ms':<34}"
+            + "".join(f"{single[kind][n]['p50_ms']:>18.3f}" for n in names)
+        )
+    value = goals["throughput_over_oxigraph"]["value"]
+    lines.append(
+        f"  smarco-kg / Oxigraph server throughput {value:.2f}, goal >= "
+        f"{PEER_GOALS['throughput_over_oxigraph']:.2f}  {mark('throughput_over_oxigraph')}"
+    )
+    for kind in LIGHT:
+        key = f"single_added_over_oxigraph_ms_{kind}"
+        lines.append(
+            f"  {KINDS[kind]['label']}, 1 client: {goals[key]['value']:+.3f} ms over Oxigraph server, goal <= "
+            f"{PEER_GOALS['single_added_ms']} ms  {mark(key)}"
+        )
+    clients, light_p95 = report["options"]["clients"], goals["mix_light_p95_ms"]["value"]
+    lines.append(
+        f"  light queries' p95 in the {clients}-client mix: {light_p95:.1f} ms, goal <= "
+        f"{PEER_GOALS['mix_light_p95_ms']:g} ms  {mark('mix_light_p95_ms')}"
+    )
+    errors = {n: load[n]["errors"] for n in names if load[n]["errors"]}
+    if errors:
+        lines.append(f"  errors under load: {errors}")
+    return lines
 
 
 def check_bytes(server: Server, queries: dict[str, list[str]], inprocess: dict[str, dict]) -> dict[str, bool]:
@@ -817,6 +962,8 @@ def table(report: dict) -> str:
         f"    CPU ms/request: (a) server {single['sparql']['main']:.3f} + workers {single['sparql']['workers']:.3f}, "
         f"(c) server {single['bare']['main']:.3f}",
     ]
+    if "peers" in report:
+        lines += peers_table(report)
     return "\n".join(lines)
 
 
@@ -827,6 +974,16 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8, help="concurrent loopback clients in the load phases")
     parser.add_argument("--rounds", type=int, default=2, help="alternating (a)/(c) point-lookup rounds")
     parser.add_argument("--query-workers", type=int, default=2, help="SMARCO_QUERY_WORKERS for the server")
+    parser.add_argument("--no-peers", dest="peers", action="store_false",
+                        help="no side-by-side runs with the Oxigraph server and rdflib-endpoint")  # fmt: skip
+    parser.add_argument("--no-rdflib", dest="rdflib", action="store_false",
+                        help="only the Oxigraph server beside it (rdflib-endpoint parses for minutes)")  # fmt: skip
+    parser.add_argument("--peer-rounds", type=int, default=3, help="interleaved wrk rounds per server")
+    parser.add_argument("--peer-seconds", type=float, default=5.0, help="seconds per wrk round")
+    options_missing = peers.missing()
+    if options_missing and "--no-peers" not in sys.argv and "--child" not in sys.argv:
+        raise SystemExit(f"the peers are not installed ({', '.join(options_missing)}): run `make peers`, "
+                         "or pass --no-peers")  # fmt: skip
     run_benchmark(parser, TASKS, run, table, name="sparql", timeout=900)
 
 
