@@ -64,6 +64,16 @@ def first_entry(kg: KnowledgeGraph, pattern: str) -> str:
     return str(next(iter(kg.store.query(text).rows()))["c"])
 
 
+def modify_course(kg: KnowledgeGraph, day: str) -> None:
+    """A course's write: a day of modification added to one demo course, in its own graph."""
+    course = kg.settings.base_iri + "course/iot-for-smart-cities"
+    kg.update(
+        f"PREFIX dct: <http://purl.org/dc/terms/>\nINSERT {{ GRAPH ?g {{ <{course}> dct:modified "
+        f"\"{day}\"^^<{XSD_DATE}> }} }} WHERE {{ GRAPH ?g {{ <{course}> a ?t }} }}",
+        actor="test",
+    )  # fmt: skip
+
+
 def _numbers(rows: list[dict[str, str]]) -> list[tuple]:
     counts = ("issued", "revoked", "learners")
     return _sorted([{k: str(int(float(v))) if k in counts else v for k, v in row.items()} for row in rows])
@@ -128,12 +138,7 @@ def test_a_write_elsewhere_leaves_the_tally_as_it_is(
     kg: KnowledgeGraph, registry: QueryRegistry, tally: RegisterTally
 ) -> None:
     tally.credentials_issued(2026)
-    course = kg.settings.base_iri + "course/iot-for-smart-cities"
-    kg.update(
-        f"PREFIX dct: <http://purl.org/dc/terms/>\nINSERT {{ GRAPH ?g {{ <{course}> dct:modified "
-        f"\"2026-07-07\"^^<{XSD_DATE}> }} }} WHERE {{ GRAPH ?g {{ <{course}> a ?t }} }}",
-        actor="test",
-    )  # fmt: skip
+    modify_course(kg, "2026-07-07")
     assert kg.generation == 1
     assert_same(kg, registry, tally)
     assert tally.recounts == 1, "a course's write cannot change the register's counts"
@@ -189,12 +194,7 @@ def test_a_course_written_runs_the_other_queries_again(
     kept = KeptRows(tally)
     assert_same_reports(kg, registry, kept)
     runs, before = kept.runs, programmes(kg, registry, 2027)
-    course = kg.settings.base_iri + "course/iot-for-smart-cities"
-    kg.update(
-        f"PREFIX dct: <http://purl.org/dc/terms/>\nINSERT {{ GRAPH ?g {{ <{course}> dct:modified "
-        f"\"2027-07-07\"^^<{XSD_DATE}> }} }} WHERE {{ GRAPH ?g {{ <{course}> a ?t }} }}",
-        actor="test",
-    )  # fmt: skip
+    modify_course(kg, "2027-07-07")
     assert tally.other_writes == 1 and programmes(kg, registry, 2027) == before + 1
     assert_same_reports(kg, registry, kept)
     assert kept.runs == 2 * runs
