@@ -23,6 +23,8 @@ FILLER, FILLER_SIZE = "http://example.org/fair/filler", 200
 # 200^4 = 1.6 billion rows to count: far past the budget on both stores, yet ended by Virtuoso itself in well under
 # its MaxQueryExecutionTime, so a query abandoned at the budget does not hold the test store for minutes.
 RUNAWAY = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{FILLER}> {{ ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }} }}"
+PROBE = "ASK { ?s ?p ?o }"  # cheap, but with no constant subject: a worker answers it, in the client's share
+ANCHORED = f"ASK {{ <{FILLER}/7> ?p ?o }}"  # from a constant subject: answered in the server's process, no share
 ENV = {
     "SMARCO_QUERY_TIMEOUT": str(BUDGET),
     "SMARCO_QUERY_WORKERS": "2",
@@ -93,16 +95,37 @@ def test_a_client_over_its_share_gets_429_with_retry_after(server: LiveServer) -
         flight.send(lambda: sparql(server, RUNAWAY, mine))
     time.sleep(1.0)
     try:
-        refused = sparql(server, "ASK {}", mine)
+        refused = sparql(server, PROBE, mine)
         body = problem(refused, 429)
         assert body["type"].endswith("/too-many-requests"), body
         assert "1 running, 1 waiting" in body["detail"], body
         assert 1 <= int(refused.headers["retry-after"]) <= BUDGET, refused.headers
-        answered = sparql(server, "ASK {}", other)  # another client's share is untouched
+        answered = sparql(server, PROBE, other)  # another client's share is untouched
         assert answered.status_code == 200 and answered.json()["boolean"] is True, describe(answered)
     finally:
         ended = flight.wait()
     assert sorted(r.status_code for r in ended) == [503, 503], [describe(r) for r in ended]
+
+
+def test_an_anchored_query_is_answered_at_once_beside_its_clients_runaways_and_everyone_elses(
+    server: LiveServer,
+) -> None:
+    embedded_only(server.settings, "a remote store answers every query itself")
+    mine = token(server, "anchored")
+    flight = InFlight()
+    for secret in (mine, mine, token(server, "other-runaway")):  # both shared workers busy, the client's share full
+        flight.send(lambda secret=secret: sparql(server, RUNAWAY, secret))
+    time.sleep(1.0)
+    try:
+        problem(sparql(server, PROBE, mine), 429)  # the share is full for a query that needs a worker
+        started = time.monotonic()
+        answered = sparql(server, ANCHORED, mine)
+        elapsed = time.monotonic() - started
+        assert answered.status_code == 200 and answered.json()["boolean"] is True, describe(answered)
+        assert elapsed < 0.5, f"{elapsed:.2f} s: it waited for a worker"
+    finally:
+        ended = flight.wait()
+    assert sorted(r.status_code for r in ended) == [503, 503, 503], [describe(r) for r in ended]
 
 
 def test_made_up_tokens_share_their_address(server: LiveServer) -> None:
@@ -112,7 +135,7 @@ def test_made_up_tokens_share_their_address(server: LiveServer) -> None:
         flight.send(lambda n=n: sparql(server, RUNAWAY, f"smarco_made-up-{n}"))
     time.sleep(1.0)
     try:
-        problem(sparql(server, "ASK {}", "smarco_made-up-2"), 429)
+        problem(sparql(server, PROBE, "smarco_made-up-2"), 429)
     finally:
         flight.wait()
 
@@ -127,7 +150,7 @@ def test_three_clients_running_runaways_leave_a_fourth_clients_ask_answering(ser
         # On the embedded store its own budget is shorter than the runaways': without a reserved worker it would
         # wait for one of theirs. A remote store answers it from its own threads, as fast as it can beside them.
         budget = BUDGET if server.settings.remote else BUDGET / 2
-        answered = sparql(server, "ASK {}", token(server, "light"), timeout=str(budget))
+        answered = sparql(server, PROBE, token(server, "light"), timeout=str(budget))
         assert answered.status_code == 200, describe(answered)
         assert answered.json()["boolean"] is True
     finally:
@@ -143,5 +166,5 @@ def test_a_runaway_is_stopped_at_its_budget(server: LiveServer) -> None:
     assert body["type"].endswith("/query-timeout") and "1.5 s" in body["detail"], body
     assert response.headers["retry-after"]
     assert elapsed < BUDGET, f"stopped after {elapsed:.1f} s, past its own budget and the server's"
-    after = sparql(server, "ASK {}", token(server, "after"))
+    after = sparql(server, PROBE, token(server, "after"))
     assert after.status_code == 200, describe(after)

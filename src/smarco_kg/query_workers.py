@@ -7,6 +7,12 @@ workers keep answering meanwhile. A standby process, started ahead, takes the st
 the next query does not wait for a process to start (seconds on a busy machine). Results are serialized in the
 worker by pyoxigraph's own serializers and cross the pipe as bytes.
 
+A query anchored at a constant subject (``query_anchors``) costs tens of microseconds, less than the hand-off
+to a worker (pickling, the pipe, waking the loop: about half a millisecond), and cannot run away: it is answered
+in the server's own process, from the store itself (``answer_inline``), never queued behind heavy queries. One
+that still costs more than ``INLINE_SECONDS`` of CPU twice (a subject with very many properties; once may be a
+cold read of the disk) goes to the workers from then on.
+
 A remote store runs queries in its own processes and stops them by its own limits (Virtuoso's
 ``MaxQueryExecutionTime``…), so ``StoreQueries`` sends them from threads, never more at once than its slots,
 and answers a timeout when the store takes longer.
@@ -33,6 +39,7 @@ from typing import ClassVar
 from rdflib.term import Node
 
 from smarco_kg.errors import ServiceUnavailable
+from smarco_kg.query_anchors import anchored
 from smarco_kg.store import GraphStore, StoreError, StoreTimeout
 
 log = logging.getLogger("smarco_kg.queries")
@@ -81,6 +88,9 @@ class ServiceBusy(ServiceUnavailable):
 
 
 _RETRY = {"Retry-After": "1"}
+INLINE_SECONDS = 0.05  # CPU seconds: an anchored query costlier than this inline goes to the workers next time
+INLINE_STRIKES = 2  # ... this many times
+INLINE_DEMOTED = 1024  # how many such query texts are remembered, oldest forgotten first
 STARTUP_SECONDS = 60.0  # how long a worker process may take to import what it needs (seconds on a busy machine)
 
 
@@ -223,6 +233,25 @@ class QueryWorkers:
     _checkpoints: list[Path] = field(default_factory=list, init=False)
     _counter: itertools.count = field(default_factory=itertools.count, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
+    _demoted: dict[str, int] = field(default_factory=dict, init=False)  # anchored texts → times they proved slow
+
+    def answer_inline(self, request: QueryRequest) -> QueryAnswer | None:
+        """The answer to an anchored query, from the store in this process; None for a query the workers run."""
+        if self._demoted.get(request.sparql, 0) >= INLINE_STRIKES or not anchored(request.sparql):
+            return None
+        started = time.thread_time()  # the query's own work: not the waits for the GIL of a busy server
+        try:
+            result = answer(self.store, request)
+        except QueryError:
+            raise
+        except Exception as error:  # as in a worker: the query's fault or the store's
+            raise QueryError("evaluation", " ".join(str(error).split())) from error
+        if time.thread_time() - started > INLINE_SECONDS:  # twice: once may be a cold read of the disk
+            strikes = self._demoted.get(request.sparql, 0) + 1
+            self._demoted[request.sparql] = strikes
+            if len(self._demoted) > INLINE_DEMOTED:
+                del self._demoted[next(iter(self._demoted))]
+        return result
 
     def start(self) -> None:
         shutil.rmtree(self.directory, ignore_errors=True)
@@ -376,6 +405,10 @@ class StoreQueries:
     size: int = 8
     stops_runaways: ClassVar[bool] = False  # the store stops a query by its own limits; a timeout abandons it
     _slots: asyncio.Semaphore | None = field(default=None, init=False)
+
+    def answer_inline(self, request: QueryRequest) -> QueryAnswer | None:
+        """None: the remote store answers every query."""
+        return None
 
     def start(self) -> None:
         """Nothing to start: the store answers."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Iterator, Mapping
 
@@ -18,9 +19,20 @@ def tokens(text: str) -> Iterator[re.Match[str]]:
             yield match
 
 
-def keywords(text: str) -> set[str]:
-    """The bare words of ``text`` in upper case (keywords, prefixed-name parts), strings and IRIs left out."""
-    return bare_words(m.group() for m in tokens(text))
+CACHED_TEXT = 8192  # characters: texts up to this long have what is read of them kept (queries asked again)
+
+
+def keywords(text: str) -> frozenset[str]:
+    """The bare words of ``text`` in upper case (keywords, prefixed-name parts), strings and IRIs left out; kept
+    for the short texts seen last, as a query is asked again and again (tens of microseconds each time)."""
+    return _kept_keywords(text) if len(text) <= CACHED_TEXT else _keywords(text)
+
+
+def _keywords(text: str) -> frozenset[str]:
+    return frozenset(bare_words(m.group() for m in tokens(text)))
+
+
+_kept_keywords = functools.lru_cache(maxsize=1024)(_keywords)
 
 
 def bare_words(words: Iterable[str]) -> set[str]:
