@@ -19,6 +19,8 @@ from smarco_kg.catalogue.classes import ClassEntry
 from smarco_kg.catalogue.members import sort_key
 from smarco_kg.catalogue.vocabulary import VIEW_IRIS, Term, Vocabulary, curie
 
+# rdflib's namespace attributes are looked up anew on every use (about a microsecond): read once
+_TYPE, _LABEL, _STRING, _BOOLEAN, _INTEGER = RDF.type, RDFS.label, XSD.string, XSD.boolean, XSD.integer
 _LITERAL_VIEW_TERMS = {"label": XSD.string, "totalItems": XSD.integer}
 _VIEW_TERMS = {
     iri: Term(
@@ -37,10 +39,16 @@ class Compactor:
     """Writes nodes of ``graph`` as compact JSON-LD objects."""
 
     def __init__(self, graph: Graph, vocabulary: Vocabulary) -> None:
-        self.graph = graph
         self.vocabulary = vocabulary
-        self.references: Counter[Node] = Counter(o for o in graph.objects() if isinstance(o, BNode | URIRef))
-        self.described = set(graph.subjects())
+        # the graph read once into subject → predicate → objects: rdflib's own lookups cost microseconds each,
+        # and a page of 20 courses asks for over a thousand (most of the time a listing took)
+        self.index: dict[Node, dict[Node, list[Node]]] = defaultdict(lambda: defaultdict(list))
+        self.references: Counter[Node] = Counter()
+        for subject, predicate, obj in graph:
+            self.index[subject][predicate].append(obj)
+            if isinstance(obj, BNode | URIRef):
+                self.references[obj] += 1
+        self.described = set(self.index)
         self.done: set[Node] = set()  # blank nodes written out already: later mentions refer to them by id
         self.path: list[Node] = []  # the nodes being written, root first: a resource is nested unless it is one
 
@@ -66,12 +74,15 @@ class Compactor:
             out["id"] = str(subject)
         elif self.references[subject] > 1:
             out["id"] = f"_:{subject}"
-        types = sorted(self.vocabulary.key_of_class(t) for t in self.graph.objects(subject, RDF.type))
+        properties = self.index.get(subject, {})
+        types = sorted(self.vocabulary.key_of_class(t) for t in properties.get(_TYPE, ()))
         if types:
             out["type"] = types[0] if len(types) == 1 else types
         fields: dict[str, Any] = {}
-        for predicate in set(self.graph.predicates(subject)) - {RDF.type}:
-            values = sorted(self.graph.objects(subject, predicate), key=self._ordering(predicate))
+        for predicate, objects in properties.items():
+            if predicate == _TYPE:
+                continue
+            values = sorted(objects, key=self._ordering(predicate))
             term = None
             if isinstance(predicate, URIRef):  # always, in RDF; rdflib's types allow more
                 term = self.vocabulary.terms.get(predicate) or _VIEW_TERMS.get(predicate)
@@ -92,7 +103,7 @@ class Compactor:
             return _order
 
         def by_title(node: Node) -> tuple:
-            label = next(self.graph.objects(node, RDFS.label), None)
+            label = next(iter(self.index.get(node, {}).get(_LABEL, ())), None)
             return (label is None, sort_key(str(label or "")), str(label or ""), str(node))
 
         return by_title
@@ -122,12 +133,12 @@ class Compactor:
             return str(value) if term.kind == "iri" else {"id": str(value)}
         assert isinstance(value, Literal)
         if term.kind in ("literal", "any") and not value.language:
-            datatype = value.datatype or XSD.string
+            datatype = value.datatype or _STRING
             if term.native and datatype == term.datatype:
                 native = _native(value)
                 if native is not None:
                     return native
-            elif datatype == (term.datatype or XSD.string) and not term.native:
+            elif datatype == (term.datatype or _STRING) and not term.native:
                 return str(value)
         return self.expanded(value)
 
@@ -139,7 +150,7 @@ class Compactor:
         assert isinstance(value, Literal)
         if value.language:
             return {"@value": str(value), "@language": value.language}
-        if value.datatype and value.datatype != XSD.string:
+        if value.datatype and value.datatype != _STRING:
             return {"@value": str(value), "@type": str(value.datatype)}
         return {"@value": str(value)}
 
@@ -147,9 +158,9 @@ class Compactor:
 def _native(value: Literal) -> int | bool | None:
     """The JSON number or boolean for a canonical xsd:integer or xsd:boolean, which JSON-LD reads back as is."""
     text = str(value)
-    if value.datatype == XSD.boolean and text in ("true", "false"):
+    if value.datatype == _BOOLEAN and text in ("true", "false"):
         return text == "true"
-    if value.datatype == XSD.integer and text.lstrip("-").isdigit() and str(int(text)) == text:
+    if value.datatype == _INTEGER and text.lstrip("-").isdigit() and str(int(text)) == text:
         return int(text)
     return None
 
