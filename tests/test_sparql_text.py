@@ -9,6 +9,7 @@ from smarco_kg.sparql_text import (
     keywords,
     prebinding_start,
     substituted,
+    union_branch_starts,
     where_group_start,
     without_dataset_clauses,
 )
@@ -194,3 +195,32 @@ def test_an_update_naming_graphs_is_told_its_dataset_unless_it_has_one() -> None
     assert update_text("DELETE { GRAPH ?g { ?s ?p 1 } } WHERE { GRAPH ?g { ?s ?p 1 } }", using).endswith(
         f"}} {using} WHERE {{ GRAPH ?g {{ ?s ?p 1 }} }}"
     )
+
+
+def test_the_branches_of_a_union_in_the_where_group_are_found_where_they_open() -> None:
+    text = (
+        "SELECT ?s WHERE { { ?s <urn:p> ?v } UNION { ?x <urn:b>+ ?v . ?s <urn:p> ?x FILTER(?x != <urn:y>) } "
+        'UNION { ?s <urn:q> "}" } ?s <urn:r> ?o { ?o <urn:t> ?t } '
+        "OPTIONAL { { ?o <urn:u> ?a } UNION { ?o <urn:w> ?a } } }"
+    )
+    starts = union_branch_starts(text)
+    assert [text[at - 1 : at + 9] for at in starts] == ["{ ?s <urn:", "{ ?x <urn:", "{ ?s <urn:"]
+    assert union_branch_starts("SELECT * WHERE { ?s ?p ?o }") == []
+    assert union_branch_starts("INSERT DATA { { <urn:a> <urn:b> 1 } UNION { } }") == []
+
+
+def test_a_bound_value_opens_each_union_branch_so_the_store_starts_from_it(tmp_path) -> None:
+    store = EmbeddedStore(tmp_path / "store")
+    lines = "".join(
+        f"<urn:k{i}> <urn:broader> <urn:k{i // 4}> .\n<urn:c{i}> <urn:teaches> <urn:k{i}> .\n" for i in range(1, 400)
+    )
+    store.update(f"INSERT DATA {{ {lines.replace(chr(10), ' ')} }}")
+    query = "SELECT DISTINCT ?s WHERE { { ?s <urn:teaches> ?v } UNION { ?k <urn:broader>+ ?v . ?s <urn:teaches> ?k } }"
+    rows = store.query(query, bindings={"v": URIRef("urn:k5")}).rows()
+    found = sorted(str(row["s"]) for row in rows)
+    narrower = {5}
+    while len(narrower) < len(grown := narrower | {i for i in range(1, 400) if i // 4 in narrower}):
+        narrower = grown
+    assert len(narrower) == 1 + 4 + 16 + 64  # 5, its children, grandchildren and great-grandchildren
+    assert found == sorted(f"urn:c{i}" for i in narrower)
+    store.close()

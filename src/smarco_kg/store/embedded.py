@@ -12,7 +12,7 @@ from rdflib.term import Node
 
 from smarco_kg.formats import RdfSyntax, ResultFormat
 from smarco_kg.namespaces import PREFIXES
-from smarco_kg.sparql_text import prebinding_start
+from smarco_kg.sparql_text import prebinding_start, union_branch_starts
 from smarco_kg.store.base import (
     Changeset,
     GraphStore,
@@ -183,7 +183,9 @@ class EmbeddedStore(GraphStore):
                 # The values first in the WHERE group, as escaped terms, where that means the same as substituting
                 # them: Oxigraph joins in the order written, so the values drive the evaluation. Its own
                 # substitutions join them last (seconds, not milliseconds, on a selective pattern in a large store).
-                sparql = f"{sparql[:start]} {block}\n{sparql[start:]}"
+                # The same block opens each branch of a union in the group too (``union_branch_starts``).
+                for point in sorted({start, *union_branch_starts(sparql)}, reverse=True):
+                    sparql = f"{sparql[:point]} {block}\n{sparql[point:]}"
             else:
                 options["substitutions"] = {ox.Variable(k): to_ox(v) for k, v in bindings.items()}
         try:
