@@ -77,12 +77,12 @@ def test_an_anchored_query_that_proves_slow_twice_goes_to_the_workers_from_then_
     store.bulk_load(wide.encode(), rdf_syntax("ntriples"), graph="urn:x:g")
     workers = QueryWorkers(store, tmp_path / "checkpoints")
     request = QueryRequest(f"SELECT ?p ?o WHERE {{ {COURSE} ?p ?o }}", accept="text/csv")
-    first = workers.answer_inline(request)
+    first = workers.answer_now(request)
     assert first is not None and first.body.count(b"\n") == 200_001
-    second = workers.answer_inline(request)  # once slow might have been a cold read of the disk
+    second = workers.answer_now(request)  # once slow might have been a cold read of the disk
     assert second is not None and second.body == first.body
-    assert workers.answer_inline(request) is None, f"{second.seconds:.3f} s in the server's process, kept there"
+    assert workers.answer_now(request) is None, f"{second.seconds:.3f} s in the server's process, kept there"
     narrow = QueryRequest(f'ASK {{ {COURSE} <urn:x:p7> "7" }}')
-    answered = workers.answer_inline(narrow)
+    answered = workers.answer_now(narrow)
     assert answered is not None and b"true" in answered.body
     store.close()

@@ -1,7 +1,8 @@
 """Fair shares of the query workers, so that one client's expensive queries cannot take SPARQL from the others.
 
 Every query (``/sparql``, the named queries) passes through ``QueryAdmission`` before it reaches a worker (one
-anchored at a constant subject, answered in the server's own process by ``QueryWorkers.answer_inline``, needs none):
+that needs none, ``QueryWorkers.answer_now``: anchored at a constant subject, or a costly answer kept for the
+newest checkpoint, is answered at once):
 
 - **Per client** (a valid token's id, else the remote address) at most ``per_client`` queries run at once and
   ``queue`` more wait behind them; one more is refused with 429 and a ``Retry-After`` that says when the client's
@@ -43,7 +44,7 @@ class QueryRunner(Protocol):
     size: int
     stops_runaways: ClassVar[bool]  # a query past its timeout is stopped, and its worker free at once
 
-    def answer_inline(self, request: QueryRequest) -> QueryAnswer | None: ...
+    def answer_now(self, request: QueryRequest) -> QueryAnswer | None: ...
 
     def start(self) -> None: ...
 
@@ -135,10 +136,10 @@ class QueryAdmission:
     async def run(self, request: QueryRequest, timeout: float, client: str) -> QueryAnswer:
         """Answer ``request`` within ``timeout`` seconds of its arrival, in ``client``'s share: 429 when the client
         has too many queries already, 503 when no worker frees in time or the query runs past its budget. A query
-        the runner answers in its own process (anchored: microseconds, bounded) takes no worker and no share."""
-        inline = self.runner.answer_inline(request)
-        if inline is not None:
-            return inline
+        the runner answers at once (anchored: microseconds, bounded; or kept) takes no worker and no share."""
+        now = self.runner.answer_now(request)
+        if now is not None:
+            return now
         deadline = time.monotonic() + timeout
         self._check_room(client)
         order = next(self._arrivals)

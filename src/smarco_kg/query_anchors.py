@@ -3,7 +3,7 @@
 A query whose patterns each have a constant subject, or a subject bound by a pattern before it, costs at most the
 product of the out-degrees along its chains (a course's properties, its outcomes' labels…): the store finds each
 pattern's matches by the SPO index with the subject known, tens of microseconds on millions of quads. Such a
-query is answered in the server's own process (``QueryWorkers.answer_inline``), without the hand-off to a worker.
+query is answered in the server's own process (``QueryWorkers.answer_now``), without the hand-off to a worker.
 Everything else (an unbound subject, a property path, an aggregate, a subquery, ``UNION``, ``EXISTS``, ``SERVICE``,
 text this reader does not follow) is not anchored and goes to the workers, which a timeout can stop.
 

@@ -9,9 +9,10 @@ worker by pyoxigraph's own serializers and cross the pipe as bytes.
 
 A query anchored at a constant subject (``query_anchors``) costs tens of microseconds, less than the hand-off
 to a worker (pickling, the pipe, waking the loop: about half a millisecond), and cannot run away: it is answered
-in the server's own process, from the store itself (``answer_inline``), never queued behind heavy queries. One
+in the server's own process, from the store itself (``answer_now``), never queued behind heavy queries. One
 that still costs more than ``INLINE_SECONDS`` of CPU twice (a subject with very many properties; once may be a
-cold read of the disk) goes to the workers from then on.
+cold read of the disk) goes to the workers from then on. A costly answer a worker gave is kept for the checkpoint
+it read (``kept_answers``) and served again, without a worker, until the next commit replaces the checkpoint.
 
 A remote store runs queries in its own processes and stops them by its own limits (Virtuoso's
 ``MaxQueryExecutionTime``…), so ``StoreQueries`` sends them from threads, never more at once than its slots,
@@ -39,6 +40,7 @@ from typing import ClassVar
 from rdflib.term import Node
 
 from smarco_kg.errors import ServiceUnavailable
+from smarco_kg.kept_answers import KeptAnswers
 from smarco_kg.query_anchors import anchored
 from smarco_kg.store import GraphStore, StoreError, StoreTimeout
 
@@ -234,9 +236,16 @@ class QueryWorkers:
     _counter: itertools.count = field(default_factory=itertools.count, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _demoted: dict[str, int] = field(default_factory=dict, init=False)  # anchored texts → times they proved slow
+    kept: KeptAnswers = field(default_factory=KeptAnswers, init=False)  # costly answers of the newest checkpoint
 
-    def answer_inline(self, request: QueryRequest) -> QueryAnswer | None:
-        """The answer to an anchored query, from the store in this process; None for a query the workers run."""
+    def answer_now(self, request: QueryRequest) -> QueryAnswer | None:
+        """The answer kept for the newest checkpoint, or an anchored query's from the store in this process;
+        None for a query a worker must run."""
+        started = time.perf_counter()
+        if self._checkpoints:
+            kept = self.kept.get(self.latest, request)
+            if kept is not None:
+                return replace(kept, seconds=time.perf_counter() - started)
         if self._demoted.get(request.sparql, 0) >= INLINE_STRIKES or not anchored(request.sparql):
             return None
         started = time.thread_time()  # the query's own work: not the waits for the GIL of a busy server
@@ -280,6 +289,7 @@ class QueryWorkers:
             if not self.store.snapshot(target):
                 return False
             self._checkpoints.append(target)
+            self.kept.clear()  # read from the checkpoint before: never served after this write
             self._prune()
             return True
 
@@ -337,6 +347,7 @@ class QueryWorkers:
             if worker is not None:
                 self._idle.put_nowait(worker)
         if status == "ok":
+            self.kept.keep(checkpoint, request, payload)
             return payload
         kind, message, offered = payload
         raise QueryError(kind, message, offered)
@@ -406,8 +417,8 @@ class StoreQueries:
     stops_runaways: ClassVar[bool] = False  # the store stops a query by its own limits; a timeout abandons it
     _slots: asyncio.Semaphore | None = field(default=None, init=False)
 
-    def answer_inline(self, request: QueryRequest) -> QueryAnswer | None:
-        """None: the remote store answers every query."""
+    def answer_now(self, request: QueryRequest) -> QueryAnswer | None:
+        """None: the remote store answers every query (others may write to it: nothing is kept)."""
         return None
 
     def start(self) -> None:
