@@ -43,6 +43,7 @@ from foundation import ELM, _source_fingerprint, generate, run_benchmark, say
 from sparql import Server, _phase, free_port, summary
 
 GOALS = {"p50_ms": 20.0, "p95_ms": 50.0}
+RSS_GOAL_MB = 500.0  # the server's resident memory with 8 clients, its query workers included
 MIN_COURSES = 10_000
 NAMED_QUERY = "courses-per-skill"
 KINDS = {
@@ -378,6 +379,8 @@ def summarise(
             "requests_per_s": phase["requests_per_s"],
             "errors": phase["errors"],
             "server_cpu_ms_per_request": (cpu["main"] + cpu["workers"]) / phase["completed"] * 1000,
+            "server_rss_mb": phase["server_rss_mb"]["serve"]["main"],
+            "workers_rss_mb": phase["server_rss_mb"]["serve"]["workers"],
             "client_cpu_ms_per_request": phase["client_cpu_seconds"] / phase["completed"] * 1000,
             "inprocess": inprocess["route_parts"][kind],
             "one_client": by_name[f"1 client {kind}"]["all"],
@@ -385,6 +388,8 @@ def summarise(
         for goal, limit in GOALS.items():
             value = kinds[kind][goal]
             goals[f"{kind}_{goal}"] = {"goal": limit, "value": value, "met": value <= limit}
+    rss = max(k["server_rss_mb"] + k["workers_rss_mb"] for k in kinds.values())
+    goals["rss_mb"] = {"goal": RSS_GOAL_MB, "value": rss, "met": rss <= RSS_GOAL_MB}
     http = by_name[f"1 client /api/queries/{NAMED_QUERY}"]
     named = {
         "query": NAMED_QUERY,
@@ -446,8 +451,13 @@ def table(report: dict) -> str:
             f"  {marks}"
         )
     http, inproc = named["http"], named["inprocess"]
+    rss = report["goals"]["rss_mb"]
+    worst = max(kinds.values(), key=lambda k: k["server_rss_mb"] + k["workers_rss_mb"])
     lines += [
         f"  goals: p50 <= {GOALS['p50_ms']:.0f} ms, p95 <= {GOALS['p95_ms']:.0f} ms at {clients} loopback clients",
+        f"  server RSS at the end of the {clients}-client phases, at most: {rss['value']:.0f} MiB "
+        f"({worst['server_rss_mb']:.0f} the server, PSS {worst['workers_rss_mb']:.0f} its query workers), "
+        f"goal <= {RSS_GOAL_MB:.0f} MiB  {'ok' if rss['met'] else 'MISS'}",
         "",
         f"named query /api/queries/{named['query']}?skill=<taught> (1 client, {inproc['limit']}-row page, "
         f"{inproc['rows']} rows for the first skill):",

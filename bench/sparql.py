@@ -281,12 +281,51 @@ def _cpu_seconds(pid: int) -> tuple[float, float]:
             pass
         return found
 
+    def reaped(p: int) -> float:
+        """What the children ``p`` has waited for used (``cutime`` + ``cstime``): a process that ended during a
+        phase (a background dump) leaves the live sum, and its CPU would be lost, the phase's figure negative."""
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return 0.0
+        return (int(fields[13]) + int(fields[14])) / CLK_TCK
+
+    descendants, stack = reaped(pid), children(pid)
+    while stack:
+        child = stack.pop()
+        descendants += own(child) + reaped(child)
+        stack += children(child)
+    return own(pid), descendants
+
+
+def _rss_mb(pid: int) -> tuple[float, float]:
+    """Resident memory (MiB) of ``pid``, and the proportional set size summed over its descendants (query workers
+    and their fork server share the pages they were forked with: their RSS summed would count those each time)."""
+
+    def own(p: int, field: str = "Pss:", file: str = "smaps_rollup") -> float:
+        try:
+            for line in Path(f"/proc/{p}/{file}").read_text().splitlines():
+                if line.startswith(field):
+                    return int(line.split()[1]) / 1024
+        except (OSError, ValueError, IndexError):
+            pass
+        return 0.0
+
+    def children(p: int) -> list[int]:
+        found: list[int] = []
+        try:
+            for task in Path(f"/proc/{p}/task").iterdir():
+                found += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            pass
+        return found
+
     descendants, stack = 0.0, children(pid)
     while stack:
         child = stack.pop()
         descendants += own(child)
         stack += children(child)
-    return own(pid), descendants
+    return own(pid, "VmRSS:", "status"), descendants
 
 
 async def _phase(phase: dict, requests: dict[str, list[bytes]], watch: dict[str, int]) -> dict:
@@ -337,6 +376,7 @@ async def _phase(phase: dict, requests: dict[str, list[bytes]], watch: dict[str,
         name: [after - before for after, before in zip(_cpu_seconds(pid), cpu_before[name], strict=True)]
         for name, pid in watch.items()
     }
+    rss = {name: _rss_mb(pid) for name, pid in watch.items()}  # at the end of the load, every client connected
     if not records:
         raise RuntimeError(f"phase {phase['name']} measured no request (errors: {errors})")
     window = max(r[2] for r in records) - min(r[1] for r in records)
@@ -352,6 +392,7 @@ async def _phase(phase: dict, requests: dict[str, list[bytes]], watch: dict[str,
         "errors": errors,
         "client_cpu_seconds": client_cpu,
         "server_cpu_seconds": {name: {"main": c[0], "workers": c[1]} for name, c in cpu.items()},
+        "server_rss_mb": {name: {"main": r[0], "workers": r[1]} for name, r in rss.items()},
         "all": summary([r[3] for r in records]),
         "kinds": {},
     }
