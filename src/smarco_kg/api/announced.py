@@ -1,5 +1,6 @@
 """The server process: uvicorn, announcing itself in the server file (``server_file``) once it listens and
-withdrawing it when it stops, so that commands find it only while it can answer."""
+withdrawing it when it stops, so that commands find it only while it can answer. What start-up built is left out
+of the garbage collector's passes from then on (``heap.freeze_startup``)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 
 import uvicorn
 
+from smarco_kg.heap import freeze_startup
 from smarco_kg.server_file import ServerRecord, loopback_url, publish, withdraw
 
 
@@ -25,6 +27,7 @@ class AnnouncedServer(uvicorn.Server):
         port = self.servers[0].sockets[0].getsockname()[1]
         self.record = ServerRecord(loopback_url(self.config.host, port), os.getpid(), self.secret)
         publish(self.path, self.record)
+        freeze_startup()  # one server per process: what start-up built lives as long as it does
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         if self.record is not None:

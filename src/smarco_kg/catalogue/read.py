@@ -16,6 +16,7 @@ from functools import lru_cache
 
 from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG
+from rdflib.plugins.stores.memory import SimpleMemory
 from rdflib.term import Node
 
 from smarco_kg.catalogue.classes import ClassEntry
@@ -27,6 +28,14 @@ from smarco_kg.store import GraphStore
 from smarco_kg.terms import sparql_term
 
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100
+
+
+def plain_graph() -> Graph:
+    """A graph for one request, freed as soon as nothing refers to it. rdflib's default store keeps each graph
+    among its contexts, a reference cycle that only the cyclic garbage collector breaks: a page of 20 courses left
+    about 2,300 objects to it, and under 8 clients its full passes took 100-200 ms about every second. The
+    context-free store keeps no such reference (a graph serialized with prefixes still makes one, smaller)."""
+    return Graph(store=SimpleMemory())
 
 
 def pick_label(values: list[Literal], lang: str) -> Literal | None:
@@ -119,7 +128,7 @@ class Listing:
             total, page = len(matches), [URIRef(iri) for iri in matches[offset : offset + limit]]
         else:
             total, page = len(members), members.page(offset, limit)
-        graph = Graph()
+        graph = plain_graph()
         if not page:
             return Page(graph, [], total)
         labels: dict[Node, list[Literal]] = {}
@@ -197,7 +206,7 @@ def read_description(store: GraphStore, nodes: list[URIRef], graphs: list[str] |
     """The triples of a ``description_query`` for ``nodes``, with one label property (the first it has) for each
     linked node that is not described itself. ``graphs``: where the nodes' own statements are read (their homes;
     statements about them elsewhere are not shown); None: every graph. Labels of linked nodes come from anywhere."""
-    graph = Graph()
+    graph = plain_graph()
     labels: dict[Node, dict[Node, list[Node]]] = {}
     if graphs is None:
         rows = store.query(description_query(nodes), union_default_graph=True).rows()
