@@ -255,6 +255,17 @@ def _head(head: bytes) -> tuple[int, int, float]:
     return status, length, seconds
 
 
+def _children(pid: int) -> list[int]:
+    """The processes ``pid``'s threads started, from /proc."""
+    found: list[int] = []
+    try:
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            found += [int(c) for c in (task / "children").read_text().split()]
+    except OSError:
+        pass
+    return found
+
+
 def _cpu_seconds(pid: int) -> tuple[float, float]:
     """CPU seconds of ``pid`` and of all its descendants (the query workers), from /proc.
 
@@ -272,15 +283,6 @@ def _cpu_seconds(pid: int) -> tuple[float, float]:
             return 0.0
         return (int(fields[11]) + int(fields[12])) / CLK_TCK
 
-    def children(p: int) -> list[int]:
-        found: list[int] = []
-        try:
-            for task in Path(f"/proc/{p}/task").iterdir():
-                found += [int(c) for c in (task / "children").read_text().split()]
-        except OSError:
-            pass
-        return found
-
     def reaped(p: int) -> float:
         """What the children ``p`` has waited for used (``cutime`` + ``cstime``): a process that ended during a
         phase (a background dump) leaves the live sum, and its CPU would be lost, the phase's figure negative."""
@@ -290,11 +292,11 @@ def _cpu_seconds(pid: int) -> tuple[float, float]:
             return 0.0
         return (int(fields[13]) + int(fields[14])) / CLK_TCK
 
-    descendants, stack = reaped(pid), children(pid)
+    descendants, stack = reaped(pid), _children(pid)
     while stack:
         child = stack.pop()
         descendants += own(child) + reaped(child)
-        stack += children(child)
+        stack += _children(child)
     return own(pid), descendants
 
 
@@ -311,20 +313,11 @@ def _rss_mb(pid: int) -> tuple[float, float]:
             pass
         return 0.0
 
-    def children(p: int) -> list[int]:
-        found: list[int] = []
-        try:
-            for task in Path(f"/proc/{p}/task").iterdir():
-                found += [int(c) for c in (task / "children").read_text().split()]
-        except OSError:
-            pass
-        return found
-
-    descendants, stack = 0.0, children(pid)
+    descendants, stack = 0.0, _children(pid)
     while stack:
         child = stack.pop()
         descendants += own(child)
-        stack += children(child)
+        stack += _children(child)
     return own(pid, "VmRSS:", "status"), descendants
 
 
