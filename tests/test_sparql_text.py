@@ -206,6 +206,8 @@ def test_the_branches_of_a_union_in_the_where_group_are_found_where_they_open() 
     starts = union_branch_starts(text)
     assert [text[at - 1 : at + 9] for at in starts] == ["{ ?s <urn:", "{ ?x <urn:", "{ ?s <urn:"]
     assert union_branch_starts("SELECT * WHERE { ?s ?p ?o }") == []
+    subquery = "SELECT * WHERE { { SELECT ?s WHERE { ?s ?p ?o } } UNION { ?s <urn:p> ?v } }"
+    assert [subquery[at - 1 : at + 4] for at in union_branch_starts(subquery)] == ["{ ?s "]  # not the subquery
     assert union_branch_starts("INSERT DATA { { <urn:a> <urn:b> 1 } UNION { } }") == []
 
 

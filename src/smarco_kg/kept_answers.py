@@ -15,7 +15,6 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the workers keep answers here: at run time, this module needs none of theirs
@@ -49,15 +48,14 @@ class KeptAnswers:
         self._bytes = 0
         self._lock = threading.Lock()  # kept from the event loop, cleared from the thread that committed a write
 
-    def get(self, checkpoint: str, request: QueryRequest, seconds: float = 0.0) -> QueryAnswer | None:
-        """The answer kept for ``request`` on ``checkpoint``, timed as ``seconds`` (the look-up's), or None."""
+    def get(self, checkpoint: str, request: QueryRequest) -> QueryAnswer | None:
+        """The answer kept for ``request`` on ``checkpoint``, or None."""
         key = (checkpoint, request_key(request))
         with self._lock:
             kept = self._answers.get(key)
-            if kept is None:
-                return None
-            self._answers.move_to_end(key)
-        return replace(kept, seconds=seconds)
+            if kept is not None:
+                self._answers.move_to_end(key)
+            return kept
 
     def keep(self, checkpoint: str, request: QueryRequest, answer: QueryAnswer) -> None:
         """Keep ``answer`` if it was costly and fits; drop the least recently asked beyond the budget."""

@@ -171,12 +171,14 @@ def union_branch_starts(text: str) -> list[int]:
             if depth == 2:
                 opened = match.end()
                 after_union = index > 0 and found[index - 1].group().upper() == "UNION"
+                if index + 1 < len(found) and found[index + 1].group().upper() == "SELECT":
+                    opened = 0  # a subquery: values cannot open it (its own WHERE group is its pattern)
         elif token == "}":
             depth -= 1
             if depth == 0:
                 break
             before_union = index + 1 < len(found) and found[index + 1].group().upper() == "UNION"
-            if depth == 1 and (after_union or before_union):
+            if depth == 1 and opened and (after_union or before_union):
                 starts.append(opened)
     return starts
 
