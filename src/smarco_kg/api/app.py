@@ -140,7 +140,9 @@ def create_app(
         default_limit=settings.body_limit,
         default_timeout=settings.body_timeout,
     )
-    app.add_middleware(GZipMiddleware, minimum_size=4096)
+    # zlib's own default level: Starlette's 9 took twice the CPU (0.39 against 0.17 ms for a 16 kB page of courses;
+    # a large SPARQL answer the same in proportion) for 2 % smaller bodies
+    app.add_middleware(GZipMiddleware, minimum_size=4096, compresslevel=6)
     app.add_middleware(CorsMiddleware, write_origins=settings.cors_origins)
     app.include_router(home.router)
     app.include_router(api_docs.router)
