@@ -76,6 +76,3 @@ class KeptAnswers:
         with self._lock:
             self._answers.clear()
             self._bytes = 0
-
-    def __len__(self) -> int:
-        return len(self._answers)

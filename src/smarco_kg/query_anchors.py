@@ -24,7 +24,6 @@ from smarco_kg.sparql_text import CACHED_TEXT, TOKENS
 NUMBER = r"[+-]?(?:\d+\.\d*[eE][+-]?\d+|\.?\d+[eE][+-]?\d+|\d*\.\d+|\d+)"
 WORDS = re.compile(rf"{NUMBER}(?![\w:])|_:[\w-]+|{TOKENS.pattern}")  # numbers and blank nodes as one word
 PATH_SIGNS = frozenset("/^|*+?!(")  # after a predicate: a path (a sequence of IRIs alone is anchored)
-MODIFIERS = ("ORDER", "LIMIT", "OFFSET")
 FORMS = ("SELECT", "CONSTRUCT", "ASK", "DESCRIBE")
 
 

@@ -248,14 +248,14 @@ class QueryWorkers:
                 return replace(kept, seconds=time.perf_counter() - started)
         if self._demoted.get(request.sparql, 0) >= INLINE_STRIKES or not anchored(request.sparql):
             return None
-        started = time.thread_time()  # the query's own work: not the waits for the GIL of a busy server
+        cpu_started = time.thread_time()  # the query's own work: not the waits for the GIL of a busy server
         try:
             result = answer(self.store, request)
         except QueryError:
             raise
         except Exception as error:  # as in a worker: the query's fault or the store's
             raise QueryError("evaluation", " ".join(str(error).split())) from error
-        if time.thread_time() - started > INLINE_SECONDS:  # twice: once may be a cold read of the disk
+        if time.thread_time() - cpu_started > INLINE_SECONDS:  # twice: once may be a cold read of the disk
             strikes = self._demoted.get(request.sparql, 0) + 1
             self._demoted[request.sparql] = strikes
             if len(self._demoted) > INLINE_DEMOTED:
