@@ -9,13 +9,15 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
-from rdflib import Literal, URIRef
+from rdflib import BNode, Literal, URIRef
 
 from smarco_kg.formats import rdf_syntax
 from smarco_kg.store import Changeset, QuerySyntaxError, StoreError, StoreLockedError, open_store
+from smarco_kg.store.embedded import WHOLE_BYTES
 from smarco_kg.store.remote import RemoteStore
 from tests.virtuoso import remote_store, virtuoso
 
@@ -297,3 +299,66 @@ def test_a_replacement_killed_half_way_is_undone_when_the_store_is_next_opened(
         assert not store.query(f'ASK {{ GRAPH <{graph}> {{ ?s ?p "new" }} }}').boolean
     assert [r.getMessage().split(" as it was")[0] for r in caplog.records] == [f"restored graph <{graph}> (40 triples)"]
     assert not (tmp_path / "store.replacing").exists()
+
+
+_TERMS = f"""<http://ex.org/s> <http://ex.org/iri> <http://ex.org/o> <{G}> .
+<http://ex.org/s> <http://ex.org/plain> "tab\\there \\"quoted\\" \\\\ back" <{G}> .
+<http://ex.org/s> <http://ex.org/lang> "Grüße"@de-AT <{G}> .
+<http://ex.org/s> <http://ex.org/int> "42"^^<http://www.w3.org/2001/XMLSchema#integer> <{G}> .
+<http://ex.org/s> <http://ex.org/dec> "1.50"^^<http://www.w3.org/2001/XMLSchema#decimal> <{G}> .
+<http://ex.org/s> <http://ex.org/bool> "true"^^<http://www.w3.org/2001/XMLSchema#boolean> <{G}> .
+<http://ex.org/s> <http://ex.org/dur> "PT3H"^^<http://www.w3.org/2001/XMLSchema#duration> <{G}> .
+<http://ex.org/s> <http://ex.org/str> "x"^^<http://www.w3.org/2001/XMLSchema#string> <{G}> .
+<http://ex.org/s> <http://ex.org/blank> _:n <{G}> .
+_:n <http://ex.org/r> "inner" <{G}> .
+""".encode()
+
+
+def _as_read(store, filler: int) -> list[tuple]:
+    """Every row of a query over ``_TERMS``, padded with ``filler`` more rows of long text (so that the body crosses
+    ``WHOLE_BYTES`` and is read solution by solution), as (p, o, type of o, o's language, o's datatype)."""
+    query = f"""SELECT ?p ?o ?n WHERE {{
+  {{ <http://ex.org/s> ?p ?o OPTIONAL {{ ?o <http://ex.org/r> ?n }} }}
+  UNION {{ VALUES ?i {{ {" ".join(str(i) for i in range(filler))} }} BIND(CONCAT(STR(?i), "{"x" * 200}") AS ?p) }}
+}}"""
+    rows = [row for row in store.query(query, union_default_graph=True).rows() if "o" in row]
+    inner = {str(row["n"]) for row in rows if "n" in row}
+    assert inner == {"inner"}  # the blank node's row binds ?n, read with the rest
+    return sorted(
+        (
+            str(r["p"]),
+            type(r["o"]).__name__,
+            str(r["o"]) if not isinstance(r["o"], BNode) else "_",
+            getattr(r["o"], "language", None),
+            str(getattr(r["o"], "datatype", None)),
+        )
+        for r in rows
+    )
+
+
+def test_rows_are_the_same_terms_read_whole_or_solution_by_solution(embedded) -> None:
+    """Small results are read as SPARQL JSON at once, large ones solution by solution: every kind of term comes
+    back the same either way (IRIs, plain, tagged and typed literals with escapes, blank nodes)."""
+    embedded.apply(Changeset(add=_TERMS))
+    small = _as_read(embedded, 0)
+    large = _as_read(embedded, WHOLE_BYTES // 150)
+    assert small == large
+    by_predicate = {p: (kind, text, lang, datatype) for p, kind, text, lang, datatype in small}
+    assert by_predicate["http://ex.org/plain"] == ("Literal", 'tab\there "quoted" \\ back', None, "None")
+    assert by_predicate["http://ex.org/lang"] == ("Literal", "Grüße", "de-at", "None")
+    assert by_predicate["http://ex.org/int"][3] == "http://www.w3.org/2001/XMLSchema#integer"
+    assert by_predicate["http://ex.org/dur"][1:] == ("PT3H", None, "http://www.w3.org/2001/XMLSchema#duration")
+    assert by_predicate["http://ex.org/str"] == ("Literal", "x", None, "None")  # xsd:string is the plain literal
+    assert by_predicate["http://ex.org/blank"][0] == "BNode"
+    assert by_predicate["http://ex.org/iri"] == ("URIRef", "http://ex.org/o", None, "None")
+
+
+def test_rows_read_on_a_thread_are_plain_python_afterwards(embedded) -> None:
+    """Rows read on a thread (as the server's threadpool does) can be used and dropped on another: pyoxigraph's
+    iterators cannot, and the rows hold none of them."""
+    embedded.apply(Changeset(add=_TERMS))
+    query = "SELECT ?p ?o WHERE { ?s ?p ?o }"
+    with ThreadPoolExecutor(1) as pool:
+        rows = pool.submit(lambda: list(embedded.query(query, union_default_graph=True).rows())).result()
+    assert len(rows) == 10
+    assert {str(r["p"]) for r in rows} >= {"http://ex.org/lang", "http://ex.org/r"}

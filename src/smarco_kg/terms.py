@@ -52,6 +52,22 @@ def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | ox.De
     raise TypeError(f"unsupported RDF term {term!r}")
 
 
+def from_sparql_json(kind: str, value: str, language: str | None = None, datatype: str | None = None) -> RdfTerm:
+    """The rdflib term for one term of SPARQL 1.1 JSON results (its ``type``, ``value``, ``xml:lang``,
+    ``datatype``); a quoted triple is a ``TypeError``, as in ``to_rdflib``."""
+    if kind == "uri":
+        return _iri(value)
+    if kind == "literal":
+        if language:
+            return Literal(value, lang=language)
+        if datatype is None or datatype == XSD_STRING:
+            return Literal(value)
+        return Literal(value, datatype=_datatype(datatype))
+    if kind == "bnode":
+        return BNode(value)
+    raise TypeError(f"unsupported RDF term of type {kind!r}")
+
+
 def to_ox(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
     """The pyoxigraph term for an rdflib term."""
     if isinstance(term, URIRef):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
@@ -25,7 +26,7 @@ from smarco_kg.store.base import (
 )
 from smarco_kg.store.replacement import recover, replacing
 from smarco_kg.store.sparql_changes import changeset_update
-from smarco_kg.terms import RdfTerm, ox_format, to_ox, to_rdflib, values_block
+from smarco_kg.terms import RdfTerm, from_sparql_json, ox_format, to_ox, to_rdflib, values_block
 
 if TYPE_CHECKING:
     from _typeshed import WriteableBuffer
@@ -38,6 +39,7 @@ _RESULTS_FORMATS = {
 }
 
 _BULK_BYTES = 4 << 20
+WHOLE_BYTES = 1 << 20  # SPARQL JSON results read at once (``EmbeddedQueryResult.rows``)
 
 
 class EmbeddedQueryResult(QueryResult):
@@ -74,9 +76,34 @@ class EmbeddedQueryResult(QueryResult):
         return self._items
 
     def rows(self) -> Iterator[dict[str, RdfTerm]]:
+        """The solutions, evaluated and written by pyoxigraph in one call that releases the interpreter's lock, then
+        read back. Iterating them in Python takes the lock back for every row, and a thread doing so beside a busy
+        one (the server's event loop) waits up to a switch interval per row: a 240-row page took 4 ms alone, 0.5 s
+        beside a busy thread (measured). A body of up to ``WHOLE_BYTES`` is read as JSON at once (a page's
+        summary: 73 kB); a larger one (a bulk read of the search index) solution by solution, as its Python objects
+        would take ten times its size at once."""
         if self.kind != "solutions":
             raise TypeError(f"a {self.kind} result has no rows")
-        return (_row(self._variables, solution) for solution in self._consumed())
+        if self._items is None:
+            result, self._result = self._result, None
+            if result is None:
+                raise RuntimeError("the solutions were serialized already; a result is read once")
+            try:
+                assert isinstance(result, ox.QuerySolutions)  # (the kind says so)
+                body = result.serialize(format=ox.QueryResultsFormat.JSON) or b"{}"
+            finally:
+                del result  # released on this thread, as in ``_consumed``
+            if len(body) <= WHOLE_BYTES:
+                self._items = json.loads(body).get("results", {}).get("bindings", [])
+            else:
+                parsed = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+                try:
+                    self._items = list(parsed)  # type: ignore[arg-type]  # (solutions: a SELECT's body)
+                finally:
+                    del parsed
+        if self._items and isinstance(self._items[0], ox.QuerySolution):
+            return (_row(self._variables, solution) for solution in self._items)
+        return _rows(self._items)
 
     @property
     def boolean(self) -> bool:
@@ -118,6 +145,22 @@ def _row(names: list[str], solution: ox.QuerySolution) -> dict[str, RdfTerm]:
         if term is not None:
             row[name] = to_rdflib(term)
     return row
+
+
+def _rows(bindings: list[dict[str, dict[str, str]]]) -> Iterator[dict[str, RdfTerm]]:
+    """Rows of rdflib terms from SPARQL JSON bindings, each distinct term made once per result: a page's summary
+    repeats its predicates and many objects in every row, and equal terms that are one object are found in rdflib's
+    indexes without a call to their ``__eq__``."""
+    made: dict[tuple[str, str, str | None, str | None], RdfTerm] = {}
+    for binding in bindings:
+        row: dict[str, RdfTerm] = {}
+        for name, term in binding.items():
+            key = (term["type"], term["value"], term.get("xml:lang"), term.get("datatype"))
+            known = made.get(key)
+            if known is None:
+                known = made[key] = from_sparql_json(*key)
+            row[name] = known
+        yield row
 
 
 class EmbeddedStore(GraphStore):
