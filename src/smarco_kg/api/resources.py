@@ -51,13 +51,10 @@ async def list_response(request: Request, entry: ClassEntry) -> Response:
     if offset + limit < page.total:
         links["next"] = str(request.url.include_query_params(offset=offset + limit))
     links["last"] = str(request.url.include_query_params(offset=max(0, (page.total - 1) // limit * limit)))
-    graph = page.graph
-    for member in page.members:
-        graph.add((here, _PAGE, member))
-    for rel, url in links.items():
-        graph.add((here, URIRef(_LINK_RELS[rel]), URIRef(url)))
-    graph.add((here, _TOTAL, Literal(page.total)))
-    body, media_type = render(graph, here, svc.catalogue.vocabulary, chosen, request, always={"items": []})
+    triples = [*page.triples, *((here, _PAGE, member) for member in page.members)]
+    triples += [(here, URIRef(_LINK_RELS[rel]), URIRef(url)) for rel, url in links.items()]
+    triples.append((here, _TOTAL, Literal(page.total)))
+    body, media_type = render(triples, here, svc.catalogue.vocabulary, chosen, request, always={"items": []})
     headers = {"Vary": "Accept", "Link": ", ".join(f'<{url}>; rel="{rel}"' for rel, url in links.items())}
     return Response(body, media_type=media_type, headers=headers)
 

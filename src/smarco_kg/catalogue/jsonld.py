@@ -9,7 +9,7 @@ against Turtle). A value that does not fit its key's definition is written in ex
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
@@ -38,7 +38,7 @@ _ITEMS = next(iri for iri, key in VIEW_IRIS.items() if key == "items")
 class Compactor:
     """Writes nodes of ``graph`` as compact JSON-LD objects."""
 
-    def __init__(self, graph: Graph, vocabulary: Vocabulary) -> None:
+    def __init__(self, graph: Graph | Iterable[tuple[Node, Node, Node]], vocabulary: Vocabulary) -> None:
         self.vocabulary = vocabulary
         # the graph read once into subject → predicate → objects: rdflib's own lookups cost microseconds each,
         # and a page of 20 courses asks for over a thousand (most of the time a listing took)
@@ -169,8 +169,11 @@ def _order(node: Node) -> tuple[int, str]:
     return (0 if isinstance(node, URIRef) else 1 if isinstance(node, BNode) else 2, str(node))
 
 
-def compact(graph: Graph, root: Node, vocabulary: Vocabulary, context: str | dict) -> dict:
-    """``root`` and what the graph says about it (and the nodes it reaches), as one compact JSON-LD object."""
+def compact(
+    graph: Graph | Iterable[tuple[Node, Node, Node]], root: Node, vocabulary: Vocabulary, context: str | dict
+) -> dict:
+    """``root`` and what the graph (or a list of distinct triples) says about it (and the nodes it reaches), as one
+    compact JSON-LD object."""
     return Compactor(graph, vocabulary).document(root, context)
 
 

@@ -22,7 +22,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import Literal as Lit
 
@@ -59,9 +59,10 @@ class Term:
     required: bool = False
     node: URIRef | None = None  # sh:node: the shape nested values follow
 
-    @property
+    @cached_property
     def native(self) -> bool:
-        """Values written as JSON numbers or booleans, which JSON-LD reads back with this datatype."""
+        """Values written as JSON numbers or booleans, which JSON-LD reads back with this datatype (asked for every
+        value a page writes: kept)."""
         return self.datatype in (XSD.integer, XSD.boolean)
 
     def definition(self) -> str | dict:
