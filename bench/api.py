@@ -147,6 +147,8 @@ def task_inprocess(args: dict) -> dict:
     from smarco_kg.catalogue.jsonld import compact
     from smarco_kg.catalogue.members import MemberIndex
     from smarco_kg.catalogue.read import Listing
+    from smarco_kg.catalogue.summaries import MemberSummaries
+    from smarco_kg.catalogue.vocabulary import HYDRA
     from smarco_kg.config import Settings
     from smarco_kg.kg import KnowledgeGraph
     from smarco_kg.queries import load_queries
@@ -166,8 +168,9 @@ def task_inprocess(args: dict) -> dict:
     rows = len(answer(kg.store, named[0]).body.split(b"\n")) - 2
 
     courses = kg.catalogue.entry("courses")
+    item = URIRef(HYDRA + "member")
     vocabulary = kg.catalogue.vocabulary
-    setup = Listing(kg.store, MemberIndex(), settings.base_iri)
+    setup = Listing(kg.store, MemberIndex(), MemberSummaries(), settings.base_iri)
     parts: dict[str, dict] = {}
     for kind, variants in args["params"].items():
         variants = variants[:50]
@@ -180,14 +183,15 @@ def task_inprocess(args: dict) -> dict:
         def after_a_write(i: int, variants: list[dict] = variants) -> Any:
             params = dict(variants[i % len(variants)])
             offset = int(params.pop("offset", 0))
-            fresh = replace(setup, index=MemberIndex())  # as after a write: the member list is read again
+            fresh = replace(setup, index=MemberIndex(), summaries=MemberSummaries())  # as after a write: read again
             return fresh.page(courses, params, 20, offset, "en", 0)
 
         def whole(i: int, variants: list[dict] = variants) -> bytes:
             page = listing(i, variants)
             here = URIRef("http://127.0.0.1/api/courses")
-            body = compact(page.graph, here, vocabulary, "http://127.0.0.1/api/context.jsonld")
-            return json.dumps(body, ensure_ascii=False, indent=1).encode("utf-8")
+            triples = [*page.triples, *((here, item, member) for member in page.members)]
+            body = compact(triples, here, vocabulary, "http://127.0.0.1/api/context.jsonld")
+            return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
         count, budget = args["repeats"] // 2, args["budget"] / 3
         parts[kind] = {

@@ -15,6 +15,7 @@ from tests.server import LiveServer, describe, live_server, problem
 BASE = "https://w3id.org/smarco/"
 PARTNER = "cefriel"
 JSONLD = "application/ld+json"
+EQF = "http://data.europa.eu/snb/eqf/"
 COURSE = f"{BASE}course/urban-data-platforms"  # cefriel's
 OTHER = f"{BASE}course/standards-and-interoperability-for-smart-cities"  # european-digital-sme-alliance's
 
@@ -198,6 +199,37 @@ def test_listings_see_a_write_at_once(api: LiveServer) -> None:
     deleted = api.client.delete(created.headers["Location"], headers={**api.auth(api.partner), "If-Match": etag})
     assert deleted.status_code == 204, describe(deleted)
     assert iri not in [item["id"] for item in page()["items"]] and everyone() == all_before
+
+
+def test_a_replaced_course_shows_its_new_summary_in_the_list_at_once(api: LiveServer) -> None:
+    """What list items show is kept between writes (``catalogue.summaries``): a replace shows on the next page,
+    its title and the values its specification's summary paths reach alike."""
+    created = post(api, new_course(api, "Summary before"))
+    assert created.status_code == 201, describe(created)
+    location = created.headers["Location"]
+    iri = location.replace(f"{api.url}/api/courses/", f"{BASE}course/")
+
+    def item() -> dict:
+        response = api.client.get(f"{api.url}/api/courses", params={"provider": PARTNER, "limit": 100})
+        assert response.status_code == 200, describe(response)
+        return next(i for i in response.json()["items"] if i["id"] == iri)
+
+    before = item()
+    assert before["label"] == "Summary before" and item() == before  # read twice: the second from memory
+    current = api.client.get(location, headers={"Accept": JSONLD})
+    body = current.json()
+    body["title"] = {"en": "Summary after"}
+    specification = body["learningAchievementSpecification"]
+    specification["title"] = {"en": "Summary after"}
+    specification["eqfLevel"] = f"{EQF}6" if specification.get("eqfLevel") == f"{EQF}7" else f"{EQF}7"
+    headers = {**api.auth(api.partner), "Content-Type": JSONLD, "If-Match": current.headers["ETag"]}
+    response = api.client.put(location, json=body, headers=headers)
+    assert response.status_code == 200, describe(response)
+
+    after = item()
+    assert after["label"] == "Summary after"
+    assert after["learningAchievementSpecification"]["eqfLevel"] == specification["eqfLevel"]
+    assert before["learningAchievementSpecification"]["eqfLevel"] != specification["eqfLevel"]
 
 
 def test_admin_writes_into_the_graph_it_names(api: LiveServer) -> None:

@@ -14,6 +14,7 @@ from smarco_kg.auth import Principal, TokenFileError, TokenStore, bearer_secret
 from smarco_kg.catalogue import Catalogue
 from smarco_kg.catalogue.members import MemberIndex
 from smarco_kg.catalogue.read import Listing
+from smarco_kg.catalogue.summaries import MemberSummaries
 from smarco_kg.catalogue.write import MemberWrites
 from smarco_kg.config import Settings
 from smarco_kg.dashboard import Figures
@@ -33,6 +34,7 @@ class Service:
     tokens: TokenStore
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     members: MemberIndex = field(default_factory=MemberIndex)
+    summaries: MemberSummaries = field(default_factory=MemberSummaries)
     taught: GenerationCache[str, TaughtCatalogue] = field(init=False)  # what the catalogue teaches, for gaps
     dashboard: GenerationCache[tuple[int, str | None], Figures] = field(init=False)  # (year, organisation)
     dashboard_pages: GenerationCache[tuple[str, str, str], tuple[bytes, dict[str, str]]] = field(init=False)
@@ -66,7 +68,7 @@ class Service:
 
     @property
     def listing(self) -> Listing:
-        return Listing(self.kg.store, self.members, self.settings.base_iri)
+        return Listing(self.kg.store, self.members, self.summaries, self.settings.base_iri)
 
     @property
     def writes(self) -> MemberWrites:

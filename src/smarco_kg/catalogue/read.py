@@ -13,7 +13,6 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from typing import TypeAlias
 
 from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG
@@ -23,6 +22,7 @@ from rdflib.term import Node
 from smarco_kg.catalogue.classes import ClassEntry
 from smarco_kg.catalogue.filters import bind
 from smarco_kg.catalogue.members import MemberIndex
+from smarco_kg.catalogue.summaries import MemberSummaries, Triple
 from smarco_kg.catalogue.vocabulary import LABEL_PROPERTIES, PREFIXES_SPARQL
 from smarco_kg.namespaces import ELM, ESCO, SCHEMA, SMARCO
 from smarco_kg.store import GraphStore
@@ -69,36 +69,10 @@ def label_of(graph: Graph, node: Node, lang: str) -> Literal | None:
 # -- listing -------------------------------------------------------------------------------------------------------
 
 
-def _summary_branches(entry: ClassEntry) -> list[str]:
-    """One UNION branch per step of each summary path: the triple ``?x ?p ?o`` at that step, from ``?s``."""
-    first = sorted({str(RDF.type), str(entry.label)} | {str(path[0]) for path in entry.summary})
-    # FILTER(?p IN …), not VALUES ?p: pyoxigraph would scan every triple of those predicates before joining.
-    branches = [f"?s ?p ?o . FILTER(?p IN ({', '.join(f'<{p}>' for p in first)})) BIND(?s AS ?x)"]
-    steps = sorted({path[:length] for path in entry.summary for length in range(2, len(path) + 1)})
-    for step in steps:
-        hops, previous = [], "?s"
-        for index, predicate in enumerate(step[:-1]):
-            hops.append(f"{previous} <{predicate}> ?h{index} .")
-            previous = f"?h{index}"
-        hops.append(f"{previous} <{step[-1]}> ?o . BIND(<{step[-1]}> AS ?p) BIND({previous} AS ?x)")
-        branches.append(" ".join(hops))
-    return branches
-
-
 def _matches_query(patterns: list[str]) -> str:
     """The subjects matching every filter, unordered (the filter values are bound first: see ``GraphStore.query``)."""
     filters = "\n  ".join(patterns)
     return f"{PREFIXES_SPARQL}SELECT DISTINCT ?s WHERE {{\n  {filters}\n}}"
-
-
-def _summary_query(entry: ClassEntry, page: list[URIRef]) -> str:
-    """What each member of the page shows: one ``UNION`` branch per summary path, from the page's IRIs."""
-    members = " ".join(f"<{iri}>" for iri in page)
-    union = "\n  UNION\n  ".join(f"{{ {branch} }}" for branch in _summary_branches(entry))
-    return f"SELECT ?s ?x ?p ?o WHERE {{\n  VALUES ?s {{ {members} }}\n  {union}\n}}"
-
-
-Triple: TypeAlias = tuple[Node, Node, Node]
 
 
 def graph_of(triples: Iterable[Triple]) -> Graph:
@@ -126,10 +100,12 @@ class Page:
 
 @dataclass(frozen=True)
 class Listing:
-    """What a page of one collection is read from: the store, the member index and the deployment's base IRI."""
+    """What a page of one collection is read from: the store, the member index, the members' summaries kept since
+    the last write and the deployment's base IRI."""
 
     store: GraphStore
     index: MemberIndex
+    summaries: MemberSummaries
     base_iri: str
 
     def page(
@@ -148,18 +124,12 @@ class Listing:
             total, page = len(members), members.page(offset, limit)
         if not page:
             return Page([], [], total)
-        triples: dict[Triple, None] = {}  # a set in the order read: a triple in several graphs is one
-        labels: dict[Node, list[Literal]] = {}
-        label_property = entry.label
-        for row in self.store.query(_summary_query(entry, page), union_default_graph=True).rows():
-            x, p, o = row["x"], row["p"], row["o"]
-            if p == label_property and x == row["s"]:
-                if isinstance(o, Literal):
-                    labels.setdefault(x, []).append(o)
-                continue
-            triples[(x, p, o)] = None
+        summaries = self.summaries.of(self.store, entry, page, generation)
+        triples: dict[Triple, None] = {}  # a set in the order read: a node two members share is written once
         for member in page:
-            label = pick_label(labels.get(member, []), lang)
+            summary = summaries[member]
+            triples.update(dict.fromkeys(summary.triples))
+            label = pick_label(list(summary.labels), lang)
             if label is not None:
                 triples[(member, RDFS.label, Literal(str(label)))] = None
         return Page(list(triples), page, total)
