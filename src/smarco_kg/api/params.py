@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
+from urllib.parse import urlencode
 
 from fastapi import Request
 
 from smarco_kg.errors import BadParameter
 from smarco_kg.langtag import LANGUAGE_TAG
 
-__all__ = ["LANGUAGE_TAG", "MAX_OFFSET", "integer", "language", "query_params", "query_values"]
+__all__ = ["LANGUAGE_TAG", "MAX_OFFSET", "integer", "language", "page_links", "query_params", "query_values"]
 MAX_OFFSET = 999_999_999  # what ``integer`` reads: nine digits at most
 
 
@@ -65,3 +66,23 @@ def language(params: dict[str, str], name: str = "lang", default: str = "en", al
     if not LANGUAGE_TAG.fullmatch(lang):
         raise BadParameter(key, params.get(key, lang), "a language tag such as en, it or pt-PT")
     return lang
+
+
+def page_links(request: Request, offset: int, limit: int, total: int, last: bool = True) -> dict[str, str]:
+    """The first, previous, next (and ``last``) pages of a paged answer: this request's address with only its
+    ``offset`` changed (moved to the end, as Starlette's ``include_query_params`` puts it). The query is parsed once,
+    not once per link (a twentieth of a listing's time in the server)."""
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "offset"]
+    base = str(request.url.replace(query=""))
+
+    def at(value: int) -> str:
+        return f"{base}?{urlencode([*kept, ('offset', str(value))])}"
+
+    links = {"first": at(0)}
+    if offset > 0:
+        links["prev"] = at(max(0, min(offset - limit, total - limit)))
+    if offset + limit < total:
+        links["next"] = at(offset + limit)
+    if last:
+        links["last"] = at(max(0, (total - 1) // limit * limit))
+    return links

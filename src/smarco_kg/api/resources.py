@@ -16,7 +16,7 @@ from rdflib import Literal, URIRef
 from starlette.concurrency import run_in_threadpool
 
 from smarco_kg.api.context import service
-from smarco_kg.api.params import LANGUAGE_TAG, MAX_OFFSET, integer, language, query_params
+from smarco_kg.api.params import LANGUAGE_TAG, MAX_OFFSET, integer, language, page_links, query_params
 from smarco_kg.api.problems import NEGOTIATED, Problem, problem_responses
 from smarco_kg.api.representations import format_parameter, rdf_content, render, representation
 from smarco_kg.api.write_docs import ETAG
@@ -45,12 +45,7 @@ async def list_response(request: Request, entry: ClassEntry) -> Response:
     page = await run_in_threadpool(svc.listing.page, entry, params, limit, offset, lang, svc.generation)
 
     here = URIRef(str(request.url))
-    links = {"first": str(request.url.include_query_params(offset=0))}
-    if offset > 0:
-        links["prev"] = str(request.url.include_query_params(offset=max(0, min(offset - limit, page.total - limit))))
-    if offset + limit < page.total:
-        links["next"] = str(request.url.include_query_params(offset=offset + limit))
-    links["last"] = str(request.url.include_query_params(offset=max(0, (page.total - 1) // limit * limit)))
+    links = page_links(request, offset, limit, page.total)
     triples = [*page.triples, *((here, _PAGE, member) for member in page.members)]
     triples += [(here, URIRef(_LINK_RELS[rel]), URIRef(url)) for rel, url in links.items()]
     triples.append((here, _TOTAL, Literal(page.total)))

@@ -18,7 +18,7 @@ from rdflib import URIRef
 from starlette.concurrency import run_in_threadpool
 
 from smarco_kg.api.context import service
-from smarco_kg.api.params import MAX_OFFSET, integer, query_params
+from smarco_kg.api.params import MAX_OFFSET, integer, page_links, query_params
 from smarco_kg.api.problems import PARAMETERS, problem_responses
 from smarco_kg.catalogue import Catalogue
 from smarco_kg.errors import BadParameter
@@ -158,11 +158,7 @@ async def _answer(request: Request, params: dict[str, str], *, prefix: bool, def
     }
     links: dict[str, str] = {}
     if not prefix:
-        links["first"] = str(request.url.include_query_params(offset=0))
-        if offset > 0:
-            links["prev"] = str(request.url.include_query_params(offset=max(0, min(offset - limit, total - limit))))
-        if offset + limit < total:
-            links["next"] = str(request.url.include_query_params(offset=offset + limit))
+        links = page_links(request, offset, limit, total, last=False)
         body.update({("previous" if k == "prev" else k): v for k, v in links.items()})
     headers = {"Link": ", ".join(f'<{url}>; rel="{rel}"' for rel, url in links.items())} if links else {}
     return JSONResponse(body, headers=headers)
