@@ -1,4 +1,5 @@
-"""REST API benchmark: ``GET /api/courses`` under 8 concurrent clients, and one named query end to end.
+"""REST API and pages benchmark: ``GET /api/courses`` and people's pages under 8 concurrent clients, and one named
+query end to end.
 
 One run generates a SMARCO-shaped dataset with ``foundation.generate`` (enough triples for >= 10,000 courses),
 bulk-loads it into a fresh store made by ``smarco-kg init --no-demo``, starts ``smarco-kg serve`` on a free
@@ -8,11 +9,15 @@ loopback port and, with ``--clients`` keep-alive connections for ``--seconds`` e
   deep       GET /api/courses?offset=<random>          (a page in the second half of the courses)
   skill      GET /api/courses?skill=<random taught skill>
   narrower   GET /api/courses?skill=<random skill with narrower skills>  (a 4th-level node of the generated tree)
+  course_page   GET /course/<random course>            (HTML, as a person reads it)
+  list_page     GET /courses?offset=<random>           (HTML: the course list, a page in the second half)
+  search_page   GET /search?q=<a word of the titles>   (HTML)
 
 then the named query ``courses-per-skill`` with ``skill=`` through ``/api/queries/courses-per-skill`` with one
 client, against the same SPARQL (the page the route asks its worker for, the same binding) run in-process on the
-store opened directly after the server stopped. In-process, it also splits each route kind into its SPARQL
-query, building the rdflib page graph, and compacting it to JSON-LD, to show where the time goes.
+store opened directly after the server stopped. In-process, it also splits each ``/api/courses`` kind into the
+page's reading (members and summaries kept, then both read again as after a write) and its compact JSON-LD, to
+show where the time goes.
 
     .venv/bin/python bench/api.py [--triples 520000] [--seconds 10] [--clients 8]
 
@@ -32,15 +37,17 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import foundation
+import httpx
 from foundation import ELM, _source_fingerprint, generate, run_benchmark, say
-from sparql import Server, _phase, free_port, summary
+from sparql import Server, _cpu_seconds, _phase, free_port, summary
+from void import until_current
 
 GOALS = {"p50_ms": 20.0, "p95_ms": 50.0}
 RSS_GOAL_MB = 500.0  # the server's resident memory with 8 clients, its query workers included
@@ -51,7 +58,11 @@ KINDS = {
     "deep": "GET /api/courses?offset=<deep>",
     "skill": "GET /api/courses?skill=<taught>",
     "narrower": "GET /api/courses?skill=<+narrower>",
+    "course_page": "GET /course/<id> (HTML)",
+    "list_page": "GET /courses?offset=<deep> (HTML)",
+    "search_page": "GET /search?q=<word> (HTML)",
 }
+PAGES = {"course_page": "/course/", "list_page": "/courses", "search_page": "/search"}  # people's pages: text/html
 VARIANTS = 300  # distinct requests per parameterised kind
 JSONLD = "application/ld+json"
 JSON_RESULTS = "application/sparql-results+json"
@@ -86,8 +97,11 @@ def task_load(args: dict) -> dict:
     courses = kg.store.query(
         f"SELECT (COUNT(?c) AS ?n) WHERE {{ ?c a <{ELM}LearningOpportunity> }}", union_default_graph=True
     ).rows()
+    listed = kg.store.query(f"SELECT ?c WHERE {{ ?c a <{ELM}LearningOpportunity> }}", union_default_graph=True)
+    course_iris = sorted(str(row["c"]) for row in listed.rows())
     kg.close()
     Path(args["taught"]).write_text(json.dumps(taught))
+    Path(args["courses"]).write_text(json.dumps(course_iris))
     return {
         "seconds": seconds,
         "reference_triples": before,
@@ -107,7 +121,10 @@ def task_client(args: dict) -> dict:
             "User-Agent: smarco-bench\r\n\r\n"
         ).encode()
 
-    requests = {kind: [get(path, JSONLD) for path in paths] for kind, paths in args["paths"].items()}
+    requests = {
+        kind: [get(path, "text/html" if kind in PAGES else JSONLD) for path in paths]
+        for kind, paths in args["paths"].items()
+    }
     requests["named"] = [get(path, JSON_RESULTS) for path in args["named_paths"]]
 
     async def main() -> list[dict]:
@@ -219,18 +236,46 @@ TASKS: dict[str, Callable[[dict], dict]] = {
 # -- orchestration ------------------------------------------------------------------------------------------------
 
 
-def workload(skills: list[str], taught: list[str], courses: int, seed: int) -> dict[str, list[dict]]:
+def workload(
+    skills: list[str], taught: list[str], courses: int, seed: int, course_iris: Sequence[str] = ()
+) -> dict[str, list[dict]]:
     """Query parameters per kind. ``narrower``: 4th-level nodes of the generator's tree (8^3 + 8^2 + 8 + 1 ...),
-    so each has 8 children and about len(skills)/512 skills below it."""
+    so each has 8 children and about len(skills)/512 skills below it. The pages: random courses' own pages
+    (``id``, the path's last part), deep list pages, and searches for one word of the generator's titles."""
     rng = random.Random(seed)
     deep = [{"offset": str(rng.randint(courses // 2, courses - 20))} for _ in range(VARIANTS)]
     level3 = skills[73:585] or skills[1:]
+    picked = rng.sample(list(course_iris), min(VARIANTS, len(course_iris)))
     return {
         "first": [{}],
         "deep": deep,
         "skill": [{"skill": s} for s in rng.sample(taught, min(VARIANTS, len(taught)))],
         "narrower": [{"skill": s} for s in rng.sample(level3, min(VARIANTS, len(level3)))],
+        "course_page": [{"id": iri.rsplit("/", 1)[1]} for iri in picked],
+        "list_page": [{"offset": str(rng.randint(courses // 2, courses - 20))} for _ in range(VARIANTS)],
+        "search_page": [{"q": word} for word in foundation.WORDS],
     }
+
+
+def _kind_path(kind: str, params: dict[str, str]) -> str:
+    """The request of one kind with its parameters: a page's ``id`` is its path's last part."""
+    if kind == "course_page":
+        return PAGES[kind] + quote(params["id"], safe="")
+    return _path(PAGES.get(kind, "/api/courses"), params)
+
+
+def settle(pid: int, timeout: float, idle: float = 0.1) -> float:
+    """Seconds until the server and its children use less than ``idle`` s of CPU in a second: after a fresh
+    store's dumps (written in a child process after start-up, for tens of seconds), the phases measure serving."""
+    started = time.monotonic()
+    before = sum(_cpu_seconds(pid))
+    while time.monotonic() - started < timeout:
+        time.sleep(1.0)
+        now = sum(_cpu_seconds(pid))
+        if now - before < idle:
+            break
+        before = now
+    return time.monotonic() - started
 
 
 def _path(base: str, params: dict[str, str]) -> str:
@@ -294,6 +339,7 @@ def run(options: argparse.Namespace) -> dict:
     try:
         data_path, store = work / "data.nq", work / "store"
         skills_path, taught_path = work / "skills.json", work / "taught.json"
+        courses_path = work / "courses.json"
         args = {"path": str(data_path), "skills": str(skills_path), "triples": options.triples, "seed": options.seed}
         data = run_child("prepare", args, timeout)
         say(f"generated {data['triples']:,} triples ({data['courses']:,} courses) in {data['seconds']:.1f} s")
@@ -310,7 +356,11 @@ def run(options: argparse.Namespace) -> dict:
         if init.returncode != 0:
             raise SystemExit(f"smarco-kg init failed:\n{init.stdout}\n{init.stderr}")
         init_seconds = time.perf_counter() - started
-        loaded = run_child("load", {"path": str(data_path), "store": str(store), "taught": str(taught_path)}, timeout)
+        loaded = run_child(
+            "load",
+            {"path": str(data_path), "store": str(store), "taught": str(taught_path), "courses": str(courses_path)},
+            timeout,
+        )
         if loaded["store_triples"] - loaded["reference_triples"] != data["triples"]:
             raise SystemExit(f"the bulk load stored {loaded['store_triples']:,} triples; expected more")
         say(f"store ready: {loaded['store_triples']:,} triples, {loaded['courses_in_store']:,} courses")
@@ -318,7 +368,8 @@ def run(options: argparse.Namespace) -> dict:
 
         skills, taught = json.loads(skills_path.read_text()), json.loads(taught_path.read_text())
         taught = [s for s in taught if s in set(skills)]
-        params = workload(skills, taught, data["courses"], options.seed)
+        course_iris = json.loads(courses_path.read_text())
+        params = workload(skills, taught, data["courses"], options.seed, course_iris)
         named_skills = random.Random(options.seed + 1).sample(taught, min(100, len(taught)))
 
         env = {k: v for k, v in os.environ.items() if not k.startswith("SMARCO_")}
@@ -328,12 +379,16 @@ def run(options: argparse.Namespace) -> dict:
         server = Server("smarco-kg serve", command, port, work / "serve.log", env)
         ready = server.wait_ready(120)
         say(f"server ready in {ready:.1f} s")
+        with httpx.Client() as http:  # the description's own dates say when the dumps show the store
+            current = until_current(http, f"http://127.0.0.1:{port}", timeout)
+        settled = settle(server.process.pid, timeout)
+        say(f"start-up's work in the background: dumps current {current['dumps']} s later, idle {settled:.1f} s after")
         client = run_child(
             "client",
             {
                 "port": port,
                 "pid": server.process.pid,
-                "paths": {k: [_path("/api/courses", p) for p in v] for k, v in params.items()},
+                "paths": {k: [_kind_path(k, p) for p in v] for k, v in params.items()},
                 "named_paths": [_path(f"/api/queries/{NAMED_QUERY}", {"skill": s}) for s in named_skills],
                 "phases": plan(options),
             },
@@ -344,7 +399,13 @@ def run(options: argparse.Namespace) -> dict:
         say("in-process: the named query's SPARQL and the listing's parts on the store opened directly")
         inprocess = run_child(
             "inprocess",
-            {"store": str(store), "named_skills": named_skills, "params": params, "repeats": 300, "budget": 6.0},
+            {
+                "store": str(store),
+                "named_skills": named_skills,
+                "params": {k: v for k, v in params.items() if k not in PAGES},
+                "repeats": 300,
+                "budget": 6.0,
+            },
             timeout,
         )
     finally:
@@ -352,7 +413,7 @@ def run(options: argparse.Namespace) -> dict:
             server.stop()
         if not options.keep:
             shutil.rmtree(work, ignore_errors=True)
-    return summarise(options, data, loaded, init_seconds, ready, client, inprocess, serve_log)
+    return summarise(options, data, loaded, init_seconds, (ready, settled), client, inprocess, serve_log)
 
 
 def summarise(
@@ -360,13 +421,14 @@ def summarise(
     data: dict,
     loaded: dict,
     init_seconds: float,
-    ready: float,
+    started: tuple[float, float],
     client: dict,
     inprocess: dict,
     serve_log: str,
 ) -> dict:
     from importlib.metadata import version
 
+    ready, settled = started
     phases = client["phases"]
     kinds: dict[str, dict] = {}
     goals: dict[str, dict] = {}
@@ -386,7 +448,7 @@ def summarise(
             "server_rss_mb": phase["server_rss_mb"]["serve"]["main"],
             "workers_rss_mb": phase["server_rss_mb"]["serve"]["workers"],
             "client_cpu_ms_per_request": phase["client_cpu_seconds"] / phase["completed"] * 1000,
-            "inprocess": inprocess["route_parts"][kind],
+            "inprocess": inprocess["route_parts"].get(kind),  # (none for people's pages)
             "one_client": by_name[f"1 client {kind}"]["all"],
         }
         for goal, limit in GOALS.items():
@@ -422,7 +484,7 @@ def summarise(
             "courses_in_store": loaded["courses_in_store"],
             "taught_skills": loaded["taught_skills"],
         },
-        "server": {"ready_seconds": ready, "client_loop": client["loop"]},
+        "server": {"ready_seconds": ready, "settled_seconds": settled, "client_loop": client["loop"]},
         "kinds": kinds,
         "named_query": named,
         "phases": phases,
@@ -446,13 +508,16 @@ def table(report: dict) -> str:
             "ok" if report["goals"][f"{kind}_{g}"]["met"] else f"MISS({g[:3]})" for g in ("p50_ms", "p95_ms")
         )
         parts = k["inprocess"]
+        split = (
+            f"{parts['list_p50_ms']:6.1f} / {parts['list_after_write_p50_ms']:6.1f} / "
+            f"{parts['list_and_compact_p50_ms']:6.1f}"
+            if parts
+            else f"{'-':>6} / {'-':>6} / {'-':>6}"
+        )
         lines.append(
             f"  {k['label']:<36}{k['requests_per_s']:>7,.0f}{k['p50_ms']:>8.1f}{k['p95_ms']:>8.1f}{k['max_ms']:>8.1f}"
             f"{sum(k['errors'].values()):>7}{k['server_cpu_ms_per_request']:>11.2f}"
-            f"{k['one_client']['p50_ms']:>13.1f}   "
-            f"{parts['list_p50_ms']:6.1f} / {parts['list_after_write_p50_ms']:6.1f} / "
-            f"{parts['list_and_compact_p50_ms']:6.1f}"
-            f"  {marks}"
+            f"{k['one_client']['p50_ms']:>13.1f}   {split}  {marks}"
         )
     http, inproc = named["http"], named["inprocess"]
     rss = report["goals"]["rss_mb"]

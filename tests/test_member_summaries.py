@@ -7,10 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from rdflib import BNode, Literal, URIRef
+from rdflib import SKOS, BNode, Graph, Literal, URIRef
 
 from smarco_kg.catalogue.classes import COURSES
-from smarco_kg.catalogue.summaries import MemberSummaries, read_summaries
+from smarco_kg.catalogue.read import LinkedLabels, graph_of, with_labels
+from smarco_kg.catalogue.summaries import KeptPerGeneration, MemberSummaries, read_summaries
 from smarco_kg.namespaces import ELM
 from smarco_kg.store import Changeset, GraphStore, open_store
 
@@ -99,3 +100,19 @@ def test_at_most_the_limit_is_kept_the_first_read_dropped_first(store: GraphStor
     assert _level(summaries, store, COURSE[0], 0) == f"{EQF}6"  # dropped, so read again
     _set_level(store, 2, 6)
     assert _level(summaries, store, COURSE[2], 0) == f"{EQF}5"  # kept
+
+
+def test_linked_labels_are_kept_per_generation_and_nothing_is_a_label_too(store: GraphStore) -> None:
+    """A list page's linked resources (here: the EQF levels) are named once per write generation; one the store
+    names nowhere is remembered as unnamed, not asked for again on every page."""
+    level = URIRef(f"{EQF}5")
+    kept: LinkedLabels = KeptPerGeneration()
+
+    def page(generation: int) -> Graph:
+        summaries = MemberSummaries().of(store, COURSES, COURSE, generation)
+        return with_labels(store, graph_of(t for s in summaries.values() for t in s.triples), kept, generation)
+
+    assert not list(page(0).objects(level, SKOS.prefLabel)) and len(kept) == 4  # the level, 3 specifications
+    store.apply(Changeset(add=f'<{level}> <{SKOS.prefLabel}> "Level 5"@en <{G}> .\n'.encode()))
+    assert not list(page(0).objects(level, SKOS.prefLabel))  # the same generation: as read before
+    assert [str(v) for v in page(1).objects(level, SKOS.prefLabel)] == ["Level 5"]

@@ -13,8 +13,8 @@ from smarco_kg.api.problems import Problem
 from smarco_kg.auth import Principal, TokenFileError, TokenStore, bearer_secret
 from smarco_kg.catalogue import Catalogue
 from smarco_kg.catalogue.members import MemberIndex
-from smarco_kg.catalogue.read import Listing
-from smarco_kg.catalogue.summaries import MemberSummaries
+from smarco_kg.catalogue.read import LinkedLabels, Listing
+from smarco_kg.catalogue.summaries import KeptPerGeneration, MemberSummaries
 from smarco_kg.catalogue.write import MemberWrites
 from smarco_kg.config import Settings
 from smarco_kg.dashboard import Figures
@@ -35,6 +35,7 @@ class Service:
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     members: MemberIndex = field(default_factory=MemberIndex)
     summaries: MemberSummaries = field(default_factory=MemberSummaries)
+    linked_labels: LinkedLabels = field(default_factory=KeptPerGeneration)  # what list pages link to
     taught: GenerationCache[str, TaughtCatalogue] = field(init=False)  # what the catalogue teaches, for gaps
     dashboard: GenerationCache[tuple[int, str | None], Figures] = field(init=False)  # (year, organisation)
     dashboard_pages: GenerationCache[tuple[str, str, str], tuple[bytes, dict[str, str]]] = field(init=False)

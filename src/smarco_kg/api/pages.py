@@ -44,7 +44,7 @@ from rdflib.term import Node
 from starlette.concurrency import run_in_threadpool
 from starlette.convertors import Convertor, register_url_convertor
 
-from smarco_kg.api.context import service
+from smarco_kg.api.context import Service, service
 from smarco_kg.api.params import integer
 from smarco_kg.api.problems import NEGOTIATED, PROBLEM, Problem, problem_response, problem_responses
 from smarco_kg.api.representations import JSONLD, Representation, render, representation
@@ -60,7 +60,6 @@ from smarco_kg.catalogue.read import (
     pick_label,
     referrers,
     roles_of,
-    titles,
     with_labels,
 )
 from smarco_kg.catalogue.vocabulary import LABEL_PROPERTIES, curie, local_name
@@ -434,12 +433,13 @@ def collections(catalogue: Catalogue) -> list[tuple[str, str]]:
     return [(entry.collection, f"/{entry.collection}") for entry in catalogue]
 
 
-def _listed(store: GraphStore, catalogue: Catalogue, entry: ClassEntry, page: Page, lang: str) -> list[Row]:
+def _listed(svc: Service, entry: ClassEntry, page: Page, lang: str) -> list[Row]:
     """The rows of a listed page: each member's title and cells in words (the labels of what they link to read),
     and the organisations' roles in the partnership, which a list of them shows beside its summary."""
-    named = titles(store, entry, page.members)
+    store, named = svc.kg.store, {member: list(titles) for member, titles in page.titles.items()}
     extra = roles_of(store, page.members) if entry.collection in EXTRA_COLUMNS else None
-    return rows(with_labels(store, page.graph), page.members, entry, catalogue, lang, named, extra)
+    graph = with_labels(store, page.graph, svc.linked_labels, svc.generation)
+    return rows(graph, page.members, entry, svc.catalogue, lang, named, extra)
 
 
 async def _index_page(request: Request, entry: ClassEntry) -> Response:
@@ -457,9 +457,7 @@ async def _index_page(request: Request, entry: ClassEntry) -> Response:
         limit = integer(params, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
         offset = integer(params, "offset", 0, 0, None)
         page = await run_in_threadpool(svc.listing.page, entry, params, limit, offset, lang, svc.generation)
-        members = await run_in_threadpool(
-            _view_in, _chrome(request), _listed, svc.kg.store, catalogue, entry, page, lang
-        )
+        members = await run_in_threadpool(_view_in, _chrome(request), _listed, svc, entry, page, lang)
         total = page.total
     except SmarcoError as problem:
         error, status = problem.detail or problem.title, problem.status

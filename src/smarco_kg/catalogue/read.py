@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 
 from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
@@ -22,7 +22,7 @@ from rdflib.term import Node
 from smarco_kg.catalogue.classes import ClassEntry
 from smarco_kg.catalogue.filters import bind
 from smarco_kg.catalogue.members import MemberIndex
-from smarco_kg.catalogue.summaries import MemberSummaries, Triple
+from smarco_kg.catalogue.summaries import KeptPerGeneration, MemberSummaries, Triple
 from smarco_kg.catalogue.vocabulary import LABEL_PROPERTIES, PREFIXES_SPARQL
 from smarco_kg.namespaces import ELM, ESCO, SCHEMA, SMARCO
 from smarco_kg.store import GraphStore
@@ -92,6 +92,7 @@ class Page:
     triples: list[Triple]
     members: list[URIRef]
     total: int
+    titles: dict[URIRef, tuple[Literal, ...]] = field(default_factory=dict)  # every language: pages say them
 
     @cached_property
     def graph(self) -> Graph:
@@ -132,7 +133,7 @@ class Listing:
             label = pick_label(list(summary.labels), lang)
             if label is not None:
                 triples[(member, RDFS.label, Literal(str(label)))] = None
-        return Page(list(triples), page, total)
+        return Page(list(triples), page, total, {member: summaries[member].labels for member in page})
 
 
 # -- one member ------------------------------------------------------------------------------------------------------
@@ -400,32 +401,32 @@ def workloads(store: GraphStore, courses: Sequence[URIRef]) -> dict[URIRef, Labe
     return _labelled(store.query(query, union_default_graph=True).rows(), ("hours", "points", "framework", "level"))
 
 
-def with_labels(store: GraphStore, graph: Graph) -> Graph:
+LinkedLabels = KeptPerGeneration[URIRef, tuple[tuple[Node, Node], ...]]
+"""The labels of linked resources kept per write generation: (label property, value) pairs, the first property each
+has, every language."""
+
+
+def with_labels(store: GraphStore, graph: Graph, kept: LinkedLabels | None = None, generation: int = 0) -> Graph:
     """``graph`` (a page of a listing) with the labels of the IRIs it links to and does not label, in every language
-    (one label property each, the first each has)."""
-    linked = sorted(
-        {o for _, p, o in graph if isinstance(o, URIRef) and p != RDF.type and label_of(graph, o, "en") is None}
-    )
+    (one label property each, the first each has); ``kept``: those read before at write ``generation``, and where
+    those read now are kept (the providers, levels and languages of a list recur on every page)."""
+    labelled = {s for s, p, o in graph if p in LABEL_PROPERTIES and isinstance(o, Literal)}
+    linked = sorted({o for _, p, o in graph if isinstance(o, URIRef) and o not in labelled and p != RDF.type})
     if not linked:
         return graph
-    found: dict[Node, dict[Node, list[Node]]] = {}
-    for row in store.query(labels_query(linked), union_default_graph=True).rows():
-        found.setdefault(row["x"], {}).setdefault(row["lp"], []).append(row["lo"])
-    for node, by_property in found.items():
-        chosen = next(p for p in LABEL_PROPERTIES if p in by_property)
-        for value in by_property[chosen]:
-            graph.add((node, chosen, value))
+
+    def read(iris: list[URIRef]) -> dict[URIRef, tuple[tuple[Node, Node], ...]]:
+        found: dict[Node, dict[Node, list[Node]]] = {}
+        for row in store.query(labels_query(iris), union_default_graph=True).rows():
+            found.setdefault(row["x"], {}).setdefault(row["lp"], []).append(row["lo"])
+        pairs: dict[URIRef, tuple[tuple[Node, Node], ...]] = {}
+        for iri in iris:
+            by_property = found.get(iri, {})
+            chosen = next((p for p in LABEL_PROPERTIES if p in by_property), None)
+            pairs[iri] = tuple((chosen, value) for value in by_property[chosen]) if chosen is not None else ()
+        return pairs
+
+    for node, pairs in (kept.of(linked, generation, read) if kept is not None else read(linked)).items():
+        for predicate, value in pairs:
+            graph.add((node, predicate, value))
     return graph
-
-
-def titles(store: GraphStore, entry: ClassEntry, members: Sequence[URIRef]) -> dict[URIRef, list[Literal]]:
-    """The titles (``entry.label`` values, every language) of ``members``."""
-    if not members:
-        return {}
-    values = " ".join(sparql_term(m) for m in members)
-    query = f"SELECT ?x ?lo WHERE {{ VALUES ?x {{ {values} }} ?x <{entry.label}> ?lo }}"
-    found: dict[URIRef, list[Literal]] = {}
-    for row in store.query(query, union_default_graph=True).rows():
-        if isinstance(row["x"], URIRef) and isinstance(row["lo"], Literal):
-            found.setdefault(row["x"], []).append(row["lo"])
-    return found
