@@ -7,12 +7,12 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlencode
 
-from babel import Locale, UnknownLocaleError
+from babel import UnknownLocaleError
 from babel.core import get_global
 
 from smarco_kg.search import FACETS, CourseHit, CourseResults, FacetValue, Hit, Term, token
 from smarco_kg.web import words
-from smarco_kg.web.i18n import gettext, locale
+from smarco_kg.web.i18n import gettext, locale, parsed_locale
 
 
 def facet_names() -> dict[str, str]:
@@ -45,7 +45,7 @@ def _modes() -> dict[str, str]:
 
 def _language_name(code: str, fallback: str) -> str:
     try:
-        name = locale().languages.get(Locale.parse(code.lower()).language) or fallback
+        name = locale().languages.get(parsed_locale(code.lower()).language) or fallback
     except (UnknownLocaleError, ValueError):
         return fallback
     return name[:1].upper() + name[1:]
