@@ -11,7 +11,8 @@ from rdflib import SKOS, BNode, Graph, Literal, URIRef
 
 from smarco_kg.catalogue.classes import COURSES
 from smarco_kg.catalogue.read import LinkedLabels, graph_of, with_labels
-from smarco_kg.catalogue.summaries import KeptPerGeneration, MemberSummaries, read_summaries
+from smarco_kg.catalogue.summaries import MemberSummaries, read_summaries
+from smarco_kg.generation_cache import GenerationCache
 from smarco_kg.namespaces import ELM
 from smarco_kg.store import Changeset, GraphStore, open_store
 
@@ -91,7 +92,7 @@ def test_a_read_for_an_older_generation_is_answered_but_not_kept(store: GraphSto
     assert len(summaries) == 3
 
 
-def test_at_most_the_limit_is_kept_the_first_read_dropped_first(store: GraphStore) -> None:
+def test_at_most_the_limit_is_kept_the_least_recently_shown_dropped_first(store: GraphStore) -> None:
     summaries = MemberSummaries(limit=2)
     for member in COURSE:
         summaries.of(store, COURSES, [member], 0)
@@ -106,7 +107,7 @@ def test_linked_labels_are_kept_per_generation_and_nothing_is_a_label_too(store:
     """A list page's linked resources (here: the EQF levels) are named once per write generation; one the store
     names nowhere is remembered as unnamed, not asked for again on every page."""
     level = URIRef(f"{EQF}5")
-    kept: LinkedLabels = KeptPerGeneration()
+    kept: LinkedLabels = GenerationCache("linked-labels", kept=1000)
 
     def page(generation: int) -> Graph:
         summaries = MemberSummaries().of(store, COURSES, COURSE, generation)

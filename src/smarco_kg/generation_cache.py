@@ -24,7 +24,7 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Sequence
 from typing import Generic, TypeVar
 
 K = TypeVar("K", bound=Hashable)
@@ -60,6 +60,7 @@ class GenerationCache(Generic[K, V]):
         self._running: dict[tuple[int, K], threading.Event] = {}
         self._asked: OrderedDict[K, Callable[[], V]] = OrderedDict()  # computed again after a write
         self._queued = False  # a warm-up waits in the lane and has not yet read what to compute
+        self._newest = -1  # the newest generation a value was kept for
 
     def peek(self, generation: int, key: K) -> V | None:
         """The value kept for ``key`` at ``generation``, if any."""
@@ -72,12 +73,45 @@ class GenerationCache(Generic[K, V]):
     def keep(self, generation: int, key: K, value: V) -> None:
         """Keep ``value`` for ``key`` at ``generation``; values of older generations go."""
         with self._lock:
+            self._keep(generation, key, value)
+
+    def _keep(self, generation: int, key: K, value: V) -> None:
+        """``keep`` under the lock. The older generations' values go when the generation moves on (a scan of all,
+        once a write, not once a value: a page keeps twenty); a value read for a generation a write has already
+        passed is not kept (no request after the write may be served it)."""
+        if generation < self._newest:
+            return
+        if generation > self._newest:
             for old in [k for k in self._values if k[0] < generation]:
                 del self._values[old]
-            self._values[(generation, key)] = value
-            self._values.move_to_end((generation, key))
-            while len(self._values) > self.kept:
-                self._values.popitem(last=False)
+            self._newest = generation
+        self._values[(generation, key)] = value
+        self._values.move_to_end((generation, key))
+        while len(self._values) > self.kept:
+            self._values.popitem(last=False)
+
+    def get_many(self, generation: int, keys: Sequence[K], read: Callable[[list[K]], dict[K, V]]) -> dict[K, V]:
+        """The values of ``keys`` at ``generation``: those kept, and the others read by ``read`` all in one go (one
+        query for a page's members) and kept. Unlike ``get``, requests asking together do not share the reading,
+        nor is anything warmed after a write."""
+        found: dict[K, V] = {}
+        with self._lock:
+            for key in keys:
+                value = self._values.get((generation, key))
+                if value is not None:
+                    self._values.move_to_end((generation, key))
+                    found[key] = value
+        missing = list(dict.fromkeys(key for key in keys if key not in found))
+        if missing:
+            fresh = read(missing)
+            with self._lock:
+                for key, value in fresh.items():
+                    self._keep(generation, key, value)
+            found.update(fresh)
+        return found
+
+    def __len__(self) -> int:
+        return len(self._values)
 
     def get(self, generation: int, key: K, compute: Callable[[], V]) -> V:
         """The value for ``key`` at ``generation``: kept, or computed by ``compute`` (once, however many requests

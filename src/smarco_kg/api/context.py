@@ -14,7 +14,7 @@ from smarco_kg.auth import Principal, TokenFileError, TokenStore, bearer_secret
 from smarco_kg.catalogue import Catalogue
 from smarco_kg.catalogue.members import MemberIndex
 from smarco_kg.catalogue.read import LinkedLabels, Listing
-from smarco_kg.catalogue.summaries import KeptPerGeneration, MemberSummaries
+from smarco_kg.catalogue.summaries import MAX_MEMBERS, MemberSummaries
 from smarco_kg.catalogue.write import MemberWrites
 from smarco_kg.config import Settings
 from smarco_kg.dashboard import Figures
@@ -35,7 +35,7 @@ class Service:
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     members: MemberIndex = field(default_factory=MemberIndex)
     summaries: MemberSummaries = field(default_factory=MemberSummaries)
-    linked_labels: LinkedLabels = field(default_factory=KeptPerGeneration)  # what list pages link to
+    linked_labels: LinkedLabels = field(init=False)  # the labels of what list pages link to
     taught: GenerationCache[str, TaughtCatalogue] = field(init=False)  # what the catalogue teaches, for gaps
     dashboard: GenerationCache[tuple[int, str | None], Figures] = field(init=False)  # (year, organisation)
     dashboard_pages: GenerationCache[tuple[str, str, str], tuple[bytes, dict[str, str]]] = field(init=False)
@@ -46,6 +46,7 @@ class Service:
     def __post_init__(self) -> None:
         generation = lambda: self.kg.generation  # noqa: E731
         self.taught = GenerationCache("gap-catalogue", kept=1)
+        self.linked_labels = GenerationCache("linked-labels", kept=MAX_MEMBERS)
         # a few years for each of 22 partners and the whole; the four asked last computed again after a write
         # after the report's (priority 0), yielding the cores to requests: 20 s at 100k issued credentials
         self.dashboard = GenerationCache(

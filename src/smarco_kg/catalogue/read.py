@@ -22,8 +22,9 @@ from rdflib.term import Node
 from smarco_kg.catalogue.classes import ClassEntry
 from smarco_kg.catalogue.filters import bind
 from smarco_kg.catalogue.members import MemberIndex
-from smarco_kg.catalogue.summaries import KeptPerGeneration, MemberSummaries, Triple
+from smarco_kg.catalogue.summaries import MemberSummaries, Triple
 from smarco_kg.catalogue.vocabulary import LABEL_PROPERTIES, PREFIXES_SPARQL
+from smarco_kg.generation_cache import GenerationCache
 from smarco_kg.namespaces import ELM, ESCO, SCHEMA, SMARCO
 from smarco_kg.store import GraphStore
 from smarco_kg.terms import sparql_term
@@ -401,7 +402,7 @@ def workloads(store: GraphStore, courses: Sequence[URIRef]) -> dict[URIRef, Labe
     return _labelled(store.query(query, union_default_graph=True).rows(), ("hours", "points", "framework", "level"))
 
 
-LinkedLabels = KeptPerGeneration[URIRef, tuple[tuple[Node, Node], ...]]
+LinkedLabels = GenerationCache[URIRef, tuple[tuple[Node, Node], ...]]
 """The labels of linked resources kept per write generation: (label property, value) pairs, the first property each
 has, every language."""
 
@@ -426,7 +427,7 @@ def with_labels(store: GraphStore, graph: Graph, kept: LinkedLabels | None = Non
             pairs[iri] = tuple((chosen, value) for value in by_property[chosen]) if chosen is not None else ()
         return pairs
 
-    for node, pairs in (kept.of(linked, generation, read) if kept is not None else read(linked)).items():
+    for node, pairs in (kept.get_many(generation, linked, read) if kept is not None else read(linked)).items():
         for predicate, value in pairs:
             graph.add((node, predicate, value))
     return graph

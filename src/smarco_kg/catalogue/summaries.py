@@ -1,32 +1,28 @@
-"""What each member of a collection shows in a list (its summary paths and its labels), kept between writes; and
-the store's values kept per write generation in general (``KeptPerGeneration``: the labels lists show too).
+"""What each member of a collection shows in a list (its summary paths and its labels), kept between writes.
 
 A page's summary query costs pyoxigraph about 4 ms for 20 courses (240 rows: one index lookup per step of each
 summary path, across every graph), two thirds of a listing's work. A member's summary changes only with a write,
 so it is read once per write generation and kept: a page reads from the store only the members it has not shown
 since the last write, in one query. The summaries are keyed by the service's write generation, like the member
-lists (``members``), and a write (through any route of this server) drops them all; at most ``MAX_MEMBERS`` are
-kept, the first read dropped first.
+lists (``members``), and a write (through any route of this server) drops them all (``GenerationCache``); at most
+``MAX_MEMBERS`` are kept, the least recently shown dropped first.
 """
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Generic, TypeVar
 
 from rdflib import RDF, BNode, Literal, URIRef
 from rdflib.term import Node
 
 from smarco_kg.catalogue.classes import ClassEntry
+from smarco_kg.generation_cache import GenerationCache
 from smarco_kg.store import GraphStore
 
 MAX_MEMBERS = 50_000  # about 1.5 kB each (a course's dozen triples; their IRIs are shared)
 
 Triple = tuple[Node, Node, Node]
-K = TypeVar("K")
-V = TypeVar("V")
 
 
 @dataclass(frozen=True)
@@ -77,53 +73,18 @@ def read_summaries(store: GraphStore, entry: ClassEntry, members: Sequence[URIRe
                 labels[s].append(o)
             continue
         if isinstance(x, BNode):
-            x = blanks.setdefault(x, BNode())
+            x = blanks.get(x) or blanks.setdefault(x, BNode())
         if isinstance(o, BNode):
-            o = blanks.setdefault(o, BNode())
+            o = blanks.get(o) or blanks.setdefault(o, BNode())
         triples[s][(x, p, o)] = None
     return {member: Summary(tuple(triples[member]), tuple(labels[member])) for member in members}
-
-
-class KeptPerGeneration(Generic[K, V]):
-    """Values read from the store by key, kept for the write generation they were read at: a newer generation drops
-    them all, a read made for an older one is answered but not kept. At most ``limit``, the first read dropped
-    first."""
-
-    def __init__(self, limit: int = MAX_MEMBERS) -> None:
-        self.limit = limit
-        self._generation = -1
-        self._known: dict[K, V] = {}
-        self._lock = threading.Lock()
-
-    def of(self, keys: Sequence[K], generation: int, read: Callable[[list[K]], dict[K, V]]) -> dict[K, V]:
-        """The values of ``keys`` as of write ``generation`` (read before the store is queried); ``read`` reads
-        those not kept, all in one go."""
-        with self._lock:
-            if generation > self._generation:
-                self._known.clear()
-                self._generation = generation
-            known = self._known if generation == self._generation else {}
-            found = {k: v for k in keys if (v := known.get(k)) is not None}
-        missing = list(dict.fromkeys(k for k in keys if k not in found))
-        if missing:
-            fresh = read(missing)
-            found.update(fresh)
-            with self._lock:
-                if generation == self._generation:
-                    self._known.update(fresh)
-                    while len(self._known) > self.limit:
-                        del self._known[next(iter(self._known))]
-        return found
-
-    def __len__(self) -> int:
-        return len(self._known)
 
 
 class MemberSummaries:
     """The summaries read since the last write, by member, for the write generation they were read at."""
 
     def __init__(self, limit: int = MAX_MEMBERS) -> None:
-        self.kept: KeptPerGeneration[tuple[str, URIRef], Summary] = KeptPerGeneration(limit)
+        self.kept: GenerationCache[tuple[str, URIRef], Summary] = GenerationCache("member-summaries", kept=limit)
 
     def of(
         self, store: GraphStore, entry: ClassEntry, members: Sequence[URIRef], generation: int
@@ -135,7 +96,7 @@ class MemberSummaries:
             found = read_summaries(store, entry, [member for _, member in keys])
             return {(entry.collection, member): summary for member, summary in found.items()}
 
-        kept = self.kept.of([(entry.collection, m) for m in members], generation, read)
+        kept = self.kept.get_many(generation, [(entry.collection, m) for m in members], read)
         return {member: kept[(entry.collection, member)] for member in members}
 
     def __len__(self) -> int:
