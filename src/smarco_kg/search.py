@@ -15,22 +15,20 @@ label first, a whole-word match above a stem's), then the title.
 
 from __future__ import annotations
 
-import heapq
 import re
 import sqlite3
 import threading
 import unicodedata
-from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
-from itertools import chain
-from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import snowballstemmer  # type: ignore[import-untyped]  # ships no type information
 
+from smarco_kg.course_table import CourseTable, Mask, Scores
 from smarco_kg.errors import BadParameter
 from smarco_kg.sidecar import open_sidecar
 from smarco_kg.store import GraphStore
@@ -235,8 +233,8 @@ class SearchIndex:
         self._db.executescript(_SCHEMA)
         self._languages: list[str] | None = None
         self._resolved: dict[tuple[str, str], tuple[str, ...]] = {}
-        self._table: _CourseTable | None = None
-        self._matched: dict[str, tuple[dict[int, float], set[str]]] = {}
+        self._table: CourseTable | None = None
+        self._matched: dict[str, tuple[Scores, set[str]]] = {}
         self._label_cache: dict[str, dict[str, str | None]] = {}
 
     def close(self) -> None:
@@ -562,26 +560,23 @@ SELECT COUNT(DISTINCT e.iri) FROM found f JOIN entry e ON e.id = f.id WHERE {whe
         words = _words(text)[:12]
         with self._lock:
             table = self._course_table()
-            scores: dict[int, float] | None = None
+            scores: Scores | None = None
             found_skills: set[str] = set()
             if words:
                 try:
                     scores, found_skills = self._matches(table, words)
                 except sqlite3.OperationalError as error:
                     raise SearchError("text", text, f"cannot search for it: {error}") from error
-            having = {f: table.having(f, values) for f, values in picked.items()}
-            everything = self._restrict(scores, having, but="")
-            total = table.size if everything is None else len(everything)
-            if scores is not None and everything is not None:
-                order = heapq.nsmallest(offset + limit, everything, key=lambda c: (scores[c], c))[offset:]
-            elif everything is not None:
-                order = heapq.nsmallest(offset + limit, everything)[offset:]
-            else:
-                order = list(range(offset, min(offset + limit, table.size)))
+            having = {f: table.mask(table.having(f, values)) for f, values in picked.items()}
+            found = None if scores is None else np.isfinite(scores)
+            everything = self._restrict(found, having, but="")
+            total = table.size if everything is None else int(np.count_nonzero(everything))
+            order = table.ranked(everything, scores, offset, limit)
             facets: dict[str, list[tuple[str, int, bool]]] = {}
             for facet in FACETS:
-                among = everything if facet not in having else self._restrict(scores, having, but=facet)
-                facets[facet] = table.counts(facet, among, picked.get(facet, ()), facet_limit)
+                among = everything if facet not in having else self._restrict(found, having, but=facet)
+                by_value = facet in _ORDERED_BY_VALUE
+                facets[facet] = table.counts(facet, among, picked.get(facet, ()), facet_limit, by_value=by_value)
             wanted = set(picked.get("skill", ())) | found_skills
             for occupation in picked.get("occupation", ()):
                 wanted |= table.skills_of_occupation.get(occupation, set())
@@ -599,7 +594,7 @@ SELECT COUNT(DISTINCT e.iri) FROM found f JOIN entry e ON e.id = f.id WHERE {whe
             terms = {facet: values for facet, values in terms.items() if values}
             matched = [t for t in terms.get("skill", []) if t.value in wanted]
             title, title_lang = titles.get(iri, (iri, ""))
-            score = -scores[course] if scores is not None else 0.0
+            score = -float(scores[course]) if scores is not None else 0.0
             hits.append(CourseHit(iri, title, title_lang, score, terms, matched))
         named = {
             facet: [FacetValue(v, labels.get(v, _plain_label(facet, v)), n, c) for v, n, c in values]
@@ -608,42 +603,33 @@ SELECT COUNT(DISTINCT e.iri) FROM found f JOIN entry e ON e.id = f.id WHERE {whe
         return CourseResults(hits, total, named)
 
     @staticmethod
-    def _restrict(
-        scores: dict[int, float] | None, having: Mapping[str, frozenset[int]], *, but: str
-    ) -> set[int] | frozenset[int] | None:
+    def _restrict(matched: Mask | None, having: Mapping[str, Mask], *, but: str) -> Mask | None:
         """The courses matching the text and every facet's choice (but ``but``'s); None for every course."""
-        sets = sorted((courses for facet, courses in having.items() if facet != but), key=len)
-        if scores is None:
-            if not sets:
-                return None
-            found: set[int] | frozenset[int] = sets[0]
-            sets = sets[1:]
-        elif not sets:
-            return set(scores)
-        else:
-            found = scores.keys() & sets[0]
-            sets = sets[1:]
-        for courses in sets:
-            found = found & courses
-        return found
+        masks = [mask for facet, mask in having.items() if facet != but]
+        if matched is not None:
+            masks.append(matched)
+        if len(masks) <= 1:
+            return masks[0] if masks else None
+        return np.logical_and.reduce(masks)
 
-    def _course_table(self) -> _CourseTable:
+    def _course_table(self) -> CourseTable:
         """The courses and their facet values in memory, read once after each re-index: counting them here costs a
         few milliseconds at 10,000 courses where SQL over the text values costs hundreds."""
         if self._table is None:
-            self._table = _CourseTable.read(self._db)
+            self._table = CourseTable.read(self._db, FACETS, DERIVED_FACETS)
         return self._table
 
-    def _matches(self, table: _CourseTable, words: list[str]) -> tuple[dict[int, float], set[str]]:
+    def _matches(self, table: CourseTable, words: list[str]) -> tuple[Scores, set[str]]:
         """``_find_courses``, remembered until the next re-index: people change facets, not words, most often."""
         key = " ".join(words)
         if key not in self._matched:
             if len(self._matched) >= 64:
                 self._matched.pop(next(iter(self._matched)))
-            self._matched[key] = self._find_courses(table, words)
+            scored, skills = self._find_courses(table, words)
+            self._matched[key] = (table.scores(scored), skills)
         return self._matched[key]
 
-    def _find_courses(self, table: _CourseTable, words: list[str]) -> tuple[dict[int, float], set[str]]:
+    def _find_courses(self, table: CourseTable, words: list[str]) -> tuple[dict[int, float], set[str]]:
         """Course -> score (lower is better) for the courses matching by their own texts, or through the labels of
         a skill they teach (ranked as a description); and the skills the words name. Words are stemmed in every
         language the index holds: a Spanish speaker's words find a Portuguese title too (an OR of stems costs about
@@ -685,90 +671,6 @@ WHERE entry_text MATCH ?
             return dict(self._db.execute("SELECT type, COUNT(DISTINCT iri) FROM entry GROUP BY type").fetchall())
 
 
-@dataclass
-class _CourseTable:
-    """Every course (numbered in title order) and its facet values, with each value's courses."""
-
-    iris: list[str]
-    index: dict[str, int]
-    names: dict[str, list[str]]  # facet -> value number -> value
-    numbers: dict[str, dict[str, int]]  # facet -> value -> value number
-    of: dict[str, list[tuple[int, ...]]]  # facet -> course -> its value numbers
-    postings: dict[str, list[frozenset[int]]]  # facet -> value number -> its courses
-    skills_of_occupation: dict[str, set[str]]
-    totals: dict[str, dict[int, int]] = field(default_factory=dict)  # facet -> value number -> its courses
-
-    @property
-    def size(self) -> int:
-        return len(self.iris)
-
-    @classmethod
-    def read(cls, db: sqlite3.Connection) -> _CourseTable:
-        rows = db.execute("SELECT id, iri FROM course ORDER BY sort, iri").fetchall()
-        iris = [iri for _, iri in rows]
-        number = {row_id: i for i, (row_id, _) in enumerate(rows)}
-        stored: dict[str, list[set[str]]] = {facet: [set() for _ in iris] for facet in FACETS}
-        for course, facet, value in db.execute("SELECT course, facet, value FROM course_facet"):
-            if course in number and facet in stored:
-                stored[facet][number[course]].add(value)
-        links: dict[str, dict[str, set[str]]] = {relation: {} for _, relation in DERIVED_FACETS.values()}
-        for relation, subject, obj in db.execute("SELECT relation, subject, object FROM link"):
-            links.setdefault(relation, {}).setdefault(subject, set()).add(obj)
-        for derived, (base, relation) in DERIVED_FACETS.items():
-            linked = links.get(relation, {})
-            stored[derived] = [set().union(*(linked.get(v, ()) for v in values)) for values in stored[base]]
-        skills_of_occupation: dict[str, set[str]] = {}
-        for skill, occupations in links.get("occupation", {}).items():
-            for occupation in occupations:
-                skills_of_occupation.setdefault(occupation, set()).add(skill)
-        names: dict[str, list[str]] = {}
-        numbers: dict[str, dict[str, int]] = {}
-        of: dict[str, list[tuple[int, ...]]] = {}
-        postings: dict[str, list[frozenset[int]]] = {}
-        for facet, per_course in stored.items():
-            names[facet] = sorted(set().union(*per_course))
-            numbers[facet] = {value: i for i, value in enumerate(names[facet])}
-            of[facet] = [tuple(sorted(numbers[facet][v] for v in values)) for values in per_course]
-            courses: list[list[int]] = [[] for _ in names[facet]]
-            for course, values in enumerate(of[facet]):
-                for value in values:
-                    courses[value].append(course)
-            postings[facet] = [frozenset(c) for c in courses]
-        return cls(iris, {iri: i for i, iri in enumerate(iris)}, names, numbers, of, postings, skills_of_occupation)
-
-    def having(self, facet: str, values: Iterable[str]) -> frozenset[int]:
-        """The courses with any of ``values`` of ``facet``."""
-        numbers = [self.numbers[facet][v] for v in values if v in self.numbers[facet]]
-        if len(numbers) == 1:
-            return self.postings[facet][numbers[0]]
-        return frozenset().union(*(self.postings[facet][n] for n in numbers))
-
-    def values_of(self, facet: str, course: int) -> list[str]:
-        return [self.names[facet][n] for n in self.of[facet][course]]
-
-    def counts(
-        self, facet: str, among: set[int] | frozenset[int] | None, chosen: Sequence[str], limit: int
-    ) -> list[tuple[str, int, bool]]:
-        """(value, courses among ``among`` having it, chosen) for the values to show: the ``limit`` most frequent
-        (levels and credits: all, in order) and every chosen one."""
-        postings = self.postings[facet]
-        if among is None:
-            counts = self.totals.setdefault(facet, {n: len(courses) for n, courses in enumerate(postings)})
-        elif len(postings) <= 64:  # few values: a set intersection each, in C
-            counts = {n: len(courses & among) for n, courses in enumerate(postings)}
-        else:  # many values (skills, occupations, providers): count those of the courses left
-            counts = dict(Counter(chain.from_iterable(map(self.of[facet].__getitem__, among))))
-        names = self.names[facet]
-        if facet in _ORDERED_BY_VALUE:
-            shown = sorted((names[n] for n, count in counts.items() if count), key=_number_key)
-        else:
-            top = heapq.nlargest(limit, counts.items(), key=itemgetter(1))
-            shown = [names[n] for n, count in sorted(top, key=lambda t: (-t[1], names[t[0]])) if count]
-        shown += [v for v in chosen if v not in shown]
-        numbers = self.numbers[facet]
-        return [(v, counts.get(numbers[v], 0) if v in numbers else 0, v in chosen) for v in shown]
-
-
 def _column(facet: str) -> str:
     return "object" if facet in DERIVED_FACETS else "value"
 
@@ -779,14 +681,6 @@ def token(facet: str, value: str) -> str:
     if facet == "credits":
         return value
     return value.rstrip("/").rsplit("/", 1)[-1].rsplit("#", 1)[-1] or value
-
-
-def _number_key(value: str) -> tuple[float, str]:
-    tail = value.rstrip("/").rsplit("/", 1)[-1]
-    try:
-        return float(tail), value
-    except ValueError:
-        return float("inf"), value
 
 
 def _plain_label(facet: str, value: str) -> str:

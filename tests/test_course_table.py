@@ -1,0 +1,72 @@
+"""The course table's counts and ranking against the plain computation they replace, on random data with many ties."""
+
+from __future__ import annotations
+
+import random
+import sqlite3
+from collections import Counter
+
+import numpy as np
+import pytest
+
+from smarco_kg.course_table import CourseTable
+
+FACETS = ("skill", "eqf", "occupation")
+DERIVED = {"occupation": ("skill", "occupation")}
+
+
+@pytest.fixture(scope="module")
+def table() -> CourseTable:
+    rng = random.Random(7)
+    db = sqlite3.connect(":memory:")
+    db.executescript(
+        "CREATE TABLE course (id INTEGER PRIMARY KEY, iri TEXT, graph TEXT, sort TEXT);"
+        "CREATE TABLE course_facet (course INTEGER, facet TEXT, value TEXT);"
+        "CREATE TABLE link (relation TEXT, subject TEXT, object TEXT, graph TEXT);"
+    )
+    for n in range(600):
+        db.execute("INSERT INTO course VALUES (?, ?, 'g', ?)", (n + 1, f"c{n:04d}", f"title {rng.randint(0, 50)}"))
+        for skill in rng.sample(range(40), rng.randint(0, 5)):
+            db.execute("INSERT INTO course_facet VALUES (?, 'skill', ?)", (n + 1, f"s{skill:02d}"))
+        db.execute("INSERT INTO course_facet VALUES (?, 'eqf', ?)", (n + 1, f"eqf/{rng.choice([4, 5, 6, 10])}"))
+    for skill in range(40):
+        db.execute("INSERT INTO link VALUES ('occupation', ?, ?, 'g')", (f"s{skill:02d}", f"o{skill % 7}"))
+    return CourseTable.read(db, FACETS, DERIVED)
+
+
+def _plain_counts(table: CourseTable, facet: str, among: set[int]) -> Counter[str]:
+    return Counter(v for course in among for v in table.values_of(facet, course))
+
+
+def test_counts_are_the_counts_of_the_courses_left_most_first_then_by_value(table: CourseTable) -> None:
+    rng = random.Random(1)
+    for _ in range(30):
+        among = set(rng.sample(range(table.size), rng.randint(0, table.size)))
+        for facet, limit, chosen in (("skill", 8, ["s99", "s03"]), ("occupation", 3, ["o9", "o6"])):
+            plain = _plain_counts(table, facet, among)
+            expected = sorted(plain.items(), key=lambda item: (-item[1], item[0]))[:limit]
+            shown = table.counts(facet, table.mask(among), chosen, limit)
+            assert [(v, n) for v, n, _ in shown[: len(expected)]] == expected  # ties at the cut: by value
+            assert (chosen[0], 0, True) in shown  # a chosen value no course has is still shown
+            assert (chosen[1], plain.get(chosen[1], 0), True) in shown
+            assert len(shown) == len(expected) + sum(v not in dict(expected) for v in chosen)
+
+
+def test_counts_without_a_restriction_and_by_value(table: CourseTable) -> None:
+    everything = _plain_counts(table, "eqf", set(range(table.size)))
+    shown = table.counts("eqf", None, [], 2, by_value=True)
+    assert [v for v, _, _ in shown] == ["eqf/4", "eqf/5", "eqf/6", "eqf/10"]  # by number, not as text; no limit
+    assert {v: n for v, n, _ in shown} == dict(everything)
+
+
+def test_ranked_pages_follow_score_then_title_order(table: CourseTable) -> None:
+    rng = random.Random(2)
+    scored = {c: float(rng.choice([0.1, 0.2, 0.3])) for c in rng.sample(range(table.size), 300)}
+    scores = table.scores(scored)
+    among = np.isfinite(scores) & table.mask(table.having("eqf", ["eqf/4", "eqf/5"]))
+    left = [c for c in scored if among[c]]
+    expected = sorted(left, key=lambda c: (scored[c], c))
+    for offset in (0, 7, 40, len(left) - 3, len(left) + 5):
+        assert table.ranked(among, scores, offset, 20) == expected[offset : offset + 20]
+    assert table.ranked(among, None, 5, 10) == sorted(left)[5:15]
+    assert table.ranked(None, None, table.size - 4, 10) == list(range(table.size - 4, table.size))
