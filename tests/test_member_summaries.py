@@ -10,7 +10,7 @@ import pytest
 from rdflib import SKOS, BNode, Graph, Literal, URIRef
 
 from smarco_kg.catalogue.classes import COURSES
-from smarco_kg.catalogue.read import LinkedLabels, graph_of, with_labels
+from smarco_kg.catalogue.read import Kept, LinkedLabels, graph_of, with_labels
 from smarco_kg.catalogue.summaries import MemberSummaries, read_summaries
 from smarco_kg.generation_cache import GenerationCache
 from smarco_kg.namespaces import ELM
@@ -111,7 +111,8 @@ def test_linked_labels_are_kept_per_generation_and_nothing_is_a_label_too(store:
 
     def page(generation: int) -> Graph:
         summaries = MemberSummaries().of(store, COURSES, COURSE, generation)
-        return with_labels(store, graph_of(t for s in summaries.values() for t in s.triples), kept, generation)
+        graph = graph_of(t for s in summaries.values() for t in s.triples)
+        return with_labels(store, graph, Kept(generation, kept, GenerationCache("courses-teaching", kept=10)))
 
     assert not list(page(0).objects(level, SKOS.prefLabel)) and len(kept) == 4  # the level, 3 specifications
     store.apply(Changeset(add=f'<{level}> <{SKOS.prefLabel}> "Level 5"@en <{G}> .\n'.encode()))

@@ -3,6 +3,7 @@ private copy of the demo store: validated writes, tokens and ownership, minted I
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 import httpx
@@ -285,3 +286,50 @@ def test_a_key_that_makes_no_iri_is_a_400_not_a_server_error(api: LiveServer, ke
     body.pop("@context", None)
     assert "is no IRI" in problem(post(api, body), 400)["detail"]
     assert triples(api) == before
+
+
+def test_a_course_pages_related_courses_follow_writes_at_once(api: LiveServer) -> None:
+    """The courses teaching each skill and the labels of what a page links to are kept between writes
+    (``catalogue.read.Kept``): a course page's related courses follow a create, a rename and a delete at once."""
+    untaught = api.client.get(
+        f"{api.url}/sparql",
+        params={
+            "query": "PREFIX esco: <http://data.europa.eu/esco/model#> "
+            "PREFIX elm: <http://data.europa.eu/snb/model/elm/> SELECT ?s WHERE { ?s a esco:Skill "
+            "FILTER NOT EXISTS { ?o elm:relatedESCOSkill ?s } } ORDER BY ?s LIMIT 1"
+        },
+        headers={"Accept": "application/sparql-results+json"},
+    )
+    assert untaught.status_code == 200, describe(untaught)
+    skill = untaught.json()["results"]["bindings"][0]["s"]["value"]
+
+    def teaching_it(title: str) -> str:
+        body = new_course(api, title)
+        outcomes = body["learningAchievementSpecification"]["learningOutcome"]
+        for outcome in outcomes if isinstance(outcomes, list) else [outcomes]:
+            outcome["relatedESCOSkill"] = [skill]
+        created = post(api, body)
+        assert created.status_code == 201, describe(created)
+        return created.headers["Location"]
+
+    def related(location: str) -> str:
+        page = api.client.get(location.replace("/api/courses/", "/course/"), headers={"Accept": "text/html"})
+        assert page.status_code == 200, describe(page)
+        found = re.search(r'<section id="related"[^>]*>(.*?)</section>', page.text, re.S)
+        return found.group(1) if found is not None else ""
+
+    first = teaching_it("Kept related first")
+    assert "Kept related" not in related(first)  # no other course teaches its skill
+    second = teaching_it("Kept related second")
+    assert "Kept related second" in related(first)
+    current = api.client.get(second, headers={"Accept": JSONLD})
+    body = current.json()
+    body["title"] = {"en": "Kept related renamed"}
+    headers = {**api.auth(api.partner), "Content-Type": JSONLD, "If-Match": current.headers["ETag"]}
+    assert api.client.put(second, json=body, headers=headers).status_code == 200
+    shown = related(first)
+    assert "Kept related renamed" in shown and "Kept related second" not in shown
+    etag = api.client.get(second, headers={"Accept": JSONLD}).headers["ETag"]
+    deleted = api.client.delete(second, headers={**api.auth(api.partner), "If-Match": etag})
+    assert deleted.status_code == 204, describe(deleted)
+    assert "Kept related" not in related(first)

@@ -13,7 +13,7 @@ from smarco_kg.api.problems import Problem
 from smarco_kg.auth import Principal, TokenFileError, TokenStore, bearer_secret
 from smarco_kg.catalogue import Catalogue
 from smarco_kg.catalogue.members import MemberIndex
-from smarco_kg.catalogue.read import LinkedLabels, Listing
+from smarco_kg.catalogue.read import CoursesTeaching, Kept, LinkedLabels, Listing
 from smarco_kg.catalogue.summaries import MAX_MEMBERS, MemberSummaries
 from smarco_kg.catalogue.write import MemberWrites
 from smarco_kg.config import Settings
@@ -23,6 +23,8 @@ from smarco_kg.generation_cache import GenerationCache
 from smarco_kg.kg import KnowledgeGraph
 from smarco_kg.query_admission import QueryAdmission, query_client
 
+MAX_SKILLS = 5_000
+"""Skills whose courses are kept (a few course IRIs each: well under 1 MB in all)."""
 OPERATOR = "operator"
 """The token id of whoever holds the secret of the running server's file (``server_file``): the store's operator."""
 
@@ -35,7 +37,8 @@ class Service:
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     members: MemberIndex = field(default_factory=MemberIndex)
     summaries: MemberSummaries = field(default_factory=MemberSummaries)
-    linked_labels: LinkedLabels = field(init=False)  # the labels of what list pages link to
+    linked_labels: LinkedLabels = field(init=False)  # the labels of what pages link to
+    teaching: CoursesTeaching = field(init=False)  # the courses teaching each skill, for related courses
     taught: GenerationCache[str, TaughtCatalogue] = field(init=False)  # what the catalogue teaches, for gaps
     dashboard: GenerationCache[tuple[int, str | None], Figures] = field(init=False)  # (year, organisation)
     dashboard_pages: GenerationCache[tuple[str, str, str], tuple[bytes, dict[str, str]]] = field(init=False)
@@ -47,6 +50,7 @@ class Service:
         generation = lambda: self.kg.generation  # noqa: E731
         self.taught = GenerationCache("gap-catalogue", kept=1)
         self.linked_labels = GenerationCache("linked-labels", kept=MAX_MEMBERS)
+        self.teaching = GenerationCache("courses-teaching", kept=MAX_SKILLS)
         # a few years for each of 22 partners and the whole; the four asked last computed again after a write
         # after the report's (priority 0), yielding the cores to requests: 20 s at 100k issued credentials
         self.dashboard = GenerationCache(
@@ -67,6 +71,11 @@ class Service:
     def generation(self) -> int:
         """How many commits this process has made: what cached views of the store are keyed by."""
         return self.kg.generation
+
+    @property
+    def kept(self) -> Kept:
+        """What reads keep for the write generation now: each request takes it once, at its start."""
+        return Kept(self.generation, self.linked_labels, self.teaching)
 
     @property
     def listing(self) -> Listing:

@@ -263,7 +263,7 @@ async def _resource_page(request: Request, entry: ClassEntry, local: str) -> Res
     lang = chosen_language(request)
     data_view = _data_view(request) if chosen is None else False
     iri = entry.iri(catalogue.base_iri, local)
-    graph = await run_in_threadpool(describe, store, entry, iri) if iri is not None else None
+    graph = await run_in_threadpool(describe, store, entry, iri, svc.kept) if iri is not None else None
     if graph is None or iri is None:
         detail = f"{iri or local} is not a {entry.name} of this catalogue"
         raise Problem(404, f"no such {entry.name}", detail, headers={"Vary": VARY})
@@ -274,7 +274,7 @@ async def _resource_page(request: Request, entry: ClassEntry, local: str) -> Res
     jsonld = _script_json(schema) if schema is not None else None
     if not data_view:
         view = await run_in_threadpool(
-            _view_in, _chrome(request), member_view, store, catalogue, entry, graph, iri, lang
+            _view_in, _chrome(request), member_view, store, catalogue, entry, graph, iri, lang, svc.kept
         )
         context = {
             "view": view,
@@ -438,7 +438,7 @@ def _listed(svc: Service, entry: ClassEntry, page: Page, lang: str) -> list[Row]
     and the organisations' roles in the partnership, which a list of them shows beside its summary."""
     store, named = svc.kg.store, {member: list(titles) for member, titles in page.titles.items()}
     extra = roles_of(store, page.members) if entry.collection in EXTRA_COLUMNS else None
-    graph = with_labels(store, page.graph, svc.linked_labels, svc.generation)
+    graph = with_labels(store, page.graph, svc.kept)
     return rows(graph, page.members, entry, svc.catalogue, lang, named, extra)
 
 

@@ -10,6 +10,7 @@ what refers to a member, the courses teaching some skills, a pathway's workloads
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -193,10 +194,52 @@ def _nodes_query(member_classes: tuple[URIRef, ...], embed: tuple[URIRef, ...]) 
     return f"SELECT DISTINCT ?n WHERE {{ VALUES ?member_class {{ {classes} }} {described} }}"
 
 
-def read_description(store: GraphStore, nodes: list[URIRef], graphs: list[str] | None = None) -> Graph:
+LinkedLabels = GenerationCache[URIRef, tuple[tuple[Node, Node], ...]]
+"""The labels of linked resources kept per write generation: (label property, value) pairs, the first property each
+has, every language."""
+CoursesTeaching = GenerationCache[URIRef, tuple[URIRef, ...]]
+"""The courses teaching each skill, kept per write generation."""
+
+
+@dataclass(frozen=True)
+class Kept:
+    """What a server's reads keep for its write ``generation``: what every page showing them would ask the store
+    again (the labels of what a page links to; the courses teaching a course's or an occupation's skills)."""
+
+    generation: int
+    labels: LinkedLabels
+    teaching: CoursesTeaching
+
+
+def linked_labels(
+    store: GraphStore, iris: Sequence[URIRef], kept: Kept | None = None
+) -> dict[URIRef, tuple[tuple[Node, Node], ...]]:
+    """The labels of each of ``iris``, wherever stated: (label property, value) pairs of the first label property
+    it has, in every language (none: an empty tuple); those ``kept`` are not read again."""
+
+    def read(missing: list[URIRef]) -> dict[URIRef, tuple[tuple[Node, Node], ...]]:
+        found: dict[Node, dict[Node, list[Node]]] = {}
+        for row in store.query(labels_query(missing), union_default_graph=True).rows():
+            found.setdefault(row["x"], {}).setdefault(row["lp"], []).append(row["lo"])
+        pairs: dict[URIRef, tuple[tuple[Node, Node], ...]] = {}
+        for iri in missing:
+            by_property = found.get(iri, {})
+            chosen = next((p for p in LABEL_PROPERTIES if p in by_property), None)
+            pairs[iri] = tuple((chosen, value) for value in by_property[chosen]) if chosen is not None else ()
+        return pairs
+
+    if not iris:
+        return {}
+    return kept.labels.get_many(kept.generation, iris, read) if kept is not None else read(list(iris))
+
+
+def read_description(
+    store: GraphStore, nodes: list[URIRef], graphs: list[str] | None = None, kept: Kept | None = None
+) -> Graph:
     """The triples of a ``description_query`` for ``nodes``, with one label property (the first it has) for each
     linked node that is not described itself. ``graphs``: where the nodes' own statements are read (their homes;
-    statements about them elsewhere are not shown); None: every graph. Labels of linked nodes come from anywhere."""
+    statements about them elsewhere are not shown); None: every graph. Labels of linked nodes come from anywhere (those
+    ``kept`` are not read again)."""
     graph = plain_graph()
     labels: dict[Node, dict[Node, list[Node]]] = {}
     if graphs is None:
@@ -211,9 +254,9 @@ def read_description(store: GraphStore, nodes: list[URIRef], graphs: list[str] |
     described = set(graph.subjects())
     if graphs is not None:
         linked = sorted({o for _, p, o in graph if isinstance(o, URIRef) and p != RDF.type and o not in described})
-        if linked:
-            for row in store.query(labels_query(linked), union_default_graph=True).rows():
-                labels.setdefault(row["x"], {}).setdefault(row["lp"], []).append(row["lo"])
+        for node, pairs in linked_labels(store, linked, kept).items():
+            for predicate, value in pairs:
+                graph.add((node, predicate, value))
     for linked_node, by_property in labels.items():
         if linked_node in described:
             continue
@@ -229,9 +272,9 @@ def home_graphs(store: GraphStore, iri: URIRef) -> list[str]:
     return [str(row["g"]) for row in store.query(query, bindings={"s": iri}).rows()]
 
 
-def describe(store: GraphStore, entry: ClassEntry, iri: URIRef) -> Graph | None:
-    """The member's description, as its home graph holds it, with the labels of what it links to; None when
-    ``iri`` is no member."""
+def describe(store: GraphStore, entry: ClassEntry, iri: URIRef, kept: Kept | None = None) -> Graph | None:
+    """The member's description, as its home graph holds it, with the labels of what it links to (those ``kept``
+    not read again); None when ``iri`` is no member."""
     homes = sorted(str(row["g"]) for row in store.query(_homes_query(entry.classes), bindings={"r": iri}).rows())
     if not homes:
         return None
@@ -239,7 +282,7 @@ def describe(store: GraphStore, entry: ClassEntry, iri: URIRef) -> Graph | None:
     nodes = sorted(n for n in (row.get("n") for row in rows) if isinstance(n, URIRef))
     if not nodes:
         return None
-    graph = read_description(store, nodes, homes)
+    graph = read_description(store, nodes, homes, kept)
     return graph if len(graph) else None
 
 
@@ -326,24 +369,42 @@ def referrers(store: GraphStore, iri: URIRef) -> list[Labelled]:
     return list(_labelled(rows).values())
 
 
-_TEACHING = f"""SELECT ?s ?label ?n WHERE {{
-  {{ SELECT ?s (COUNT(DISTINCT ?skill) AS ?n) WHERE {{
-      VALUES ?skill {{ %s }}
-      ?o <{ELM.relatedESCOSkill}> ?skill . ?spec <{ELM.learningOutcome}> ?o .
-      ?s <{ELM.learningAchievementSpecification}> ?spec . ?s a <{ELM.LearningOpportunity}> .
-  }} GROUP BY ?s }}
-  {_LABELS}
+_TEACHING = f"""SELECT ?skill ?s WHERE {{
+  VALUES ?skill {{ %s }}
+  ?o <{ELM.relatedESCOSkill}> ?skill . ?spec <{ELM.learningOutcome}> ?o .
+  ?s <{ELM.learningAchievementSpecification}> ?spec . ?s a <{ELM.LearningOpportunity}> .
 }}"""
 
 
-def courses_teaching(store: GraphStore, skills: Sequence[URIRef], limit: int = 10) -> list[Labelled]:
-    """The courses teaching most of ``skills`` (each with ``n``, how many it teaches), most first, then by IRI."""
-    if not skills:
+def teaching(store: GraphStore, skills: Sequence[URIRef]) -> dict[URIRef, tuple[URIRef, ...]]:
+    """The courses teaching each of ``skills`` (through an outcome of their specification)."""
+    found: dict[URIRef, set[URIRef]] = {skill: set() for skill in skills}
+    query = _TEACHING % " ".join(sparql_term(s) for s in skills)
+    for row in store.query(query, union_default_graph=True).rows():
+        course, skill = row["s"], row["skill"]
+        if isinstance(course, URIRef) and isinstance(skill, URIRef) and skill in found:
+            found[skill].add(course)
+    return {skill: tuple(sorted(courses)) for skill, courses in found.items()}
+
+
+def courses_teaching(
+    store: GraphStore, skills: Sequence[URIRef], limit: int = 10, kept: Kept | None = None
+) -> list[Labelled]:
+    """The courses teaching most of ``skills`` (each with ``n``, how many it teaches), most first, then by IRI;
+    with their labels. The courses of each skill are counted here rather than grouped by the store: 0.1 ms from
+    those ``kept`` where the query's group-by and labels cost 4-5 ms at 10,000 courses."""
+    wanted = sorted(set(skills))
+    if not wanted:
         return []
-    query = _TEACHING % " ".join(sparql_term(s) for s in sorted(set(skills)))
-    found = _labelled(store.query(query, union_default_graph=True).rows(), ("n",))
-    ranked = sorted(found.values(), key=lambda item: (-int(str(item.values.get("n", 0))), str(item.iri)))
-    return ranked[:limit]
+    read = lambda missing: teaching(store, missing)  # noqa: E731
+    by_skill = kept.teaching.get_many(kept.generation, wanted, read) if kept is not None else read(wanted)
+    counts = Counter(course for courses in by_skill.values() for course in courses)
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))[:limit]
+    labels = linked_labels(store, [course for course, _ in ranked], kept)
+    return [
+        Labelled(course, [v for _, v in labels.get(course, ()) if isinstance(v, Literal)], {"n": Literal(n)})
+        for course, n in ranked
+    ]
 
 
 _NARROWER = f"""SELECT ?s ?label WHERE {{ ?s <{SKOS.broader}> ?r . {_LABELS} }} LIMIT 2000"""
@@ -402,32 +463,13 @@ def workloads(store: GraphStore, courses: Sequence[URIRef]) -> dict[URIRef, Labe
     return _labelled(store.query(query, union_default_graph=True).rows(), ("hours", "points", "framework", "level"))
 
 
-LinkedLabels = GenerationCache[URIRef, tuple[tuple[Node, Node], ...]]
-"""The labels of linked resources kept per write generation: (label property, value) pairs, the first property each
-has, every language."""
-
-
-def with_labels(store: GraphStore, graph: Graph, kept: LinkedLabels | None = None, generation: int = 0) -> Graph:
+def with_labels(store: GraphStore, graph: Graph, kept: Kept | None = None) -> Graph:
     """``graph`` (a page of a listing) with the labels of the IRIs it links to and does not label, in every language
-    (one label property each, the first each has); ``kept``: those read before at write ``generation``, and where
-    those read now are kept (the providers, levels and languages of a list recur on every page)."""
+    (one label property each, the first each has); ``kept``: where those read are kept (the providers, levels and
+    languages of a list recur on every page)."""
     labelled = {s for s, p, o in graph if p in LABEL_PROPERTIES and isinstance(o, Literal)}
     linked = sorted({o for _, p, o in graph if isinstance(o, URIRef) and o not in labelled and p != RDF.type})
-    if not linked:
-        return graph
-
-    def read(iris: list[URIRef]) -> dict[URIRef, tuple[tuple[Node, Node], ...]]:
-        found: dict[Node, dict[Node, list[Node]]] = {}
-        for row in store.query(labels_query(iris), union_default_graph=True).rows():
-            found.setdefault(row["x"], {}).setdefault(row["lp"], []).append(row["lo"])
-        pairs: dict[URIRef, tuple[tuple[Node, Node], ...]] = {}
-        for iri in iris:
-            by_property = found.get(iri, {})
-            chosen = next((p for p in LABEL_PROPERTIES if p in by_property), None)
-            pairs[iri] = tuple((chosen, value) for value in by_property[chosen]) if chosen is not None else ()
-        return pairs
-
-    for node, pairs in (kept.get_many(generation, linked, read) if kept is not None else read(linked)).items():
+    for node, pairs in linked_labels(store, linked, kept).items():
         for predicate, value in pairs:
             graph.add((node, predicate, value))
     return graph

@@ -18,6 +18,7 @@ from rdflib.term import Node
 
 from smarco_kg.catalogue import Catalogue, ClassEntry
 from smarco_kg.catalogue.read import (
+    Kept,
     Labelled,
     courses_teaching,
     narrower,
@@ -76,6 +77,7 @@ class Context:
     graph: Graph
     iri: URIRef
     lang: str
+    kept: Kept | None = None  # what the server keeps for its write generation
 
     @property
     def reader(self) -> Reader:
@@ -159,7 +161,8 @@ def course_view(context: Context) -> tuple[list[Fact], list[Section], list[Text]
     sections += _section("pathways", _("Training pathways it belongs to"), _members(reader, groups.get("pathways", [])))
     sections += _section("events", _("Events about it"), _members(reader, groups.get("events", [])))
     taught = skills_in(graph)
-    related = [c for c in courses_teaching(context.store, taught, limit=6) if c.iri != context.iri][:5]
+    teaching = courses_teaching(context.store, taught, limit=6, kept=context.kept)
+    related = [c for c in teaching if c.iri != context.iri][:5]
     sections += _section(
         "related",
         _("Related courses"),
@@ -388,7 +391,7 @@ def occupation_view(context: Context) -> tuple[list[Fact], list[Section], list[T
     essential = [s for s in graph.objects(context.iri, ESCO.relatedEssentialSkill) if isinstance(s, URIRef)]
     sections = _section("essential", _("Essential skills"), reader.links(context.iri, ESCO.relatedEssentialSkill))
     sections += _section("optional", _("Optional skills"), reader.links(context.iri, ESCO.relatedOptionalSkill))
-    courses = courses_teaching(context.store, essential, limit=10)
+    courses = courses_teaching(context.store, essential, limit=10, kept=context.kept)
     sections += _section(
         "courses",
         _("Courses teaching its essential skills"),
@@ -432,10 +435,16 @@ KINDS: dict[str, str] = {
 
 
 def member_view(
-    store: GraphStore, catalogue: Catalogue, entry: ClassEntry, graph: Graph, iri: URIRef, lang: str
+    store: GraphStore,
+    catalogue: Catalogue,
+    entry: ClassEntry,
+    graph: Graph,
+    iri: URIRef,
+    lang: str,
+    kept: Kept | None = None,
 ) -> MemberView:
     """The page of member ``iri`` of ``entry``'s collection, described by ``graph``, in ``lang``."""
-    context = Context(store, catalogue, entry, graph, iri, lang)
+    context = Context(store, catalogue, entry, graph, iri, lang, kept)
     reader = context.reader
     title = reader.name(iri, entry.label)
     title.href = None
