@@ -36,3 +36,16 @@ def freeze_startup() -> int:
     gc.collect()
     gc.freeze()
     return gc.get_freeze_count()
+
+
+def trim() -> bool:
+    """Hand the heap's free pages back to the system (glibc's ``malloc_trim``); False where that cannot be done.
+    Start-up's bulk reads (the text index of a fresh store: every label and title) free most of what they
+    allocate, but glibc keeps the pages unless asked."""
+    name = ctypes.util.find_library("c")
+    if name is None:
+        return False
+    try:
+        return bool(ctypes.CDLL(name).malloc_trim(0))
+    except (OSError, AttributeError):  # not glibc: no malloc_trim
+        return False

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import uvicorn
 
-from smarco_kg.heap import freeze_startup
+from smarco_kg.heap import freeze_startup, trim
 from smarco_kg.server_file import ServerRecord, loopback_url, publish, withdraw
 
 
@@ -28,6 +28,7 @@ class AnnouncedServer(uvicorn.Server):
         self.record = ServerRecord(loopback_url(self.config.host, port), os.getpid(), self.secret)
         publish(self.path, self.record)
         freeze_startup()  # one server per process: what start-up built lives as long as it does
+        trim()  # and what it freed goes back to the system
 
     async def shutdown(self, sockets: list[socket.socket] | None = None) -> None:
         if self.record is not None:
