@@ -19,6 +19,7 @@ _environment = Environment(
     loader=FileSystemLoader(MESSAGES.parent / "templates"),
     autoescape=select_autoescape(),
     extensions=["jinja2.ext.i18n"],
+    auto_reload=False,  # the templates ship with the package: no stat() of each file a page includes, per page
 )
 _environment.install_gettext_callables(  # type: ignore[attr-defined]
     i18n.gettext, i18n.ngettext, newstyle=True
