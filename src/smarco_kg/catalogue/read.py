@@ -24,7 +24,7 @@ from smarco_kg.catalogue.classes import ClassEntry
 from smarco_kg.catalogue.filters import bind
 from smarco_kg.catalogue.members import MemberIndex
 from smarco_kg.catalogue.summaries import MemberSummaries, Triple
-from smarco_kg.catalogue.vocabulary import LABEL_PROPERTIES, PREFIXES_SPARQL
+from smarco_kg.catalogue.vocabulary import LABEL_PROPERTIES, LABELLING, PREFIXES_SPARQL
 from smarco_kg.generation_cache import GenerationCache
 from smarco_kg.namespaces import ELM, ESCO, SCHEMA, SMARCO
 from smarco_kg.store import GraphStore
@@ -467,7 +467,7 @@ def with_labels(store: GraphStore, graph: Graph, kept: Kept | None = None) -> Gr
     """``graph`` (a page of a listing) with the labels of the IRIs it links to and does not label, in every language
     (one label property each, the first each has); ``kept``: where those read are kept (the providers, levels and
     languages of a list recur on every page)."""
-    labelled = {s for s, p, o in graph if p in LABEL_PROPERTIES and isinstance(o, Literal)}
+    labelled = {s for s, p, o in graph if p in LABELLING and isinstance(o, Literal)}
     linked = sorted({o for _, p, o in graph if isinstance(o, URIRef) and o not in labelled and p != RDF.type})
     for node, pairs in linked_labels(store, linked, kept).items():
         for predicate, value in pairs:

@@ -7,6 +7,7 @@ question "which class is this IRI a member of", "where is its page", "what does 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Iterator, Sequence
 from functools import cached_property
@@ -24,6 +25,10 @@ class CatalogueError(SmarcoError):
     """The class entries do not fit the shapes (a shape with no target class, two collections with one path)."""
 
 
+MEMBERS_REMEMBERED = 100_000
+"""IRIs whose collection ``Catalogue.member_of`` remembers (then it starts again)."""
+
+
 class Catalogue:
     """The class entries of one deployment, with their member classes read from the shapes."""
 
@@ -31,6 +36,7 @@ class Catalogue:
         self.base_iri = base_iri
         self.shapes_dir = shapes_dir
         self._given = tuple(classes)
+        self._member_of: dict[str, tuple[ClassEntry, str] | None] = {}
 
     @cached_property
     def entries(self) -> dict[str, ClassEntry]:
@@ -66,9 +72,21 @@ class Catalogue:
         return [e for e in self.entries.values() if e.owned]
 
     def member_of(self, iri: Node | str) -> tuple[ClassEntry, str] | None:
-        """The collection an IRI is a member IRI of, and its id there; None for any other IRI."""
+        """The collection an IRI is a member IRI of, and its id there; None for any other IRI. Asked for every
+        value a page links to (120 on a list page), so answers are remembered."""
         if not isinstance(iri, str):
             return None
+        key = str(iri)
+        if key in self._member_of:
+            with contextlib.suppress(KeyError):  # another thread may just have started again
+                return self._member_of[key]
+        found = self._find_member(key)
+        if len(self._member_of) >= MEMBERS_REMEMBERED:
+            self._member_of.clear()
+        self._member_of[key] = found
+        return found
+
+    def _find_member(self, iri: str) -> tuple[ClassEntry, str] | None:
         for entry in self.entries.values():
             namespace = entry.namespace(self.base_iri)
             if iri.startswith(namespace):

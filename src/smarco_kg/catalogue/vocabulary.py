@@ -40,6 +40,8 @@ PREFIXES_SPARQL = "".join(f"PREFIX {p}: <{iri}>\n" for p, iri in CONTEXT_PREFIXE
 
 LABEL_PROPERTIES: tuple[URIRef, ...] = (SKOS.prefLabel, DCTERMS.title, ROV.legalName, RDFS.label)
 """How a linked resource is named, in order of preference: its first property here that has values."""
+LABELLING: frozenset[URIRef] = frozenset(LABEL_PROPERTIES)
+"""The label properties as a set: a triple's predicate is looked up by its hash, not compared with each in turn."""
 
 RESERVED_KEYS = frozenset({"id", "type", "label", "items", "next", "previous", "first"})
 

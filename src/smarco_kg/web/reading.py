@@ -108,6 +108,21 @@ SHOWN_ELSEWHERE: frozenset[URIRef] = frozenset(
 )
 _ORDER = {prop: n for n, prop in enumerate(NAMES)}
 # ISO 639-2 codes of the EU language authority that ``schemaorg.LANGUAGE_TAGS`` (the EU's official languages) lacks.
+# How ``Reader.value`` says a property's values, when not by their kind of term: looked up once per value, where
+# comparing with each property in turn built every one of them again (rdflib's namespaces make a term per access).
+_SAID_AS: dict[URIRef, str] = {
+    ELM.volumeOfLearning: "hours",
+    ELM.creditPoint: "credits",
+    ELM.EQFLevel: "level",
+    ELM.defaultLanguage: "language",
+    DCTERMS.language: "language",
+    ELM.awardingOpportunity: "awarding",
+    ELM.location: "location",
+    FOAF.homepage: "homepage",
+    ROV.legalName: "name",
+    ELM.provenBy: "part",
+    ELM.accreditation: "part",
+}
 _TAGS = {"EUS": "eu", "CAT": "ca", "GLG": "gl", "NOR": "no", "ISL": "is", "TUR": "tr", "UKR": "uk", "SRP": "sr"}
 
 
@@ -229,27 +244,28 @@ class Reader:
 
     def value(self, prop: URIRef, value: Node) -> list[Text]:
         g = self.graph
-        if prop == ELM.volumeOfLearning:
+        kind = _SAID_AS.get(prop)
+        if kind == "hours":
             return [Text(words.hours(str(value)))]
-        if prop == ELM.creditPoint:
+        if kind == "credits":
             points = next(g.objects(value, ELM.point), None)
             framework = next(g.objects(value, ELM.framework), None)
             system = _system(framework, g) if framework is not None else "ECTS"
             return [Text(words.credits(str(points), system))] if points is not None else []
-        if prop == ELM.EQFLevel:
+        if kind == "level":
             return [Text(words.eqf_level(local_name(str(value))))]
-        if prop in (ELM.defaultLanguage, DCTERMS.language):
+        if kind == "language":
             return [self.language(value)]
-        if prop == ELM.awardingOpportunity:
+        if kind == "awarding":
             return [self.name(body) for body in g.objects(value, ELM.awardingBody)]
-        if prop == ELM.location:
+        if kind == "location":
             return [self.name(c) for a in g.objects(value, ELM.address) for c in g.objects(a, ELM.countryCode)]
-        if prop == FOAF.homepage:
+        if kind == "homepage":
             urls = [str(u) for u in g.objects(value, ELM.contentUrl)] if isinstance(value, BNode) else [str(value)]
             return [Text(re.sub(r"^https?://(www\.)?|/$", "", url), href=url, external=True) for url in urls]
-        if prop == ROV.legalName and isinstance(value, Literal):
+        if kind == "name" and isinstance(value, Literal):
             return [Text(str(value), lang=value.language)]  # a name, the same in every language
-        if prop in (ELM.provenBy, ELM.accreditation):
+        if kind == "part":
             return [self.described(value)]
         if isinstance(value, Literal):
             if value.datatype == XSD.boolean:
