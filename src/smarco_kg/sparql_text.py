@@ -125,11 +125,16 @@ def prebinding_start(text: str, names: Iterable[str]) -> int | None:
 
     A value joined at the start of the group reaches every triple pattern, nested ones included, and every
     expression of the top-level group, but not an expression (``FILTER``, ``BIND``) inside a nested group nor a
-    subquery, which have scopes of their own; a variable in those makes this None."""
+    subquery, which have scopes of their own; a variable in those makes this None. Kept for the short texts seen
+    last, like ``keywords``: a page's queries are the same texts with other values bound."""
+    wanted = frozenset(names)
+    return _kept_prebinding_start(text, wanted) if len(text) <= CACHED_TEXT else _prebinding_start(text, wanted)
+
+
+def _prebinding_start(text: str, wanted: frozenset[str]) -> int | None:
     start = where_group_start(text)
     if start is None:
         return None
-    wanted = set(names)
     depth, parens = 1, 0
     subqueries: list[int] = []  # the depth at which each open subquery began
     for match in tokens(text[start:]):
@@ -151,16 +156,24 @@ def prebinding_start(text: str, names: Iterable[str]) -> int | None:
     return start
 
 
+_kept_prebinding_start = functools.lru_cache(maxsize=1024)(_prebinding_start)
+
+
 def union_branch_starts(text: str) -> list[int]:
     """Where the branches of the ``UNION``s directly inside a query's WHERE group open (just after each ``{``).
 
     A ``VALUES`` block that opens the WHERE group can open each of these branches too, with the same meaning (a
     join distributes over a union), and Oxigraph needs it there: it evaluates a union apart from what it is
     joined with, so a skill's narrower skills were sought from every taught skill (2 s) instead of from the
-    bound one (1 ms)."""
+    bound one (1 ms). Kept for the short texts seen last, as ``prebinding_start``."""
+    found = _kept_union_branch_starts(text) if len(text) <= CACHED_TEXT else _union_branch_starts(text)
+    return list(found)
+
+
+def _union_branch_starts(text: str) -> tuple[int, ...]:
     start = where_group_start(text)
     if start is None:
-        return []
+        return ()
     found = [m for m in tokens(text) if m.start() >= start]
     starts: list[int] = []
     depth, opened, after_union = 1, 0, False
@@ -180,7 +193,10 @@ def union_branch_starts(text: str) -> list[int]:
             before_union = index + 1 < len(found) and found[index + 1].group().upper() == "UNION"
             if depth == 1 and opened and (after_union or before_union):
                 starts.append(opened)
-    return starts
+    return tuple(starts)
+
+
+_kept_union_branch_starts = functools.lru_cache(maxsize=1024)(_union_branch_starts)
 
 
 def substituted(text: str, terms: Mapping[str, str]) -> str | None:
