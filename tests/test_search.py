@@ -13,9 +13,11 @@ from smarco_kg.catalogue import Catalogue
 from smarco_kg.config import Settings
 from smarco_kg.kg import KnowledgeGraph
 from smarco_kg.search import FACETS, SearchIndex, fold, stemmed_languages, stems, token
-from smarco_kg.store import store_for
+from smarco_kg.store import Changeset, open_store, store_for
 from tests.backends import Template
 from tests.server import LiveServer, describe, live_server, problem
+
+ESCO_MODEL = "http://data.europa.eu/esco/model#"
 
 PARTNER = "cefriel"
 BASE = "https://w3id.org/smarco/"
@@ -309,3 +311,28 @@ def test_an_index_of_an_older_layout_is_emptied_and_filled_again(base_settings: 
         assert not index.stale_graphs(store)
     assert index.search("urban planner", types=["occupation"])[1] > 0
     index.close()
+
+
+def test_suggestions_are_remembered_only_until_the_next_reindex(tmp_path: Path) -> None:
+    """``suggest`` answers the same words from memory (the search page asks for the skills its words name), and a
+    re-index of a graph forgets them: a renamed skill is suggested by its new name at once."""
+    skill, graph = "http://data.europa.eu/esco/skill/zz-kept", "https://w3id.org/smarco/graph/esco"
+
+    def label(text: str) -> bytes:
+        return (
+            f"<{skill}> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <{ESCO_MODEL}Skill> <{graph}> .\n"
+            f'<{skill}> <http://www.w3.org/2004/02/skos/core#prefLabel> "{text}"@en <{graph}> .\n'
+        ).encode()
+
+    with open_store(tmp_path / "store") as store:
+        store.apply(Changeset(add=label("zebra crossing design")))
+        index = SearchIndex(None, {"skill": (f"{ESCO_MODEL}Skill",)})
+        index.reindex(store, [graph])
+        first = index.suggest("zebra", types=("skill",))
+        assert [h.label for h in first] == ["zebra crossing design"]
+        assert index.suggest("zebra", types=("skill",)) == first  # the same, remembered
+        store.apply(Changeset(clear_graphs=[graph], add=label("zebra crossing planning")))
+        assert [h.label for h in index.suggest("zebra", types=("skill",))] == ["zebra crossing design"]  # not yet
+        index.reindex(store, [graph])
+        assert [h.label for h in index.suggest("zebra", types=("skill",))] == ["zebra crossing planning"]
+        index.close()

@@ -235,6 +235,8 @@ class SearchIndex:
         self._resolved: dict[tuple[str, str], tuple[str, ...]] = {}
         self._table: CourseTable | None = None
         self._matched: dict[str, tuple[Scores, set[str]]] = {}
+        self._suggested: dict[tuple[str, tuple[str, ...], str, int], list[Hit]] = {}
+        self._version = 0  # re-indexes so far: what is remembered is remembered for one version
         self._label_cache: dict[str, dict[str, str | None]] = {}
 
     def close(self) -> None:
@@ -297,6 +299,8 @@ class SearchIndex:
             self._resolved.clear()
             self._table = None
             self._matched.clear()
+            self._suggested.clear()
+            self._version += 1
             self._label_cache.clear()
         return len(texts)
 
@@ -418,6 +422,20 @@ SELECT COUNT(DISTINCT e.iri) FROM found f JOIN entry e ON e.id = f.id WHERE {whe
         words = _words(text)[:12]
         if not words or not known:
             return []
+        key = (" ".join(words), tuple(known), lang, limit)
+        with self._lock:  # remembered until the next re-index, as the words' courses are
+            version = self._version
+            if key in self._suggested:
+                return list(self._suggested[key])
+        hits = self._suggest(words, known, lang, limit)
+        with self._lock:
+            if self._version == version:  # not re-indexed meanwhile
+                if len(self._suggested) >= 256:
+                    self._suggested.pop(next(iter(self._suggested)))
+                self._suggested[key] = hits
+        return list(hits)
+
+    def _suggest(self, words: list[str], known: list[str], lang: str, limit: int) -> list[Hit]:
         typed = " ".join(words)
         conditions = f"e.type IN ({','.join('?' * len(known))}) AND e.kind IN ({','.join('?' * len(LABEL_KINDS))})"
         found: dict[str, tuple[str, str, str, str]] = {}
