@@ -181,3 +181,19 @@ def test_dump_of_an_unknown_graph_fails(store: Settings) -> None:
     done = run("dump", "--graph", "https://example.org/none", store=store)
     assert done.returncode == 1
     assert "no graph" in done.stderr
+
+
+def test_processes_started_from_the_command_import_only_what_they_run() -> None:
+    """multiprocessing runs the parent's main script again in each child (query workers, the dumps' process): the
+    installed ``smarco-kg`` script must not bring the whole command line (Typer, FastAPI, pyshacl) into them."""
+    script = Path(sys.executable).with_name("smarco-kg")
+    assert script.is_file(), "the console script is installed beside the interpreter"
+    probe = (
+        "import runpy, sys\n"
+        f"runpy.run_path({str(script)!r}, run_name='__mp_main__')\n"
+        "import smarco_kg.query_workers\n"
+        "print(sorted(m for m in ('smarco_kg.cli', 'typer', 'fastapi', 'pyshacl', 'jinja2') if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.strip() == "[]"
+    assert run("--help", check=True).stdout.count("serve") >= 1  # and the command itself still runs
