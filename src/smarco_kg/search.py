@@ -295,21 +295,35 @@ class SearchIndex:
             self._db.executemany(
                 "INSERT INTO indexed(graph, triples) VALUES (?, ?)", [(g, n) for g, n in sizes.items() if n]
             )
-            self._languages = None
-            self._resolved.clear()
-            self._table = None
-            self._matched.clear()
-            self._suggested.clear()
-            self._version += 1
-            self._label_cache.clear()
+            self._forget()
         return len(texts)
 
-    def stale_graphs(self, store: GraphStore) -> set[str]:
-        """The graphs whose size in the store differs from when they were indexed (or that are new or gone)."""
+    def reread(self) -> None:
+        """Forget what was read from the index file: another process re-indexed it (``search_catchup``)."""
+        with self._lock:
+            self._forget()
+
+    def _forget(self) -> None:
+        """Drop what is remembered from the file (held under the lock)."""
+        self._languages = None
+        self._resolved.clear()
+        self._table = None
+        self._matched.clear()
+        self._suggested.clear()
+        self._version += 1
+        self._label_cache.clear()
+
+    def stale(self, store: GraphStore) -> dict[str, int]:
+        """The graphs whose size in the store differs from when they were indexed (or that are new or gone), with
+        the triples each holds now (0: gone)."""
         now = {g: n for g, n in store.graph_sizes().items() if g and n}
         with self._lock:
             then = dict(self._db.execute("SELECT graph, triples FROM indexed").fetchall())
-        return {g for g in set(now) | set(then) if now.get(g) != then.get(g)}
+        return {g: now.get(g, 0) for g in set(now) | set(then) if now.get(g) != then.get(g)}
+
+    def stale_graphs(self, store: GraphStore) -> set[str]:
+        """The graphs whose size in the store differs from when they were indexed (or that are new or gone)."""
+        return set(self.stale(store))
 
     def ensure_fresh(self, store: GraphStore) -> set[str]:
         """Re-index whatever changed since the index last saw the store; returns those graphs."""

@@ -58,6 +58,7 @@ from smarco_kg.publishing import Publisher
 from smarco_kg.queries import load_queries
 from smarco_kg.query_admission import QueryAdmission, Shares
 from smarco_kg.query_workers import QueryWorkers, StoreQueries
+from smarco_kg.search_catchup import catch_up
 
 
 def create_app(
@@ -81,7 +82,7 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        kg.search.ensure_fresh(kg.store)  # the text index catches up with writes it missed
+        catch_up(kg.search, kg.store, settings.checkpoints_dir)  # the text index catches up with writes it missed
         queries.start()
         publisher.start()  # the description's figures and the dumps, in the background
         await _route_once(app)
