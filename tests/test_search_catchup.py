@@ -43,4 +43,3 @@ def test_a_large_catch_up_reads_a_checkpoint_in_a_process_of_its_own(
     assert course_titles(there, "smart") == course_titles(here, "smart") != []
     assert there.search("data", types=["skill"]) == here.search("data", types=["skill"])
     assert catch_up(there, demo_kg.store, tmp_path / "scratch", in_a_process_from=1) == set(), "nothing left"
-
