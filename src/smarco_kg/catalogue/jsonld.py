@@ -9,7 +9,7 @@ against Turtle). A value that does not fit its key's definition is written in ex
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
@@ -32,7 +32,31 @@ _VIEW_TERMS = {
     )
     for iri, key in VIEW_IRIS.items()
 }
-_ITEMS = next(iri for iri, key in VIEW_IRIS.items() if key == "items")
+_VIEW_TERMS_BY_TEXT = {str(iri): term for iri, term in _VIEW_TERMS.items()}
+_ITEMS_TEXT = next(str(iri) for iri, key in VIEW_IRIS.items() if key == "items")
+_TYPE_TEXT, _LABEL_TEXT = str(_TYPE), str(_LABEL)
+
+
+_IRI, _BLANK, _LITERAL = 0, 1, 2
+_KINDS: dict[type, int] = {URIRef: _IRI, BNode: _BLANK, Literal: _LITERAL}
+
+
+def _kind(node: Node) -> int:
+    """0 for an IRI, 1 for a blank node, 2 otherwise: by the node's exact type first, since ``isinstance`` on
+    rdflib's terms goes through ``ABCMeta`` (about a microsecond, a thousand times a page)."""
+    kind = _KINDS.get(type(node))
+    if kind is None:
+        kind = _IRI if isinstance(node, URIRef) else _BLANK if isinstance(node, BNode) else _LITERAL
+    return kind
+
+
+_text = str.__str__
+"""A node's text as a plain string: compared and hashed in C, where rdflib's ``==`` is Python code."""
+
+
+def _key(node: Node) -> str:
+    """What names a subject or object node in the compactor's index: an IRI's text, ``_:`` and a blank node's."""
+    return _text(node) if _kind(node) == _IRI else "_:" + _text(node)
 
 
 class Compactor:
@@ -40,54 +64,66 @@ class Compactor:
 
     def __init__(self, graph: Graph | Iterable[tuple[Node, Node, Node]], vocabulary: Vocabulary) -> None:
         self.vocabulary = vocabulary
-        # the graph read once into subject → predicate → objects: rdflib's own lookups cost microseconds each,
-        # and a page of 20 courses asks for over a thousand (most of the time a listing took)
-        self.index: dict[Node, dict[Node, list[Node]]] = defaultdict(lambda: defaultdict(list))
-        self.references: Counter[Node] = Counter()
+        self.terms = vocabulary.terms_by_text
+        # The graph read once into subject → predicate → objects, keyed by plain text (``_key``): rdflib's own
+        # lookups cost microseconds each, and so does its terms' equality in a dict keyed by them; a page of 20
+        # courses asks for over a thousand.
+        self.index: dict[str, dict[str, list[Node]]] = {}
+        self.references: Counter[str] = Counter()
+        index, references, kinds, text = self.index, self.references, _KINDS, _text
         for subject, predicate, obj in graph:
-            self.index[subject][predicate].append(obj)
-            if isinstance(obj, BNode | URIRef):
-                self.references[obj] += 1
-        self.described = set(self.index)
-        self.done: set[Node] = set()  # blank nodes written out already: later mentions refer to them by id
-        self.path: list[Node] = []  # the nodes being written, root first: a resource is nested unless it is one
+            subject_key = text(subject) if type(subject) is URIRef else _key(subject)
+            properties = index.get(subject_key)
+            if properties is None:
+                properties = index[subject_key] = {}
+            objects = properties.get(predicate_text := text(predicate))
+            if objects is None:
+                objects = properties[predicate_text] = []
+            objects.append(obj)
+            kind = kinds.get(type(obj))
+            if kind == _IRI:
+                references[text(obj)] += 1
+            elif kind != _LITERAL:
+                references[_key(obj)] += 1
+        self.done: set[str] = set()  # blank nodes written out already: later mentions refer to them by id
+        self.path: list[str] = []  # the nodes being written, root first: a resource is nested unless it is one
 
     def document(self, root: Node, context: str | dict) -> dict:
         return {"@context": context, **self.node(root)}
 
-    def nests(self, node: Node) -> bool:
-        if node not in self.described:
+    def nests(self, node: Node, key: str, kind: int) -> bool:
+        if key not in self.index:
             return False
-        return node not in self.done if isinstance(node, BNode) else node not in self.path
+        return key not in self.done if kind == _BLANK else key not in self.path
 
     def node(self, subject: Node) -> dict:
-        self.done.add(subject)
-        self.path.append(subject)
+        key = _key(subject)
+        self.done.add(key)
+        self.path.append(key)
         try:
-            return self._node(subject)
+            return self._node(subject, key)
         finally:
             self.path.pop()
 
-    def _node(self, subject: Node) -> dict:
+    def _node(self, subject: Node, key: str) -> dict:
         out: dict[str, Any] = {}
-        if isinstance(subject, URIRef):
-            out["id"] = str(subject)
-        elif self.references[subject] > 1:
-            out["id"] = f"_:{subject}"
-        properties = self.index.get(subject, {})
-        types = sorted(self.vocabulary.key_of_class(t) for t in properties.get(_TYPE, ()))
+        if _kind(subject) == _IRI or self.references[key] > 1:
+            out["id"] = key
+        properties = self.index.get(key, {})
+        types = sorted(self.vocabulary.key_of_class(t) for t in properties.get(_TYPE_TEXT, ()))
         if types:
             out["type"] = types[0] if len(types) == 1 else types
         fields: dict[str, Any] = {}
-        for predicate, objects in properties.items():
-            if predicate == _TYPE:
+        for predicate_text, objects in properties.items():
+            if predicate_text == _TYPE_TEXT:
                 continue
-            values = sorted(objects, key=self._ordering(predicate))
-            term = None
-            if isinstance(predicate, URIRef):  # always, in RDF; rdflib's types allow more
-                term = self.vocabulary.terms.get(predicate) or _VIEW_TERMS.get(predicate)
+            if len(objects) == 1:
+                values = objects
+            else:
+                values = sorted(objects, key=self._by_title if predicate_text == _ITEMS_TEXT else _order)
+            term = self.terms.get(predicate_text) or _VIEW_TERMS_BY_TEXT.get(predicate_text)
             if term is None:
-                fields[curie(predicate)] = [self.expanded(v) for v in values]
+                fields[curie(predicate_text)] = [self.expanded(v) for v in values]
             elif term.kind == "language":
                 self.language_map(term, values, fields)
             else:
@@ -96,17 +132,11 @@ class Compactor:
         out.update(sorted(fields.items()))
         return out
 
-    def _ordering(self, predicate: Node) -> Callable[[Node], tuple]:
-        """How values are ordered: a page's items by their label, as the listing orders them (title, then IRI);
-        any other values by kind, then text."""
-        if predicate != _ITEMS:
-            return _order
-
-        def by_title(node: Node) -> tuple:
-            label = next(iter(self.index.get(node, {}).get(_LABEL, ())), None)
-            return (label is None, sort_key(str(label or "")), str(label or ""), str(node))
-
-        return by_title
+    def _by_title(self, node: Node) -> tuple:
+        """A page's items are ordered by their label, as the listing orders them (title, then IRI); any other
+        values by kind, then text (``_order``)."""
+        label = next(iter(self.index.get(_key(node), {}).get(_LABEL_TEXT, ())), None)
+        return (label is None, sort_key(str(label or "")), str(label or ""), str(node))
 
     def language_map(self, term: Term, values: list[Node], fields: dict[str, Any]) -> None:
         by_language: dict[str, list[str]] = defaultdict(list)
@@ -125,34 +155,45 @@ class Compactor:
             fields[curie(term.iri)] = others
 
     def value(self, value: Node, term: Term) -> Any:
-        if isinstance(value, BNode | URIRef):
-            if self.nests(value):
+        kind = _KINDS.get(type(value))
+        if kind is None:
+            kind = _kind(value)
+        if kind != _LITERAL:
+            key = _text(value) if kind == _IRI else "_:" + _text(value)
+            if self.nests(value, key, kind):
                 return self.node(value)
-            if isinstance(value, BNode):
-                return {"id": f"_:{value}"}
-            return str(value) if term.kind == "iri" else {"id": str(value)}
+            if kind == _BLANK:
+                return {"id": key}
+            return key if term.kind == "iri" else {"id": key}
         assert isinstance(value, Literal)
         if term.kind in ("literal", "any") and not value.language:
             datatype = value.datatype or _STRING
-            if term.native and datatype == term.datatype:
+            if term.native and _same(datatype, term.datatype):
                 native = _native(value)
                 if native is not None:
                     return native
-            elif datatype == (term.datatype or _STRING) and not term.native:
+            elif _same(datatype, term.datatype or _STRING) and not term.native:
                 return str(value)
         return self.expanded(value)
 
     def expanded(self, value: Node) -> Any:
-        if isinstance(value, URIRef):
-            return {"id": str(value)}
-        if isinstance(value, BNode):
-            return self.node(value) if self.nests(value) else {"id": f"_:{value}"}
+        kind = _kind(value)
+        if kind == _IRI:
+            return {"id": _text(value)}
+        if kind == _BLANK:
+            key = _key(value)
+            return self.node(value) if self.nests(value, key, kind) else {"id": key}
         assert isinstance(value, Literal)
         if value.language:
             return {"@value": str(value), "@language": value.language}
         if value.datatype and value.datatype != _STRING:
             return {"@value": str(value), "@type": str(value.datatype)}
         return {"@value": str(value)}
+
+
+def _same(datatype: Node | None, other: Node | None) -> bool:
+    """Whether two datatype IRIs are the same, compared as text."""
+    return datatype is not None and other is not None and _text(datatype) == _text(other)
 
 
 def _native(value: Literal) -> int | bool | None:
@@ -166,7 +207,7 @@ def _native(value: Literal) -> int | bool | None:
 
 
 def _order(node: Node) -> tuple[int, str]:
-    return (0 if isinstance(node, URIRef) else 1 if isinstance(node, BNode) else 2, str(node))
+    return (_kind(node), _text(node))
 
 
 def compact(

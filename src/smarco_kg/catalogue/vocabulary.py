@@ -163,6 +163,12 @@ class Vocabulary:
             body[term.key] = term.definition()
         return {"@context": body}
 
+    @cached_property
+    def terms_by_text(self) -> dict[str, Term]:
+        """``terms`` keyed by the IRI's plain text: looked up with plain strings, compared in C, where a dict keyed
+        by rdflib terms compares them with Python code (a page of 20 courses looks up about a thousand)."""
+        return {str(iri): term for iri, term in self.terms.items()}
+
     def key_of_class(self, iri: Node) -> str:
         return self.classes.get(iri, str(iri)) if isinstance(iri, URIRef) else str(iri)
 
