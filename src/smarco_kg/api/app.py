@@ -146,15 +146,15 @@ def create_app(
     app.add_middleware(GZipMiddleware, minimum_size=4096, compresslevel=6)
     app.add_middleware(CorsMiddleware, write_origins=settings.cors_origins)
     # FastAPI tries every route in this order until one takes the request (about 10 µs a route): the most asked come
-    # first (SPARQL, people's pages, the collections), which no other route's path can hide (tests/test_routing.py)
+    # first (SPARQL, the search page, the collections, people's pages): no route hides another (tests/test_routing.py)
     app.include_router(home.router)
     app.include_router(sparql.router)
     app.include_router(search_page.router)
-    app.include_router(pages.router(catalogue))
     app.include_router(credential_register.router)  # before the collections: issued is no id
     app.include_router(course_sheets.router)  # before the collections: template.xlsx is no id
     app.include_router(planner.router(catalogue, kg.store, settings.base_iri))  # before the collections (not an id)
     app.include_router(resources.router(catalogue, kg.store))  # the concept filters list the names it knows
+    app.include_router(pages.router(catalogue))
     app.include_router(resource_writes.router(catalogue, settings, kg.store))  # examples name concepts by label
     app.include_router(api_docs.router)
     app.include_router(graph_store.router)
