@@ -46,7 +46,7 @@ from urllib.parse import quote
 import foundation
 import httpx
 from foundation import ELM, _source_fingerprint, generate, run_benchmark, say
-from sparql import Server, _cpu_seconds, _phase, free_port, summary
+from sparql import STARTUP_SECONDS, Server, _cpu_seconds, _phase, free_port, summary
 from void import until_current
 
 GOALS = {"p50_ms": 20.0, "p95_ms": 50.0}
@@ -377,7 +377,7 @@ def run(options: argparse.Namespace) -> dict:
         port = free_port()
         command = [sys.executable, "-m", "smarco_kg", "serve", "--store", str(store), "--port", str(port)]
         server = Server("smarco-kg serve", command, port, work / "serve.log", env)
-        ready = server.wait_ready(120)
+        ready = server.wait_ready(STARTUP_SECONDS)
         say(f"server ready in {ready:.1f} s")
         with httpx.Client() as http:  # the description's own dates say when the dumps show the store
             current = until_current(http, f"http://127.0.0.1:{port}", timeout)
