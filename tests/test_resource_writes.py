@@ -203,8 +203,8 @@ def test_listings_see_a_write_at_once(api: LiveServer) -> None:
 
 
 def test_a_replaced_course_shows_its_new_summary_in_the_list_at_once(api: LiveServer) -> None:
-    """What list items show is kept between writes (``catalogue.summaries``): a replace shows on the next page,
-    its title and the values its specification's summary paths reach alike."""
+    """What list items show is kept between writes (``catalogue.summaries``, ``catalogue.page_items``): a replace
+    shows on the next page, its title and the values its specification's summary paths reach alike."""
     created = post(api, new_course(api, "Summary before"))
     assert created.status_code == 201, describe(created)
     location = created.headers["Location"]

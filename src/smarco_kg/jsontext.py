@@ -1,5 +1,6 @@
-"""JSON from clients, read with a nesting limit: Python's parser recurses, so a body nested about a thousand levels
-deep raised ``RecursionError`` (a 500) in the parser or in whatever walked the document next."""
+"""JSON read and written: from clients with a nesting limit (Python's parser recurses, so a body nested about a
+thousand levels deep raised ``RecursionError``, a 500, in the parser or in whatever walked the document next), and
+written compactly."""
 
 from __future__ import annotations
 
@@ -10,6 +11,12 @@ from smarco_kg.errors import BadRequest
 
 MAX_DEPTH = 64
 """The deepest nesting of objects and arrays a client's JSON may have (the demo's deepest body has 6)."""
+
+
+def json_bytes(body: Any) -> bytes:
+    """UTF-8 JSON without insignificant whitespace: the standard library's C encoder writes it; asked to indent,
+    it falls back to its pure-Python one (0.6 ms of a 20-course page, a tenth of the request)."""
+    return json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
 class MalformedJson(BadRequest):

@@ -13,6 +13,7 @@ from smarco_kg.api.problems import Problem
 from smarco_kg.auth import Principal, TokenFileError, TokenStore, bearer_secret
 from smarco_kg.catalogue import Catalogue
 from smarco_kg.catalogue.members import MemberIndex
+from smarco_kg.catalogue.page_items import PageItems
 from smarco_kg.catalogue.read import CoursesTeaching, Kept, LinkedLabels, Listing
 from smarco_kg.catalogue.summaries import MAX_MEMBERS, MemberSummaries
 from smarco_kg.catalogue.write import MemberWrites
@@ -37,6 +38,7 @@ class Service:
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     members: MemberIndex = field(default_factory=MemberIndex)
     summaries: MemberSummaries = field(default_factory=MemberSummaries)
+    page_items: PageItems = field(default_factory=PageItems)  # what the summaries are written as in compact JSON-LD
     linked_labels: LinkedLabels = field(init=False)  # the labels of what pages link to
     teaching: CoursesTeaching = field(init=False)  # the courses teaching each skill, for related courses
     taught: GenerationCache[str, TaughtCatalogue] = field(init=False)  # what the catalogue teaches, for gaps

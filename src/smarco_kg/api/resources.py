@@ -18,12 +18,13 @@ from starlette.concurrency import run_in_threadpool
 from smarco_kg.api.context import service
 from smarco_kg.api.params import LANGUAGE_TAG, MAX_OFFSET, integer, language, page_links, query_params
 from smarco_kg.api.problems import NEGOTIATED, Problem, problem_responses
-from smarco_kg.api.representations import format_parameter, rdf_content, render, representation
+from smarco_kg.api.representations import context_url, format_parameter, rdf_content, render, representation
 from smarco_kg.api.write_docs import ETAG
 from smarco_kg.catalogue import Catalogue, ClassEntry
 from smarco_kg.catalogue.filters import NAMED, Filter, known_names
-from smarco_kg.catalogue.jsonld import page_schema, resource_schema
-from smarco_kg.catalogue.read import DEFAULT_LIMIT, MAX_LIMIT, describe, etag
+from smarco_kg.catalogue.jsonld import compact, page_schema, resource_schema
+from smarco_kg.catalogue.page_items import page_json
+from smarco_kg.catalogue.read import DEFAULT_LIMIT, MAX_LIMIT, Triple, describe, etag
 from smarco_kg.catalogue.vocabulary import HYDRA
 from smarco_kg.catalogue.write import JSONLD
 from smarco_kg.errors import NotFound
@@ -42,15 +43,20 @@ async def list_response(request: Request, entry: ClassEntry) -> Response:
     offset = integer(params, "offset", 0, 0, MAX_OFFSET)
     lang = language(params)
     chosen = representation(request, params.get("format"))
-    page = await run_in_threadpool(svc.listing.page, entry, params, limit, offset, lang, svc.generation)
+    generation, vocabulary = svc.generation, svc.catalogue.vocabulary
+    page = await run_in_threadpool(svc.listing.page, entry, params, limit, offset, lang, generation)
 
     here = URIRef(str(request.url))
     links = page_links(request, offset, limit, page.total)
-    triples = [*page.triples, *((here, _PAGE, member) for member in page.members)]
-    triples += [(here, URIRef(_LINK_RELS[rel]), URIRef(url)) for rel, url in links.items()]
-    triples.append((here, _TOTAL, Literal(page.total)))
-    body, media_type = render(triples, here, svc.catalogue.vocabulary, chosen, request, always={"items": []})
+    around: list[Triple] = [(here, URIRef(_LINK_RELS[rel]), URIRef(url)) for rel, url in links.items()]
+    around.append((here, _TOTAL, Literal(page.total)))
     headers = {"Vary": "Accept", "Link": ", ".join(f'<{url}>; rel="{rel}"' for rel, url in links.items())}
+    items = svc.page_items.of(entry.collection, page.items, vocabulary, lang, generation) if chosen.compact else None
+    if items is not None:  # each item as written before (``catalogue.page_items``), the page around them
+        body = page_json(compact(around, here, vocabulary, context_url(request)), items)
+        return Response(body, media_type=chosen.media_type, headers=headers)
+    triples = [*page.triples, *((here, _PAGE, member) for member in page.members), *around]
+    body, media_type = render(triples, here, vocabulary, chosen, request, always={"items": []})
     return Response(body, media_type=media_type, headers=headers)
 
 

@@ -135,8 +135,7 @@ class Compactor:
     def _by_title(self, node: Node) -> tuple:
         """A page's items are ordered by their label, as the listing orders them (title, then IRI); any other
         values by kind, then text (``_order``)."""
-        label = next(iter(self.index.get(_key(node), {}).get(_LABEL_TEXT, ())), None)
-        return (label is None, sort_key(str(label or "")), str(label or ""), str(node))
+        return title_order(next(iter(self.index.get(_key(node), {}).get(_LABEL_TEXT, ())), None), node)
 
     def language_map(self, term: Term, values: list[Node], fields: dict[str, Any]) -> None:
         by_language: dict[str, list[str]] = defaultdict(list)
@@ -204,6 +203,11 @@ def _native(value: Literal) -> int | bool | None:
     if value.datatype == _INTEGER and text.lstrip("-").isdigit() and str(int(text)) == text:
         return int(text)
     return None
+
+
+def title_order(label: Node | None, node: Node) -> tuple:
+    """Where an item with ``label`` goes among a page's items: by its label as the listing orders them, then IRI."""
+    return (label is None, sort_key(str(label or "")), str(label or ""), str(node))
 
 
 def _order(node: Node) -> tuple[int, str]:

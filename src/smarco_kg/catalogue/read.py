@@ -95,6 +95,7 @@ class Page:
     members: list[URIRef]
     total: int
     titles: dict[URIRef, tuple[Literal, ...]] = field(default_factory=dict)  # every language: pages say them
+    items: dict[URIRef, list[Triple]] = field(default_factory=dict)  # each member's own: its summary and label
 
     @cached_property
     def graph(self) -> Graph:
@@ -129,13 +130,15 @@ class Listing:
             return Page([], [], total)
         summaries = self.summaries.of(self.store, entry, page, generation)
         triples: dict[Triple, None] = {}  # a set in the order read: a node two members share is written once
+        items: dict[URIRef, list[Triple]] = {}
         for member in page:
             summary = summaries[member]
-            triples.update(dict.fromkeys(summary.triples))
+            own = items[member] = list(summary.triples)
             label = pick_label(list(summary.labels), lang)
             if label is not None:
-                triples[(member, RDFS.label, Literal(str(label)))] = None
-        return Page(list(triples), page, total, {member: summaries[member].labels for member in page})
+                own.append((member, RDFS.label, Literal(str(label))))
+            triples.update(dict.fromkeys(own))
+        return Page(list(triples), page, total, {member: summaries[member].labels for member in page}, items)
 
 
 # -- one member ------------------------------------------------------------------------------------------------------
