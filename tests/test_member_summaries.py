@@ -112,7 +112,8 @@ def test_linked_labels_are_kept_per_generation_and_nothing_is_a_label_too(store:
     def page(generation: int) -> Graph:
         summaries = MemberSummaries().of(store, COURSES, COURSE, generation)
         graph = graph_of(t for s in summaries.values() for t in s.triples)
-        return with_labels(store, graph, Kept(generation, kept, GenerationCache("courses-teaching", kept=10)))
+        teaching, below = GenerationCache("courses-teaching", kept=10), GenerationCache("skills-below", kept=10)
+        return with_labels(store, graph, Kept(generation, kept, teaching, below))
 
     assert not list(page(0).objects(level, SKOS.prefLabel)) and len(kept) == 4  # the level, 3 specifications
     store.apply(Changeset(add=f'<{level}> <{SKOS.prefLabel}> "Level 5"@en <{G}> .\n'.encode()))

@@ -14,7 +14,7 @@ from smarco_kg.auth import Principal, TokenFileError, TokenStore, bearer_secret
 from smarco_kg.catalogue import Catalogue
 from smarco_kg.catalogue.members import MemberIndex
 from smarco_kg.catalogue.page_items import PageItems
-from smarco_kg.catalogue.read import CoursesTeaching, Kept, LinkedLabels, Listing
+from smarco_kg.catalogue.read import CoursesTeaching, Kept, LinkedLabels, Listing, SkillsBelow
 from smarco_kg.catalogue.summaries import MAX_MEMBERS, MemberSummaries
 from smarco_kg.catalogue.write import MemberWrites
 from smarco_kg.config import Settings
@@ -40,7 +40,8 @@ class Service:
     summaries: MemberSummaries = field(default_factory=MemberSummaries)
     page_items: PageItems = field(default_factory=PageItems)  # what the summaries are written as in compact JSON-LD
     linked_labels: LinkedLabels = field(init=False)  # the labels of what pages link to
-    teaching: CoursesTeaching = field(init=False)  # the courses teaching each skill, for related courses
+    teaching: CoursesTeaching = field(init=False)  # the courses teaching each skill: related courses, skill filters
+    below: SkillsBelow = field(init=False)  # the skills below each skill a listing is filtered by
     taught: GenerationCache[str, TaughtCatalogue] = field(init=False)  # what the catalogue teaches, for gaps
     dashboard: GenerationCache[tuple[int, str | None], Figures] = field(init=False)  # (year, organisation)
     dashboard_pages: GenerationCache[tuple[str, str, str], tuple[bytes, dict[str, str]]] = field(init=False)
@@ -53,6 +54,7 @@ class Service:
         self.taught = GenerationCache("gap-catalogue", kept=1)
         self.linked_labels = GenerationCache("linked-labels", kept=MAX_MEMBERS)
         self.teaching = GenerationCache("courses-teaching", kept=MAX_SKILLS)
+        self.below = GenerationCache("skills-below", kept=MAX_SKILLS)
         # a few years for each of 22 partners and the whole; the four asked last computed again after a write
         # after the report's (priority 0), yielding the cores to requests: 20 s at 100k issued credentials
         self.dashboard = GenerationCache(
@@ -77,11 +79,11 @@ class Service:
     @property
     def kept(self) -> Kept:
         """What reads keep for the write generation now: each request takes it once, at its start."""
-        return Kept(self.generation, self.linked_labels, self.teaching)
+        return Kept(self.generation, self.linked_labels, self.teaching, self.below)
 
     @property
     def listing(self) -> Listing:
-        return Listing(self.kg.store, self.members, self.summaries, self.settings.base_iri)
+        return Listing(self.kg.store, self.members, self.summaries, self.settings.base_iri, self.kept)
 
     @property
     def writes(self) -> MemberWrites:

@@ -138,6 +138,7 @@ COURSES = ClassEntry(
                 "?_taught",
                 back("?_taught", ELM.learningAchievementSpecification, ELM.learningOutcome, ELM.relatedESCOSkill),
             ),
+            taught=True,
         ),
         Filter(
             "occupation",

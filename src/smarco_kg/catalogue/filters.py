@@ -285,6 +285,9 @@ class Filter:
     description: str
     value: Value
     pattern: str
+    taught: bool = False
+    """The pattern is the courses teaching ``$v`` or a skill below it (``itself_or_narrower`` over ``back`` to a
+    course's outcomes): a listing may answer it from the courses kept per skill (``read.Listing``)."""
 
     def sparql(self) -> tuple[str, str]:
         """The pattern with its variables renamed, and the name of the variable that takes the value."""
