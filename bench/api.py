@@ -164,10 +164,11 @@ def task_inprocess(args: dict) -> dict:
     from smarco_kg.catalogue.jsonld import compact
     from smarco_kg.catalogue.members import MemberIndex
     from smarco_kg.catalogue.page_items import PageItems, page_json
-    from smarco_kg.catalogue.read import Listing
+    from smarco_kg.catalogue.read import Kept, Listing
     from smarco_kg.catalogue.summaries import MemberSummaries
     from smarco_kg.catalogue.vocabulary import HYDRA
     from smarco_kg.config import Settings
+    from smarco_kg.generation_cache import GenerationCache
     from smarco_kg.jsontext import json_bytes
     from smarco_kg.kg import KnowledgeGraph
     from smarco_kg.queries import load_queries
@@ -189,7 +190,13 @@ def task_inprocess(args: dict) -> dict:
     courses = kg.catalogue.entry("courses")
     item = URIRef(HYDRA + "member")
     vocabulary = kg.catalogue.vocabulary
-    setup = Listing(kg.store, MemberIndex(), MemberSummaries(), settings.base_iri)
+
+    def kept() -> Kept:
+        """What the server keeps per write generation and a listing reads: the courses and skills below per skill."""
+        teaching, below = GenerationCache("teaching", kept=5000), GenerationCache("below", kept=5000)
+        return Kept(0, GenerationCache("labels"), teaching, below)
+
+    setup = Listing(kg.store, MemberIndex(), MemberSummaries(), settings.base_iri, kept())
     items, context = PageItems(), "http://127.0.0.1/api/context.jsonld"
     parts: dict[str, dict] = {}
     for kind, variants in args["params"].items():
@@ -203,7 +210,7 @@ def task_inprocess(args: dict) -> dict:
         def after_a_write(i: int, variants: list[dict] = variants) -> Any:
             params = dict(variants[i % len(variants)])
             offset = int(params.pop("offset", 0))
-            fresh = replace(setup, index=MemberIndex(), summaries=MemberSummaries())  # as after a write: read again
+            fresh = replace(setup, index=MemberIndex(), summaries=MemberSummaries(), kept=kept())  # all read again
             return fresh.page(courses, params, 20, offset, "en", 0)
 
         def whole(i: int, variants: list[dict] = variants) -> bytes:
