@@ -147,7 +147,6 @@ class Listing:
             triples.update(dict.fromkeys(own))
         return Page(list(triples), page, total, {member: summaries[member].labels for member in page}, items)
 
-
     def _taught(
         self,
         entry: ClassEntry,
