@@ -120,6 +120,22 @@ def test_an_update_that_keeps_the_data_valid_is_applied(demo_kg: KnowledgeGraph)
     assert demo_kg.store.query(f'ASK {{ <{COURSE}> ?p "Zweite Ausgabe."@de }}', union_default_graph=True).boolean
 
 
+def test_an_update_of_a_resource_with_blank_nodes_is_validated_with_them(demo_kg: KnowledgeGraph) -> None:
+    """The specification's credits are a blank node: validated with the specification an update changed (its
+    level), they are what the store holds, not a new blank node without points or framework."""
+    elm, spec = "http://data.europa.eu/snb/model/elm/", f"{COURSE}/specification"
+    result = apply_update(
+        demo_kg.store,
+        demo_kg.write_path,
+        f"WITH <{CEFRIEL}> DELETE {{ <{spec}> <{elm}EQFLevel> ?l }} "
+        f"INSERT {{ <{spec}> <{elm}EQFLevel> <http://data.europa.eu/snb/eqf/7> }} "
+        f"WHERE {{ <{spec}> <{elm}EQFLevel> ?l }}",
+    )
+    assert result.added == {CEFRIEL: 1} and result.removed == {CEFRIEL: 1}
+    credits = f"ASK {{ <{spec}> <{elm}creditPoint> [ <{elm}point> ?p ; <{elm}framework> ?f ] }}"
+    assert demo_kg.store.query(credits, union_default_graph=True).boolean
+
+
 def test_an_update_that_breaks_a_shape_changes_nothing(demo_kg: KnowledgeGraph) -> None:
     before = _dump(demo_kg)
     with pytest.raises(WriteRejected) as caught:

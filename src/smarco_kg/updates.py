@@ -392,18 +392,20 @@ def _validate_against(
 
 
 def _validate(sandbox: GraphStore, write_path: WritePath, subjects: set[str], graphs: list[str]) -> Report:
-    """Validate the changed IRIs as they are in the sandbox, with the sandbox as their neighbourhood."""
+    """Validate the changed IRIs as they are in the sandbox, with the sandbox as their neighbourhood. The blank
+    nodes they own (a credit point, its parts) are staged with them: staged alone, a blank node would be
+    a new one without its statements (a course's credits refused after an update that changed only its level)."""
     if not subjects:
         return Report()
     scratch = open_scratch_store()
-    values = " ".join(f"<{s}>" for s in subjects)
-    described = sandbox.query(
-        f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ VALUES ?s {{ {values} }} GRAPH ?g {{ ?s ?p ?o }} }}"
-    ).serialize(rdf_syntax("ntriples"))
+    values = "VALUES ?s { " + " ".join(f"<{s}>" for s in sorted(subjects)) + " }"
     staged = Staged(scratch, [], 0)
     try:
-        if described:
-            scratch.bulk_load(described, rdf_syntax("ntriples"), graph="urn:smarco:changed")
+        for graph in graphs:
+            owned = owned_construct("?s", graph or None, values)
+            described = sandbox.query(owned).serialize(rdf_syntax("ntriples"))
+            if described:
+                scratch.bulk_load(described, rdf_syntax("ntriples"), graph="urn:smarco:changed")
         checker = WritePath(sandbox, write_path.validator, batch_size=write_path.batch_size, workers=1)
         return checker.check(staged)
     finally:
