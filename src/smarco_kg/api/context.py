@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import httpx
 from fastapi import Request
 
+from smarco_kg.api.list_rows import ListRows
 from smarco_kg.api.problems import Problem
 from smarco_kg.auth import Principal, TokenFileError, TokenStore, bearer_secret
 from smarco_kg.catalogue import Catalogue
@@ -39,6 +40,7 @@ class Service:
     members: MemberIndex = field(default_factory=MemberIndex)
     summaries: MemberSummaries = field(default_factory=MemberSummaries)
     page_items: PageItems = field(default_factory=PageItems)  # what the summaries are written as in compact JSON-LD
+    list_rows: ListRows = field(default_factory=ListRows.empty)  # what the collection pages draw of each member
     linked_labels: LinkedLabels = field(init=False)  # the labels of what pages link to
     teaching: CoursesTeaching = field(init=False)  # the courses teaching each skill: related courses, skill filters
     below: SkillsBelow = field(init=False)  # the skills below each skill a listing is filtered by

@@ -44,7 +44,7 @@ from rdflib.term import Node
 from starlette.concurrency import run_in_threadpool
 from starlette.convertors import Convertor, register_url_convertor
 
-from smarco_kg.api.context import Service, service
+from smarco_kg.api.context import service
 from smarco_kg.api.params import integer
 from smarco_kg.api.problems import NEGOTIATED, PROBLEM, Problem, problem_response, problem_responses
 from smarco_kg.api.representations import JSONLD, Representation, render, representation
@@ -53,14 +53,11 @@ from smarco_kg.catalogue import Catalogue, ClassEntry
 from smarco_kg.catalogue.read import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
-    Page,
     describe,
     describe_node,
     label_of,
     pick_label,
     referrers,
-    roles_of,
-    with_labels,
 )
 from smarco_kg.catalogue.vocabulary import LABEL_PROPERTIES, curie, local_name
 from smarco_kg.errors import BadParameter, NotFound, SmarcoError
@@ -68,8 +65,7 @@ from smarco_kg.negotiation import NotAcceptable, negotiate
 from smarco_kg.schemaorg import markup, name_of, skills_in
 from smarco_kg.store import GraphStore
 from smarco_kg.web import i18n
-from smarco_kg.web.lists import EXTRA_COLUMNS, SHORTCUTS, Row, filter_hint, filter_label, rows
-from smarco_kg.web.lists import columns as list_columns
+from smarco_kg.web.lists import SHORTCUTS, column_names, filter_hint, filter_label
 from smarco_kg.web.views import member_view
 
 HTML = "text/html"
@@ -433,15 +429,6 @@ def collections(catalogue: Catalogue) -> list[tuple[str, str]]:
     return [(entry.collection, f"/{entry.collection}") for entry in catalogue]
 
 
-def _listed(svc: Service, entry: ClassEntry, page: Page, lang: str) -> list[Row]:
-    """The rows of a listed page: each member's title and cells in words (the labels of what they link to read),
-    and the organisations' roles in the partnership, which a list of them shows beside its summary."""
-    store, named = svc.kg.store, {member: list(titles) for member, titles in page.titles.items()}
-    extra = roles_of(store, page.members) if entry.collection in EXTRA_COLUMNS else None
-    graph = with_labels(store, page.graph, svc.kept)
-    return rows(graph, page.members, entry, svc.catalogue, lang, named, extra)
-
-
 async def _index_page(request: Request, entry: ClassEntry) -> Response:
     svc = service(request)
     catalogue = svc.catalogue
@@ -449,6 +436,7 @@ async def _index_page(request: Request, entry: ClassEntry) -> Response:
     params = {k: v for k, v in request.query_params.items() if v.strip()}  # a GET form sends empty fields too
     error, members, total, status = None, [], 0, 200
     limit = offset = 0
+    columns = column_names(entry)
     try:
         known = {f.name for f in entry.filters} | {"limit", "offset", "lang"}
         unknown = sorted(set(params) - known)
@@ -456,8 +444,13 @@ async def _index_page(request: Request, entry: ClassEntry) -> Response:
             raise BadParameter(unknown[0], params[unknown[0]], f"unknown parameter; use {', '.join(sorted(known))}")
         limit = integer(params, "limit", DEFAULT_LIMIT, 1, MAX_LIMIT)
         offset = integer(params, "offset", 0, 0, None)
-        page = await run_in_threadpool(svc.listing.page, entry, params, limit, offset, lang, svc.generation)
-        members = await run_in_threadpool(_view_in, _chrome(request), _listed, svc, entry, page, lang)
+        kept = svc.kept  # the generation the page is read at, and its rows kept
+        page = await run_in_threadpool(svc.listing.page, entry, params, limit, offset, lang, kept.generation)
+        chrome = _chrome(request)
+        drawn = svc.list_rows.drawn
+        members = await run_in_threadpool(
+            _view_in, chrome, drawn, svc.kg.store, catalogue, entry, page, lang, chrome, columns, kept
+        )
         total = page.total
     except SmarcoError as problem:
         error, status = problem.detail or problem.title, problem.status
@@ -473,8 +466,7 @@ async def _index_page(request: Request, entry: ClassEntry) -> Response:
         "filters": [(f, params.get(f.name, "")) for f in entry.filters],
         "filter_label": filter_label,
         "filter_hint": filter_hint,
-        "columns": [column.name for column in list_columns(entry)]
-        + ([EXTRA_COLUMNS[entry.collection]] if entry.collection in EXTRA_COLUMNS else []),
+        "columns": columns,
         "members": members,
         "shortcuts": SHORTCUTS.get(entry.collection, []),
         "links": links,

@@ -126,6 +126,12 @@ def columns(entry: ClassEntry) -> list[Column]:
     return [Column(name, tuple(paths)) for name, paths in sorted(found.items(), key=lambda i: order[i[0]])]
 
 
+def column_names(entry: ClassEntry) -> list[str]:
+    """The names of a collection's columns besides the title (messages: say each with ``gettext``)."""
+    names = [column.name for column in columns(entry)]
+    return names + ([EXTRA_COLUMNS[entry.collection]] if entry.collection in EXTRA_COLUMNS else [])
+
+
 def _walk(graph: Graph, start: Node, path: tuple[URIRef, ...]) -> list[Node]:
     nodes = [start]
     for step in path:
