@@ -36,3 +36,14 @@ def test_words_follow_the_page_language(spanish: None) -> None:
 def test_credits_name_their_system() -> None:
     assert words.credits("3") == "3\u00a0ECTS"
     assert words.credits(2.5) == "2.5\u00a0ECTS"
+
+
+def test_a_number_said_in_one_language_is_said_anew_in_another() -> None:
+    """Numbers are kept per locale once said: the same value in English, then Greek, then English again."""
+    said = []
+    for language in ("en", "el", "en", "el"):
+        i18n.use(language)
+        said.append((words.number(12500), words.number(2.5)))
+    i18n.use("en")
+    assert said[0] == said[2] == ("12,500", "2.5")
+    assert said[1] == said[3] == ("12.500", "2,5")
