@@ -136,6 +136,31 @@ def test_an_update_of_a_resource_with_blank_nodes_is_validated_with_them(demo_kg
     assert demo_kg.store.query(credits, union_default_graph=True).boolean
 
 
+def test_an_update_of_a_blank_nodes_statements_validates_the_resource_owning_it(demo_kg: KnowledgeGraph) -> None:
+    """The credits' points removed (a statement of a blank node): the specification owning them no longer conforms,
+    so nothing is written; the points changed to another number is a valid update of the same specification."""
+    elm, spec = "http://data.europa.eu/snb/model/elm/", f"{COURSE}/specification"
+    before = _dump(demo_kg)
+    with pytest.raises(WriteRejected) as caught:
+        apply_update(
+            demo_kg.store,
+            demo_kg.write_path,
+            f"WITH <{CEFRIEL}> DELETE {{ ?c <{elm}point> ?p }} "
+            f"WHERE {{ <{spec}> <{elm}creditPoint> ?c . ?c <{elm}point> ?p }}",
+        )
+    assert {(p.focus_node, p.path) for p in caught.value.report.violations} == {(spec, "elm:creditPoint")}
+    assert _dump(demo_kg) == before
+    result = apply_update(
+        demo_kg.store,
+        demo_kg.write_path,
+        f'WITH <{CEFRIEL}> DELETE {{ ?c <{elm}point> ?p }} INSERT {{ ?c <{elm}point> "5" }} '
+        f"WHERE {{ <{spec}> <{elm}creditPoint> ?c . ?c <{elm}point> ?p }}",
+    )
+    assert result.added == {CEFRIEL: 1} and result.removed == {CEFRIEL: 1} and spec in result.subjects
+    points = f'ASK {{ <{spec}> <{elm}creditPoint> [ <{elm}point> "5" ] }}'
+    assert demo_kg.store.query(points, union_default_graph=True).boolean
+
+
 def test_an_update_that_breaks_a_shape_changes_nothing(demo_kg: KnowledgeGraph) -> None:
     before = _dump(demo_kg)
     with pytest.raises(WriteRejected) as caught:

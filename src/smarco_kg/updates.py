@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import io
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Sequence
@@ -343,7 +344,9 @@ def _graph_lines(store: GraphStore, graph: str) -> set[bytes]:
 def _differences(
     before: dict[str, set[bytes]], after: dict[str, set[bytes]]
 ) -> tuple[dict[str, int], dict[str, int], dict[str, set[str]]]:
-    """Triples (N-Triples lines) added and removed per graph, and per graph the IRIs whose description changed."""
+    """Triples (N-Triples lines) added and removed per graph, and per graph the IRIs whose description changed: a
+    changed statement of a blank node changes the IRIs that own it (a credit point's points change its
+    specification), before or after the update, which are validated with it."""
     added: dict[str, int] = {}
     removed: dict[str, int] = {}
     subjects: dict[str, set[str]] = {}
@@ -355,9 +358,32 @@ def _differences(
         if minus:
             removed[graph] = len(minus)
         changed = {line[1 : line.index(b">")].decode() for line in plus | minus if line.startswith(b"<")}
+        blank = {line.split(b" ", 1)[0] for line in plus | minus if line.startswith(b"_:")}
+        if blank:
+            changed |= _owners(blank, old | new)
         if changed:
             subjects[graph] = changed
     return added, removed, subjects
+
+
+_BLANK_OBJECT = re.compile(rb"(\S+) \S+ (_:[^\s\"<>]+) \.$")
+
+
+def _owners(blank: set[bytes], lines: Iterable[bytes]) -> set[str]:
+    """The IRIs that reach one of the ``blank`` nodes (N-Triples labels) through blank nodes only, in ``lines``."""
+    parents: dict[bytes, set[bytes]] = {}
+    for line in lines:
+        found = _BLANK_OBJECT.match(line.rstrip())
+        if found is not None:
+            parents.setdefault(found[2], set()).add(found[1])
+    owners: set[str] = set()
+    seen, frontier = set(blank), set(blank)
+    while frontier:
+        above = {subject for node in frontier for subject in parents.get(node, ())}
+        owners |= {subject[1:-1].decode() for subject in above if subject.startswith(b"<")}
+        frontier = {subject for subject in above if subject.startswith(b"_:")} - seen
+        seen |= frontier
+    return owners
 
 
 def _validate_against(
