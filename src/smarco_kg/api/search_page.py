@@ -58,11 +58,13 @@ async def search_page(request: Request) -> Response:
     results, named = await run_in_threadpool(_find, request, query)
     catalogue = service(request).catalogue
     pairs = search_view.state(query.text, query.chosen, query.lang)
+    facets = search_view.facets(results, query.text, query.chosen, query.lang)
     context = {
         "q": query.text,
         "data_lang": query.lang,
         "total": results.total,
-        "facets": search_view.facets(results, query.text, query.chosen, query.lang),
+        "facets": facets,
+        "chosen": search_view.chosen_choices(facets),
         "results": [search_view.result(hit, catalogue.page_of(URIRef(hit.iri)), query.lang) for hit in results.hits],
         "named": [search_view.suggestion(hit, None, query.lang) for hit in named],
         "offset": query.offset,

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from functools import lru_cache
+from urllib.parse import quote_plus
 
 from babel import UnknownLocaleError
 from babel.core import get_global
@@ -120,7 +121,19 @@ def state(text: str, chosen: Mapping[str, Sequence[str]], lang: str) -> list[tup
 
 
 def url(pairs: Sequence[tuple[str, str]], **extra: str | int) -> str:
-    return "/search?" + urlencode([*pairs, *((k, str(v)) for k, v in extra.items())])
+    """The search page with these parameters, encoded as ``urlencode`` does (a page links each of its facet values:
+    the pairs they share are encoded once)."""
+    return "/search?" + "&".join([*(_pair(k, v) for k, v in pairs), *(_pair(k, str(v)) for k, v in extra.items())])
+
+
+@lru_cache(maxsize=4096)
+def _pair(name: str, value: str) -> str:
+    return f"{quote_plus(name)}={quote_plus(value)}"
+
+
+def chosen_choices(shown: Sequence[Facet]) -> list[Choice]:
+    """The values chosen among ``shown``'s, in their order: the page lists them to remove one."""
+    return [choice for facet in shown for choice in facet.choices if choice.chosen]
 
 
 def _toggled(chosen: Mapping[str, Sequence[str]], facet: str, value: str) -> dict[str, list[str]]:
