@@ -19,7 +19,7 @@ from rdflib import URIRef
 
 from smarco_kg.api.templating import templates
 from smarco_kg.catalogue import Catalogue, ClassEntry
-from smarco_kg.catalogue.read import Kept, Page, graph_of, roles_of, with_labels
+from smarco_kg.catalogue.read import Kept, Page, all_with_labels, graph_of, roles_of
 from smarco_kg.generation_cache import GenerationCache
 from smarco_kg.store import GraphStore
 from smarco_kg.web.lists import EXTRA_COLUMNS, rows
@@ -60,9 +60,9 @@ class ListRows:
             members = [key[1] for key in missing]
             extra = roles_of(store, members) if entry.collection in EXTRA_COLUMNS else None
             macro = templates.env.get_template("_rows.html").module.member_row  # type: ignore[attr-defined]
+            own = all_with_labels(store, [graph_of(page.items.get(member, ())) for member in members], kept)
             drawn: dict[RowKey, Markup] = {}
-            for key, member in zip(missing, members, strict=True):
-                graph = with_labels(store, graph_of(page.items.get(member, ())), kept)
+            for key, member, graph in zip(missing, members, own, strict=True):
                 titles = {member: list(page.titles.get(member, ()))}
                 mine = {member: extra.get(member, [])} if extra is not None else None
                 (row,) = rows(graph, [member], entry, catalogue, lang, titles, mine)

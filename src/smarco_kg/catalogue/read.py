@@ -524,9 +524,19 @@ def with_labels(store: GraphStore, graph: Graph, kept: Kept | None = None) -> Gr
     """``graph`` (a page of a listing) with the labels of the IRIs it links to and does not label, in every language
     (one label property each, the first each has); ``kept``: where those read are kept (the providers, levels and
     languages of a list recur on every page)."""
-    labelled = {s for s, p, o in graph if p in LABELLING and isinstance(o, Literal)}
-    linked = sorted({o for _, p, o in graph if isinstance(o, URIRef) and o not in labelled and p != RDF.type})
-    for node, pairs in linked_labels(store, linked, kept).items():
-        for predicate, value in pairs:
-            graph.add((node, predicate, value))
-    return graph
+    return all_with_labels(store, [graph], kept)[0]
+
+
+def all_with_labels(store: GraphStore, graphs: Sequence[Graph], kept: Kept | None = None) -> Sequence[Graph]:
+    """Each of ``graphs`` as ``with_labels`` gives it, the labels of them all read at once (the rows of a list
+    page are drawn from their own members' graphs: one read, not one a row)."""
+    linked = []
+    for graph in graphs:
+        labelled = {s for s, p, o in graph if p in LABELLING and isinstance(o, Literal)}
+        linked.append({o for _, p, o in graph if isinstance(o, URIRef) and o not in labelled and p != RDF.type})
+    labels = linked_labels(store, sorted(set().union(*linked)), kept)
+    for graph, nodes in zip(graphs, linked, strict=True):
+        for node in sorted(nodes):
+            for predicate, value in labels.get(node, ()):
+                graph.add((node, predicate, value))
+    return graphs
