@@ -19,6 +19,7 @@ from smarco_kg.catalogue.summaries import MemberSummaries
 from smarco_kg.generation_cache import GenerationCache
 from smarco_kg.kg import KnowledgeGraph
 from smarco_kg.web import i18n
+from smarco_kg.web.i18n import gettext
 from smarco_kg.web.lists import EXTRA_COLUMNS, column_names, rows
 from tests.backends import Template
 from tests.server import LiveServer, describe, live_server
@@ -52,7 +53,7 @@ def test_rows_are_drawn_as_from_the_whole_pages_graph(demo_kg: KnowledgeGraph) -
                 extra = roles_of(store, page.members) if entry.collection in EXTRA_COLUMNS else None
                 titles = {member: list(labels) for member, labels in page.titles.items()}
                 expected = [
-                    Markup(macro(row, names))
+                    Markup(macro(row, [gettext(name) for name in names]))
                     for row in rows(graph, page.members, entry, catalogue, lang, titles, extra)
                 ]
                 drawn = kept_rows.drawn(store, catalogue, entry, page, lang, chrome, names, kept_for(0))

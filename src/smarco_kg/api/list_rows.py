@@ -22,6 +22,7 @@ from smarco_kg.catalogue import Catalogue, ClassEntry
 from smarco_kg.catalogue.read import Kept, Page, all_with_labels, graph_of, roles_of
 from smarco_kg.generation_cache import GenerationCache
 from smarco_kg.store import GraphStore
+from smarco_kg.web.i18n import gettext
 from smarco_kg.web.lists import EXTRA_COLUMNS, rows
 
 MAX_ROWS = 30_000
@@ -60,13 +61,14 @@ class ListRows:
             members = [key[1] for key in missing]
             extra = roles_of(store, members) if entry.collection in EXTRA_COLUMNS else None
             macro = templates.env.get_template("_rows.html").module.member_row  # type: ignore[attr-defined]
+            labels = [gettext(name) for name in columns]  # each cell's column, said once for the page's rows
             own = all_with_labels(store, [graph_of(page.items.get(member, ())) for member in members], kept)
             drawn: dict[RowKey, Markup] = {}
             for key, member, graph in zip(missing, members, own, strict=True):
                 titles = {member: list(page.titles.get(member, ()))}
                 mine = {member: extra.get(member, [])} if extra is not None else None
                 (row,) = rows(graph, [member], entry, catalogue, lang, titles, mine)
-                drawn[key] = Markup(macro(row, columns))
+                drawn[key] = Markup(macro(row, labels))
             return drawn
 
         found = self.kept.get_many(kept.generation, keys, draw)
