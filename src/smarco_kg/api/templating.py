@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
@@ -40,12 +41,15 @@ def chosen_language(request: Request) -> str:
 
 
 def language_links(request: Request, chrome: str) -> list[dict[str, Any]]:
-    """The language switcher: each language the chrome is translated into, named in itself, with this page's URL."""
+    """The language switcher: each language the chrome is translated into, named in itself, with this page's URL
+    (its query with ``lang`` last, as ``URL.include_query_params`` puts it; read once, not once a language)."""
+    kept = [(name, value) for name, value in request.query_params.multi_items() if name != "lang"]
+    path = request.url.path
     return [
         {
             "tag": tag,
             "name": i18n.language_name(tag),
-            "href": f"{request.url.path}?{request.url.include_query_params(lang=tag).query}",
+            "href": f"{path}?{urlencode([*kept, ('lang', tag)])}",
             "current": tag == chrome,
         }
         for tag in LANGUAGES
