@@ -11,7 +11,15 @@ from smarco_kg.errors import BadRequest
 from smarco_kg.formats import rdf_syntax
 from smarco_kg.kg import KnowledgeGraph
 from smarco_kg.store import QuerySyntaxError
-from smarco_kg.updates import ANY_GRAPH, DEFAULT_GRAPH, UpdateError, apply_update, plan, with_protocol_dataset
+from smarco_kg.updates import (
+    ANY_GRAPH,
+    DEFAULT_GRAPH,
+    UpdateError,
+    UpdateResult,
+    apply_update,
+    plan,
+    with_protocol_dataset,
+)
 from smarco_kg.write_path import WriteRejected
 
 CEFRIEL = "https://w3id.org/smarco/graph/partner/cefriel"
@@ -103,6 +111,11 @@ def test_without_protocol_dataset_the_update_is_unchanged() -> None:
     assert with_protocol_dataset("CLEAR ALL", [], []) == "CLEAR ALL"
 
 
+def _update(kg: KnowledgeGraph, sparql: str) -> UpdateResult:
+    """``sparql`` applied to ``kg``'s store through its validated write path."""
+    return apply_update(kg.store, kg.write_path, sparql)
+
+
 def _dump(kg: KnowledgeGraph) -> bytes:
     buffer = io.BytesIO()
     kg.store.dump(buffer, rdf_syntax("nquads"))
@@ -110,9 +123,8 @@ def _dump(kg: KnowledgeGraph) -> bytes:
 
 
 def test_an_update_that_keeps_the_data_valid_is_applied(demo_kg: KnowledgeGraph) -> None:
-    result = apply_update(
-        demo_kg.store,
-        demo_kg.write_path,
+    result = _update(
+        demo_kg,
         f'WITH <{CEFRIEL}> INSERT {{ ?c <http://purl.org/dc/terms/description> "Zweite Ausgabe."@de }} '
         f"WHERE {{ ?c a <http://data.europa.eu/snb/model/elm/LearningOpportunity> FILTER(?c = <{COURSE}>) }}",
     )
@@ -124,9 +136,8 @@ def test_an_update_of_a_resource_with_blank_nodes_is_validated_with_them(demo_kg
     """The specification's credits are a blank node: validated with the specification an update changed (its
     level), they are what the store holds, not a new blank node without points or framework."""
     elm, spec = "http://data.europa.eu/snb/model/elm/", f"{COURSE}/specification"
-    result = apply_update(
-        demo_kg.store,
-        demo_kg.write_path,
+    result = _update(
+        demo_kg,
         f"WITH <{CEFRIEL}> DELETE {{ <{spec}> <{elm}EQFLevel> ?l }} "
         f"INSERT {{ <{spec}> <{elm}EQFLevel> <http://data.europa.eu/snb/eqf/7> }} "
         f"WHERE {{ <{spec}> <{elm}EQFLevel> ?l }}",
@@ -142,17 +153,15 @@ def test_an_update_of_a_blank_nodes_statements_validates_the_resource_owning_it(
     elm, spec = "http://data.europa.eu/snb/model/elm/", f"{COURSE}/specification"
     before = _dump(demo_kg)
     with pytest.raises(WriteRejected) as caught:
-        apply_update(
-            demo_kg.store,
-            demo_kg.write_path,
+        _update(
+            demo_kg,
             f"WITH <{CEFRIEL}> DELETE {{ ?c <{elm}point> ?p }} "
             f"WHERE {{ <{spec}> <{elm}creditPoint> ?c . ?c <{elm}point> ?p }}",
         )
     assert {(p.focus_node, p.path) for p in caught.value.report.violations} == {(spec, "elm:creditPoint")}
     assert _dump(demo_kg) == before
-    result = apply_update(
-        demo_kg.store,
-        demo_kg.write_path,
+    result = _update(
+        demo_kg,
         f'WITH <{CEFRIEL}> DELETE {{ ?c <{elm}point> ?p }} INSERT {{ ?c <{elm}point> "5" }} '
         f"WHERE {{ <{spec}> <{elm}creditPoint> ?c . ?c <{elm}point> ?p }}",
     )
@@ -164,9 +173,8 @@ def test_an_update_of_a_blank_nodes_statements_validates_the_resource_owning_it(
 def test_an_update_that_breaks_a_shape_changes_nothing(demo_kg: KnowledgeGraph) -> None:
     before = _dump(demo_kg)
     with pytest.raises(WriteRejected) as caught:
-        apply_update(
-            demo_kg.store,
-            demo_kg.write_path,
+        _update(
+            demo_kg,
             f"WITH <{CEFRIEL}> DELETE {{ ?c <http://purl.org/dc/terms/title> ?t }} "
             f"WHERE {{ ?c <http://purl.org/dc/terms/title> ?t FILTER(?c = <{COURSE}>) }}",
         )
@@ -177,7 +185,7 @@ def test_an_update_that_breaks_a_shape_changes_nothing(demo_kg: KnowledgeGraph) 
 
 def test_an_update_with_no_operation_changes_nothing(demo_kg: KnowledgeGraph) -> None:
     before = _dump(demo_kg)
-    result = apply_update(demo_kg.store, demo_kg.write_path, "BASE <http://example/> PREFIX : <http://example/>")
+    result = _update(demo_kg, "BASE <http://example/> PREFIX : <http://example/>")
     assert (result.added, result.removed, result.subjects) == ({}, {}, [])
     assert _dump(demo_kg) == before
 
@@ -185,12 +193,12 @@ def test_an_update_with_no_operation_changes_nothing(demo_kg: KnowledgeGraph) ->
 def test_an_update_with_a_runtime_error_changes_nothing(demo_kg: KnowledgeGraph) -> None:
     before = _dump(demo_kg)
     with pytest.raises(UpdateError, match="already exists"):
-        apply_update(demo_kg.store, demo_kg.write_path, "CREATE GRAPH <https://w3id.org/smarco/graph/ontology>")
+        _update(demo_kg, "CREATE GRAPH <https://w3id.org/smarco/graph/ontology>")
     assert _dump(demo_kg) == before
 
 
 def test_load_is_refused_before_anything_is_fetched(demo_kg: KnowledgeGraph) -> None:
     before = _dump(demo_kg)
     with pytest.raises(UpdateError, match="LOAD is not supported"):
-        apply_update(demo_kg.store, demo_kg.write_path, f"LOAD <http://127.0.0.1:9/data.ttl> INTO GRAPH <{CEFRIEL}>")
+        _update(demo_kg, f"LOAD <http://127.0.0.1:9/data.ttl> INTO GRAPH <{CEFRIEL}>")
     assert _dump(demo_kg) == before
