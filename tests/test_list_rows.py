@@ -14,7 +14,7 @@ from markupsafe import Markup
 from smarco_kg.api.list_rows import ListRows
 from smarco_kg.api.templating import templates
 from smarco_kg.catalogue.members import MemberIndex
-from smarco_kg.catalogue.read import Kept, Listing, roles_of, with_labels
+from smarco_kg.catalogue.read import Kept, Listing, graph_of, roles_of, with_labels
 from smarco_kg.catalogue.summaries import MemberSummaries
 from smarco_kg.generation_cache import GenerationCache
 from smarco_kg.kg import KnowledgeGraph
@@ -49,7 +49,7 @@ def test_rows_are_drawn_as_from_the_whole_pages_graph(demo_kg: KnowledgeGraph) -
             total = listing.page(entry, {}, 1, 0, lang, 0).total
             for offset in sorted({0, total // 2, max(total - 7, 0)}):
                 page = listing.page(entry, {}, 20, offset, lang, 0)
-                graph = with_labels(store, page.graph)
+                graph = with_labels(store, graph_of(page.triples))  # the whole page's graph
                 extra = roles_of(store, page.members) if entry.collection in EXTRA_COLUMNS else None
                 titles = {member: list(labels) for member, labels in page.titles.items()}
                 expected = [

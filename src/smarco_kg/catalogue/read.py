@@ -88,8 +88,8 @@ def graph_of(triples: Iterable[Triple]) -> Graph:
 @dataclass(frozen=True)
 class Page:
     """One page of a collection: its members, the total, and what each item shows (its summary and an
-    ``rdfs:label``). The triples stay lists until a graph is asked for: compact JSON-LD reads them as they are, and
-    adding each to an rdflib graph, then reading it back, was a sixth of a listing's Python time."""
+    ``rdfs:label``). The triples stay lists: compact JSON-LD reads them as they are (adding each to an rdflib graph,
+    then reading it back, was a sixth of a listing's Python time), and a list page's rows read their own members'."""
 
     members: list[URIRef]
     total: int
@@ -100,10 +100,6 @@ class Page:
     def triples(self) -> list[Triple]:
         """What the items show, in the order read: a node two members share is written once."""
         return list(dict.fromkeys(triple for member in self.members for triple in self.items[member]))
-
-    @cached_property
-    def graph(self) -> Graph:
-        return graph_of(self.triples)
 
 
 @dataclass(frozen=True)
