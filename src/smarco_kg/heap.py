@@ -39,9 +39,11 @@ def freeze_startup() -> int:
 
 
 def trim() -> bool:
-    """Hand the heap's free pages back to the system (glibc's ``malloc_trim``); False where that cannot be done.
-    Start-up's bulk reads (the text index of a fresh store: every label and title) free most of what they
-    allocate, but glibc keeps the pages unless asked."""
+    """Hand the heap's free pages back to the system (glibc's ``malloc_trim``, every arena); False where that
+    cannot be done or nothing went back. Bulk work (start-up's text index of a fresh store, a large load, the skill
+    extractor's index) frees most of what it allocates, but glibc keeps the pages unless asked: the server stayed
+    near its peak after a large load (measured in one process: 592 MiB after a 100 MB load, 187 MiB once trimmed).
+    Takes milliseconds: for after such work, not every request."""
     name = ctypes.util.find_library("c")
     if name is None:
         return False

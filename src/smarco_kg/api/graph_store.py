@@ -27,7 +27,7 @@ from smarco_kg.api.problems import WRITE, Problem, problem_responses
 from smarco_kg.auth import Principal, log_write
 from smarco_kg.errors import BadRequest, Forbidden, NotFound, Unauthorized
 from smarco_kg.formats import RDF_SYNTAXES, RdfSyntax, UnknownFormatError, rdf_syntax
-from smarco_kg.memory import release_memory
+from smarco_kg.heap import trim
 from smarco_kg.negotiation import NotAcceptable, negotiate
 from smarco_kg.ownership import Owner
 from smarco_kg.store import Changeset
@@ -306,7 +306,7 @@ async def _write(request: Request, graph: str, *, replace: bool) -> tuple[int, b
         if isinstance(source, Path):
             source.unlink(missing_ok=True)
         if large:  # what parsing and validating it took goes back to the system (milliseconds); called from a
-            release_memory()  # worker thread it left more behind (measured in one process: 297 rather than 96 MiB)
+            trim()  # worker thread it left more behind (measured in one process: 297 rather than 96 MiB)
     if not result.quads and not existed:  # nothing was written: no graph to answer 201 for
         raise Problem(400, "no triples to add", NO_EMPTY_GRAPHS)
     log_write(principal, graph or "default", result.quads, 0, "graph-store-" + ("put" if replace else "post"))

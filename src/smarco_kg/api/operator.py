@@ -26,7 +26,7 @@ from smarco_kg.api.uploads import spool_files
 from smarco_kg.auth import Principal
 from smarco_kg.errors import SmarcoError
 from smarco_kg.formats import UnknownFormatError, rdf_syntax
-from smarco_kg.memory import release_memory
+from smarco_kg.heap import trim
 from smarco_kg.served_writes import Event, HarvestJob, LoadJob, line, problem_event, throttled
 
 router = APIRouter(include_in_schema=False)
@@ -139,7 +139,7 @@ def _streamed(request: Request, job: LoadJob | HarvestJob, folder: Path | None) 
             if folder is not None:
                 shutil.rmtree(folder, ignore_errors=True)
             if isinstance(job, LoadJob):  # what parsing and validating took goes back to the system (graph_store)
-                release_memory()
+                trim()
 
     task = asyncio.create_task(work())
     _RUNNING.add(task)

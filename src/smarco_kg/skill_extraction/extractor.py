@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from smarco_kg.errors import BadParameter
-from smarco_kg.memory import release_memory
+from smarco_kg.heap import trim
 from smarco_kg.skill_extraction.esco_skills import LANGUAGE, esco_stamp, read_skills, skill_languages
 from smarco_kg.skill_extraction.index import SkillIndex, Weights
 from smarco_kg.skill_extraction.vectors import Embeddings
@@ -113,7 +113,7 @@ class SkillExtractor:
             raise SkillExtractionError("lang", lang, f"ESCO in this store has no skills in it; it has {have}")
         index = SkillIndex(records, lang, self.embeddings, self.weights)
         del records
-        release_memory()  # the build's transient ~150 MB (labels as text, stems, token vectors) back to the system
+        trim()  # the build's transient ~150 MB (labels as text, stems, token vectors) back to the system
         log.info("skill index (%s, %d skills) built in %.1f s", lang, len(index), time.monotonic() - started)
         path = self._path(lang)
         if path is not None:
