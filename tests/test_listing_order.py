@@ -75,3 +75,4 @@ def test_a_collection_keeps_one_list_for_every_language_none_of_its_titles_is_in
     assert absent[0].iris == english.iris  # the skills' titles are in English: the fallback finds the same titles
     assert len(english) > 100
     assert index.members(demo_kg.store, entry, base, 1, "zu").generation == 1  # a write: read again
+    assert len(index) == 1  # and the older generation's lists dropped

@@ -171,6 +171,8 @@ class MemberIndex:
                 self._tags[entry.collection] = (generation, present)
             current = self._lists.get(key)
             if current is None or current.generation <= generation:
+                for older in [k for k, v in self._lists.items() if k[0] == key[0] and v.generation < generation]:
+                    del self._lists[older]  # never served again, whatever order they were kept for
                 self._lists.pop(key, None)
                 self._lists[key] = fresh  # newest last
                 while len(self._lists) > MAX_LISTS:
