@@ -217,7 +217,7 @@ def task_inprocess(args: dict) -> dict:
             """The page as the route writes it: its items kept as JSON (``page_items``), or the page whole."""
             page = listing(i, variants)
             here = URIRef("http://127.0.0.1/api/courses")
-            kept = items.of(courses.collection, page.items, vocabulary, "en", 0)
+            kept = items.of(courses.collection, page.items, vocabulary, page.shown, 0)
             if kept is not None:
                 return page_json(compact([], here, vocabulary, context), kept)
             triples = [*page.triples, *((here, item, member) for member in page.members)]

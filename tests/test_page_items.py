@@ -45,7 +45,7 @@ def test_every_collections_pages_are_written_as_the_whole_page_writer_writes_the
             total = listing.page(entry, {}, 1, 0, lang, 0).total
             for offset in sorted({0, total // 3, max(total - 5, 0)}):
                 page = listing.page(entry, {}, 20, offset, lang, 0)
-                kept = items.of(entry.collection, page.items, vocabulary, lang, 0)
+                kept = items.of(entry.collection, page.items, vocabulary, page.shown, 0)
                 assert kept is not None, (entry.collection, offset)
                 expected = whole(page.items, vocabulary)
                 assert page_json(compact(AROUND, HERE, vocabulary, CONTEXT), kept) == expected
@@ -53,8 +53,13 @@ def test_every_collections_pages_are_written_as_the_whole_page_writer_writes_the
     assert pages > 30
     written = len(items)
     page = listing.page(demo_kg.catalogue.entry("courses"), {}, 20, 0, "en", 0)
-    assert items.of("courses", page.items, vocabulary, "en", 0) is not None and len(items) == written  # kept
-    assert items.of("courses", page.items, vocabulary, "en", 1) is not None
+    assert items.of("courses", page.items, vocabulary, page.shown, 0) is not None and len(items) == written  # kept
+    for lang in ("zu", "fy", "x-fuzzed"):  # no label in them: the English labels shown, the English items kept
+        elsewhere = listing.page(demo_kg.catalogue.entry("courses"), {}, 20, 0, lang, 0)
+        assert elsewhere.shown == page.shown
+        assert items.of("courses", elsewhere.items, vocabulary, elsewhere.shown, 0) is not None
+    assert len(items) == written
+    assert items.of("courses", page.items, vocabulary, page.shown, 1) is not None
     assert len(items) == len(page.members)  # a newer generation: the older one's objects dropped, these written
 
 
@@ -77,7 +82,7 @@ def test_a_page_whose_items_share_nothing_is_written_from_its_items(vocabulary: 
         C[1]: course(1, (C[1], ELM.providedBy, URIRef("https://w3id.org/smarco/partner/p"))),
         C[0]: course(0, (C[0], ELM.learningAchievementSpecification, spec), (spec, ELM.EQFLevel, Literal("5"))),
     }
-    kept = PageItems().of("courses", members, vocabulary, "en", 0)
+    kept = PageItems().of("courses", members, vocabulary, {}, 0)
     assert kept is not None and [json.loads(item.json)["id"] for item in kept] == [str(C[0]), str(C[1])]  # by title
     assert page_json(compact(AROUND, HERE, vocabulary, CONTEXT), kept) == whole(members, vocabulary)
 
@@ -103,6 +108,6 @@ def test_items_that_share_a_node_leave_the_page_to_the_whole_page_writer(vocabul
     members = {C[0]: first, C[1]: second}
     alone = [item_of(member, triples, vocabulary) for member, triples in members.items()]
     assert not independent(alone)
-    assert PageItems().of("courses", members, vocabulary, "en", 0) is None
+    assert PageItems().of("courses", members, vocabulary, {}, 0) is None
     written = page_json(compact(AROUND, HERE, vocabulary, CONTEXT), alone)
     assert (written == whole(members, vocabulary)) is (shared == "an IRI described alike")

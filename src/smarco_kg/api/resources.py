@@ -51,7 +51,9 @@ async def list_response(request: Request, entry: ClassEntry) -> Response:
     around: list[Triple] = [(here, URIRef(_LINK_RELS[rel]), URIRef(url)) for rel, url in links.items()]
     around.append((here, _TOTAL, Literal(page.total)))
     headers = {"Vary": "Accept", "Link": ", ".join(f'<{url}>; rel="{rel}"' for rel, url in links.items())}
-    items = svc.page_items.of(entry.collection, page.items, vocabulary, lang, generation) if chosen.compact else None
+    items = None
+    if chosen.compact:
+        items = svc.page_items.of(entry.collection, page.items, vocabulary, page.shown, generation)
     if items is not None:  # each item as written before (``catalogue.page_items``), the page around them
         body = page_json(compact(around, here, vocabulary, context_url(request)), items)
         return Response(body, media_type=chosen.media_type, headers=headers)

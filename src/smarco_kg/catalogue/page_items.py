@@ -1,9 +1,11 @@
-"""A page's items as compact JSON-LD, each member written once per write generation and language.
+"""A page's items as compact JSON-LD, each member written once per write generation and label shown.
 
 Writing a page of 20 courses as compact JSON-LD (``jsonld.Compactor``) was more than half of what a listing cost
 the server once the summaries were kept (``summaries``): the same member is written again on every page that shows
-it. A member's object depends only on its summary, its label in the page's language and the vocabulary, so it is
-kept beside the summaries, for the generation it was read at (``GenerationCache``: never served after a write).
+it. A member's object depends only on its summary, the label the page shows for it and the vocabulary, so it is
+kept beside the summaries, for the generation it was read at (``GenerationCache``: never served after a write),
+and for that label rather than the language asked: every language that shows the same label shares the object
+(kept per language, pages asked in ever new languages each wrote and kept every member again).
 
 Written alone, a member's object is the one the whole page's writer gives it as long as no other item on the page
 describes a node it describes or links to (the page's writer nests what any item says of a node into every
@@ -14,7 +16,7 @@ returns None when it does not hold, and the page is written whole as before. Abo
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -74,7 +76,7 @@ def page_json(document: dict[str, Any], items: Sequence[Item]) -> bytes:
 
 
 class PageItems:
-    """The members' compact objects written since the last write, by collection, member and language."""
+    """The members' compact objects written since the last write, by collection, member and label shown."""
 
     def __init__(self, limit: int = MAX_MEMBERS) -> None:
         self.kept: GenerationCache[tuple[str, URIRef, str], Item] = GenerationCache("page-items", kept=limit)
@@ -84,16 +86,18 @@ class PageItems:
         collection: str,
         members: dict[URIRef, list[Triple]],
         vocabulary: Vocabulary,
-        lang: str,
+        shown: Mapping[URIRef, str],
         generation: int,
     ) -> list[Item] | None:
-        """The items of ``members`` (each with its summary and label triples, as of write ``generation``) in the
-        order a page shows them, or None when the page must be written whole (see ``independent``)."""
+        """The items of ``members`` (each with its summary and the label the page shows for it, ``shown``, as of
+        write ``generation``) in the order a page shows them, or None when the page must be written whole (see
+        ``independent``)."""
 
         def write(keys: list[tuple[str, URIRef, str]]) -> dict[tuple[str, URIRef, str], Item]:
             return {key: item_of(key[1], members[key[1]], vocabulary) for key in keys}
 
-        kept = self.kept.get_many(generation, [(collection, member, lang) for member in members], write)
+        keys = [(collection, member, shown.get(member, "")) for member in members]
+        kept = self.kept.get_many(generation, keys, write)
         items = list(kept.values())
         return sorted(items, key=lambda item: item.order) if independent(items) else None
 

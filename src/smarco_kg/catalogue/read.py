@@ -95,6 +95,7 @@ class Page:
     total: int
     titles: dict[URIRef, tuple[Literal, ...]] = field(default_factory=dict)  # every language: pages say them
     items: dict[URIRef, list[Triple]] = field(default_factory=dict)  # each member's own: its summary and label
+    shown: dict[URIRef, str] = field(default_factory=dict)  # the label each item shows ("" for none)
 
     @cached_property
     def triples(self) -> list[Triple]:
@@ -137,13 +138,15 @@ class Listing:
             return Page([], total)
         summaries = self.summaries.of(self.store, entry, page, generation)
         items: dict[URIRef, list[Triple]] = {}
+        shown: dict[URIRef, str] = {}
         for member in page:
             summary = summaries[member]
             own = items[member] = list(summary.triples)
             label = pick_label(list(summary.labels), lang)
+            shown[member] = str(label) if label is not None else ""
             if label is not None:
-                own.append((member, RDFS.label, Literal(str(label))))
-        return Page(page, total, {member: summaries[member].labels for member in page}, items)
+                own.append((member, RDFS.label, Literal(shown[member])))
+        return Page(page, total, {member: summaries[member].labels for member in page}, items, shown)
 
     def _taught(
         self,
