@@ -62,6 +62,7 @@ class Settings(BaseSettings):
     tokens_file: Path = Path("var/tokens.json")
     query_timeout: float = 30.0  # seconds; a request's timeout= may only lower it
     query_workers: int = 2
+    page_readers: int = 2  # processes that draw people's pages and the collections beside the server (0: none)
     dumps_interval: float = 10.0  # seconds at least between the starts of two rewrites of the dumps
     query_reserved_workers: int = 1  # of those, kept for clients with no long query (at most query_workers - 1)
     query_reserved_seconds: float = 1.0  # how long a query may hold a reserved worker before it waits for another
@@ -184,7 +185,7 @@ class Settings(BaseSettings):
             raise ValueError("at least 1")
         return value
 
-    @field_validator("query_reserved_workers", "query_client_queue")
+    @field_validator("query_reserved_workers", "query_client_queue", "page_readers")
     @classmethod
     def _not_negative(cls, value: int) -> int:
         if value < 0:

@@ -20,7 +20,7 @@ from smarco_kg.formats import RdfSyntax
 from smarco_kg.graphs import Graphs
 from smarco_kg.ownership import Owner
 from smarco_kg.search import SearchIndex
-from smarco_kg.store import Changeset, GraphStore, StoreError, store_for
+from smarco_kg.store import Changeset, GraphStore, StoreError, open_store, store_for
 from smarco_kg.updates import UpdateResult, apply_update
 from smarco_kg.validation import ShapesValidator
 from smarco_kg.write_path import WritePath, WriteResult
@@ -59,11 +59,15 @@ class KnowledgeGraph:
     store: GraphStore = field(init=False)
     create: bool = True
     classes: Sequence[ClassEntry] = CLASSES
+    checkpoint: Path | None = None  # a reader process's: the store's checkpoint it reads, never writes
     generation: int = field(default=0, init=False)  # commits so far: what cached views of the store are keyed by
     listeners: list[Listener] = field(default_factory=list, init=False)
     observers: list[WriteObserver] = field(default_factory=list, init=False)
 
     def __post_init__(self) -> None:
+        if self.checkpoint is not None:  # what a crash left is put right by the writer, not by its readers
+            self.store = open_store(self.checkpoint, read_only=True)
+            return
         self.store = store_for(self.settings, create=self.create)
         self._replay()
 

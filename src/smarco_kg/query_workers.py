@@ -195,6 +195,27 @@ def _worker_main(connection: Connection) -> None:
             connection.send(("error", ("evaluation", " ".join(str(error).split()), [])))
 
 
+async def answered(connection: Connection, timeout: float | None = None) -> bool:
+    """Wait until a process's answer can be read from ``connection``, watching the pipe from the event loop itself
+    (no thread hand-off per answer); False when ``timeout`` seconds (None: no limit) pass first."""
+    loop = asyncio.get_running_loop()
+    readable = loop.create_future()
+    descriptor = connection.fileno()
+
+    def ready() -> None:
+        if not readable.done():
+            readable.set_result(True)
+
+    loop.add_reader(descriptor, ready)
+    try:
+        return await asyncio.wait_for(readable, timeout)
+    except TimeoutError:
+        return False
+    finally:
+        loop.remove_reader(descriptor)
+        os.set_blocking(descriptor, True)  # the loop (uvloop) made it non-blocking; recv reads whole messages
+
+
 @functools.cache
 def _context() -> multiprocessing.context.SpawnContext | multiprocessing.context.ForkServerContext:
     """Where worker processes come from: forked from a server that has imported what they need, so one starts in
@@ -243,6 +264,8 @@ class QueryWorkers:
     _counter: itertools.count = field(default_factory=itertools.count, init=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False)
     _demoted: dict[str, int] = field(default_factory=dict, init=False)  # anchored texts → times they proved slow
+    _held: dict[str, int] = field(default_factory=dict, init=False)  # checkpoints other processes read (``hold``)
+    _number: int = field(default=-1, init=False)  # the newest checkpoint's place in the series
     kept: KeptAnswers = field(default_factory=KeptAnswers, init=False)  # costly answers of the newest checkpoint
 
     def answer_now(self, request: QueryRequest) -> QueryAnswer | None:
@@ -296,13 +319,14 @@ class QueryWorkers:
             if not self.store.snapshot(target):
                 return False
             self._checkpoints.append(target)
+            self._number = int(target.name.rsplit("-", 1)[1])
             self.kept.clear()  # read from the checkpoint before: never served after this write
             self._prune()
             return True
 
     def _prune(self) -> None:
         """Remove checkpoints no worker reads any more (the newest always stays)."""
-        in_use = {w.checkpoint for w in self._workers}
+        in_use = {w.checkpoint for w in self._workers} | set(self._held)
         for old in self._checkpoints[:-1]:
             if str(old) not in in_use:
                 shutil.rmtree(old, ignore_errors=True)
@@ -311,6 +335,21 @@ class QueryWorkers:
     @property
     def latest(self) -> str:
         return str(self._checkpoints[-1])
+
+    def hold(self) -> tuple[str, int]:
+        """The newest checkpoint and its number (checkpoints are numbered in the order they are taken), kept on
+        disk until ``release``: for another process that reads it (``api.readers``)."""
+        with self._lock:
+            checkpoint = self.latest
+            self._held[checkpoint] = self._held.get(checkpoint, 0) + 1
+            return checkpoint, self._number
+
+    def release(self, checkpoint: str) -> None:
+        """``checkpoint`` is read no more by one holder; the next commit's checkpoint removes it if nobody does."""
+        with self._lock:
+            left = self._held.pop(checkpoint, 0) - 1
+            if left > 0:
+                self._held[checkpoint] = left
 
     async def run(self, request: QueryRequest, timeout: float, done: Callable[[], None] | None = None) -> QueryAnswer:
         """Answer ``request`` within ``timeout`` seconds, or stop it and raise ``QueryTimeout``; ``done`` is
@@ -335,13 +374,13 @@ class QueryWorkers:
         worker.checkpoint = checkpoint
         try:
             if not worker.ready:  # a process still starting: its start-up is not the query's time
-                if not await self._answered(worker, STARTUP_SECONDS):
+                if not await answered(worker.connection, STARTUP_SECONDS):
                     raise EOFError(f"no query worker process started within {STARTUP_SECONDS:g} s")
                 worker.connection.recv()
                 worker.ready = True
                 deadline = time.monotonic() + timeout
             worker.connection.send((checkpoint, request))
-            if not await self._answered(worker, max(0.0, deadline - time.monotonic())):
+            if not await answered(worker.connection, max(0.0, deadline - time.monotonic())):
                 self._replace(worker)
                 worker = None  # type: ignore[assignment]
                 raise QueryTimeout(f"the query ran longer than {timeout:g} s and was stopped")
@@ -358,27 +397,6 @@ class QueryWorkers:
             return payload
         kind, message, offered = payload
         raise QueryError(kind, message, offered)
-
-    @staticmethod
-    async def _answered(worker: _Worker, timeout: float) -> bool:
-        """Wait until the worker's answer can be read, watching its pipe from the event loop itself (no
-        thread hand-off per query); False when ``timeout`` passes first."""
-        loop = asyncio.get_running_loop()
-        readable = loop.create_future()
-        descriptor = worker.connection.fileno()
-
-        def ready() -> None:
-            if not readable.done():
-                readable.set_result(True)
-
-        loop.add_reader(descriptor, ready)
-        try:
-            return await asyncio.wait_for(readable, timeout)
-        except TimeoutError:
-            return False
-        finally:
-            loop.remove_reader(descriptor)
-            os.set_blocking(descriptor, True)  # the loop (uvloop) made it non-blocking; recv reads whole messages
 
     def _replace(self, worker: _Worker) -> None:
         """Kill a worker (a runaway query) and put the standby in its place; a thread reaps the killed process

@@ -49,6 +49,7 @@ from smarco_kg.api.context import Service
 from smarco_kg.api.cors import CorsMiddleware
 from smarco_kg.api.limits import BodyLimits, body_rules
 from smarco_kg.api.problems import problem_response, problem_responses
+from smarco_kg.api.readers import PageReaders, forwarding, opened
 from smarco_kg.auth import TokenStore
 from smarco_kg.catalogue import CLASSES, ClassEntry
 from smarco_kg.config import Settings
@@ -62,14 +63,19 @@ from smarco_kg.search_catchup import catch_up
 
 
 def create_app(
-    settings: Settings | None = None, classes: Sequence[ClassEntry] = CLASSES, *, operator_secret: str | None = None
+    settings: Settings | None = None,
+    classes: Sequence[ClassEntry] = CLASSES,
+    *,
+    operator_secret: str | None = None,
+    knowledge_graph: KnowledgeGraph | None = None,
 ) -> FastAPI:
     """A FastAPI app over the store named by ``settings`` (default: the environment), serving ``classes``; every
     router is built from these, so two apps in one process serve their own base IRIs, shapes and classes.
-    ``operator_secret``: what the server file (``server_file``) hands the commands that write through it."""
+    ``operator_secret``: what the server file (``server_file``) hands the commands that write through it.
+    ``knowledge_graph``: a page reader's, over a checkpoint (``readers``); the app then starts nothing of its own."""
     settings = settings or Settings()
     named = load_queries(settings.queries_dir)  # first: a malformed .rq stops start-up (QueryFileError: file:line)
-    kg = KnowledgeGraph(settings, create=False, classes=classes)
+    kg = knowledge_graph or KnowledgeGraph(settings, create=False, classes=classes)
     catalogue = kg.catalogue
     runner: QueryWorkers | StoreQueries = (
         StoreQueries(kg.store, size=4 * settings.query_workers)  # the remote store's processes do the work
@@ -79,17 +85,26 @@ def create_app(
     examples = [entry.classes[0] for entry in catalogue.owned]
     publisher = Publisher(kg.store, kg.dumps, settings, examples, interval=settings.dumps_interval)
     queries = QueryAdmission(runner, Shares.of(settings, runner.size))  # each client's fair share of the workers
+    readers = (
+        PageReaders(settings, classes, runner, settings.page_readers)
+        if isinstance(runner, QueryWorkers) and settings.page_readers and knowledge_graph is None
+        else None
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         catch_up(kg.search, kg.store, settings.checkpoints_dir)  # the text index catches up with writes it missed
         queries.start()
+        if readers is not None:
+            readers.start()  # they start in the background, on the query workers' checkpoints
         publisher.start()  # the description's figures and the dumps, in the background
         await _route_once(app)
         try:
             yield
         finally:
             await operator.settle()  # a load or harvest whose client went away ends before the store closes
+            if readers is not None:
+                readers.close()
             await app.state.service.http.aclose()
             publisher.close()
             queries.close()
@@ -131,7 +146,7 @@ def create_app(
         """Framework errors (404, 405…) as problem documents too; a 405 lists every method the path takes."""
         headers = dict(error.headers or {})
         if error.status_code == 405:
-            methods = _allowed(_flat(app.routes), request)
+            methods = _allowed(opened(app.routes), request)
             headers["Allow"] = ", ".join(sorted(methods | ({"HEAD"} if "GET" in methods else set())))
         return problem_response(error_for(error.status_code, str(error.detail), headers=headers))
 
@@ -153,8 +168,10 @@ def create_app(
     app.include_router(credential_register.router)  # before the collections: issued is no id
     app.include_router(course_sheets.router)  # before the collections: template.xlsx is no id
     app.include_router(planner.router(catalogue, kg.store, settings.base_iri))  # before the collections (not an id)
-    app.include_router(resources.router(catalogue, kg.store))  # the concept filters list the names it knows
-    app.include_router(pages.router(catalogue))
+    collections = resources.router(catalogue, kg.store)  # the concept filters list the names it knows
+    people_pages = pages.router(catalogue)
+    app.include_router(collections)
+    app.include_router(people_pages)
     app.include_router(resource_writes.router(catalogue, settings, kg.store))  # examples name concepts by label
     app.include_router(api_docs.router)
     app.include_router(graph_store.router)
@@ -175,6 +192,8 @@ def create_app(
     app.include_router(reports.router(named, kg))  # the Pact for Skills report, from the pact-* named queries
     app.include_router(pages.nodes_router())  # last: any other IRI under the base IRI
     app.mount("/static", StaticFiles(packages=[("smarco_kg.web", "static")]), name="static")
+    if readers is not None:  # outermost: what a reader answers passes none of this process's middleware
+        forwarding(app, readers, [search_page.router, collections, people_pages])
     app.openapi = partial(_openapi, app, app.openapi)  # type: ignore[method-assign]
     return app
 
@@ -203,15 +222,6 @@ def _allowed(routes: list, request: Request) -> set[str]:
     matching = [r for r in routes if r.matches(request.scope)[0] != Match.NONE and getattr(r, "methods", None)]
     fewest = min((len(getattr(r, "param_convertors", {})) for r in matching), default=0)
     return {m for r in matching if len(getattr(r, "param_convertors", {})) == fewest for m in r.methods}
-
-
-def _flat(routes: list) -> list:
-    """Routes with included routers opened up (FastAPI wraps them), for listing a path's methods."""
-    flat = []
-    for route in routes:
-        inner = getattr(route, "original_router", None)
-        flat.extend(_flat(inner.routes) if inner is not None else [route])
-    return flat
 
 
 async def _route_once(app: FastAPI) -> None:

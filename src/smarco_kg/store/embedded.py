@@ -358,6 +358,18 @@ class EmbeddedStore(GraphStore):
         self._store.backup(str(target))
         return True
 
+    def follow(self, checkpoint: Path) -> None:
+        """Read ``checkpoint`` from now on (a newer one than this read-only store's): the same object, so what
+        is kept per store (names, lists) stays, keyed by the write generation that comes with the checkpoint."""
+        if not self.read_only:
+            raise StoreError(f"{self.description} is not a checkpoint: it cannot follow another")
+        try:
+            opened = ox.Store.read_only(str(checkpoint))
+        except OSError as error:
+            raise StoreError(f"cannot open the store at {checkpoint} read-only: {error}") from error
+        self._store, self.path = opened, Path(checkpoint)
+        self.description = f"embedded pyoxigraph store at {checkpoint} (read-only)"
+
     def close(self) -> None:
         store = getattr(self, "_store", None)
         if store is None:

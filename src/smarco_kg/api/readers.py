@@ -1,0 +1,287 @@
+"""People's pages drawn by reader processes, so that the server uses every core.
+
+The server is one process with one interpreter lock: eight clients reading course pages queue for it however
+little each page costs. Those pages only read, so reader processes draw them. Each runs this same app over a
+checkpoint of the store (``QueryWorkers.refresh`` takes one after every commit: hard links, milliseconds) and the
+text index beside it; the server hands them the anonymous GET and HEAD requests of people's pages, the search page
+and the collections (``readable``), and sends their answers on as they are, byte for byte.
+
+- **Never stale.** A reader moves to the newest checkpoint before each request, keyed by the checkpoint's number,
+  which is its write generation: an answer never predates a write whose response was sent before it was asked.
+- **The server keeps the rest:** writes, SPARQL (its own workers), whatever a session, a token or a cookie (a
+  chosen language) may change, the dashboard, the change feed, the operator's routes.
+- **Never a failure of its own.** A page waits for a free reader, for a second at most. While none is ready
+  (starting, or one that ended, which is replaced), or none became free in that second, the server draws the page
+  itself, as it does with ``SMARCO_PAGE_READERS=0``.
+
+A reader is spawned, not forked: it imports the app anew (a second or two, in the background after start-up), so
+it shares nothing with the server but the files on disk.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import multiprocessing
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from starlette.routing import BaseRoute, Match
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from smarco_kg.catalogue import ClassEntry
+from smarco_kg.config import Settings
+from smarco_kg.query_workers import QueryWorkers, answered
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
+
+    from smarco_kg.kg import KnowledgeGraph
+    from smarco_kg.store.embedded import EmbeddedStore
+
+log = logging.getLogger("smarco_kg.readers")
+
+PROCESS_NAME = "smarco-reader"
+WAIT_SECONDS = 1.0  # how long a page waits for a free reader before the server draws it itself
+STARTUP_SECONDS = 120.0  # how long a reader may take to import and build the app (seconds on a busy machine)
+PORTABLE = ("type", "asgi", "http_version", "method", "scheme", "path", "raw_path", "root_path", "query_string",
+            "headers", "client", "server")  # fmt: skip
+"""What a request's scope says that a reader needs: the rest (the app, its state) is the server's own."""
+WARM_UP: Scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "TRACE",
+                   "scheme": "http", "path": "/", "raw_path": b"/", "root_path": "", "query_string": b"",
+                   "headers": [], "client": None}  # fmt: skip
+"""A request every route is tried for and none takes (a 405): FastAPI builds an included router's routes then."""
+PRIVATE_HEADERS = (b"authorization", b"cookie")
+"""A request with these is the server's: a session, a token or a chosen language may change its answer."""
+
+Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
+"""What a reader sends back: the status, the headers and the body, as the app gave them."""
+
+
+async def call(app: ASGIApp, scope: Scope) -> Answer:
+    """``app``'s whole answer to a request without a body: the ASGI calls an HTTP server would make."""
+    start: dict[str, Any] = {}
+    parts: list[bytes] = []
+    asked = False
+    ended = asyncio.Event()  # never set: after the request comes nothing, until the app is done
+
+    async def receive() -> Message:
+        nonlocal asked
+        if not asked:
+            asked = True
+            return {"type": "http.request", "body": b"", "more_body": False}
+        await ended.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message: Message) -> None:
+        if message["type"] == "http.response.start":
+            start.update(message)
+        elif message["type"] == "http.response.body":
+            parts.append(message.get("body", b""))
+
+    await app(dict(scope), receive, send)
+    return start["status"], [(bytes(k), bytes(v)) for k, v in start.get("headers", [])], b"".join(parts)
+
+
+def _reader_main(
+    connection: Connection, settings: Settings, classes: Sequence[ClassEntry], held: str, number: int
+) -> None:
+    """A reader: build the app over checkpoint ``held``, then answer each request after moving to its checkpoint."""
+    from smarco_kg.api.app import create_app
+    from smarco_kg.kg import KnowledgeGraph
+    from smarco_kg.store.embedded import EmbeddedStore
+
+    with contextlib.suppress(OSError):  # what ps and top call it (Linux): readers apart from query workers
+        Path("/proc/self/comm").write_text(PROCESS_NAME)
+    kg = KnowledgeGraph(settings, create=False, classes=classes, checkpoint=Path(held))
+    kg.generation = number
+    app = create_app(settings, classes, knowledge_graph=kg)
+    store = kg.store
+    assert isinstance(store, EmbeddedStore)
+    asyncio.run(_serve(connection, app, kg, store))
+
+
+async def _serve(connection: Connection, app: FastAPI, kg: KnowledgeGraph, store: EmbeddedStore) -> None:
+    """Answer requests one at a time until the server closes the pipe. One event loop for the reader's life: its
+    worker threads (the app's ``run_in_threadpool``) live as long as its main task, so none starts per request."""
+    await call(app, {**WARM_UP, "server": ("127.0.0.1", 0)})  # builds every router's routes before the first page
+    connection.send(("ready", None))
+    while True:
+        await answered(connection)
+        try:
+            checkpoint, number, scope = connection.recv()
+        except EOFError:
+            return
+        if number != kg.generation:  # a write since the last request: read what it wrote
+            store.follow(Path(checkpoint))
+            kg.generation = number
+            kg.search.reread()
+        connection.send(await call(app, scope))
+
+
+@dataclass
+class _Reader:
+    process: multiprocessing.process.BaseProcess
+    connection: Connection
+
+
+class PageReaders:
+    """``size`` reader processes over the checkpoints of ``checkpoints`` (the server's query workers)."""
+
+    def __init__(self, settings: Settings, classes: Sequence[ClassEntry], checkpoints: QueryWorkers, size: int) -> None:
+        self.settings = settings
+        self.classes = classes
+        self.checkpoints = checkpoints
+        self.size = size
+        self.ready = 0  # readers that answer now
+        self._idle: asyncio.Queue[_Reader] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._readers: list[_Reader] = []
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def start(self) -> None:
+        """Start the readers in the background (the server draws pages itself until each is ready)."""
+        self._loop = asyncio.get_running_loop()
+        self._idle = asyncio.Queue()
+        for _ in range(self.size):
+            threading.Thread(target=self._start_one, name="smarco-reader-start", daemon=True).start()
+
+    def _start_one(self) -> None:
+        """Spawn a reader and, once it has built its app, let requests to it."""
+        context = multiprocessing.get_context("spawn")
+        parent, child = context.Pipe()
+        held, number = self.checkpoints.hold()  # the reader opens it while it starts: kept until it is ready
+        try:
+            args = (child, self.settings, self.classes, held, number)
+            process = context.Process(target=_reader_main, args=args, daemon=True, name="smarco-reader")
+            with self._lock:
+                if self._closed:
+                    return
+                process.start()
+                reader = _Reader(process, parent)
+                self._readers.append(reader)
+            child.close()
+            if not parent.poll(STARTUP_SECONDS):
+                log.warning("a page reader did not start within %g s; the server draws pages itself", STARTUP_SECONDS)
+                return
+            parent.recv()
+        except (EOFError, OSError) as error:
+            log.warning("a page reader failed to start (%s); the server draws pages itself", error)
+            return
+        finally:
+            self.checkpoints.release(held)
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            loop.call_soon_threadsafe(self._arrived, reader)
+
+    def _arrived(self, reader: _Reader) -> None:
+        assert self._idle is not None
+        self.ready += 1
+        self._idle.put_nowait(reader)
+
+    async def answer(self, scope: Scope) -> Answer | None:
+        """A reader's answer to the request ``scope``; None when no reader is ready (the server answers)."""
+        if not self.ready or self._idle is None:
+            return None
+        try:
+            reader = await asyncio.wait_for(self._idle.get(), WAIT_SECONDS)
+        except TimeoutError:  # every reader busy that long (or none left): the server's core is the one free
+            return None
+        checkpoint, number = self.checkpoints.hold()
+        try:
+            reader.connection.send((checkpoint, number, {k: scope[k] for k in PORTABLE if k in scope}))
+            await answered(reader.connection)
+            reply: Answer = reader.connection.recv()
+        except (EOFError, OSError) as error:
+            self._lost(reader, error)
+            return None
+        finally:
+            self.checkpoints.release(checkpoint)
+        self._idle.put_nowait(reader)
+        return reply
+
+    def _lost(self, reader: _Reader, error: BaseException) -> None:
+        """A reader that ended (killed, out of memory): start another in its place."""
+        log.warning("a page reader ended (%s); starting another", error or "no answer")
+        self.ready -= 1
+        with contextlib.suppress(OSError):
+            reader.connection.close()
+        with self._lock:
+            if reader in self._readers:
+                self._readers.remove(reader)
+            closed = self._closed
+        reader.process.kill()
+        if not closed:
+            threading.Thread(target=self._start_one, name="smarco-reader-start", daemon=True).start()
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            readers, self._readers = self._readers, []
+        self.ready = 0
+        for reader in readers:
+            reader.process.kill()
+        for reader in readers:
+            reader.process.join(5)
+            with contextlib.suppress(OSError):
+                reader.connection.close()
+
+
+class ReaderForwarding:
+    """The outermost middleware: a request that a reader can answer goes to one, the rest into the app."""
+
+    def __init__(self, app: ASGIApp, readers: PageReaders, routes: Callable[[], Sequence[BaseRoute]],
+                 readable: Callable[[BaseRoute], bool]) -> None:  # fmt: skip
+        self.app = app
+        self.readers = readers
+        self.routes = routes
+        self.readable = readable
+
+    def takes(self, scope: Scope) -> bool:
+        """An anonymous GET or HEAD whose route (the first that takes its path, as the app would choose) reads."""
+        if scope["type"] != "http" or scope["method"] not in ("GET", "HEAD"):
+            return False
+        if any(name in PRIVATE_HEADERS for name, _ in scope["headers"]):
+            return False
+        for route in self.routes():
+            if route.matches(scope)[0] is Match.FULL:
+                return self.readable(route)
+        return False
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if self.readers.ready and self.takes(scope):
+            reply = await self.readers.answer(scope)
+            if reply is not None:
+                status, headers, body = reply
+                await send({"type": "http.response.start", "status": status, "headers": headers})
+                await send({"type": "http.response.body", "body": body})
+                return
+        await self.app(scope, receive, send)
+
+
+def forwarding(app: FastAPI, readers: PageReaders, readable_routers: Sequence[Any]) -> None:
+    """Hand the routes of ``readable_routers`` (as included in ``app``) to ``readers``."""
+    readable = {id(route) for router in readable_routers for route in router.routes}
+    flat: list[BaseRoute] = []
+
+    def routes() -> Sequence[BaseRoute]:
+        if not flat:
+            flat.extend(opened(app.router.routes))
+        return flat
+
+    app.add_middleware(ReaderForwarding, readers=readers, routes=routes, readable=lambda r: id(r) in readable)
+
+
+def opened(routes: Sequence[Any]) -> list[BaseRoute]:
+    """Routes with included routers opened up (FastAPI wraps them), in the order the app tries them."""
+    flat: list[BaseRoute] = []
+    for route in routes:
+        inner = getattr(route, "original_router", None)
+        flat.extend(opened(inner.routes) if inner is not None else [route])
+    return flat
