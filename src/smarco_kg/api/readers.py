@@ -176,20 +176,24 @@ class PageReaders:
                 self._readers.append(reader)
             child.close()
             if not parent.poll(STARTUP_SECONDS):
-                log.warning("a page reader did not start within %g s; the server draws pages itself", STARTUP_SECONDS)
-                return
+                raise EOFError(f"no word from it within {STARTUP_SECONDS:g} s")
             parent.recv()
         except (EOFError, OSError) as error:
-            log.warning("a page reader failed to start (%s); the server draws pages itself", error)
+            if not self._closed:
+                log.warning("a page reader failed to start (%s); the server draws pages itself", error)
+                process.kill()
             return
         finally:
             self.checkpoints.release(held)
         loop = self._loop
-        if loop is not None and not loop.is_closed():
-            loop.call_soon_threadsafe(self._arrived, reader)
+        if loop is not None:
+            with contextlib.suppress(RuntimeError):  # the server stopped meanwhile: its loop is closed
+                loop.call_soon_threadsafe(self._arrived, reader)
 
     def _arrived(self, reader: _Reader) -> None:
         assert self._idle is not None
+        if self._closed:
+            return
         self.ready += 1
         self._idle.put_nowait(reader)
 
