@@ -22,7 +22,7 @@ BASE = "https://w3id.org/smarco/"
 COURSE = "course/standards-and-interoperability-for-smart-cities"
 GRAPH = f"{BASE}graph/partner/european-digital-sme-alliance"
 READERS = 2
-PRIVATE = {"Cookie": "smarco-test=1"}  # a request with a cookie is the server's own (a chosen language may be one)
+PRIVATE = {"Cookie": "smarco-test=1"}  # a request with a cookie is the server's own (a provider's session is one)
 PAGES = (
     "/courses",
     "/courses?lang=es&offset=2",

@@ -11,19 +11,11 @@ import pytest
 from starlette.routing import BaseRoute, Match
 
 from smarco_kg.api.app import create_app
+from smarco_kg.api.readers import opened
 from smarco_kg.config import Settings
 
 SAMPLES = ("x1", "x1/y2", "course/x1/outcome/1")
 """What a path parameter is replaced by, tried in turn until the route itself takes the path."""
-
-
-def flat(routes: list[Any]) -> list[BaseRoute]:
-    """The routes in the order the app tries them, included routers opened up."""
-    out: list[BaseRoute] = []
-    for route in routes:
-        inner = getattr(route, "original_router", None)
-        out.extend(flat(inner.routes) if inner is not None else [route])
-    return out
 
 
 def scope(path: str, method: str) -> dict[str, Any]:
@@ -46,7 +38,7 @@ def test_no_route_is_hidden_behind_one_tried_before_it(backend: str, request: py
     if backend != "embedded":  # before a server is leased for nothing
         pytest.skip("the routes are the same whichever store answers")
     settings: Settings = request.getfixturevalue("demo_settings")
-    routes = flat(create_app(settings).router.routes)
+    routes = opened(create_app(settings).router.routes)
     checked, untested, hidden = 0, [], []
     for route in routes:
         for method in sorted(getattr(route, "methods", None) or {"GET"}):

@@ -15,7 +15,6 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
-from starlette.types import Message, Scope
 
 from smarco_kg import __version__
 from smarco_kg.api import (
@@ -49,7 +48,7 @@ from smarco_kg.api.context import Service
 from smarco_kg.api.cors import CorsMiddleware
 from smarco_kg.api.limits import BodyLimits, body_rules
 from smarco_kg.api.problems import problem_response, problem_responses
-from smarco_kg.api.readers import PageReaders, forwarding, opened
+from smarco_kg.api.readers import WARM_UP, PageReaders, call, forwarding, opened
 from smarco_kg.auth import TokenStore
 from smarco_kg.catalogue import CLASSES, ClassEntry
 from smarco_kg.config import Settings
@@ -98,7 +97,7 @@ def create_app(
         if readers is not None:
             readers.start()  # they start in the background, on the query workers' checkpoints
         publisher.start()  # the description's figures and the dumps, in the background
-        await _route_once(app)
+        await call(app, WARM_UP)  # through every router before serving (see ``WARM_UP``)
         try:
             yield
         finally:
@@ -222,20 +221,3 @@ def _allowed(routes: list, request: Request) -> set[str]:
     matching = [r for r in routes if r.matches(request.scope)[0] != Match.NONE and getattr(r, "methods", None)]
     fewest = min((len(getattr(r, "param_convertors", {})) for r in matching), default=0)
     return {m for r in matching if len(getattr(r, "param_convertors", {})) == fewest for m in r.methods}
-
-
-async def _route_once(app: FastAPI) -> None:
-    """Send one request through every router before serving: FastAPI builds an included router's routes on the
-    first request that passes through it, which cost the first ``/.well-known/void`` after a start 0.1-0.5 s (2 busy
-    cores). A method no route takes makes the request pass every route and end in a 405."""
-    scope: Scope = {"type": "http", "http_version": "1.1", "method": "TRACE", "scheme": "http", "path": "/",
-             "raw_path": b"/", "root_path": "", "query_string": b"", "headers": [], "server": ("127.0.0.1", 0),
-             "client": None}  # fmt: skip
-
-    async def receive() -> Message:
-        return {"type": "http.request", "body": b"", "more_body": False}
-
-    async def send(_: Message) -> None:
-        return None
-
-    await app(scope, receive, send)

@@ -8,8 +8,8 @@ and the collections (``readable``), and sends their answers on as they are, byte
 
 - **Never stale.** A reader moves to the newest checkpoint before each request, keyed by the checkpoint's number,
   which is its write generation: an answer never predates a write whose response was sent before it was asked.
-- **The server keeps the rest:** writes, SPARQL (its own workers), whatever a session, a token or a cookie (a
-  chosen language) may change, the dashboard, the change feed, the operator's routes.
+- **The server keeps the rest:** writes, SPARQL (its own workers), whatever a token or a cookie (a provider's
+  session) may change, the dashboard, the change feed, the operator's routes.
 - **Never a failure of its own.** A page waits for a free reader, for a second at most. While none is ready
   (starting, or one that ended, which is replaced), or none became free in that second, the server draws the page
   itself, as it does with ``SMARCO_PAGE_READERS=0``.
@@ -55,10 +55,12 @@ PORTABLE = ("type", "asgi", "http_version", "method", "scheme", "path", "raw_pat
 """What a request's scope says that a reader needs: the rest (the app, its state) is the server's own."""
 WARM_UP: Scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "TRACE",
                    "scheme": "http", "path": "/", "raw_path": b"/", "root_path": "", "query_string": b"",
-                   "headers": [], "client": None}  # fmt: skip
-"""A request every route is tried for and none takes (a 405): FastAPI builds an included router's routes then."""
+                   "headers": [], "client": None, "server": ("127.0.0.1", 0)}  # fmt: skip
+"""A request every route is tried for and none takes (a 405), sent before serving: FastAPI builds an included
+router's routes on the first request that passes through it, which cost the first ``/.well-known/void`` after a start
+0.1-0.5 s (2 busy cores)."""
 PRIVATE_HEADERS = (b"authorization", b"cookie")
-"""A request with these is the server's: a session, a token or a chosen language may change its answer."""
+"""A request with these is the server's: a token or a provider's session may change its answer."""
 
 Answer = tuple[int, list[tuple[bytes, bytes]], bytes]
 """What a reader sends back: the status, the headers and the body, as the app gave them."""
@@ -110,7 +112,7 @@ def _reader_main(
 async def _serve(connection: Connection, app: FastAPI, kg: KnowledgeGraph, store: EmbeddedStore) -> None:
     """Answer requests one at a time, on one event loop for the reader's life, until the server closes the pipe."""
     anyio.to_thread.run_sync = _inline  # type: ignore[assignment]  # one request at a time: see ``_inline``
-    await call(app, {**WARM_UP, "server": ("127.0.0.1", 0)})  # builds every router's routes before the first page
+    await call(app, WARM_UP)  # builds every router's routes before the first page
     connection.send(("ready", None))
     while True:
         await answered(connection)
