@@ -315,11 +315,12 @@ class QueryWorkers:
     def refresh(self) -> bool:
         """Checkpoint the store now, so that queries from here on see every write committed so far."""
         with self._lock:
-            target = self.directory / f"checkpoint-{next(self._counter):06d}"
+            number = next(self._counter)
+            target = self.directory / f"checkpoint-{number:06d}"
             if not self.store.snapshot(target):
                 return False
             self._checkpoints.append(target)
-            self._number = int(target.name.rsplit("-", 1)[1])
+            self._number = number
             self.kept.clear()  # read from the checkpoint before: never served after this write
             self._prune()
             return True

@@ -170,12 +170,9 @@ class EmbeddedStore(GraphStore):
         super().__init__()
         self.read_only = read_only
         if read_only:  # a checkpoint (see ``snapshot``) read by another process
-            self.path = Path(path) if path is not None else None
-            try:
-                self._store = ox.Store.read_only(str(path))
-            except OSError as error:
-                raise StoreError(f"cannot open the store at {path} read-only: {error}") from error
-            self.description = f"embedded pyoxigraph store at {path} (read-only)"
+            if path is None:
+                raise StoreError("a read-only store is a checkpoint on disk: name its directory")
+            self.follow(Path(path))
             return
         if path is None:  # a scratch store in memory, for staging writes before they are validated
             self.path = None
@@ -359,7 +356,7 @@ class EmbeddedStore(GraphStore):
         return True
 
     def follow(self, checkpoint: Path) -> None:
-        """Read ``checkpoint`` from now on (a newer one than this read-only store's): the same object, so what
+        """Read ``checkpoint`` from now on (when opened, and each newer one after): the same object, so what
         is kept per store (names, lists) stays, keyed by the write generation that comes with the checkpoint."""
         if not self.read_only:
             raise StoreError(f"{self.description} is not a checkpoint: it cannot follow another")
