@@ -362,3 +362,56 @@ def test_rows_read_on_a_thread_are_plain_python_afterwards(embedded) -> None:
         rows = pool.submit(lambda: list(embedded.query(query, union_default_graph=True).rows())).result()
     assert len(rows) == 10
     assert {str(r["p"]) for r in rows} >= {"http://ex.org/lang", "http://ex.org/r"}
+
+
+G2, G3 = "https://w3id.org/smarco/graph/partner/second", "https://w3id.org/smarco/graph/partner/elsewhere"
+_OWNED = f"""<http://ex.org/a> <http://ex.org/title> "Kurs"@de <{G}> .
+<http://ex.org/a> <http://ex.org/hours> "PT3H"^^<http://www.w3.org/2001/XMLSchema#duration> <{G}> .
+<http://ex.org/a> <http://ex.org/link> <http://ex.org/c> <{G}> .
+<http://ex.org/a> <http://ex.org/part> _:b1 <{G}> .
+_:b1 <http://ex.org/part> _:b2 <{G}> .
+_:b2 <http://ex.org/part> _:b3 <{G}> .
+_:b3 <http://ex.org/part> _:b4 <{G}> .
+_:b4 <http://ex.org/deep> "too deep" <{G}> .
+<http://ex.org/c> <http://ex.org/title> "linked, not described" <{G}> .
+<http://ex.org/a> <http://ex.org/title> "Kurs"@de <{G2}> .
+<http://ex.org/a> <http://ex.org/extra> "second home" <{G2}> .
+<http://ex.org/a> <http://ex.org/said> "said elsewhere" <{G3}> .
+""".encode()
+
+
+def test_a_bounded_description_holds_its_nodes_and_three_levels_of_owned_blank_nodes_from_the_given_graphs(
+    store,
+) -> None:
+    """What a member's page reads: the nodes' statements in the merge of the graphs given, once each, and those of
+    the blank nodes they own three levels down; not a linked IRI's, nor any said in another graph."""
+    store.apply(Changeset(add=_OWNED))
+    found = store.bounded_description([URIRef("http://ex.org/a")], [G, G2])
+    assert len(found) == len(set(found)) == 8  # five of the node (its title, in both homes, once), three owned
+    by_predicate: dict[str, list] = {}
+    for s, p, o in found:
+        by_predicate.setdefault(str(p), []).append((s, o))
+    assert by_predicate["http://ex.org/title"] == [(URIRef("http://ex.org/a"), Literal("Kurs", lang="de"))]
+    assert by_predicate["http://ex.org/extra"] == [(URIRef("http://ex.org/a"), Literal("second home"))]
+    assert by_predicate["http://ex.org/hours"][0][1].datatype == URIRef("http://www.w3.org/2001/XMLSchema#duration")
+    assert len(by_predicate["http://ex.org/part"]) == 4  # a -> b1 -> b2 -> b3 -> b4: the third owned node's link
+    assert "http://ex.org/deep" not in by_predicate  # the fourth owned level is not read
+    assert "http://ex.org/said" not in by_predicate
+    assert sum(isinstance(s, BNode) for s, _ in by_predicate["http://ex.org/part"]) == 3
+    assert store.bounded_description([], [G]) == []
+
+
+def test_the_embedded_stores_bounded_description_is_the_sparql_one(embedded) -> None:
+    """The embedded store reads a description from its indexes rather than by SPARQL: the same statements, blank
+    nodes included, as the one query every store runs."""
+    from smarco_kg.store.base import GraphStore
+
+    embedded.apply(Changeset(add=_OWNED))
+    for nodes, graphs in [
+        ([URIRef("http://ex.org/a")], [G, G2]),
+        ([URIRef("http://ex.org/a"), URIRef("http://ex.org/c")], [G]),
+        ([URIRef("http://ex.org/a")], [G3]),
+        ([URIRef("http://ex.org/nothing")], [G, G2, G3]),
+    ]:
+        read = embedded.bounded_description(nodes, graphs)
+        assert sorted(read) == sorted(GraphStore.bounded_description(embedded, nodes, graphs))

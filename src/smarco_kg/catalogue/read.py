@@ -28,6 +28,7 @@ from smarco_kg.catalogue.vocabulary import LABEL_PROPERTIES, LABELLING, PREFIXES
 from smarco_kg.generation_cache import GenerationCache
 from smarco_kg.namespaces import ELM, ESCO, SCHEMA, SMARCO
 from smarco_kg.store import GraphStore
+from smarco_kg.store.base import OWNED_PATTERN
 from smarco_kg.terms import sparql_term
 
 DEFAULT_LIMIT, MAX_LIMIT = 20, 100
@@ -182,10 +183,10 @@ class Listing:
 # -- one member ------------------------------------------------------------------------------------------------------
 
 
-def description_query(nodes: list[URIRef], labels: bool = True) -> str:
-    """One query for ``nodes``, the blank nodes they own (three levels deep) and (``labels``) the labels of what they
-    link to. Description rows bind ``?p ?o``, label rows ``?lp ?lo``: the kind of a row shows in which variables it
-    binds, not in a constant bound per branch, which Virtuoso's compiler refuses beside a FILTER in a UNION (``SP031
+def description_query(nodes: list[URIRef]) -> str:
+    """One query for ``nodes``, the blank nodes they own (``OWNED_PATTERN``) and the labels of what they link to.
+    Description rows bind ``?p ?o``, label rows ``?lp ?lo``: the kind of a row shows in which variables it binds, not
+    in a constant bound per branch, which Virtuoso's compiler refuses beside a FILTER in a UNION (``SP031
     sparp_gp_deprecate()``). The nodes are given, not found by a path in the same query: Virtuoso's planner, its
     statistics freshly sampled, joins such a path to the UNION in whole seconds where the given nodes take
     milliseconds."""
@@ -199,11 +200,7 @@ def description_query(nodes: list[URIRef], labels: bool = True) -> str:
     return f"""{PREFIXES_SPARQL}
 SELECT DISTINCT ?x ?p ?o ?lp ?lo WHERE {{
   VALUES ?n {{ {" ".join(sparql_term(node) for node in nodes)} }}
-  {{ ?n ?p ?o . BIND(?n AS ?x) }}
-  UNION {{ ?n ?q1 ?x . FILTER(isBlank(?x)) ?x ?p ?o . }}
-  UNION {{ ?n ?q1 ?b1 . FILTER(isBlank(?b1)) ?b1 ?q2 ?x . FILTER(isBlank(?x)) ?x ?p ?o . }}
-  UNION {{ ?n ?q1 ?b1 . FILTER(isBlank(?b1)) ?b1 ?q2 ?b2 . FILTER(isBlank(?b2)) ?b2 ?q3 ?x . FILTER(isBlank(?x))
-           ?x ?p ?o . }}{label_branches if labels else ""}
+  {OWNED_PATTERN}{label_branches}
 }}"""
 
 
@@ -290,14 +287,14 @@ def read_description(
     graph = plain_graph()
     labels: dict[Node, dict[Node, list[Node]]] = {}
     if graphs is None:
-        rows = store.query(description_query(nodes), union_default_graph=True).rows()
+        for row in store.query(description_query(nodes), union_default_graph=True).rows():
+            if row.get("p") is not None:
+                graph.add((row["x"], row["p"], row["o"]))
+            elif row.get("lp") is not None:
+                labels.setdefault(row["x"], {}).setdefault(row["lp"], []).append(row["lo"])
     else:
-        rows = store.query(description_query(nodes, labels=False), default_graphs=graphs).rows()
-    for row in rows:
-        if row.get("p") is not None:
-            graph.add((row["x"], row["p"], row["o"]))
-        elif row.get("lp") is not None:
-            labels.setdefault(row["x"], {}).setdefault(row["lp"], []).append(row["lo"])
+        for triple in store.bounded_description(nodes, graphs):
+            graph.add(triple)
     described = set(graph.subjects())
     if graphs is not None:
         linked = sorted({o for _, p, o in graph if isinstance(o, URIRef) and p != RDF.type and o not in described})

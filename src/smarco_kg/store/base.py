@@ -17,7 +17,7 @@ from rdflib.term import Node
 
 from smarco_kg.errors import BadGateway, BadRequest, ServiceUnavailable
 from smarco_kg.formats import RdfSyntax, ResultFormat
-from smarco_kg.terms import RdfTerm
+from smarco_kg.terms import RdfTerm, sparql_term
 
 Progress = Callable[[int], None]
 """Called with the number of bytes (or items) done so far, for progress bars."""
@@ -110,6 +110,16 @@ class QueryResult(ABC):
         """The results in a SPARQL results format (solutions, boolean) or an RDF syntax (graph)."""
 
 
+OWNED_PATTERN = """{ ?n ?p ?o . BIND(?n AS ?x) }
+  UNION { ?n ?q1 ?x . FILTER(isBlank(?x)) ?x ?p ?o . }
+  UNION { ?n ?q1 ?b1 . FILTER(isBlank(?b1)) ?b1 ?q2 ?x . FILTER(isBlank(?x)) ?x ?p ?o . }
+  UNION { ?n ?q1 ?b1 . FILTER(isBlank(?b1)) ?b1 ?q2 ?b2 . FILTER(isBlank(?b2)) ?b2 ?q3 ?x . FILTER(isBlank(?x))
+          ?x ?p ?o . }"""
+"""The statements ``?x ?p ?o`` of a node ``?n`` and of the blank nodes it owns, up to ``BLANK_LEVELS`` below it: what
+a description of ``?n`` holds (a course's credit points and assessment are blank nodes, nested up to three deep)."""
+BLANK_LEVELS = 3
+
+
 @dataclass
 class GraphStore(ABC):
     """Query, update, validated writes (``apply``), trusted bulk loads, named graphs and dumps."""
@@ -198,6 +208,19 @@ class GraphStore(ABC):
         """Write a consistent read-only copy to ``target`` if the backend can; other processes open it with
         ``open_store(target, read_only=True)``. Backends without local checkpoints return False."""
         return False
+
+    def bounded_description(
+        self, nodes: Sequence[Node], graphs: Sequence[str]
+    ) -> list[tuple[RdfTerm, RdfTerm, RdfTerm]]:
+        """The distinct statements of ``nodes`` and of the blank nodes they own (``OWNED_PATTERN``) in the merge of
+        ``graphs``: a concise bounded description, as a page reads a member. One query; a store that reads its
+        indexes directly does it without SPARQL."""
+        if not nodes:
+            return []
+        values = " ".join(sparql_term(node) for node in nodes)
+        query = f"SELECT DISTINCT ?x ?p ?o WHERE {{ VALUES ?n {{ {values} }}\n  {OWNED_PATTERN}\n}}"
+        rows = self.query(query, default_graphs=graphs).rows()
+        return [(row["x"], row["p"], row["o"]) for row in rows]
 
     def graph_size(self, graph: str) -> int:
         """Triples in one graph (``""``: the default graph)."""

@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from rdflib import RDF, RDFS, SH, SKOS, XSD, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, SKOS, XSD, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, FOAF, ORG
 from rdflib.term import BNode, Node
 
@@ -23,7 +23,7 @@ from smarco_kg.catalogue.read import (
     label_of,
     pick_label,
 )
-from smarco_kg.catalogue.vocabulary import ISOTHES, local_name, shapes_graph
+from smarco_kg.catalogue.vocabulary import ISOTHES, local_name
 from smarco_kg.namespaces import ELM, ESCO, ROV, SCHEMA, SMARCO
 from smarco_kg.schemaorg import language_tag
 from smarco_kg.web import words
@@ -153,21 +153,10 @@ class Outcome:
 # -- reading a description in words ------------------------------------------------------------------------------
 
 
-def _shape_paths(catalogue: Catalogue) -> dict[URIRef, tuple[URIRef, ...]]:
-    """Class -> the property paths the shapes targeting it declare."""
-    shapes = shapes_graph(catalogue.shapes_dir)
-    declared = catalogue.vocabulary.shape_properties
-    paths: dict[URIRef, tuple[URIRef, ...]] = {}
-    for shape, target in shapes.subject_objects(SH.targetClass):
-        if isinstance(shape, URIRef) and isinstance(target, URIRef):
-            paths[target] = paths.get(target, ()) + declared.get(shape, ())
-    return paths
-
-
 def fact_properties(catalogue: Catalogue, classes: Iterable[Node], entry: ClassEntry | None = None) -> list[URIRef]:
     """The properties a page lists as facts of a resource of ``classes``: those the shapes targeting them declare
     (or its entry names, for classes without shapes), in the order of ``NAMES``."""
-    paths = _shape_paths(catalogue)
+    paths = catalogue.class_paths
     found: set[URIRef] = set(entry.properties if entry is not None else ())
     for cls in classes:
         found.update(paths.get(cls, ()) if isinstance(cls, URIRef) else ())
