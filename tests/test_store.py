@@ -401,17 +401,69 @@ def test_a_bounded_description_holds_its_nodes_and_three_levels_of_owned_blank_n
     assert store.bounded_description([], [G]) == []
 
 
-def test_the_embedded_stores_bounded_description_is_the_sparql_one(embedded) -> None:
-    """The embedded store reads a description from its indexes rather than by SPARQL: the same statements, blank
-    nodes included, as the one query every store runs."""
+_TYPED = f"""<http://ex.org/a> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://ex.org/Course> <{G}> .
+<http://ex.org/a> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://ex.org/Thing> <{G2}> .
+<http://ex.org/a> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://ex.org/Course> <{G3}> .
+<http://ex.org/a> <http://ex.org/spec> <http://ex.org/a/spec> <{G}> .
+<http://ex.org/a/spec> <http://ex.org/outcome> <http://ex.org/a/spec/1> <{G}> .
+<http://ex.org/a/spec> <http://ex.org/outcome> _:via <{G}> .
+_:via <http://ex.org/outcome> <http://ex.org/a/spec/2> <{G}> .
+<http://ex.org/a/spec/1> <http://ex.org/spec> <http://ex.org/a> <{G}> .
+<http://ex.org/a/spec/2> <http://ex.org/outcome> <http://ex.org/a/spec/3> <{G2}> .
+<http://ex.org/a/spec/3> <http://ex.org/outcome> <http://ex.org/a/spec/4> <{G3}> .
+<http://ex.org/a> <http://ex.org/other> <http://ex.org/not-embedded> <{G}> .
+""".encode()
+_EX = "http://ex.org/"
+
+
+def test_the_graphs_typing_a_node_are_named_in_order_and_only_with_the_classes_asked(store) -> None:
+    """Where a member lives: the named graphs that type it (with a member class, when asked), never the default
+    graph, in order."""
+    store.apply(Changeset(add=_TYPED))
+    store.apply(
+        Changeset(
+            add=b"<http://ex.org/a> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://ex.org/Course> .",
+            default_graph=None,
+        )
+    )
+    a = URIRef(_EX + "a")
+    assert store.typing_graphs(a) == sorted([G, G2, G3])
+    assert store.typing_graphs(a, [URIRef(_EX + "Course")]) == sorted([G, G3])
+    assert store.typing_graphs(a, [URIRef(_EX + "Course"), URIRef(_EX + "Thing")]) == sorted([G, G2, G3])
+    assert store.typing_graphs(a, [URIRef(_EX + "Other")]) == []
+    assert store.typing_graphs(URIRef(_EX + "nothing")) == []
+
+
+def test_what_a_node_reaches_by_its_embedding_properties_stays_in_the_graphs_given(store) -> None:
+    """The nodes a description embeds: zero or more steps along the given properties, through blank nodes, in the
+    merge of the given graphs, the IRIs only, cycles walked once."""
+    store.apply(Changeset(add=_TYPED))
+    a, steps = URIRef(_EX + "a"), [URIRef(_EX + "spec"), URIRef(_EX + "outcome")]
+    assert store.reachable(a, steps, [G]) == [URIRef(_EX + n) for n in ("a", "a/spec", "a/spec/1", "a/spec/2")]
+    assert store.reachable(a, steps, [G, G2]) == [
+        URIRef(_EX + n) for n in ("a", "a/spec", "a/spec/1", "a/spec/2", "a/spec/3")
+    ]
+    assert store.reachable(a, [], [G]) == [a]
+    assert store.reachable(a, steps, [G3]) == [a]
+
+
+def test_the_embedded_stores_own_reads_are_the_sparql_ones(embedded) -> None:
+    """The embedded store answers these from its indexes rather than by SPARQL: the same answers, blank nodes
+    included, as the queries every store runs."""
     from smarco_kg.store.base import GraphStore
 
-    embedded.apply(Changeset(add=_OWNED))
+    embedded.apply(Changeset(add=_TYPED + _OWNED))
+    a, steps = URIRef(_EX + "a"), [URIRef(_EX + "spec"), URIRef(_EX + "outcome")]
+    for classes in (None, [URIRef(_EX + "Course")], [URIRef(_EX + "Thing"), URIRef(_EX + "Course")], []):
+        assert embedded.typing_graphs(a, classes) == GraphStore.typing_graphs(embedded, a, classes)
+    for graphs in ([G], [G, G2], [G2, G3], [G, G2, G3]):
+        assert embedded.reachable(a, steps, graphs) == GraphStore.reachable(embedded, a, steps, graphs)
+        assert embedded.reachable(a, steps[1:], graphs) == GraphStore.reachable(embedded, a, steps[1:], graphs)
     for nodes, graphs in [
-        ([URIRef("http://ex.org/a")], [G, G2]),
-        ([URIRef("http://ex.org/a"), URIRef("http://ex.org/c")], [G]),
-        ([URIRef("http://ex.org/a")], [G3]),
-        ([URIRef("http://ex.org/nothing")], [G, G2, G3]),
+        ([a], [G, G2]),
+        ([a, URIRef(_EX + "c")], [G]),
+        ([a], [G3]),
+        ([URIRef(_EX + "nothing")], [G, G2, G3]),
     ]:
         read = embedded.bounded_description(nodes, graphs)
         assert sorted(read) == sorted(GraphStore.bounded_description(embedded, nodes, graphs))

@@ -13,7 +13,7 @@ import hashlib
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property, lru_cache
+from functools import cached_property
 
 from rdflib import RDF, RDFS, SKOS, Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, ORG
@@ -211,27 +211,6 @@ def labels_query(nodes: Sequence[Node]) -> str:
     return f"SELECT DISTINCT ?x ?lp ?lo WHERE {{ VALUES ?x {{ {values} }} ?x ?lp ?lo . {label_filter} }}"
 
 
-@lru_cache(maxsize=64)
-def _homes_query(member_classes: tuple[URIRef, ...]) -> str:
-    """The graphs that type ``?r`` with one of ``member_classes``: where a member's description is read."""
-    classes = " ".join(f"<{c}>" for c in member_classes)
-    return f"SELECT DISTINCT ?g WHERE {{ VALUES ?member_class {{ {classes} }} GRAPH ?g {{ ?r a ?member_class }} }}"
-
-
-@lru_cache(maxsize=64)
-def _nodes_query(member_classes: tuple[URIRef, ...], embed: tuple[URIRef, ...]) -> str:
-    """The nodes a member's description holds: the member (``?r`` of one of ``member_classes``) and the nodes it
-    embeds; none when ``?r`` is no member. Run over the member's home graphs: a path inside ``GRAPH ?g`` with
-    ``?r`` bound by VALUES is one Virtuoso refuses (``TR…``: a transitive table with neither end bound)."""
-    classes = " ".join(f"<{c}>" for c in member_classes)
-    if embed:
-        path = "|".join(f"<{p}>" for p in embed)
-        described = f"?r a ?member_class . ?r ({path})* ?n . FILTER(isIRI(?n))"
-    else:
-        described = "?r a ?member_class . BIND(?r AS ?n)"
-    return f"SELECT DISTINCT ?n WHERE {{ VALUES ?member_class {{ {classes} }} {described} }}"
-
-
 LinkedLabels = GenerationCache[URIRef, tuple[tuple[Node, Node], ...]]
 """The labels of linked resources kept per write generation: (label property, value) pairs, the first property each
 has, every language."""
@@ -310,23 +289,13 @@ def read_description(
     return graph
 
 
-def home_graphs(store: GraphStore, iri: URIRef) -> list[str]:
-    """The graphs that type ``iri``: where its own statements are read."""
-    query = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s a ?t } } ORDER BY ?g"
-    return [str(row["g"]) for row in store.query(query, bindings={"s": iri}).rows()]
-
-
 def describe(store: GraphStore, entry: ClassEntry, iri: URIRef, kept: Kept | None = None) -> Graph | None:
     """The member's description, as its home graph holds it, with the labels of what it links to (those ``kept``
     not read again); None when ``iri`` is no member."""
-    homes = sorted(str(row["g"]) for row in store.query(_homes_query(entry.classes), bindings={"r": iri}).rows())
+    homes = store.typing_graphs(iri, entry.classes)
     if not homes:
         return None
-    rows = store.query(_nodes_query(entry.classes, entry.embed), default_graphs=homes, bindings={"r": iri}).rows()
-    nodes = sorted(n for n in (row.get("n") for row in rows) if isinstance(n, URIRef))
-    if not nodes:
-        return None
-    graph = read_description(store, nodes, homes, kept)
+    graph = read_description(store, store.reachable(iri, entry.embed, homes), homes, kept)
     return graph if len(graph) else None
 
 
@@ -334,7 +303,7 @@ def describe_node(store: GraphStore, iri: URIRef) -> Graph | None:
     """Any node's own description: its triples, the blank nodes it owns (three deep) and the labels of what it
     links to, as ``describe`` gives a member's, read from the graphs that type it (every graph for a node typed
     nowhere); None when the store has no triple about it."""
-    graph = read_description(store, [iri], home_graphs(store, iri) or None)
+    graph = read_description(store, [iri], store.typing_graphs(iri) or None)
     return graph if (iri, None, None) in graph else None
 
 

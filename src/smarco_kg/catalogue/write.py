@@ -277,13 +277,6 @@ def mint(store: GraphStore, entry: ClassEntry, base_iri: str, title: str) -> URI
 # -- where a member lives, and who may change it ------------------------------------------------------------
 
 
-def home_graphs(store: GraphStore, entry: ClassEntry, iri: URIRef) -> list[str]:
-    """The graphs that type ``iri`` with one of the class's member classes."""
-    classes = " ".join(f"<{c}>" for c in entry.classes)
-    query = f"SELECT DISTINCT ?g WHERE {{ VALUES ?c {{ {classes} }} GRAPH ?g {{ ?s a ?c }} }} ORDER BY ?g"
-    return [str(row["g"]) for row in store.query(query, bindings={"s": iri}).rows()]
-
-
 def owned_subjects(store: GraphStore, graph: str, iri: URIRef) -> list[tuple[str, str]]:
     """(graph, subject) for the member and every IRI under it described in ``graph``."""
     prefix = Literal(f"{iri}/").n3()
@@ -386,7 +379,7 @@ class MemberWrites:
         current = describe(self.store, entry, iri) if iri is not None else None
         if iri is None or current is None:
             raise NotFound(f"{iri or local} is not a {entry.name} of this catalogue", title=f"no such {entry.name}")
-        homes = home_graphs(self.store, entry, iri)
+        homes = self.store.typing_graphs(iri, entry.classes)
         if len(homes) != 1:
             detail = f"<{iri}> is described in {len(homes)} graphs; an admin must repair it through /store"
             raise Conflict(detail, title="the resource has no single home graph")

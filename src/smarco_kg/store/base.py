@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any, BinaryIO, Literal
 
 import pyoxigraph as ox
-from rdflib.term import Node
+from rdflib.term import Node, URIRef
 
 from smarco_kg.errors import BadGateway, BadRequest, ServiceUnavailable
 from smarco_kg.formats import RdfSyntax, ResultFormat
@@ -221,6 +221,26 @@ class GraphStore(ABC):
         query = f"SELECT DISTINCT ?x ?p ?o WHERE {{ VALUES ?n {{ {values} }}\n  {OWNED_PATTERN}\n}}"
         rows = self.query(query, default_graphs=graphs).rows()
         return [(row["x"], row["p"], row["o"]) for row in rows]
+
+    def typing_graphs(self, node: URIRef, classes: Sequence[URIRef] | None = None) -> list[str]:
+        """The named graphs that type ``node`` (with one of ``classes``, when given), in order: where a resource's own
+        statements are read and written."""
+        typed = f"VALUES ?c {{ {' '.join(sparql_term(c) for c in classes)} }} " if classes is not None else ""
+        query = f"SELECT DISTINCT ?g WHERE {{ {typed}GRAPH ?g {{ ?s a ?c }} }} ORDER BY ?g"
+        return [str(row["g"]) for row in self.query(query, bindings={"s": node}).rows()]
+
+    def reachable(self, start: URIRef, predicates: Sequence[URIRef], graphs: Sequence[str]) -> list[URIRef]:
+        """The IRIs ``start`` reaches by zero or more of ``predicates`` in the merge of ``graphs``, in order (``start``
+        among them): the nodes a member's description embeds (its specification, their outcomes). The start is
+        written into the path, not bound by ``VALUES``: Virtuoso refuses a transitive path whose start is a variable
+        (``TR…: transitive start not given``)."""
+        if not predicates:
+            return [start]
+        path = "|".join(sparql_term(p) for p in predicates)
+        query = f"SELECT DISTINCT ?n WHERE {{ {sparql_term(start)} ({path})* ?n . FILTER(isIRI(?n)) }}"
+        return sorted(
+            n for row in self.query(query, default_graphs=graphs).rows() if isinstance(n := row.get("n"), URIRef)
+        )
 
     def graph_size(self, graph: str) -> int:
         """Triples in one graph (``""``: the default graph)."""

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 import pyoxigraph as ox
-from rdflib.term import Node
+from rdflib.term import Node, URIRef
 
 from smarco_kg.formats import RdfSyntax, ResultFormat
 from smarco_kg.namespaces import PREFIXES
@@ -40,6 +40,7 @@ _RESULTS_FORMATS = {
 }
 
 _BULK_BYTES = 4 << 20
+_RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 WHOLE_BYTES = 1 << 20  # SPARQL JSON results read at once (``EmbeddedQueryResult.rows``)
 
 
@@ -274,6 +275,35 @@ class EmbeddedStore(GraphStore):
                             owned.append(quad.object)
             level = owned
         return found
+
+    def typing_graphs(self, node: URIRef, classes: Sequence[URIRef] | None = None) -> list[str]:
+        """From the store's indexes, as ``bounded_description`` (the query's parsing alone cost 0.15 ms a page)."""
+        types = [ox.NamedNode(str(c)) for c in classes] if classes is not None else [None]
+        found = {
+            quad.graph_name.value
+            for kind in types
+            for quad in self._store.quads_for_pattern(ox.NamedNode(str(node)), _RDF_TYPE, kind, None)
+            if isinstance(quad.graph_name, ox.NamedNode)
+        }
+        return sorted(found)
+
+    def reachable(self, start: URIRef, predicates: Sequence[URIRef], graphs: Sequence[str]) -> list[URIRef]:
+        """From the store's indexes, as ``bounded_description``: a walk, where the path query took 0.35 ms a page."""
+        names = [_graph_name(g) for g in graphs]
+        steps = [ox.NamedNode(str(p)) for p in predicates]
+        first = ox.NamedNode(str(start))
+        seen: set[ox.NamedNode | ox.BlankNode] = {first}
+        todo: list[ox.NamedNode | ox.BlankNode] = [first]
+        while todo:
+            node = todo.pop()
+            for step in steps:
+                for graph in names:
+                    for quad in self._store.quads_for_pattern(node, step, None, graph):
+                        reached = quad.object
+                        if isinstance(reached, (ox.NamedNode, ox.BlankNode)) and reached not in seen:
+                            seen.add(reached)
+                            todo.append(reached)
+        return sorted(URIRef(n.value) for n in seen if isinstance(n, ox.NamedNode))
 
     def update(self, sparql: str, *, base_iri: str | None = None) -> None:
         try:
