@@ -16,12 +16,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.comments import Comment
-from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
-from openpyxl.worksheet.datavalidation import DataValidation
-
 from smarco_kg.errors import BadRequest
 
 Cell = str | int | float | bool | None
@@ -79,6 +73,13 @@ def write(sheets: Sequence[Sheet], kind: str) -> bytes:
 
 
 def _write_xlsx(sheets: Sequence[Sheet]) -> bytes:
+    # Imported here, as odfpy is: openpyxl, with numpy that it imports when present, is 24 MiB in every process
+    # that imports this module (the server, each page reader), and only a workbook's import or export uses it.
+    from openpyxl import Workbook
+    from openpyxl.comments import Comment
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
     book = Workbook()
     lists = book.active
     assert lists is not None  # a new workbook has one sheet
@@ -246,6 +247,9 @@ def read(data: bytes, kind: str, names: Sequence[str]) -> list[Sheet]:
 
 
 def _read_xlsx(data: bytes) -> list[Sheet]:
+    from openpyxl import load_workbook  # here, not above: see ``_write_xlsx``
+    from openpyxl.utils.exceptions import InvalidFileException
+
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as error:
