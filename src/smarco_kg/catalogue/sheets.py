@@ -73,8 +73,8 @@ def write(sheets: Sequence[Sheet], kind: str) -> bytes:
 
 
 def _write_xlsx(sheets: Sequence[Sheet]) -> bytes:
-    # Imported here, as odfpy is: openpyxl, with numpy that it imports when present, is 24 MiB in every process
-    # that imports this module (the server, each page reader), and only a workbook's import or export uses it.
+    # Imported here, as odfpy is: openpyxl is 20 MiB in every process that imports this module (the server, each
+    # page reader), and only a workbook's import or export uses it.
     from openpyxl import Workbook
     from openpyxl.comments import Comment
     from openpyxl.utils import get_column_letter

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO
 
 import pyoxigraph as ox
+from rdflib import RDF
 from rdflib.term import Node, URIRef
 
 from smarco_kg.formats import RdfSyntax, ResultFormat
@@ -40,7 +41,7 @@ _RESULTS_FORMATS = {
 }
 
 _BULK_BYTES = 4 << 20
-_RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+_RDF_TYPE = ox.NamedNode(str(RDF.type))
 WHOLE_BYTES = 1 << 20  # SPARQL JSON results read at once (``EmbeddedQueryResult.rows``)
 
 
