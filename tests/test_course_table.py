@@ -16,7 +16,7 @@ DERIVED = {"occupation": ("skill", "occupation")}
 
 
 @pytest.fixture(scope="module")
-def table() -> CourseTable:
+def db() -> sqlite3.Connection:
     rng = random.Random(7)
     db = sqlite3.connect(":memory:")
     db.executescript(
@@ -31,7 +31,39 @@ def table() -> CourseTable:
         db.execute("INSERT INTO course_facet VALUES (?, 'eqf', ?)", (n + 1, f"eqf/{rng.choice([4, 5, 6, 10])}"))
     for skill in range(40):
         db.execute("INSERT INTO link VALUES ('occupation', ?, ?, 'g')", (f"s{skill:02d}", f"o{skill % 7}"))
+    db.execute("INSERT INTO link VALUES ('occupation', 's01', 'o5', 'g')")  # a second occupation of a skill
+    db.execute("INSERT INTO course_facet VALUES (9999, 'skill', 's01')")  # a row of no course is left out
+    return db
+
+
+@pytest.fixture(scope="module")
+def table(db: sqlite3.Connection) -> CourseTable:
     return CourseTable.read(db, FACETS, DERIVED)
+
+
+def test_each_course_has_its_values_and_each_value_its_courses(db: sqlite3.Connection, table: CourseTable) -> None:
+    """The arrays say what the rows say: a course's stored values, its values reached through a link (each once),
+    and each value's courses in course order."""
+    iri = dict(db.execute("SELECT id, iri FROM course"))
+    stored: dict[tuple[str, str], set[str]] = {}
+    for course, facet, value in db.execute("SELECT course, facet, value FROM course_facet WHERE course < 9999"):
+        stored.setdefault((iri[course], facet), set()).add(value)
+    links = db.execute("SELECT subject, object FROM link").fetchall()
+    assert table.size == 600 and [table.index[c] for c in table.iris] == list(range(600))
+    titles = dict(db.execute("SELECT iri, sort FROM course"))
+    assert [(titles[c], c) for c in table.iris] == sorted((titles[c], c) for c in table.iris)  # title order
+    for n, course in enumerate(table.iris):
+        skills = stored.get((course, "skill"), set())
+        assert table.values_of("skill", n) == sorted(skills)
+        assert table.values_of("eqf", n) == sorted(stored[(course, "eqf")])
+        assert table.values_of("occupation", n) == sorted({o for s, o in links if s in skills})
+    for skill in table.names("skill"):
+        expected = [n for n, c in enumerate(table.iris) if skill in stored.get((c, "skill"), set())]
+        assert table.courses_with("skill", skill) == expected
+        assert np.flatnonzero(table.having("skill", [skill])).tolist() == expected
+    assert table.courses_with("skill", "s99") == [] and not table.having("skill", ["s99"]).any()
+    both = table.having("occupation", ["o5", "o6"])
+    assert both.tolist() == [bool({"o5", "o6"} & set(table.values_of("occupation", n))) for n in range(600)]
 
 
 def _plain_counts(table: CourseTable, facet: str, among: set[int]) -> Counter[str]:
@@ -63,7 +95,7 @@ def test_ranked_pages_follow_score_then_title_order(table: CourseTable) -> None:
     rng = random.Random(2)
     scored = {c: float(rng.choice([0.1, 0.2, 0.3])) for c in rng.sample(range(table.size), 300)}
     scores = table.scores(scored)
-    among = np.isfinite(scores) & table.mask(table.having("eqf", ["eqf/4", "eqf/5"]))
+    among = np.isfinite(scores) & table.having("eqf", ["eqf/4", "eqf/5"])
     left = [c for c in scored if among[c]]
     expected = sorted(left, key=lambda c: (scored[c], c))
     for offset in (0, 7, 40, len(left) - 3, len(left) + 5):

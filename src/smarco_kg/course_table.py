@@ -1,7 +1,7 @@
 """The search index's courses and their facet values in memory, for the course search to filter, rank and count.
 
 Read once from the index after each re-index. Sets of courses are boolean masks over the courses (numbered in title
-order) and each facet is also kept as two arrays, the course and the value of every (course, value) pair, so that
+order) and each facet is a ``Column``: arrays of the course and the value of every (course, value) pair, so that
 counting a facet's values among the courses a search leaves is one ``bincount``: a common word matches 7,000 of
 10,000 courses, and counting the ten facets over them with Python sets took 6 ms of the interpreter a search,
 ranking them by score another 2.4 ms (``bench/api.py``'s search pages).
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -22,19 +22,63 @@ Scores = npt.NDArray[np.float64]
 """A score per course number (lower ranks first; infinity: not matched)."""
 
 
+Numbers = npt.NDArray[np.int32]
+"""Course or value numbers."""
+
+
+@dataclass
+class Column:
+    """One facet's (course, value) pairs, by course and by value: three int32 arrays in place of a set of values per
+    course and a set of courses per value (10,450 courses: 27.6 MiB of Python objects, 73 MiB of resident memory
+    after reading them, against 1 MiB)."""
+
+    names: list[str]  # value number -> value (sorted, so numbers order values as names do)
+    numbers: dict[str, int]  # value -> value number
+    courses: Numbers  # each pair's course, ascending
+    values: Numbers  # each pair's value number
+    starts: npt.NDArray[np.intp]  # course -> its first pair (and one past the last course)
+    by_value: Numbers  # the pairs' courses ordered by value number (then course)
+    value_starts: npt.NDArray[np.intp]  # value number -> its first course in ``by_value``
+    totals: npt.NDArray[np.intp] | None = None  # courses per value number, counted once
+
+    @classmethod
+    def of(cls, size: int, pairs: Iterable[tuple[int, str]]) -> Column:
+        """The column of (course number, value) ``pairs``, each pair once."""
+        numbers: dict[str, int] = {}
+        courses: list[int] = []
+        values: list[int] = []
+        for course, value in pairs:
+            courses.append(course)
+            values.append(numbers.setdefault(value, len(numbers)))
+        names = sorted(numbers)
+        renumbered = np.empty(len(names), dtype=np.int32)
+        renumbered[[numbers[name] for name in names]] = np.arange(len(names), dtype=np.int32)
+        course_array = np.array(courses, dtype=np.int32)
+        value_array = renumbered[np.array(values, dtype=np.intp)] if values else np.array(values, dtype=np.int32)
+        order = np.lexsort((value_array, course_array))
+        course_array, value_array = course_array[order], value_array[order]
+        by_value = np.argsort(value_array, kind="stable")  # stable: each value's courses stay ascending
+        return cls(
+            names=names,
+            numbers={name: n for n, name in enumerate(names)},
+            courses=course_array,
+            values=value_array,
+            starts=np.searchsorted(course_array, np.arange(size + 1)),
+            by_value=course_array[by_value],
+            value_starts=np.searchsorted(value_array[by_value], np.arange(len(names) + 1)),
+        )
+
+    def courses_with(self, number: int) -> Numbers:
+        return self.by_value[self.value_starts[number] : self.value_starts[number + 1]]
+
+
 @dataclass
 class CourseTable:
     """Every course (numbered in title order) and its facet values, with each value's courses."""
 
     iris: list[str]
     index: dict[str, int]
-    names: dict[str, list[str]]  # facet -> value number -> value (sorted, so numbers order values as names do)
-    numbers: dict[str, dict[str, int]]  # facet -> value -> value number
-    of: dict[str, list[tuple[int, ...]]]  # facet -> course -> its value numbers
-    postings: dict[str, list[frozenset[int]]]  # facet -> value number -> its courses
-    pairs: dict[str, tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]]  # facet -> (course, value) of every pair
-    skills_of_occupation: dict[str, set[str]]
-    totals: dict[str, npt.NDArray[np.intp]] = field(default_factory=dict)  # facet -> courses per value number
+    columns: dict[str, Column]
 
     @property
     def size(self) -> int:
@@ -43,52 +87,44 @@ class CourseTable:
     @classmethod
     def read(cls, db: sqlite3.Connection, facets: Sequence[str], derived: Mapping[str, tuple[str, str]]) -> CourseTable:
         """The table from the index's ``course``, ``course_facet`` and ``link`` rows; ``derived``: facet -> (the
-        stored facet, the link) for the facets that follow a link from a stored facet's value."""
+        stored facet, the link) for the facets that follow a link from a stored facet's value (joined in SQL, so
+        that no link is held in Python)."""
         rows = db.execute("SELECT id, iri FROM course ORDER BY sort, iri").fetchall()
         iris = [iri for _, iri in rows]
         number = {row_id: i for i, (row_id, _) in enumerate(rows)}
-        stored: dict[str, list[set[str]]] = {facet: [set() for _ in iris] for facet in facets}
-        for course, facet, value in db.execute("SELECT course, facet, value FROM course_facet"):
-            if course in number and facet in stored:
-                stored[facet][number[course]].add(value)
-        links: dict[str, dict[str, set[str]]] = {relation: {} for _, relation in derived.values()}
-        for relation, subject, obj in db.execute("SELECT relation, subject, object FROM link"):
-            links.setdefault(relation, {}).setdefault(subject, set()).add(obj)
-        for facet, (base, relation) in derived.items():
-            linked = links.get(relation, {})
-            stored[facet] = [set().union(*(linked.get(v, ()) for v in values)) for values in stored[base]]
-        skills_of_occupation: dict[str, set[str]] = {}
-        for skill, occupations in links.get("occupation", {}).items():
-            for occupation in occupations:
-                skills_of_occupation.setdefault(occupation, set()).add(skill)
-        names: dict[str, list[str]] = {}
-        numbers: dict[str, dict[str, int]] = {}
-        of: dict[str, list[tuple[int, ...]]] = {}
-        postings: dict[str, list[frozenset[int]]] = {}
-        pairs: dict[str, tuple[npt.NDArray[np.intp], npt.NDArray[np.intp]]] = {}
-        for facet, per_course in stored.items():
-            names[facet] = sorted(set().union(*per_course))
-            numbers[facet] = {value: i for i, value in enumerate(names[facet])}
-            of[facet] = [tuple(sorted(numbers[facet][v] for v in values)) for values in per_course]
-            courses: list[list[int]] = [[] for _ in names[facet]]
-            for course, values in enumerate(of[facet]):
-                for value in values:
-                    courses[value].append(course)
-            postings[facet] = [frozenset(c) for c in courses]
-            count = sum(map(len, of[facet]))
-            pairs[facet] = (
-                np.repeat(np.arange(len(iris), dtype=np.intp), [len(v) for v in of[facet]]),
-                np.fromiter((v for values in of[facet] for v in values), dtype=np.intp, count=count),
-            )
-        index = {iri: i for i, iri in enumerate(iris)}
-        return cls(iris, index, names, numbers, of, postings, pairs, skills_of_occupation)
+        columns: dict[str, Column] = {}
+        for facet in facets:
+            if facet in derived:
+                base, relation = derived[facet]
+                found = db.execute(
+                    "SELECT DISTINCT f.course, l.object FROM course_facet f"
+                    " JOIN link l ON l.relation = ? AND l.subject = f.value WHERE f.facet = ?",
+                    (relation, base),
+                )
+            else:
+                found = db.execute("SELECT course, value FROM course_facet WHERE facet = ?", (facet,))
+            pairs = ((number[course], value) for course, value in found if course in number)
+            columns[facet] = Column.of(len(iris), pairs)
+        return cls(iris, {iri: i for i, iri in enumerate(iris)}, columns)
 
-    def having(self, facet: str, values: Iterable[str]) -> frozenset[int]:
+    def names(self, facet: str) -> list[str]:
+        """``facet``'s values, sorted."""
+        return self.columns[facet].names
+
+    def having(self, facet: str, values: Iterable[str]) -> Mask:
         """The courses with any of ``values`` of ``facet``."""
-        numbers = [self.numbers[facet][v] for v in values if v in self.numbers[facet]]
-        if len(numbers) == 1:
-            return self.postings[facet][numbers[0]]
-        return frozenset().union(*(self.postings[facet][n] for n in numbers))
+        column = self.columns[facet]
+        found = np.zeros(self.size, dtype=np.bool_)
+        for value in values:
+            if value in column.numbers:
+                found[column.courses_with(column.numbers[value])] = True
+        return found
+
+    def courses_with(self, facet: str, value: str) -> list[int]:
+        """The courses with ``value`` of ``facet``, in course number order."""
+        column = self.columns[facet]
+        number = column.numbers.get(value)
+        return [] if number is None else column.courses_with(number).tolist()
 
     def mask(self, courses: Iterable[int]) -> Mask:
         """``courses`` as a mask."""
@@ -105,7 +141,8 @@ class CourseTable:
         return array
 
     def values_of(self, facet: str, course: int) -> list[str]:
-        return [self.names[facet][n] for n in self.of[facet][course]]
+        column = self.columns[facet]
+        return [column.names[n] for n in column.values[column.starts[course] : column.starts[course + 1]].tolist()]
 
     def ranked(self, among: Mask | None, scores: Scores | None, offset: int, limit: int) -> list[int]:
         """The courses from ``offset`` to ``offset + limit`` of ``among`` (None: all): by score, then course number
@@ -128,14 +165,14 @@ class CourseTable:
         """(value, courses among ``among`` having it, chosen) for the values to show: the ``limit`` most frequent
         (most first, then by value), or every value present in the order of the number it ends in (``by_value``:
         levels and credits); and every chosen one."""
-        courses, values = self.pairs[facet]
-        names = self.names[facet]
+        column = self.columns[facet]
+        names = column.names
         if among is None:
-            if facet not in self.totals:
-                self.totals[facet] = np.bincount(values, minlength=len(names))
-            counts = self.totals[facet]
+            if column.totals is None:
+                column.totals = np.bincount(column.values, minlength=len(names))
+            counts = column.totals
         else:
-            counts = np.bincount(values[among[courses]], minlength=len(names))
+            counts = np.bincount(column.values[among[column.courses]], minlength=len(names))
         present = np.flatnonzero(counts)
         if by_value:
             shown = sorted((names[n] for n in present), key=number_key)
@@ -145,7 +182,7 @@ class CourseTable:
                 present = present[kept >= np.partition(kept, len(kept) - limit)[len(kept) - limit]]
             shown = [names[n] for n in present[np.lexsort((present, -counts[present]))][:limit]]
         shown += [v for v in chosen if v not in shown]
-        numbers = self.numbers[facet]
+        numbers = column.numbers
         return [(v, int(counts[numbers[v]]) if v in numbers else 0, v in chosen) for v in shown]
 
 

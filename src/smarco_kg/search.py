@@ -599,7 +599,7 @@ SELECT COUNT(DISTINCT e.iri) FROM found f JOIN entry e ON e.id = f.id WHERE {whe
                     scores, found_skills = self._matches(table, words)
                 except sqlite3.OperationalError as error:
                     raise SearchError("text", text, f"cannot search for it: {error}") from error
-            having = {f: table.mask(table.having(f, values)) for f, values in picked.items()}
+            having = {f: table.having(f, values) for f, values in picked.items()}
             found = None if scores is None else np.isfinite(scores)
             everything = self._restrict(found, having, but="")
             total = table.size if everything is None else int(np.count_nonzero(everything))
@@ -610,8 +610,7 @@ SELECT COUNT(DISTINCT e.iri) FROM found f JOIN entry e ON e.id = f.id WHERE {whe
                 by_value = facet in _ORDERED_BY_VALUE
                 facets[facet] = table.counts(facet, among, picked.get(facet, ()), facet_limit, by_value=by_value)
             wanted = set(picked.get("skill", ())) | found_skills
-            for occupation in picked.get("occupation", ()):
-                wanted |= table.skills_of_occupation.get(occupation, set())
+            wanted |= self._skills_of(picked.get("occupation", ()))
             shown = {v for values in facets.values() for v, _, _ in values}
             shown |= {v for c in order for f in COURSE_FACETS for v in table.values_of(f, c)}
             labels = self._term_labels(sorted(shown), lang)
@@ -650,6 +649,16 @@ SELECT COUNT(DISTINCT e.iri) FROM found f JOIN entry e ON e.id = f.id WHERE {whe
         if self._table is None:
             self._table = CourseTable.read(self._db, FACETS, DERIVED_FACETS)
         return self._table
+
+    def _skills_of(self, occupations: Sequence[str]) -> set[str]:
+        """The skills linked to any of ``occupations`` (read from the index, not held with the course table)."""
+        if not occupations:
+            return set()
+        marks = ",".join("?" * len(occupations))
+        rows = self._db.execute(
+            f"SELECT subject FROM link WHERE relation = 'occupation' AND object IN ({marks})", list(occupations)
+        )
+        return {subject for (subject,) in rows}
 
     def _matches(self, table: CourseTable, words: list[str]) -> tuple[Scores, set[str]]:
         """``_find_courses``, remembered until the next re-index: people change facets, not words, most often."""
@@ -692,7 +701,7 @@ WHERE entry_text MATCH ?
                 courses: Iterable[int] = () if found is None else (found,)
             else:
                 skills.add(iri)
-                courses = table.having("skill", (iri,))
+                courses = table.courses_with("skill", iri)
             for course in courses:
                 if course not in scores or score < scores[course]:
                     scores[course] = score
