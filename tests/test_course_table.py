@@ -54,20 +54,20 @@ def test_each_course_has_its_values_and_each_value_its_courses(db: sqlite3.Conne
     assert [(titles[c], c) for c in table.iris] == sorted((titles[c], c) for c in table.iris)  # title order
     for n, course in enumerate(table.iris):
         skills = stored.get((course, "skill"), set())
-        assert table.values_of("skill", n) == sorted(skills)
-        assert table.values_of("eqf", n) == sorted(stored[(course, "eqf")])
-        assert table.values_of("occupation", n) == sorted({o for s, o in links if s in skills})
+        assert table.values_of("skill", [n]) == [sorted(skills)]
+        assert table.values_of("eqf", [n]) == [sorted(stored[(course, "eqf")])]
+        assert table.values_of("occupation", [n]) == [sorted({o for s, o in links if s in skills})]
     for skill in table.names("skill"):
         expected = [n for n, c in enumerate(table.iris) if skill in stored.get((c, "skill"), set())]
         assert table.courses_with("skill", skill) == expected
         assert np.flatnonzero(table.having("skill", [skill])).tolist() == expected
     assert table.courses_with("skill", "s99") == [] and not table.having("skill", ["s99"]).any()
     both = table.having("occupation", ["o5", "o6"])
-    assert both.tolist() == [bool({"o5", "o6"} & set(table.values_of("occupation", n))) for n in range(600)]
+    assert both.tolist() == [bool({"o5", "o6"} & set(v)) for v in table.values_of("occupation", range(600))]
 
 
 def _plain_counts(table: CourseTable, facet: str, among: set[int]) -> Counter[str]:
-    return Counter(v for course in among for v in table.values_of(facet, course))
+    return Counter(v for values in table.values_of(facet, sorted(among)) for v in values)
 
 
 def test_counts_are_the_counts_of_the_courses_left_most_first_then_by_value(table: CourseTable) -> None:

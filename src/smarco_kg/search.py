@@ -612,14 +612,15 @@ SELECT COUNT(DISTINCT e.iri) FROM found f JOIN entry e ON e.id = f.id WHERE {whe
             wanted = set(picked.get("skill", ())) | found_skills
             wanted |= self._skills_of(picked.get("occupation", ()))
             shown = {v for values in facets.values() for v, _, _ in values}
-            shown |= {v for c in order for f in COURSE_FACETS for v in table.values_of(f, c)}
+            values = {facet: table.values_of(facet, order) for facet in COURSE_FACETS}
+            shown |= {v for per_course in values.values() for course_values in per_course for v in course_values}
             labels = self._term_labels(sorted(shown), lang)
             titles = self._labels_in([table.iris[c] for c in order], lang)
         hits = []
-        for course in order:
+        for n, course in enumerate(order):
             iri = table.iris[course]
             terms = {
-                facet: [Term(v, labels.get(v, _plain_label(facet, v))) for v in table.values_of(facet, course)]
+                facet: [Term(v, labels.get(v, _plain_label(facet, v))) for v in values[facet][n]]
                 for facet in COURSE_FACETS
             }
             terms = {facet: values for facet, values in terms.items() if values}
