@@ -10,9 +10,11 @@ and the collections (``readable``), and sends their answers on as they are, byte
   which is its write generation: an answer never predates a write whose response was sent before it was asked.
 - **The server keeps the rest:** writes, SPARQL (its own workers), whatever a token or a cookie (a provider's
   session) may change, the dashboard, the change feed, the operator's routes.
-- **Never a failure of its own.** A page waits for a free reader, for a second at most. While none is ready
-  (starting, or one that ended, which is replaced), or none became free in that second, the server draws the page
-  itself, as it does with ``SMARCO_PAGE_READERS=0``.
+- **Never a failure of its own.** A page waits for a free reader, for five seconds at most. While none is ready
+  (starting, or one that ended, which is replaced), or none became free in that time, the server draws the page
+  itself, as it does with ``SMARCO_PAGE_READERS=0``. Not sooner: a reader's first course list or search after its
+  start takes about half a second (its views are read then), and the server drawing the pages queued meanwhile
+  would read a third copy of those views and keep it (+73 MiB at 10,450 courses), on cores the readers need.
 
 A reader is spawned, not forked: it imports the app anew (a second or two, in the background after start-up), so
 it shares nothing with the server but the files on disk.
@@ -48,7 +50,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("smarco_kg.readers")
 
 PROCESS_NAME = "smarco-reader"
-WAIT_SECONDS = 1.0  # how long a page waits for a free reader before the server draws it itself
+WAIT_SECONDS = 5.0  # how long a page waits for a free reader before the server draws it itself (see above)
 STARTUP_SECONDS = 120.0  # how long a reader may take to import and build the app (seconds on a busy machine)
 PORTABLE = ("type", "asgi", "http_version", "method", "scheme", "path", "raw_path", "root_path", "query_string",
             "headers", "client", "server")  # fmt: skip
