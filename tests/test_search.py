@@ -269,6 +269,25 @@ def test_course_facets_are_counted_over_the_courses_the_other_facets_leave(demo_
     assert all(f"{EQF}6" in [t.value for t in hit.values["eqf"]] for hit in six.hits)
 
 
+def test_an_occupation_finds_the_courses_teaching_its_skills_and_marks_those_skills(demo_kg: KnowledgeGraph) -> None:
+    """The occupation facet follows ESCO's links from the courses' skills; the skills matched are the occupation's."""
+    index = demo_kg.search
+    occupations = index.courses(limit=100).facets["occupation"]
+    assert occupations, "the demo's courses teach skills of ESCO occupations"
+    occupation = occupations[0]
+    found = index.courses("", {"occupation": [occupation.value]}, limit=100)
+    rows = demo_kg.store.query(
+        f"SELECT DISTINCT ?s WHERE {{ <{occupation.value}> "
+        "<http://data.europa.eu/esco/model#relatedEssentialSkill> ?s }",
+        union_default_graph=True,
+    ).rows()
+    essential = {str(r["s"]) for r in rows}
+    assert found.total == occupation.count > 0
+    for hit in found.hits:
+        skills = {t.value for t in hit.values["skill"]}
+        assert hit.matched_skills and {t.value for t in hit.matched_skills} == skills & essential
+
+
 def test_facet_values_are_named_by_iri_code_or_label(demo_kg: KnowledgeGraph) -> None:
     index = demo_kg.search
     spain = "http://publications.europa.eu/resource/authority/country/ESP"

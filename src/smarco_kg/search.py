@@ -656,8 +656,9 @@ SELECT COUNT(DISTINCT e.iri) FROM found f JOIN entry e ON e.id = f.id WHERE {whe
         if not occupations:
             return set()
         marks = ",".join("?" * len(occupations))
+        relation = DERIVED_FACETS["occupation"][1]  # skill -> occupation, the link the facet follows
         rows = self._db.execute(
-            f"SELECT subject FROM link WHERE relation = 'occupation' AND object IN ({marks})", list(occupations)
+            f"SELECT subject FROM link WHERE relation = ? AND object IN ({marks})", [relation, *occupations]
         )
         return {subject for (subject,) in rows}
 
