@@ -4,6 +4,7 @@ answered before the request, and the server carries on when a reader ends."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -13,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from smarco_kg.api.readers import PROCESS_NAME
+from smarco_kg.api.readers import FORK_NAME, PROCESS_NAME
 from smarco_kg.store.embedded import EmbeddedStore
 from tests.backends import Template
 from tests.server import LiveServer, describe, live_server
@@ -42,18 +43,31 @@ PAGES = (
 
 
 def readers(server: LiveServer) -> dict[int, float]:
-    """The server's reader processes: pid -> CPU seconds so far (every thread's, exact to the nanosecond)."""
-    pid = server_pid(server)
+    """The server's reader processes (children of the readers' fork, a child of the server): pid -> CPU seconds so
+    far (every thread's, exact to the nanosecond)."""
     found: dict[int, float] = {}
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        for child in (task / "children").read_text().split():
-            try:
-                if Path(f"/proc/{child}/comm").read_text().strip() != PROCESS_NAME:
-                    continue
-                threads = Path(f"/proc/{child}/task").iterdir()
-                found[int(child)] = sum(int((t / "schedstat").read_text().split()[0]) for t in threads) / 1e9
-            except OSError:  # it ended meanwhile
+    for pid in descendants(server_pid(server)):
+        try:
+            if Path(f"/proc/{pid}/comm").read_text().strip() != PROCESS_NAME:
                 continue
+            threads = Path(f"/proc/{pid}/task").iterdir()
+            found[pid] = sum(int((t / "schedstat").read_text().split()[0]) for t in threads) / 1e9
+        except OSError:  # it ended meanwhile
+            continue
+    return found
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid``: its children, theirs, and so on."""
+    found: list[int] = []
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return found
+    for task in tasks:
+        with contextlib.suppress(OSError):
+            for child in map(int, (task / "children").read_text().split()):
+                found += [child, *descendants(child)]
     return found
 
 
@@ -108,6 +122,26 @@ def test_readers_answer_anonymous_page_requests_and_the_server_the_rest(server: 
         assert server.client.get(f"{server.url}{path}").status_code == 200, path
     after = readers(server)
     assert sum(after[pid] - cpu for pid, cpu in before.items()) < 0.01, "SPARQL and the rest: the server's own"
+
+
+def test_readers_come_from_one_fork_and_share_the_pages_of_its_imports(server: LiveServer) -> None:
+    """Forked from a process that imported the app (and froze the collector), readers share those pages: spawned,
+    each held its own copy."""
+    found = until_ready(server, READERS)
+    parents = {int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1]) for pid in found}
+    assert len(parents) == 1, parents
+    (fork,) = parents
+    assert Path(f"/proc/{fork}/comm").read_text().strip() == FORK_NAME
+    assert fork in descendants(server_pid(server))
+    for pid in found:
+        shared = _smaps(pid)["Shared_Dirty"]  # written by the fork before it forked, still one copy for all
+        assert shared > 20 * 1024, f"reader {pid} shares only {shared} kB with the fork"
+
+
+def _smaps(pid: int) -> dict[str, int]:
+    """A process's memory in kB, by kind (``/proc/<pid>/smaps_rollup``)."""
+    fields = (line.split() for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()[1:])
+    return {f[0].rstrip(":"): int(f[1]) for f in fields if len(f) >= 2 and f[1].isdigit()}
 
 
 @pytest.mark.parametrize("method", ["GET", "HEAD"])

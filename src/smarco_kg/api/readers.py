@@ -16,20 +16,26 @@ and the collections (``readable``), and sends their answers on as they are, byte
   start takes about half a second (its views are read then), and the server drawing the pages queued meanwhile
   would read a third copy of those views and keep it (+73 MiB at 10,450 courses), on cores the readers need.
 
-A reader is spawned, not forked: it imports the app anew (a second or two, in the background after start-up), so
-it shares nothing with the server but the files on disk.
+Readers are forked from a process of their own, the readers' fork (``_fork_main``), never from the server: it is
+spawned once, imports the app (a second or two, in the background after start-up) and forks a reader whenever the
+server asks for one. The readers so share the pages of the imported modules with it and with each other (a
+spawned reader imported them anew: about 95 MiB each), and share nothing with the server but the files on disk.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import multiprocessing
+import os
+import signal
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from multiprocessing.reduction import recv_handle, send_handle
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -50,6 +56,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("smarco_kg.readers")
 
 PROCESS_NAME = "smarco-reader"
+FORK_NAME = "smarco-readers"  # the process readers are forked from
 WAIT_SECONDS = 5.0  # how long a page waits for a free reader before the server draws it itself (see above)
 STARTUP_SECONDS = 120.0  # how long a reader may take to import and build the app (seconds on a busy machine)
 PORTABLE = ("type", "asgi", "http_version", "method", "scheme", "path", "raw_path", "root_path", "query_string",
@@ -93,6 +100,47 @@ async def call(app: ASGIApp, scope: Scope) -> Answer:
     return start["status"], [(bytes(k), bytes(v)) for k, v in start.get("headers", [])], b"".join(parts)
 
 
+def _fork_main(connection: Connection) -> None:
+    """The readers' fork: import what a reader runs, then fork a reader for each (settings, classes, checkpoint,
+    number) the server sends, and send back its end of the reader's pipe and the reader's pid; end when the server
+    closes the pipe."""
+    # what a reader runs, imported once, here, to be shared
+    import smarco_kg.api.app
+    import smarco_kg.kg  # noqa: F401
+
+    _name(FORK_NAME)
+    signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # a reader that ends is reaped at once (the server kills them)
+    gc.freeze()  # the collector leaves the imported objects alone, in here and in every reader: their pages stay shared
+    connection.send(("ready", None))
+    server = os.getppid()
+    while True:
+        try:
+            arguments = connection.recv()
+        except EOFError:
+            return
+        ours, theirs = multiprocessing.Pipe()
+        pid = os.fork()
+        if pid == 0:  # the reader
+            connection.close()
+            ours.close()
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            code = 1
+            try:
+                _reader_main(theirs, *arguments)
+                code = 0
+            finally:
+                os._exit(code)  # never back into this loop, whatever happened
+        theirs.close()
+        send_handle(connection, ours.fileno(), server)
+        connection.send(pid)
+        ours.close()
+
+
+def _name(name: str) -> None:
+    with contextlib.suppress(OSError):  # what ps and top call it (Linux): readers apart from query workers
+        Path("/proc/self/comm").write_text(name)
+
+
 def _reader_main(
     connection: Connection, settings: Settings, classes: Sequence[ClassEntry], held: str, number: int
 ) -> None:
@@ -101,8 +149,7 @@ def _reader_main(
     from smarco_kg.kg import KnowledgeGraph
     from smarco_kg.store.embedded import EmbeddedStore
 
-    with contextlib.suppress(OSError):  # what ps and top call it (Linux): readers apart from query workers
-        Path("/proc/self/comm").write_text(PROCESS_NAME)
+    _name(PROCESS_NAME)
     kg = KnowledgeGraph(settings, create=False, classes=classes, checkpoint=Path(held))
     kg.generation = number
     app = create_app(settings, classes, knowledge_graph=kg)
@@ -138,8 +185,12 @@ async def _inline(func: Callable[..., Any], *args: Any, **_: Any) -> Any:
 
 @dataclass
 class _Reader:
-    process: multiprocessing.process.BaseProcess
+    pid: int  # a child of the readers' fork, not of the server
     connection: Connection
+
+    def kill(self) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGKILL)
 
 
 class PageReaders:
@@ -156,6 +207,8 @@ class PageReaders:
         self._readers: list[_Reader] = []
         self._lock = threading.Lock()
         self._closed = False
+        self._fork: tuple[multiprocessing.process.BaseProcess, Connection] | None = None
+        self._fork_lock = threading.Lock()  # one reader asked of the fork at a time
 
     def start(self) -> None:
         """Start the readers in the background (the server draws pages itself until each is ready)."""
@@ -164,28 +217,46 @@ class PageReaders:
         for _ in range(self.size):
             threading.Thread(target=self._start_one, name="smarco-reader-start", daemon=True).start()
 
+    def _forked(self, held: str, number: int) -> _Reader:
+        """A new reader over checkpoint ``held``, from the readers' fork (started first if there is none, or it
+        ended)."""
+        with self._fork_lock:
+            if self._fork is None or not self._fork[0].is_alive():
+                context = multiprocessing.get_context("spawn")
+                ours, theirs = context.Pipe()
+                process = context.Process(target=_fork_main, args=(theirs,), daemon=True, name=FORK_NAME)
+                process.start()
+                theirs.close()
+                self._fork = (process, ours)
+                if not ours.poll(STARTUP_SECONDS):
+                    raise EOFError(f"the readers' fork said nothing within {STARTUP_SECONDS:g} s")
+                ours.recv()
+            connection = self._fork[1]
+            connection.send((self.settings, self.classes, held, number))
+            descriptor = recv_handle(connection)
+            return _Reader(connection.recv(), Connection(descriptor))
+
     def _start_one(self) -> None:
-        """Spawn a reader and, once it has built its app, let requests to it."""
-        context = multiprocessing.get_context("spawn")
-        parent, child = context.Pipe()
+        """Fork a reader and, once it has built its app, let requests to it."""
         held, number = self.checkpoints.hold()  # the reader opens it while it starts: kept until it is ready
+        reader: _Reader | None = None
         try:
-            args = (child, self.settings, self.classes, held, number)
-            process = context.Process(target=_reader_main, args=args, daemon=True, name="smarco-reader")
             with self._lock:
                 if self._closed:
                     return
-                process.start()
-                reader = _Reader(process, parent)
+            reader = self._forked(held, number)
+            with self._lock:
                 self._readers.append(reader)
-            child.close()
-            if not parent.poll(STARTUP_SECONDS):
+                if self._closed:
+                    raise EOFError("the server is closing")
+            if not reader.connection.poll(STARTUP_SECONDS):
                 raise EOFError(f"no word from it within {STARTUP_SECONDS:g} s")
-            parent.recv()
+            reader.connection.recv()
         except (EOFError, OSError) as error:
             if not self._closed:
                 log.warning("a page reader failed to start (%s); the server draws pages itself", error)
-                process.kill()
+            if reader is not None:
+                reader.kill()
             return
         finally:
             self.checkpoints.release(held)
@@ -232,7 +303,7 @@ class PageReaders:
             if reader in self._readers:
                 self._readers.remove(reader)
             closed = self._closed
-        reader.process.kill()
+        reader.kill()
         if not closed:
             threading.Thread(target=self._start_one, name="smarco-reader-start", daemon=True).start()
 
@@ -242,11 +313,16 @@ class PageReaders:
             readers, self._readers = self._readers, []
         self.ready = 0
         for reader in readers:
-            reader.process.kill()
-        for reader in readers:
-            reader.process.join(5)
+            reader.kill()
             with contextlib.suppress(OSError):
                 reader.connection.close()
+        with self._fork_lock:
+            fork, self._fork = self._fork, None
+        if fork is not None:  # it ends when its pipe closes
+            fork[1].close()
+            fork[0].join(5)
+            if fork[0].is_alive():
+                fork[0].kill()
 
 
 class ReaderForwarding:
