@@ -32,6 +32,7 @@ import multiprocessing
 import os
 import signal
 import threading
+import traceback
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -128,6 +129,8 @@ def _fork_main(connection: Connection) -> None:
             try:
                 _reader_main(theirs, *arguments)
                 code = 0
+            except BaseException:
+                traceback.print_exc()
             finally:
                 os._exit(code)  # never back into this loop, whatever happened
         theirs.close()
@@ -222,6 +225,8 @@ class PageReaders:
         ended)."""
         with self._fork_lock:
             if self._fork is None or not self._fork[0].is_alive():
+                if self._fork is not None:  # it ended (killed, out of memory): another takes its place
+                    self._fork[1].close()
                 context = multiprocessing.get_context("spawn")
                 ours, theirs = context.Pipe()
                 process = context.Process(target=_fork_main, args=(theirs,), daemon=True, name=FORK_NAME)
