@@ -447,6 +447,41 @@ def test_what_a_node_reaches_by_its_embedding_properties_stays_in_the_graphs_giv
     assert store.reachable(a, steps, [G3]) == [a]
 
 
+_REFERRING = f"""<{_EX}course> <{_EX}teaches> <{_EX}skill> <{G}> .
+<{_EX}course> <{_EX}spec> <{_EX}course/spec> <{G}> .
+<{_EX}course/spec> <{_EX}outcome> _:o <{G}> .
+_:o <{_EX}skill> <{_EX}skill> <{G}> .
+<{_EX}other> <{_EX}spec> <{_EX}other/spec> <{G2}> .
+<{_EX}other/spec> <{_EX}outcome> <{_EX}other/spec/1> <{G2}> .
+<{_EX}other/spec/1> <{_EX}skill> <{_EX}skill> <{G3}> .
+_:anonymous <{_EX}teaches> <{_EX}skill> <{G}> .
+<{_EX}skill> <{_EX}teaches> <{_EX}skill> <{G}> .
+<{_EX}label> <{_EX}teaches> "skill" <{G}> .
+<{_EX}unrelated> <{_EX}mentions> <{_EX}skill> <{G}> .
+""".encode()
+_PATHS = [
+    [URIRef(_EX + "teaches")],
+    [URIRef(_EX + "spec"), URIRef(_EX + "outcome"), URIRef(_EX + "skill")],
+    [URIRef(_EX + "outcome"), URIRef(_EX + "skill")],
+]
+
+
+def test_what_refers_to_a_node_along_the_paths_given_is_found_in_every_graph_and_named_by_iri(store) -> None:
+    """What a page lists from the other side: the IRIs that reach the node along one of the paths, in any graph
+    (a path may cross graphs and blank nodes), in order, the node itself and blank nodes left out, at most the
+    limit."""
+    store.apply(Changeset(add=_REFERRING))
+    store.apply(Changeset(add=f"<{_EX}in-default> <{_EX}teaches> <{_EX}skill> .".encode(), default_graph=None))
+    skill = URIRef(_EX + "skill")
+    expected = [URIRef(_EX + n) for n in ("course", "course/spec", "in-default", "other", "other/spec")]
+    assert store.referring(skill, _PATHS, 100) == expected
+    assert store.referring(skill, _PATHS, 2) == expected[:2]
+    assert store.referring(skill, _PATHS[:1], 100) == [URIRef(_EX + "course"), URIRef(_EX + "in-default")]
+    assert store.referring(skill, _PATHS[1:2], 100) == [URIRef(_EX + "course"), URIRef(_EX + "other")]
+    assert store.referring(URIRef(_EX + "nothing"), _PATHS, 100) == []
+    assert store.referring(skill, [], 100) == []
+
+
 def test_the_embedded_stores_own_reads_are_the_sparql_ones(embedded) -> None:
     """The embedded store answers these from its indexes rather than by SPARQL: the same answers, blank nodes
     included, as the queries every store runs."""
@@ -467,3 +502,9 @@ def test_the_embedded_stores_own_reads_are_the_sparql_ones(embedded) -> None:
     ]:
         read = embedded.bounded_description(nodes, graphs)
         assert sorted(read) == sorted(GraphStore.bounded_description(embedded, nodes, graphs))
+    embedded.apply(Changeset(add=_REFERRING))
+    for target in ("skill", "course/spec", "other/spec/1", "nothing"):
+        for paths in (_PATHS, _PATHS[:1], _PATHS[1:], []):
+            for limit in (100, 1, 0):
+                found = embedded.referring(URIRef(_EX + target), paths, limit)
+                assert found == GraphStore.referring(embedded, URIRef(_EX + target), paths, limit)

@@ -318,8 +318,8 @@ def etag(graph: Graph) -> str:
 _LABELS = f"OPTIONAL {{ ?s ?lp ?label . FILTER(?lp IN ({', '.join(f'<{p}>' for p in LABEL_PROPERTIES)})) }}"
 # How one resource refers to another that pages show from the other side: a course teaching a skill, an occupation
 # needing it, a partner's courses and practices, a credential's courses, what stacks into it, the pathways a course
-# is a step of or that target a credential or an occupation. Each branch starts from the bound ``?r``: a property
-# path there (``spec?/outcome/skill``) is walked from every subject by pyoxigraph, a second at 10,000 courses.
+# is a step of or that target a credential or an occupation. Each path is the predicates from the referring
+# resource to the one shown (``GraphStore.referring`` walks them back from there).
 _DIRECT = (
     SMARCO.relatedSkill,
     ESCO.relatedEssentialSkill,
@@ -334,19 +334,14 @@ _DIRECT = (
     SCHEMA.organizer,
     DCTERMS.subject,
 )
-_BRANCHES = (
-    f"?s ?p ?r . FILTER(?p IN ({', '.join(f'<{p}>' for p in _DIRECT)}))",
-    f"?o <{ELM.relatedESCOSkill}> ?r . ?s <{ELM.learningOutcome}> ?o .",
-    f"?o <{ELM.relatedESCOSkill}> ?r . ?x <{ELM.learningOutcome}> ?o . "
-    f"?s <{ELM.learningAchievementSpecification}> ?x .",
-    f"?x <{SMARCO.course}> ?r . ?s <{SMARCO.step}> ?x .",
-    f"?x <{ELM.awardingBody}> ?r . ?s <{ELM.awardingOpportunity}> ?x .",
+_REFERRING: tuple[tuple[URIRef, ...], ...] = (
+    *((p,) for p in _DIRECT),
+    (ELM.learningOutcome, ELM.relatedESCOSkill),
+    (ELM.learningAchievementSpecification, ELM.learningOutcome, ELM.relatedESCOSkill),
+    (SMARCO.step, SMARCO.course),
+    (ELM.awardingOpportunity, ELM.awardingBody),
 )
-_REFERRERS = f"""SELECT DISTINCT ?s ?label WHERE {{
-  {{ {" } UNION { ".join(_BRANCHES)} }}
-  FILTER(isIRI(?s) && ?s != ?r)
-  {_LABELS}
-}} LIMIT 5000"""
+MAX_REFERRERS = 5000  # what a page lists from the other side, at most (a skill's courses)
 
 
 def _labelled(rows: Iterable[dict], extra: tuple[str, ...] = ()) -> dict[URIRef, Labelled]:
@@ -375,11 +370,13 @@ class Labelled:
     values: dict[str, Node]
 
 
-def referrers(store: GraphStore, iri: URIRef) -> list[Labelled]:
+def referrers(store: GraphStore, iri: URIRef, kept: Kept | None = None) -> list[Labelled]:
     """The resources that refer to ``iri`` along the paths pages show from its side (courses teaching a skill,
-    a partner's courses, the pathways a course is a step of…), with their labels."""
-    rows = store.query(_REFERRERS, union_default_graph=True, bindings={"r": iri}).rows()
-    return list(_labelled(rows).values())
+    a partner's courses, the pathways a course is a step of…), in IRI order, with their labels (those ``kept``
+    not read again)."""
+    found = store.referring(iri, _REFERRING, MAX_REFERRERS)
+    labels = linked_labels(store, found, kept)
+    return [Labelled(node, [v for _, v in labels.get(node, ()) if isinstance(v, Literal)], {}) for node in found]
 
 
 _TEACHING = f"""SELECT ?skill ?s WHERE {{

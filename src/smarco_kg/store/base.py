@@ -242,6 +242,26 @@ class GraphStore(ABC):
             n for row in self.query(query, default_graphs=graphs).rows() if isinstance(n := row.get("n"), URIRef)
         )
 
+    def referring(self, target: URIRef, paths: Sequence[Sequence[URIRef]], limit: int) -> list[URIRef]:
+        """The IRIs other than ``target`` that reach it along one of ``paths`` in any graph, each path the
+        predicates from the referring resource on (``(spec, outcome, skill)``: a course teaching a skill), sorted,
+        at most ``limit``: what a page lists from the other side. One query; a store that reads its indexes directly
+        walks them back from ``target`` instead."""
+        direct = [p[0] for p in paths if len(p) == 1]
+        branches = [f"?s ?p ?r . FILTER(?p IN ({', '.join(sparql_term(p) for p in direct)}))"] if direct else []
+        for path in (p for p in paths if len(p) > 1):
+            hops = [f"?s{n}" for n in range(1, len(path))]
+            nodes = ["?s", *hops, "?r"]
+            branches.append(" ".join(f"{nodes[n]} {sparql_term(p)} {nodes[n + 1]} ." for n, p in enumerate(path)))
+        if not branches:
+            return []
+        query = (
+            f"SELECT DISTINCT ?s WHERE {{ {{ {' } UNION { '.join(branches)} }} FILTER(isIRI(?s) && ?s != ?r) }}"
+            f" ORDER BY ?s LIMIT {int(limit)}"
+        )
+        rows = self.query(query, union_default_graph=True, bindings={"r": target}).rows()
+        return [s for row in rows if isinstance(s := row.get("s"), URIRef)]
+
     def graph_size(self, graph: str) -> int:
         """Triples in one graph (``""``: the default graph)."""
         pattern = "?s ?p ?o" if graph == "" else f"GRAPH <{graph}> {{ ?s ?p ?o }}"  # "" is the default graph

@@ -87,7 +87,7 @@ class Context:
 def _grouped(context: Context) -> dict[str, list[Labelled]]:
     """What refers to the member, by the collection it belongs to."""
     groups: dict[str, list[Labelled]] = {}
-    for item in referrers(context.store, context.iri):
+    for item in referrers(context.store, context.iri, context.kept):
         found = context.catalogue.member_of(str(item.iri))
         if found is not None:
             groups.setdefault(found[0].collection, []).append(item)
