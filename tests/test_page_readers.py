@@ -9,6 +9,7 @@ import os
 import signal
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
@@ -78,18 +79,28 @@ def server_pid(server: LiveServer) -> int:
 
 
 def until_ready(server: LiveServer, count: int, timeout: float = 180.0) -> dict[int, float]:
-    """Wait until ``count`` readers draw pages: each has answered (its CPU moves) a request meant for readers."""
+    """Wait until ``count`` readers draw pages: each, done starting (its CPU still while nothing is asked), has
+    answered (its CPU moves) a request meant for readers."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         before = readers(server)
-        if len(before) == count:
-            for _ in range(4 * count):
-                assert server.client.get(f"{server.url}/courses").status_code == 200
+        time.sleep(0.3)
+        if len(before) == count and readers(server) == before:
+            busy(server, 8 * count)
             after = readers(server)
             if len(after) == count and all(after.get(pid, 0) - cpu > 0.001 for pid, cpu in before.items()):
                 return after
         time.sleep(0.5)
     raise AssertionError(f"{count} readers did not start drawing pages within {timeout:.0f} s: {readers(server)}")
+
+
+def busy(server: LiveServer, requests: int) -> None:
+    """``requests`` pages asked eight at a time, so that every reader has one (one at a time, the last reader
+    to answer answers each)."""
+    with ThreadPoolExecutor(8) as pool:
+        search = f"{server.url}/search"
+        asked = pool.map(lambda n: server.client.get(search, params={"q": f"data {n}"}), range(requests))
+        assert all(answered.status_code == 200 for answered in asked)
 
 
 def drawn_by_readers(server: LiveServer, headers: dict[str, str], repeats: int = 10) -> float:
@@ -122,6 +133,36 @@ def test_readers_answer_anonymous_page_requests_and_the_server_the_rest(server: 
         assert server.client.get(f"{server.url}{path}").status_code == 200, path
     after = readers(server)
     assert sum(after[pid] - cpu for pid, cpu in before.items()) < 0.01, "SPARQL and the rest: the server's own"
+
+
+def test_one_request_at_a_time_goes_to_the_reader_that_answered_last(server: LiveServer) -> None:
+    """A free reader that has just drawn a page draws the next: its caches are warm (alternating, each page cost
+    the readers about 1.4 times the CPU)."""
+    until_ready(server, READERS)
+    before = readers(server)
+    for _ in range(20):
+        assert server.client.get(f"{server.url}/{COURSE}").status_code == 200
+    after = readers(server)
+    moved = sorted(after[pid] - cpu for pid, cpu in before.items())
+    assert moved[-1] > 0.005 and moved[0] == 0.0, moved
+
+
+def test_a_reader_that_ends_while_idle_is_replaced_before_any_page_is_asked_of_it(server: LiveServer) -> None:
+    until_ready(server, READERS)
+    before = readers(server)
+    for _ in range(5):
+        assert server.client.get(f"{server.url}/{COURSE}").status_code == 200
+    after = readers(server)
+    idle = next(pid for pid, cpu in before.items() if after[pid] == cpu)  # the last to answer answers each
+    os.kill(idle, signal.SIGKILL)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:  # no request meanwhile: the server saw its pipe close
+        now = readers(server)
+        if len(now) == READERS and idle not in now:
+            break
+        time.sleep(0.2)
+    assert len(now) == READERS and idle not in now, now
+    until_ready(server, READERS)
 
 
 def test_readers_come_from_one_fork_and_share_the_pages_of_its_imports(server: LiveServer) -> None:

@@ -191,6 +191,7 @@ async def _inline(func: Callable[..., Any], *args: Any, **_: Any) -> Any:
 class _Reader:
     pid: int  # a child of the readers' fork, not of the server
     connection: Connection
+    ended: bool = False  # found ended while idle (``PageReaders._ended_idle``): passed over, replaced
 
     def kill(self) -> None:
         with contextlib.suppress(ProcessLookupError):
@@ -206,7 +207,7 @@ class PageReaders:
         self.checkpoints = checkpoints
         self.size = size
         self.ready = 0  # readers that answer now
-        self._idle: asyncio.Queue[_Reader] | None = None
+        self._idle: asyncio.LifoQueue[_Reader] | None = None  # the reader that answered last answers next
         self._loop: asyncio.AbstractEventLoop | None = None
         self._readers: list[_Reader] = []
         self._lock = threading.Lock()
@@ -217,7 +218,7 @@ class PageReaders:
     def start(self) -> None:
         """Start the readers in the background (the server draws pages itself until each is ready)."""
         self._loop = asyncio.get_running_loop()
-        self._idle = asyncio.Queue()
+        self._idle = asyncio.LifoQueue()
         for _ in range(self.size):
             threading.Thread(target=self._start_one, name="smarco-reader-start", daemon=True).start()
 
@@ -272,20 +273,43 @@ class PageReaders:
                 loop.call_soon_threadsafe(self._arrived, reader)
 
     def _arrived(self, reader: _Reader) -> None:
-        assert self._idle is not None
         if self._closed:
             return
         self.ready += 1
+        self._free(reader)
+
+    def _free(self, reader: _Reader) -> None:
+        """``reader`` waits for the next page, last in first out: one request at a time goes to the reader that drew
+        the last page, whose caches are warm (taken in turn, the readers spent 1.4 times the CPU on each). It is
+        watched meanwhile: an idle reader sends nothing, so its pipe turning readable means it ended (unused, it
+        would not be found ended by a request)."""
+        assert self._idle is not None and self._loop is not None
+        self._loop.add_reader(reader.connection.fileno(), self._ended_idle, reader)
         self._idle.put_nowait(reader)
+
+    def _taken(self, reader: _Reader) -> None:
+        assert self._loop is not None
+        descriptor = reader.connection.fileno()
+        self._loop.remove_reader(descriptor)
+        os.set_blocking(descriptor, True)  # the loop (uvloop) made it non-blocking; send writes whole messages
+
+    def _ended_idle(self, reader: _Reader) -> None:
+        self._taken(reader)
+        reader.ended = True  # left in the queue, passed over when it comes out
+        self._lost(reader, EOFError("it ended while idle"))
 
     async def answer(self, scope: Scope) -> Answer | None:
         """A reader's answer to the request ``scope``; None when no reader is ready (the server answers)."""
         if not self.ready or self._idle is None:
             return None
-        try:
-            reader = await asyncio.wait_for(self._idle.get(), WAIT_SECONDS)
-        except TimeoutError:  # every reader busy that long (or none left): the server's core is the one free
-            return None
+        while True:
+            try:
+                reader = await asyncio.wait_for(self._idle.get(), WAIT_SECONDS)
+            except TimeoutError:  # every reader busy that long (or none left): the server's core is the one free
+                return None
+            if not reader.ended:
+                break
+        self._taken(reader)
         checkpoint, number = self.checkpoints.hold()
         try:
             reader.connection.send((checkpoint, number, {k: scope[k] for k in PORTABLE if k in scope}))
@@ -296,7 +320,7 @@ class PageReaders:
             return None
         finally:
             self.checkpoints.release(checkpoint)
-        self._idle.put_nowait(reader)
+        self._free(reader)
         return reply
 
     def _lost(self, reader: _Reader, error: BaseException) -> None:
@@ -319,6 +343,9 @@ class PageReaders:
             readers, self._readers = self._readers, []
         self.ready = 0
         for reader in readers:
+            if self._loop is not None and not self._loop.is_closed():  # no longer watched (see ``_free``)
+                with contextlib.suppress(OSError, ValueError):
+                    self._loop.remove_reader(reader.connection.fileno())
             reader.kill()
             with contextlib.suppress(OSError):
                 reader.connection.close()
