@@ -5,6 +5,7 @@ cost 0.4-0.6 ms a page when they came last), which is right only while this hold
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,6 +14,7 @@ from starlette.routing import BaseRoute, Match
 from smarco_kg.api.app import create_app
 from smarco_kg.api.readers import opened
 from smarco_kg.config import Settings
+from smarco_kg.kg import KnowledgeGraph
 
 SAMPLES = ("x1", "x1/y2", "course/x1/outcome/1")
 """What a path parameter is replaced by, tried in turn until the route itself takes the path."""
@@ -55,3 +57,48 @@ def test_no_route_is_hidden_behind_one_tried_before_it(backend: str, request: py
     assert not untested, untested
     assert not hidden, hidden
     assert checked > 150, "every route of the app, each of its methods"
+
+
+def test_a_readers_app_takes_every_read_with_the_servers_route_and_has_no_writes(
+    backend: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> None:
+    """A page reader builds the app without the write routes (it is sent none, and their models are 12.7 MiB a
+    process): every GET or HEAD still goes to the route the server's app would choose."""
+    if backend != "embedded":
+        pytest.skip("readers read the embedded store's checkpoints")
+    settings: Settings = request.getfixturevalue("demo_settings")
+    server = create_app(settings)
+    assert server.state.kg.store.snapshot(tmp_path / "checkpoint")
+    reader_kg = KnowledgeGraph(settings, create=False, checkpoint=tmp_path / "checkpoint")
+    try:
+        served, read = (
+            opened(server.router.routes),
+            opened(create_app(settings, knowledge_graph=reader_kg).router.routes),
+        )
+        compared = 0
+        for route in served:
+            for method in {"GET", "HEAD"} & set(getattr(route, "methods", None) or {"GET"}):
+                path = example(route, method)
+                assert path is not None
+                chosen = [
+                    next(r for r in routes if r.matches(scope(path, method))[0] == Match.FULL)
+                    for routes in (served, read)
+                ]
+                assert getattr(chosen[0], "name", None) == getattr(chosen[1], "name", None), f"{method} {path}"
+                compared += 1
+        assert compared > 100
+
+        def writes(routes: list[BaseRoute]) -> set[str]:
+            """The members' writes: POST to a collection, PUT and DELETE of a member."""
+            return {
+                f"{method} {getattr(r, 'path', '')}"
+                for r in routes
+                for method in {"POST", "PUT", "DELETE"} & set(getattr(r, "methods", None) or ())
+                if re.fullmatch(r"/api/[a-z]+(/\{id\})?", getattr(r, "path", ""))
+            }
+
+        assert {"POST /api/courses", "PUT /api/courses/{id}", "DELETE /api/courses/{id}"} <= writes(served)
+        assert writes(read) == set()
+    finally:
+        reader_kg.close()
+        server.state.kg.close()

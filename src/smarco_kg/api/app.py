@@ -71,7 +71,8 @@ def create_app(
     """A FastAPI app over the store named by ``settings`` (default: the environment), serving ``classes``; every
     router is built from these, so two apps in one process serve their own base IRIs, shapes and classes.
     ``operator_secret``: what the server file (``server_file``) hands the commands that write through it.
-    ``knowledge_graph``: a page reader's, over a checkpoint (``readers``); the app then starts nothing of its own."""
+    ``knowledge_graph``: a page reader's, over a checkpoint (``readers``); the app then starts nothing of its own and
+    has no write routes. The routes before them are the server's, so a request a reader is sent finds the same one."""
     settings = settings or Settings()
     named = load_queries(settings.queries_dir)  # first: a malformed .rq stops start-up (QueryFileError: file:line)
     kg = knowledge_graph or KnowledgeGraph(settings, create=False, classes=classes)
@@ -171,7 +172,8 @@ def create_app(
     people_pages = pages.router(catalogue)
     app.include_router(collections)
     app.include_router(people_pages)
-    app.include_router(resource_writes.router(catalogue, settings, kg.store))  # examples name concepts by label
+    if knowledge_graph is None:  # a reader is sent no writes: it builds none of their models (12.7 MiB each)
+        app.include_router(resource_writes.router(catalogue, settings, kg.store))  # examples name concepts by label
     app.include_router(api_docs.router)
     app.include_router(graph_store.router)
     app.include_router(operator.router)
