@@ -53,6 +53,7 @@ from smarco_kg.catalogue import Catalogue, ClassEntry
 from smarco_kg.catalogue.read import (
     DEFAULT_LIMIT,
     MAX_LIMIT,
+    Kept,
     describe,
     describe_node,
     label_of,
@@ -181,11 +182,13 @@ def _languages(graph: Graph, root: URIRef, entry: ClassEntry) -> list[str]:
     return sorted({v.language for v in graph.objects(root, entry.label) if isinstance(v, Literal) and v.language})
 
 
-def incoming(store: GraphStore, catalogue: Catalogue, iri: URIRef, lang: str) -> list[tuple[str, list[ValueView]]]:
+def incoming(
+    store: GraphStore, catalogue: Catalogue, iri: URIRef, lang: str, kept: Kept | None = None
+) -> list[tuple[str, list[ValueView]]]:
     """What links to ``iri`` (courses teaching a skill, occupations needing it, a partner's courses…), by
     collection."""
     groups: dict[str, list[ValueView]] = {}
-    for item in referrers(store, iri):
+    for item in referrers(store, iri, kept):
         found = catalogue.member_of(str(item.iri))
         if found is None:
             continue
@@ -285,7 +288,7 @@ async def _resource_page(request: Request, entry: ClassEntry, local: str) -> Res
         }
         return html_page(request, "member.html", context, headers={"Vary": VARY})
     builder = _Builder(graph, iri, catalogue, lang)
-    linked_from = await run_in_threadpool(incoming, store, catalogue, iri, lang)
+    linked_from = await run_in_threadpool(incoming, store, catalogue, iri, lang, svc.kept)
     label = label_of(graph, iri, lang)
     context = {
         "kind": entry.name,
