@@ -166,7 +166,7 @@ def task_inprocess(args: dict) -> dict:
     from smarco_kg.catalogue.jsonld import compact
     from smarco_kg.catalogue.members import MemberIndex
     from smarco_kg.catalogue.page_items import PageItems, page_json
-    from smarco_kg.catalogue.read import Kept, Listing
+    from smarco_kg.catalogue.read import Kept, Listing, taught_in
     from smarco_kg.catalogue.summaries import MemberSummaries
     from smarco_kg.catalogue.vocabulary import HYDRA
     from smarco_kg.config import Settings
@@ -194,9 +194,9 @@ def task_inprocess(args: dict) -> dict:
     vocabulary = kg.catalogue.vocabulary
 
     def kept() -> Kept:
-        """What the server keeps per write generation and a listing reads: the courses and skills below per skill."""
-        teaching, below = GenerationCache("teaching", kept=5000), GenerationCache("below", kept=5000)
-        return Kept(0, GenerationCache("labels"), teaching, below)
+        """What the server keeps per write generation and a listing reads: the skills below each skill; and where it
+        reads the courses of each skill, its text index."""
+        return Kept(0, GenerationCache("labels"), GenerationCache("below", kept=5000), taught_in(kg.search))
 
     setup = Listing(kg.store, MemberIndex(), MemberSummaries(), settings.base_iri, kept())
     items, context = PageItems(), "http://127.0.0.1/api/context.jsonld"

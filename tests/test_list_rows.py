@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import partial
 
 import pytest
 from markupsafe import Markup
@@ -14,7 +15,7 @@ from markupsafe import Markup
 from smarco_kg.api.list_rows import ListRows
 from smarco_kg.api.templating import templates
 from smarco_kg.catalogue.members import MemberIndex
-from smarco_kg.catalogue.read import Kept, Listing, graph_of, roles_of, with_labels
+from smarco_kg.catalogue.read import Kept, Listing, graph_of, roles_of, teaching, with_labels
 from smarco_kg.catalogue.summaries import MemberSummaries
 from smarco_kg.generation_cache import GenerationCache
 from smarco_kg.kg import KnowledgeGraph
@@ -28,12 +29,9 @@ BASE = "https://w3id.org/smarco/"
 BROWSER = {"Accept": "text/html"}
 
 
-def kept_for(generation: int) -> Kept:
+def kept_for(generation: int, kg: KnowledgeGraph) -> Kept:
     return Kept(
-        generation,
-        GenerationCache("linked-labels"),
-        GenerationCache("courses-teaching"),
-        GenerationCache("skills-below"),
+        generation, GenerationCache("linked-labels"), GenerationCache("skills-below"), partial(teaching, kg.store)
     )
 
 
@@ -56,7 +54,7 @@ def test_rows_are_drawn_as_from_the_whole_pages_graph(demo_kg: KnowledgeGraph) -
                     Markup(macro(row, [gettext(name) for name in names]))
                     for row in rows(graph, page.members, entry, catalogue, lang, titles, extra)
                 ]
-                drawn = kept_rows.drawn(store, catalogue, entry, page, lang, chrome, names, kept_for(0))
+                drawn = kept_rows.drawn(store, catalogue, entry, page, lang, chrome, names, kept_for(0, demo_kg))
                 assert drawn == expected, (entry.collection, lang, chrome, offset)
                 drawn_rows += len(drawn)
                 said[(entry.collection, chrome)] = said.get((entry.collection, chrome), "") + "".join(drawn)

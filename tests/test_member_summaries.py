@@ -4,13 +4,14 @@ generation, never served for a newer one, never kept from a read an older genera
 from __future__ import annotations
 
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
 from rdflib import SKOS, BNode, Graph, Literal, URIRef
 
 from smarco_kg.catalogue.classes import COURSES
-from smarco_kg.catalogue.read import Kept, LinkedLabels, graph_of, with_labels
+from smarco_kg.catalogue.read import Kept, LinkedLabels, graph_of, teaching, with_labels
 from smarco_kg.catalogue.summaries import MemberSummaries, read_summaries
 from smarco_kg.generation_cache import GenerationCache
 from smarco_kg.namespaces import ELM
@@ -112,8 +113,8 @@ def test_linked_labels_are_kept_per_generation_and_nothing_is_a_label_too(store:
     def page(generation: int) -> Graph:
         summaries = MemberSummaries().of(store, COURSES, COURSE, generation)
         graph = graph_of(t for s in summaries.values() for t in s.triples)
-        teaching, below = GenerationCache("courses-teaching", kept=10), GenerationCache("skills-below", kept=10)
-        return with_labels(store, graph, Kept(generation, kept, teaching, below))
+        below = GenerationCache("skills-below", kept=10)
+        return with_labels(store, graph, Kept(generation, kept, below, partial(teaching, store)))
 
     assert not list(page(0).objects(level, SKOS.prefLabel)) and len(kept) == 4  # the level, 3 specifications
     store.apply(Changeset(add=f'<{level}> <{SKOS.prefLabel}> "Level 5"@en <{G}> .\n'.encode()))

@@ -8,8 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from rdflib import URIRef
 
 from smarco_kg.catalogue import Catalogue
+from smarco_kg.catalogue.read import teaching
 from smarco_kg.config import Settings
 from smarco_kg.kg import KnowledgeGraph
 from smarco_kg.search import FACETS, SearchIndex, fold, stemmed_languages, stems, token
@@ -315,6 +317,22 @@ def test_a_commit_brings_the_course_facets_in_step(demo_kg: KnowledgeGraph) -> N
     )
     after = demo_kg.search.courses("", {"mode": [online]}, limit=100)
     assert after.total == before + 1 and course in [h.iri for h in after.hits]
+
+
+def test_the_courses_teaching_each_skill_are_the_stores(demo_kg: KnowledgeGraph) -> None:
+    """What course pages and skill filters read from the index (``courses_teaching``) is what the store's join of
+    a course's specification, outcomes and skills gives, for every skill a demo course teaches and one none does."""
+    taught = demo_kg.store.query(
+        "SELECT DISTINCT ?skill WHERE { ?o <http://data.europa.eu/snb/model/elm/relatedESCOSkill> ?skill }",
+        union_default_graph=True,
+    )
+    skills = sorted(row["skill"] for row in taught.rows())
+    nobody = URIRef("http://data.europa.eu/esco/skill/no-course-teaches-this")
+    from_store = teaching(demo_kg.store, [*skills, nobody])
+    found = demo_kg.search.courses_teaching([str(skill) for skill in [*skills, nobody]])
+    assert len(skills) > 20 and sum(len(courses) for courses in from_store.values()) > len(skills)
+    assert found == {str(skill): tuple(map(str, courses)) for skill, courses in from_store.items()}
+    assert found[str(nobody)] == () and demo_kg.search.courses_teaching([]) == {}
 
 
 def test_an_index_of_an_older_layout_is_emptied_and_filled_again(base_settings: Settings, tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from smarco_kg.auth import Principal, TokenFileError, TokenStore, bearer_secret
 from smarco_kg.catalogue import Catalogue
 from smarco_kg.catalogue.members import MemberIndex
 from smarco_kg.catalogue.page_items import PageItems
-from smarco_kg.catalogue.read import CoursesTeaching, Kept, LinkedLabels, Listing, SkillsBelow
+from smarco_kg.catalogue.read import Kept, LinkedLabels, Listing, SkillsBelow, taught_in
 from smarco_kg.catalogue.summaries import MAX_MEMBERS, MemberSummaries
 from smarco_kg.catalogue.write import MemberWrites
 from smarco_kg.config import Settings
@@ -26,7 +26,7 @@ from smarco_kg.kg import KnowledgeGraph
 from smarco_kg.query_admission import QueryAdmission, query_client
 
 MAX_SKILLS = 5_000
-"""Skills whose courses are kept (a few course IRIs each: well under 1 MB in all)."""
+"""Skills whose narrower skills are kept (at most ``MAX_BELOW`` IRIs each)."""
 OPERATOR = "operator"
 """The token id of whoever holds the secret of the running server's file (``server_file``): the store's operator."""
 
@@ -42,7 +42,6 @@ class Service:
     page_items: PageItems = field(default_factory=PageItems)  # what the summaries are written as in compact JSON-LD
     list_rows: ListRows = field(default_factory=ListRows.empty)  # what the collection pages draw of each member
     linked_labels: LinkedLabels = field(init=False)  # the labels of what pages link to
-    teaching: CoursesTeaching = field(init=False)  # the courses teaching each skill: related courses, skill filters
     below: SkillsBelow = field(init=False)  # the skills below each skill a listing is filtered by
     taught: GenerationCache[str, TaughtCatalogue] = field(init=False)  # what the catalogue teaches, for gaps
     dashboard: GenerationCache[tuple[int, str | None], Figures] = field(init=False)  # (year, organisation)
@@ -55,7 +54,6 @@ class Service:
         generation = lambda: self.kg.generation  # noqa: E731
         self.taught = GenerationCache("gap-catalogue", kept=1)
         self.linked_labels = GenerationCache("linked-labels", kept=MAX_MEMBERS)
-        self.teaching = GenerationCache("courses-teaching", kept=MAX_SKILLS)
         self.below = GenerationCache("skills-below", kept=MAX_SKILLS)
         # a few years for each of 22 partners and the whole; the four asked last computed again after a write
         # after the report's (priority 0), yielding the cores to requests: 20 s at 100k issued credentials
@@ -81,7 +79,10 @@ class Service:
     @property
     def kept(self) -> Kept:
         """What reads keep for the write generation now: each request takes it once, at its start."""
-        return Kept(self.generation, self.linked_labels, self.teaching, self.below)
+        # the courses of each skill from the text index: every write through this server re-indexes the graphs it
+        # changed before it is answered, so no page asked after it reads an older index; a reader reads the same
+        # file, at least as new as its checkpoint
+        return Kept(self.generation, self.linked_labels, self.below, taught_in(self.kg.search))
 
     @property
     def listing(self) -> Listing:
