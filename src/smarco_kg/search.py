@@ -621,7 +621,7 @@ SELECT COUNT(DISTINCT e.iri) FROM found f JOIN entry e ON e.id = f.id WHERE {whe
         for n, course in enumerate(order):
             iri = table.iris[course]
             terms = {
-                facet: [Term(v, labels.get(v, _plain_label(facet, v))) for v in values[facet][n]]
+                facet: [Term(v, labels[v] if v in labels else _plain_label(facet, v)) for v in values[facet][n]]
                 for facet in COURSE_FACETS
             }
             terms = {facet: values for facet, values in terms.items() if values}
@@ -630,7 +630,7 @@ SELECT COUNT(DISTINCT e.iri) FROM found f JOIN entry e ON e.id = f.id WHERE {whe
             score = -float(scores[course]) if scores is not None else 0.0
             hits.append(CourseHit(iri, title, title_lang, score, terms, matched))
         named = {
-            facet: [FacetValue(v, labels.get(v, _plain_label(facet, v)), n, c) for v, n, c in values]
+            facet: [FacetValue(v, labels[v] if v in labels else _plain_label(facet, v), n, c) for v, n, c in values]
             for facet, values in facets.items()
         }
         return CourseResults(hits, total, named)
