@@ -78,11 +78,11 @@ virtuoso:
 	fi
 
 # Test modules are spread over worker processes (each with its own template stores and Virtuoso pool); a module
-# stays on one worker, so its module-scoped servers start once.
+# stays on one worker, so its module-scoped servers start once. The slowest tests are listed at the end of a run.
 test: $(STAMP) $(VENDORED) browser virtuoso
 	$(BIN)/ruff check src tests bench
 	$(BIN)/mypy
-	$(BIN)/pytest -n auto --maxprocesses 4 --dist loadfile
+	$(BIN)/pytest -n auto --maxprocesses 4 --dist loadfile --durations=30
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

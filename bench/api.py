@@ -46,10 +46,8 @@ from typing import Any
 from urllib.parse import quote
 
 import foundation
-import httpx
 from foundation import ELM, _source_fingerprint, generate, run_benchmark, say
-from sparql import STARTUP_SECONDS, Server, _cpu_seconds, _phase, free_port, summary
-from void import until_current
+from sparql import STARTUP_SECONDS, Server, _phase, free_port, quiet, summary
 
 GOALS = {"p50_ms": 20.0, "p95_ms": 50.0}
 RSS_GOAL_MB = 500.0  # the server's resident memory with 8 clients, its query workers and page readers included
@@ -279,20 +277,6 @@ def _kind_path(kind: str, params: dict[str, str]) -> str:
     return _path(PAGES.get(kind, "/api/courses"), params)
 
 
-def settle(pid: int, timeout: float, idle: float = 0.1) -> float:
-    """Seconds until the server and its children use less than ``idle`` s of CPU in a second: after a fresh
-    store's dumps (written in a child process after start-up, for tens of seconds), the phases measure serving."""
-    started = time.monotonic()
-    before = sum(_cpu_seconds(pid))
-    while time.monotonic() - started < timeout:
-        time.sleep(1.0)
-        now = sum(_cpu_seconds(pid))
-        if now - before < idle:
-            break
-        before = now
-    return time.monotonic() - started
-
-
 def _path(base: str, params: dict[str, str]) -> str:
     query = "&".join(f"{k}={quote(v, safe='')}" for k, v in params.items())
     return f"{base}?{query}" if query else base
@@ -396,10 +380,7 @@ def run(options: argparse.Namespace) -> dict:
         server = Server("smarco-kg serve", command, port, work / "serve.log", env)
         ready = server.wait_ready(STARTUP_SECONDS)
         say(f"server ready in {ready:.1f} s")
-        with httpx.Client() as http:  # the description's own dates say when the dumps show the store
-            current = until_current(http, f"http://127.0.0.1:{port}", timeout)
-        settled = settle(server.process.pid, timeout)
-        say(f"start-up's work in the background: dumps current {current['dumps']} s later, idle {settled:.1f} s after")
+        settled = quiet(server, timeout)
         client = run_child(
             "client",
             {

@@ -9,6 +9,8 @@ group-by count, a CONSTRUCT of one course) three ways, each from a fresh interpr
   (c) a bare route on the same server stack (uvicorn, FastAPI, the same middleware) returning pre-serialised
       bytes of a point lookup's size: the floor of Python HTTP on this machine.
 
+(a) is timed once its start-up's work in the background (the fresh store's dumps) is done: ``quiet``.
+
 Then, side by side with the peers that ``make peers`` installs (``peers.py``), on the same quads: the Oxigraph
 server (``serve-read-only --union-default-graph``: the same engine) and rdflib-endpoint, all driven by ``wrk``
 in interleaved rounds once each has been seen to answer as the others do.
@@ -39,6 +41,7 @@ from typing import Any
 from urllib.parse import quote
 
 import foundation
+import httpx
 import peers
 from foundation import (
     BASE,
@@ -53,6 +56,8 @@ from foundation import (
     run_benchmark,
     say,
 )
+from rdflib import Graph, URIRef
+from rdflib.namespace import DCTERMS, FOAF
 
 STARTUP_SECONDS = 300
 """How long a server may take to answer after it starts: ``smarco-kg serve`` first indexes the texts of a store loaded
@@ -61,6 +66,8 @@ GOALS = {"added_latency_ms": 1.5, "throughput_over_bare": 0.70, "heavy_over_inpr
 # against the Oxigraph server on the same data: point-lookup throughput with 8 connections, the milliseconds a
 # light query's single-client p50 may add to its, and light queries' p95 in the 8-client mix (our own endpoint)
 PEER_GOALS = {"throughput_over_oxigraph": 0.50, "single_added_ms": 0.3, "mix_light_p95_ms": 15.0}
+DATASET = URIRef("https://w3id.org/smarco/dataset")
+VOID_DOC = "/.well-known/void"
 LIGHT = ("point", "construct")  # the light kinds compared with the peers one client at a time
 HEAVY_MS = 50.0  # a query this slow in-process is "heavy": judged by ratio, not by added milliseconds
 JSON_RESULTS = "application/sparql-results+json"
@@ -256,6 +263,60 @@ def _head(head: bytes) -> tuple[int, int, float]:
     if length < 0:
         raise RuntimeError(f"a response without Content-Length: {head[:200]!r}")
     return status, length, seconds
+
+
+def currency(body: str, site: str) -> dict[str, bool]:
+    """Whether the description's figures and each dump show the last write: their dct:modified is the dataset's."""
+    g = Graph().parse(data=body, format="turtle")
+    last = g.value(DATASET, DCTERMS.modified)
+    document = URIRef(f"{site}{VOID_DOC}")
+    assert g.value(document, FOAF.primaryTopic) == DATASET
+    state = {"figures": g.value(document, DCTERMS.modified) == last}
+    for name in ("smarco.nq.gz", "smarco.trig.gz"):
+        state[name] = g.value(URIRef(f"{site}/dumps/{name}"), DCTERMS.modified) == last
+    return state
+
+
+def until_current(client: httpx.Client, url: str, timeout: float) -> dict[str, float | None]:
+    """Seconds until the figures and every dump show the last write (None: not within ``timeout``)."""
+    started = time.perf_counter()
+    seen: dict[str, float | None] = {"figures": None, "dumps": None}
+    while time.perf_counter() - started < timeout:
+        state = currency(client.get(url + VOID_DOC, headers={"Accept": "text/turtle"}).text, url)
+        elapsed = round(time.perf_counter() - started, 2)
+        if state["figures"] and seen["figures"] is None:
+            seen["figures"] = elapsed
+        if state["smarco.nq.gz"] and state["smarco.trig.gz"] and seen["dumps"] is None:
+            seen["dumps"] = elapsed
+        if all(v is not None for v in seen.values()):
+            break
+        time.sleep(0.2)
+    return seen
+
+
+def settle(pid: int, timeout: float, idle: float = 0.1) -> float:
+    """Seconds until the server and its children use less than ``idle`` s of CPU in a second: after a fresh
+    store's dumps (written in a child process after start-up, for tens of seconds), the phases measure serving."""
+    started = time.monotonic()
+    before = sum(_cpu_seconds(pid))
+    while time.monotonic() - started < timeout:
+        time.sleep(1.0)
+        now = sum(_cpu_seconds(pid))
+        if now - before < idle:
+            break
+        before = now
+    return time.monotonic() - started
+
+
+def quiet(server: Server, timeout: float) -> float:
+    """Wait until start-up's work in the background is done (a fresh store's dumps, written by a child process
+    for tens of seconds at a million triples): the phases then measure serving, not serving beside a dump. Returns
+    the seconds until the server and its children were idle, after the dumps were current."""
+    with httpx.Client() as http:  # the description's own dates say when the dumps show the store
+        current = until_current(http, server.url, timeout)
+    settled = settle(server.process.pid, timeout)
+    say(f"start-up's work in the background: dumps current {current['dumps']} s later, idle {settled:.1f} s after")
+    return settled
 
 
 def _children(pid: int) -> list[int]:
@@ -560,6 +621,7 @@ def run(options: argparse.Namespace) -> dict:
         ready = {s.name: s.wait_ready(STARTUP_SECONDS) for s in servers}
         say(f"servers ready (serve {ready['smarco-kg serve']:.1f} s, bare {ready['bare route']:.1f} s)")
         sparql_server, bare_server = servers
+        quiet(sparql_server, timeout)
 
         same_bytes = check_bytes(sparql_server, json.loads(queries_path.read_text()), inprocess["direct"])
         phases = plan(options)

@@ -30,13 +30,9 @@ import time
 from pathlib import Path
 
 import httpx
-from rdflib import Graph, URIRef
-from rdflib.namespace import DCTERMS, FOAF
-from sparql import Server, free_port
+from sparql import VOID_DOC, Server, currency, free_port, until_current
 
 GOALS = {"void_ms": 50.0, "health_ms": 5.0}
-DATASET = URIRef("https://w3id.org/smarco/dataset")
-VOID_DOC = "/.well-known/void"
 
 
 def say(message: str) -> None:
@@ -59,18 +55,6 @@ def figures(latencies: list[float]) -> dict:
     }
 
 
-def currency(body: str, site: str) -> dict[str, bool]:
-    """Whether the description's figures and each dump show the last write: their dct:modified is the dataset's."""
-    g = Graph().parse(data=body, format="turtle")
-    last = g.value(DATASET, DCTERMS.modified)
-    document = URIRef(f"{site}{VOID_DOC}")
-    assert g.value(document, FOAF.primaryTopic) == DATASET
-    state = {"figures": g.value(document, DCTERMS.modified) == last}
-    for name in ("smarco.nq.gz", "smarco.trig.gz"):
-        state[name] = g.value(URIRef(f"{site}/dumps/{name}"), DCTERMS.modified) == last
-    return state
-
-
 def voids(client: httpx.Client, url: str, calls: int) -> tuple[float, list[float], str]:
     """The first call's latency, the others', and the first body."""
     first, response = timed(client, url + VOID_DOC, headers={"Accept": "text/turtle"})
@@ -81,23 +65,6 @@ def voids(client: httpx.Client, url: str, calls: int) -> tuple[float, list[float
         assert again.status_code == 200
         rest.append(ms)
     return first, rest, response.text
-
-
-def until_current(client: httpx.Client, url: str, timeout: float) -> dict[str, float | None]:
-    """Seconds until the figures and every dump show the last write (None: not within ``timeout``)."""
-    started = time.perf_counter()
-    seen: dict[str, float | None] = {"figures": None, "dumps": None}
-    while time.perf_counter() - started < timeout:
-        state = currency(client.get(url + VOID_DOC, headers={"Accept": "text/turtle"}).text, url)
-        elapsed = round(time.perf_counter() - started, 2)
-        if state["figures"] and seen["figures"] is None:
-            seen["figures"] = elapsed
-        if state["smarco.nq.gz"] and state["smarco.trig.gz"] and seen["dumps"] is None:
-            seen["dumps"] = elapsed
-        if all(v is not None for v in seen.values()):
-            break
-        time.sleep(0.2)
-    return seen
 
 
 def serve(store: Path, tokens: Path, work: Path, name: str) -> Server:
