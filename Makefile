@@ -14,7 +14,7 @@ VENDORED := $(VENDOR)/.installed-$(shell cat package-lock.json | cksum | cut -d'
 PEERS       := .venv-peers
 PEERS_STAMP := $(PEERS)/.installed-$(shell cat bench/peers.txt | cksum | cut -d' ' -f1)
 
-.PHONY: serve test lint bench init clean browser virtuoso vendor peers wrk
+.PHONY: serve test lint bench bench-remote init clean browser virtuoso vendor peers wrk
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -114,6 +114,11 @@ bench: $(STAMP) peers
 	$(BIN)/python bench/foundation.py
 	$(BIN)/python bench/community.py
 	$(BIN)/python bench/sparql.py
+	$(BIN)/python bench/api.py
+
+# The embedded store against a real Virtuoso (Debian's, as the tests use).
+bench-remote: $(STAMP) virtuoso
+	$(BIN)/python bench/remote.py
 
 clean:
 	rm -rf var .pytest_cache tests/artefacts $(PEERS)
